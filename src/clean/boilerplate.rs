@@ -1,0 +1,158 @@
+//! The boilerplate catalogue: the strings Telegram's web preview prints around
+//! posts, and what each one means.
+//!
+//! Matching is exact but case- and NBSP-tolerant, on a line that has been
+//! NFC-normalised and trimmed (`docs/web-preview-format.md` §3.1, §6.2). No
+//! localised forms were ever observed in web previews, so the list is English;
+//! forward-header forms are a list because feeds and scrapers rewrite them.
+//!
+//! The text reader uses this catalogue to find post boundaries and to turn
+//! placeholders into `media` entries; nothing here does I/O.
+
+use crate::model::{Media, MediaStatus};
+
+/// Header forms that introduce a forwarded post, lower-cased. Web previews
+/// print `Forwarded from`, RSSHub feeds `Forwarded From`, one PHP feed script
+/// `FW:`.
+pub const FORWARD_HEADERS: &[&str] = &["forwarded from", "fw:"];
+
+/// The label every placeholder is paired with.
+pub const VIEW_IN_TELEGRAM: &str = "view in telegram";
+
+/// A placeholder label standing where media (or the whole post) was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Placeholder {
+    /// `Media is too big`: a video over the preview's size limit.
+    TooBig,
+    /// `Please open Telegram to view this post`: the preview cannot show the post.
+    OpenTelegram,
+    /// `This media is not supported in your browser`: a hidden fallback inside
+    /// video, round-video and sticker players.
+    NotInBrowser,
+}
+
+impl Placeholder {
+    /// Recognises a label line.
+    pub fn parse(line: &str) -> Option<Placeholder> {
+        let key = key(line);
+        match key.as_str() {
+            "media is too big" => Some(Placeholder::TooBig),
+            "please open telegram to view this post" => Some(Placeholder::OpenTelegram),
+            "this media is not supported in your browser" => Some(Placeholder::NotInBrowser),
+            _ => None,
+        }
+    }
+
+    /// The media entry this placeholder stands for.
+    pub fn media(self) -> Media {
+        match self {
+            Placeholder::TooBig => Media::new("video", MediaStatus::TooBig),
+            Placeholder::OpenTelegram | Placeholder::NotInBrowser => {
+                Media::new("unknown", MediaStatus::NotSupported)
+            }
+        }
+    }
+}
+
+/// True for the `VIEW IN TELEGRAM` line.
+pub fn is_view_in_telegram(line: &str) -> bool {
+    key(line) == VIEW_IN_TELEGRAM
+}
+
+/// `Forwarded from X` → `X` (trimmed, NBSP-tolerant, any letter case).
+pub fn forward_header(line: &str) -> Option<String> {
+    let line = line.replace('\u{a0}', " ");
+    let line = line.trim();
+    for form in FORWARD_HEADERS {
+        let n = form.len();
+        let head = line.get(..n)?;
+        if head.eq_ignore_ascii_case(form) {
+            let rest = line.get(n..).unwrap_or_default();
+            // "Forwarded fromage" is not a header: the form must end a word.
+            if !form.ends_with(':') && !rest.starts_with(char::is_whitespace) {
+                continue;
+            }
+            let name = rest.trim();
+            if !name.is_empty() {
+                return Some(name.to_owned());
+            }
+        }
+    }
+    None
+}
+
+/// A service line of the web preview (`Channel created`, `X pinned «Y»`, …),
+/// as `(action, details)`. Recognised wording only; anything else is text.
+pub fn service_line(line: &str) -> Option<(&'static str, Option<String>)> {
+    let line = line.trim();
+    match line {
+        "Channel created" => return Some(("create_channel", None)),
+        "Channel photo updated" => return Some(("edit_group_photo", None)),
+        "Channel photo removed" => return Some(("delete_group_photo", None)),
+        _ => {}
+    }
+    if let Some(rest) = line.strip_prefix("Channel name was changed to «") {
+        let title = rest.strip_suffix('»')?;
+        return Some(("edit_group_title", Some(title.to_owned())));
+    }
+    let (_, rest) = line.split_once(" pinned «")?;
+    let quoted = rest.strip_suffix('»')?;
+    Some(("pin_message", Some(quoted.to_owned())))
+}
+
+/// True for `No posts found`, the empty-page marker.
+pub fn is_empty_page(line: &str) -> bool {
+    key(line) == "no posts found"
+}
+
+/// A line as the catalogue compares it: NBSP as space, trimmed, whitespace
+/// runs collapsed, lower case.
+fn key(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    for word in line.split(|c: char| c.is_whitespace() || c == '\u{a0}').filter(|w| !w.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&word.to_lowercase());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forward_headers() {
+        assert_eq!(forward_header("Forwarded from Russian MFA 🇷🇺").as_deref(), Some("Russian MFA 🇷🇺"));
+        assert_eq!(forward_header("Forwarded\u{a0}from\u{a0}RT News ").as_deref(), Some("RT News"));
+        assert_eq!(forward_header("forwarded FROM x").as_deref(), Some("x"));
+        assert_eq!(forward_header("FW: Someone").as_deref(), Some("Someone"));
+        assert_eq!(forward_header("Forwarded from"), None);
+        assert_eq!(forward_header("Forwarded fromage"), None);
+        assert_eq!(forward_header("He forwarded from x"), None);
+        assert_eq!(forward_header("Fo"), None);
+    }
+
+    #[test]
+    fn placeholders() {
+        assert_eq!(Placeholder::parse(" Media is too big"), Some(Placeholder::TooBig));
+        assert_eq!(
+            Placeholder::parse("Please open Telegram to view this post"),
+            Some(Placeholder::OpenTelegram)
+        );
+        assert_eq!(Placeholder::parse("Media is too big, sorry"), None);
+        assert!(is_view_in_telegram("VIEW IN TELEGRAM"));
+        assert!(is_view_in_telegram("View in\u{a0}Telegram"));
+    }
+
+    #[test]
+    fn service_lines() {
+        assert_eq!(service_line("Channel created"), Some(("create_channel", None)));
+        assert_eq!(
+            service_line("tchan's test channel 👍 pinned «Going to pin this message»"),
+            Some(("pin_message", Some("Going to pin this message".into())))
+        );
+        assert_eq!(service_line("I pinned «x» and more"), None);
+    }
+}

@@ -1,0 +1,265 @@
+//! Cleaning: small passes that make posts tidy, each a plain function.
+//!
+//! Two kinds of pass live here (ARCHITECTURE.md, invariant 5: pure, never
+//! fail, idempotent):
+//!
+//! - **Text passes** run on every post whatever its format: [`unicode`],
+//!   [`emoji`], [`whitespace`]. [`clean_post`] applies them in that order.
+//! - **Structural passes** undo what a text dump did to a post: placeholder
+//!   lines ([`boilerplate`]), bodies printed twice ([`repeat`]), forward and
+//!   reply headers. In a text dump those very lines are what separate one
+//!   post from the next, so the text reader applies them while it segments,
+//!   using the catalogue and the functions of these modules; switching one
+//!   off (`--no-boilerplate`, …) makes the reader keep those lines as text.
+//!   Structured formats (Telegram Desktop JSON and HTML, web pages) carry
+//!   those facts as markup, so their readers map them directly.
+//!
+//! Across posts, [`dedup`] drops a post seen twice (same chat and id, or the
+//! same text from the same kind of source) within a bounded window.
+
+pub mod boilerplate;
+pub mod emoji;
+pub mod repeat;
+pub mod unicode;
+pub mod whitespace;
+
+use crate::error::Result;
+use crate::model::Post;
+pub use emoji::EmojiMode;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{HashSet, VecDeque};
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// The cleaning passes, each of which can be switched off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Pass {
+    /// NFC, line ends, invisible junk.
+    Unicode,
+    /// Placeholder and chrome lines of web previews become fields.
+    Boilerplate,
+    /// A body printed twice by a dump is kept once.
+    RepeatedBody,
+    /// `Forwarded from X` headers become `forwarded_from`.
+    Forward,
+    /// Reply headers (author + quote) become `reply_to`.
+    Reply,
+    /// Emoji made fully qualified (or kept, stripped, shortcoded).
+    Emoji,
+    /// Trailing spaces and extra blank lines.
+    Whitespace,
+    /// Posts seen twice are written once.
+    Dedup,
+}
+
+impl Pass {
+    /// Every pass, in the order they run.
+    pub const ALL: [Pass; 8] = [
+        Pass::Unicode,
+        Pass::Boilerplate,
+        Pass::RepeatedBody,
+        Pass::Forward,
+        Pass::Reply,
+        Pass::Emoji,
+        Pass::Whitespace,
+        Pass::Dedup,
+    ];
+
+    /// The pass's name, as in `--no-<name>` and in a post's `cleaned` list.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Pass::Unicode => "unicode",
+            Pass::Boilerplate => "boilerplate",
+            Pass::RepeatedBody => "repeated-body",
+            Pass::Forward => "forward",
+            Pass::Reply => "reply",
+            Pass::Emoji => "emoji",
+            Pass::Whitespace => "whitespace",
+            Pass::Dedup => "dedup",
+        }
+    }
+}
+
+impl fmt::Display for Pass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Pass {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Pass, String> {
+        Pass::ALL.into_iter().find(|p| p.as_str() == s).ok_or_else(|| {
+            let names: Vec<_> = Pass::ALL.iter().map(|p| p.as_str()).collect();
+            format!("unknown pass `{s}` (expected one of: {})", names.join(", "))
+        })
+    }
+}
+
+/// Which passes run, and how.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// Passes switched on.
+    pub passes: Vec<Pass>,
+    /// What the emoji pass does.
+    pub emoji: EmojiMode,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config { passes: Pass::ALL.to_vec(), emoji: EmojiMode::default() }
+    }
+}
+
+impl Config {
+    /// True when `pass` is on.
+    pub fn has(&self, pass: Pass) -> bool {
+        self.passes.contains(&pass)
+    }
+}
+
+/// Applies the text passes to one post. Never fails; running it twice
+/// changes nothing.
+///
+/// ```
+/// use tgnorm::clean::{clean_post, Config};
+/// use tgnorm::model::{Post, Text};
+///
+/// let mut post = Post { text: Text::plain("cafe\u{301}  \r\n\r\n\r\nok\u{200b}"), ..Post::default() };
+/// clean_post(&mut post, &Config::default());
+/// assert_eq!(post.text.to_plain_string(), "café\n\nok");
+/// assert_eq!(post.cleaned, ["unicode", "whitespace"]);
+/// ```
+pub fn clean_post(post: &mut Post, config: &Config) {
+    if config.has(Pass::Unicode) && unicode_pass(post) {
+        post.mark_cleaned(Pass::Unicode.as_str());
+    }
+    if config.has(Pass::Emoji) && config.emoji != EmojiMode::Keep && emoji_pass(post, config.emoji) {
+        post.mark_cleaned(Pass::Emoji.as_str());
+    }
+    if config.has(Pass::Whitespace) && whitespace::clean(&mut post.text) {
+        post.mark_cleaned(Pass::Whitespace.as_str());
+    }
+}
+
+fn unicode_pass(post: &mut Post) -> bool {
+    let mut changed = false;
+    let mut fix = |s: &mut String| {
+        if let Some(new) = unicode::clean(s) {
+            *s = new;
+            changed = true;
+        }
+    };
+    for span in &mut post.text.spans {
+        fix(&mut span.text);
+    }
+    let (reply_author, reply_quote) = match post.reply_to.as_mut() {
+        Some(r) => (r.author.as_mut(), r.quote.as_mut()),
+        None => (None, None),
+    };
+    let optional = [
+        post.author.as_mut(),
+        post.forwarded_from.as_mut().and_then(|f| f.name.as_mut()),
+        reply_author,
+        reply_quote,
+        post.from.as_mut().and_then(|f| f.name.as_mut()),
+        post.chat.as_mut().and_then(|c| c.name.as_mut()),
+    ];
+    for s in optional.into_iter().flatten() {
+        fix(s);
+    }
+    if changed {
+        post.text.normalize();
+    }
+    changed
+}
+
+fn emoji_pass(post: &mut Post, mode: EmojiMode) -> bool {
+    let mut changed = false;
+    for span in &mut post.text.spans {
+        // Code and URLs are literal: emoji-looking characters there stay.
+        let literal = span
+            .style
+            .as_ref()
+            .is_some_and(|s| matches!(s.kind.as_str(), "code" | "pre" | "link" | "email"));
+        if literal {
+            continue;
+        }
+        if let Some(new) = emoji::apply(&span.text, mode) {
+            span.text = new;
+            changed = true;
+        }
+    }
+    if let Some(quote) = post.reply_to.as_mut().and_then(|r| r.quote.as_mut()) {
+        if let Some(new) = emoji::apply(quote, mode) {
+            *quote = new;
+            changed = true;
+        }
+    }
+    if changed {
+        post.text.normalize();
+    }
+    changed
+}
+
+/// How many posts [`dedup`] keeps fingerprints of. Bounded so memory stays
+/// flat; duplicates further apart than this are not detected.
+pub const DEDUP_WINDOW: usize = 1 << 17;
+
+/// Drops posts already seen (same chat and id; or, without an id, the same
+/// text, media and headers from the same format) within the last
+/// [`DEDUP_WINDOW`] posts. `dropped` counts them for the summary.
+pub fn dedup<'a>(
+    posts: impl Iterator<Item = Result<Post>> + Send + 'a,
+    dropped: Arc<AtomicU64>,
+) -> impl Iterator<Item = Result<Post>> + Send + 'a {
+    let mut seen: HashSet<u64> = HashSet::new();
+    let mut order: VecDeque<u64> = VecDeque::new();
+    posts.filter(move |item| {
+        let Ok(post) = item else { return true };
+        let key = fingerprint(post);
+        if !seen.insert(key) {
+            dropped.fetch_add(1, Ordering::Relaxed);
+            return false;
+        }
+        order.push_back(key);
+        if order.len() > DEDUP_WINDOW {
+            if let Some(old) = order.pop_front() {
+                seen.remove(&old);
+            }
+        }
+        true
+    })
+}
+
+fn fingerprint(post: &Post) -> u64 {
+    let mut h = DefaultHasher::new();
+    match post.id {
+        Some(id) => {
+            0u8.hash(&mut h);
+            post.chat.as_ref().map(|c| (&c.id, &c.username, &c.name)).hash(&mut h);
+            id.hash(&mut h);
+            post.source.format.hash(&mut h);
+        }
+        None => {
+            1u8.hash(&mut h);
+            post.source.format.hash(&mut h);
+            post.kind.to_string().hash(&mut h);
+            post.text.to_plain_string().hash(&mut h);
+            post.forwarded_from.as_ref().map(|f| &f.name).hash(&mut h);
+            post.reply_to.as_ref().map(|r| (&r.author, &r.quote)).hash(&mut h);
+            for m in &post.media {
+                (&m.kind, m.status as u8).hash(&mut h);
+            }
+            // Text-less posts (a bare "Please open Telegram" item) repeat
+            // legitimately; only their source place tells them apart.
+            if post.text.is_empty() {
+                (&post.source.file, post.source.line).hash(&mut h);
+            }
+        }
+    }
+    h.finish()
+}

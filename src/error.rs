@@ -1,0 +1,189 @@
+//! The one error type of the crate, and the position every error carries.
+//!
+//! An error always says *where*: the file, and the line and column, or the
+//! message index and JSON pointer, whichever the source has. The position
+//! comes first in the message, as compilers print it:
+//! `dump.txt:17:1: invalid UTF-8 …`. The error is boxed so that `Result<Post>`
+//! stays small on the hot path (serde_json does the same).
+
+use std::fmt;
+use std::io;
+use std::path::Path;
+
+/// Crate-wide result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Where in the input something happened.
+///
+/// `line` and `column` are 1-based (column counts characters); `byte` and
+/// `index` (the n-th message of the file) are 0-based, as in csv's `Position`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Position {
+    /// Input path as given; `-` for standard input. Empty when not about a file.
+    pub file: String,
+    /// 1-based line.
+    pub line: Option<u64>,
+    /// 1-based column, in characters.
+    pub column: Option<u64>,
+    /// 0-based byte offset.
+    pub byte: Option<u64>,
+    /// 0-based index of the message in its file.
+    pub index: Option<u64>,
+    /// JSON pointer of the offending value.
+    pub pointer: Option<String>,
+}
+
+impl Position {
+    /// A position naming only a file.
+    pub fn file(file: impl Into<String>) -> Position {
+        Position { file: file.into(), ..Position::default() }
+    }
+
+    /// A position at a line (and optionally a column) of a file.
+    pub fn line(file: impl Into<String>, line: u64, column: Option<u64>) -> Position {
+        Position { file: file.into(), line: Some(line), column, ..Position::default() }
+    }
+
+    /// The display name of a path: `-` stays `-`.
+    pub fn name_of(path: &Path) -> String {
+        path.display().to_string()
+    }
+}
+
+impl fmt::Display for Position {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.file.is_empty() { "<input>" } else { &self.file })?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(column) = self.column {
+                write!(f, ":{column}")?;
+            }
+        } else if let Some(byte) = self.byte {
+            write!(f, ": byte {byte}")?;
+        }
+        if let Some(index) = self.index {
+            write!(f, ": message #{index}")?;
+        }
+        if let Some(pointer) = &self.pointer {
+            write!(f, ": {pointer}")?;
+        }
+        Ok(())
+    }
+}
+
+/// What went wrong.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Reading or writing failed.
+    #[error("{0}")]
+    Io(#[source] io::Error),
+    /// Bytes that are not text in the expected encoding.
+    #[error("{0}")]
+    Encoding(String),
+    /// Invalid JSON (syntax), with serde_json's own message.
+    #[error("invalid JSON: {0}")]
+    Json(String),
+    /// A record whose shape or values the reader cannot accept.
+    #[error("{0}")]
+    Data(String),
+    /// The input is not in any format tgnorm reads, or not in the one asked for.
+    #[error("{0}")]
+    Format(String),
+    /// A bad command line or a refused operation (such as overwriting an input).
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// An error with the position it happened at.
+#[derive(Debug)]
+pub struct Error {
+    inner: Box<(Position, ErrorKind)>,
+}
+
+impl Error {
+    /// An error at `pos`.
+    pub fn new(pos: Position, kind: ErrorKind) -> Error {
+        Error { inner: Box::new((pos, kind)) }
+    }
+
+    /// An I/O error about `file`.
+    pub fn io(file: impl Into<String>, err: io::Error) -> Error {
+        Error::new(Position::file(file), ErrorKind::Io(err))
+    }
+
+    /// A data error at `pos`.
+    pub fn data(pos: Position, what: impl Into<String>) -> Error {
+        Error::new(pos, ErrorKind::Data(what.into()))
+    }
+
+    /// A usage error (no position in a file).
+    pub fn usage(what: impl Into<String>) -> Error {
+        Error::new(Position::default(), ErrorKind::Usage(what.into()))
+    }
+
+    /// Where it happened.
+    pub fn position(&self) -> &Position {
+        &self.inner.0
+    }
+
+    /// What happened.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.inner.1
+    }
+
+    /// True for errors about one record, after which reading can go on
+    /// (lenient mode rejects the record); false for errors that end the run.
+    pub fn is_record_error(&self) -> bool {
+        matches!(self.kind(), ErrorKind::Data(_) | ErrorKind::Json(_) | ErrorKind::Encoding(_))
+    }
+
+    /// True when writing failed because the reader of our output went away
+    /// (`tgnorm … | head`).
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self.kind(), ErrorKind::Io(e) if e.kind() == io::ErrorKind::BrokenPipe)
+    }
+
+    /// The message without its position.
+    pub fn message(&self) -> String {
+        self.kind().to_string()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (pos, kind) = &*self.inner;
+        if pos.file.is_empty() && pos.line.is_none() && pos.index.is_none() {
+            write!(f, "{kind}")
+        } else {
+            write!(f, "{pos}: {kind}")
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self.kind() {
+            ErrorKind::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn displays_position_first() {
+        let err = Error::data(Position::line("dump.txt", 17, Some(3)), "bad thing");
+        assert_eq!(err.to_string(), "dump.txt:17:3: bad thing");
+        let err = Error::usage("no input");
+        assert_eq!(err.to_string(), "no input");
+    }
+
+    #[test]
+    fn stays_small() {
+        assert_eq!(std::mem::size_of::<Error>(), std::mem::size_of::<usize>());
+    }
+}

@@ -1,0 +1,39 @@
+//! tgnorm turns messy Telegram archives into clean, typed, validated posts.
+//!
+//! The library reads like the architecture: bytes are [`decode`]d, a reader
+//! in [`read`] turns them into a stream of [`model::Post`]s, the passes in
+//! [`clean`] tidy each post, and a writer in [`write`] renders them.
+//! [`convert`] is that pipeline with its accounting.
+//!
+//! ```
+//! use tgnorm::read::{text, Notes};
+//! use tgnorm::clean::{clean_post, Config};
+//! use tgnorm::write::jsonl;
+//!
+//! let dump = "Forwarded from Russian MFA 🇷🇺\n🎙 Remarks\n";
+//! let posts = text::Reader::new(dump.as_bytes(), "dump.txt".into(), text::Options::default(), Notes::default());
+//! let mut out = jsonl::Writer::new(Vec::new(), "-".into());
+//! for post in posts {
+//!     let mut post = post?;
+//!     clean_post(&mut post, &Config::default());
+//!     out.write(&post)?;
+//! }
+//! let jsonl = String::from_utf8(out.finish()?).unwrap();
+//! assert!(jsonl.starts_with(r#"{"chat":null,"id":null,"kind":"message""#));
+//! assert!(jsonl.contains(r#""forwarded_from":{"name":"Russian MFA 🇷🇺","#));
+//! # Ok::<(), tgnorm::Error>(())
+//! ```
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod clean;
+pub mod convert;
+pub mod decode;
+pub mod error;
+pub mod model;
+pub mod read;
+pub mod schema;
+pub mod write;
+
+pub use error::{Error, ErrorKind, Position, Result};
+pub use model::Post;

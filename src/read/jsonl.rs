@@ -1,0 +1,58 @@
+//! Reads tgnorm's own JSONL back, so a cleaned archive can be converted
+//! onward or cleaned again (cleaning is idempotent).
+//!
+//! Every line must be one post object with exactly the keys of
+//! `schemas/post.schema.json`. Blank lines are skipped. A bad line is an error
+//! naming the line and column, and reading goes on with the next line.
+
+use super::lines::Lines;
+use crate::error::{Error, ErrorKind, Position, Result};
+use crate::model::Post;
+use std::io::BufRead;
+
+/// Streams posts from JSONL.
+pub struct Reader<R> {
+    lines: Lines<R>,
+    file: String,
+}
+
+impl<R: BufRead> Reader<R> {
+    /// Reads `inner`; `file` names it in positions.
+    pub fn new(inner: R, file: String) -> Reader<R> {
+        Reader { lines: Lines::new(inner, file.clone()), file }
+    }
+}
+
+impl<R: BufRead> Iterator for Reader<R> {
+    type Item = Result<Post>;
+
+    fn next(&mut self) -> Option<Result<Post>> {
+        loop {
+            let line = match self.lines.next()? {
+                Ok(line) => line,
+                Err(e) => return Some(Err(e)),
+            };
+            if line.text.trim().is_empty() {
+                continue;
+            }
+            return Some(serde_json::from_str::<Post>(&line.text).map_err(|e| {
+                let pos = Position::line(self.file.clone(), line.number, Some(e.column() as u64));
+                let kind = if e.is_data() {
+                    ErrorKind::Data(format!("not a tgnorm post: {}", strip_position(&e)))
+                } else {
+                    ErrorKind::Json(strip_position(&e))
+                };
+                Error::new(pos, kind)
+            }));
+        }
+    }
+}
+
+/// serde_json appends " at line L column C"; our position already says it.
+fn strip_position(e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    match msg.rfind(" at line ") {
+        Some(i) => msg.get(..i).unwrap_or(&msg).to_owned(),
+        None => msg,
+    }
+}

@@ -1,0 +1,310 @@
+//! Readers: from an input (file, folder or standard input) to a stream of posts.
+//!
+//! One module per format, one [`Format`] enum and one `match` in [`read`]:
+//! there is no reader trait (STYLE.md §3.7). Every reader is an iterator of
+//! `Result<Post>` that holds at most one message (or one bounded window of
+//! lines) in memory. A bad record is an `Err` in the stream and reading goes
+//! on with the next one; an error that makes the rest of the input unreadable
+//! ends the stream after it.
+//!
+//! Readers note what they assumed or repaired (the text flavour, the encoding,
+//! `\xHH` escapes fixed…) in a shared [`Notes`] that the run summary prints.
+
+pub mod jsonl;
+pub mod lines;
+pub mod text;
+
+use crate::decode::{self, Detection};
+use crate::error::{Error, ErrorKind, Position, Result};
+use crate::model::Post;
+use encoding_rs::Encoding;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufRead, Read};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+
+/// A stream of posts, one at a time.
+pub type Posts<'a> = Box<dyn Iterator<Item = Result<Post>> + Send + 'a>;
+
+/// Input formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Format {
+    /// Telegram Desktop `result.json`.
+    TdesktopJson,
+    /// Telegram Desktop `messages*.html`.
+    TdesktopHtml,
+    /// Saved public channel pages (`t.me/s/<channel>`).
+    WebHtml,
+    /// Plain-text dumps of channel posts.
+    Text,
+    /// tgnorm's own JSONL.
+    Jsonl,
+}
+
+impl Format {
+    /// Every input format id, for help texts.
+    pub const ALL: [&'static str; 5] = ["tdesktop-json", "tdesktop-html", "web-html", "text", "jsonl"];
+
+    /// The format id used on the command line and in `source.format`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::TdesktopJson => "tdesktop-json",
+            Format::TdesktopHtml => "tdesktop-html",
+            Format::WebHtml => "web-html",
+            Format::Text => "text",
+            Format::Jsonl => "jsonl",
+        }
+    }
+
+    /// Guesses the format from the first decoded bytes of an input. Never
+    /// trusts the file name.
+    pub fn sniff(head: &[u8]) -> Format {
+        let trimmed = trim_start(head);
+        if trimmed.starts_with(b"{") {
+            // tgnorm's JSONL has `"chat":` as the first key of a one-line object;
+            // result.json opens with `{` alone on its line.
+            let first_line = trimmed.split(|&b| b == b'\n').next().unwrap_or_default();
+            if first_line.starts_with(b"{\"chat\":") || first_line.starts_with(b"{\"chat\": ") {
+                return Format::Jsonl;
+            }
+            return Format::TdesktopJson;
+        }
+        if contains(head, b"tgme_widget_message") || contains(head, b"tgme_channel_history") {
+            return Format::WebHtml;
+        }
+        if contains(head, b"page_wrap") && contains(head, b"history") {
+            return Format::TdesktopHtml;
+        }
+        Format::Text
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Format, String> {
+        Ok(match s {
+            "tdesktop-json" | "json" => Format::TdesktopJson,
+            "tdesktop-html" => Format::TdesktopHtml,
+            "web-html" | "web" => Format::WebHtml,
+            "text" | "txt" => Format::Text,
+            "jsonl" => Format::Jsonl,
+            _ => return Err(format!("unknown input format `{s}` (expected one of: {})", Format::ALL.join(", "))),
+        })
+    }
+}
+
+fn trim_start(bytes: &[u8]) -> &[u8] {
+    let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(bytes.len());
+    bytes.get(start..).unwrap_or_default()
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// What readers tell the run summary: assumptions and repairs by topic, and
+/// counters (`boilerplate_lines`, `repeated_bodies`, …).
+#[derive(Clone, Debug, Default)]
+pub struct Notes(Arc<Mutex<NotesInner>>);
+
+#[derive(Debug, Default)]
+struct NotesInner {
+    notes: BTreeMap<String, String>,
+    counters: BTreeMap<String, u64>,
+}
+
+impl Notes {
+    /// Records `value` under `key` (replacing an earlier one).
+    pub fn set(&self, key: &str, value: impl Into<String>) {
+        if let Ok(mut inner) = self.0.lock() {
+            inner.notes.insert(key.to_owned(), value.into());
+        }
+    }
+
+    /// Adds `n` to the counter `key`.
+    pub fn add(&self, key: &str, n: u64) {
+        if n == 0 {
+            return;
+        }
+        if let Ok(mut inner) = self.0.lock() {
+            *inner.counters.entry(key.to_owned()).or_default() += n;
+        }
+    }
+
+    /// All notes, sorted by key.
+    pub fn snapshot(&self) -> BTreeMap<String, String> {
+        self.0.lock().map(|m| m.notes.clone()).unwrap_or_default()
+    }
+
+    /// All counters, sorted by key.
+    pub fn counters(&self) -> BTreeMap<String, u64> {
+        self.0.lock().map(|m| m.counters.clone()).unwrap_or_default()
+    }
+}
+
+/// How to read.
+#[derive(Clone, Debug, Default)]
+pub struct ReadOptions {
+    /// Skip detection and read this format.
+    pub format: Option<Format>,
+    /// Skip encoding detection.
+    pub encoding: Option<&'static Encoding>,
+    /// Which structural clean-ups the text reader applies while segmenting.
+    pub text: text::Options,
+}
+
+/// One opened input, decoded, with its format decided.
+pub struct Input {
+    /// The name used in positions and `source.file` (`-` for stdin).
+    pub name: String,
+    /// The format to read it as.
+    pub format: Format,
+    /// UTF-8 text of the input.
+    pub reader: Box<dyn BufRead + Send>,
+}
+
+/// Expands command-line paths into input files: `-` is standard input, a
+/// folder is an export folder.
+pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            out.push(path.clone());
+            continue;
+        }
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(Position::name_of(path), e))?;
+        if meta.is_dir() {
+            let found = export_files(path)?;
+            if found.is_empty() {
+                return Err(Error::new(
+                    Position::file(Position::name_of(path)),
+                    ErrorKind::Usage(
+                        "folder holds no Telegram export (looked for result.json and messages*.html)"
+                            .into(),
+                    ),
+                ));
+            }
+            out.extend(found);
+        } else {
+            out.push(path.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// The export files of a folder: `result.json` if present (it holds
+/// everything), else `messages.html`, `messages2.html`, … in page order.
+fn export_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let json = dir.join("result.json");
+    if json.is_file() {
+        return Ok(vec![json]);
+    }
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(Position::name_of(dir), e))?;
+    let mut pages = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(Position::name_of(dir), e))?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if let Some(page) = page_number(&name) {
+            pages.push((page, entry.path()));
+        }
+    }
+    pages.sort();
+    Ok(pages.into_iter().map(|(_, p)| p).collect())
+}
+
+/// `messages.html` is page 1, `messagesN.html` page N.
+fn page_number(name: &str) -> Option<u64> {
+    let middle = name.strip_prefix("messages")?.strip_suffix(".html")?;
+    if middle.is_empty() {
+        return Some(1);
+    }
+    middle.parse().ok()
+}
+
+/// Opens and decodes one input and decides its format.
+pub fn open(path: &Path, options: &ReadOptions, notes: &Notes) -> Result<Input> {
+    let name = Position::name_of(path);
+    let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
+        Box::new(io::stdin())
+    } else {
+        Box::new(File::open(path).map_err(|e| Error::io(&name, e))?)
+    };
+    let decoded = decode::decode(raw, options.encoding).map_err(|e| Error::io(&name, e))?;
+    if decoded.encoding != encoding_rs::UTF_8 || decoded.detection == Detection::Bom {
+        let how = match decoded.detection {
+            Detection::Bom => "byte-order mark",
+            Detection::Utf8 => "valid UTF-8",
+            Detection::Guessed => "guessed",
+            Detection::Forced => "--encoding",
+        };
+        notes.set(&format!("encoding {name}"), format!("{} ({how})", decoded.encoding.name()));
+    }
+    let mut reader = decoded.reader;
+    let format = match options.format {
+        Some(f) => f,
+        None => {
+            let head = reader.fill_buf().map_err(|e| Error::io(&name, e))?;
+            if head.is_empty() {
+                return Err(Error::new(
+                    Position::file(&name),
+                    ErrorKind::Format("empty input: nothing to read".into()),
+                ));
+            }
+            Format::sniff(head)
+        }
+    };
+    Ok(Input { name, format, reader })
+}
+
+/// Reads posts from an opened input.
+pub fn read<'a>(input: Input, options: &ReadOptions, notes: &Notes) -> Result<Posts<'a>> {
+    let Input { name, format, reader } = input;
+    Ok(match format {
+        Format::Text => Box::new(text::Reader::new(reader, name, options.text.clone(), notes.clone())),
+        Format::Jsonl => Box::new(jsonl::Reader::new(reader, name)),
+        Format::TdesktopJson | Format::TdesktopHtml | Format::WebHtml => {
+            return Err(Error::new(
+                Position::file(name),
+                ErrorKind::Format(format!(
+                    "this looks like {format}, which this version of tgnorm cannot read yet"
+                )),
+            ))
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_formats() {
+        assert_eq!(Format::sniff(b"{\n \"name\": \"x\",\n \"messages\": []"), Format::TdesktopJson);
+        assert_eq!(Format::sniff(b"{\"chat\":null,\"id\":1}\n"), Format::Jsonl);
+        assert_eq!(Format::sniff(b"<div class=\"tgme_widget_message\">"), Format::WebHtml);
+        assert_eq!(
+            Format::sniff(b"<div class=\"page_wrap\"><div class=\"history\">"),
+            Format::TdesktopHtml
+        );
+        assert_eq!(Format::sniff(b"Forwarded from X\nhello"), Format::Text);
+    }
+
+    #[test]
+    fn pages_sort_numerically() {
+        assert_eq!(page_number("messages.html"), Some(1));
+        assert_eq!(page_number("messages12.html"), Some(12));
+        assert_eq!(page_number("messages_x.html"), None);
+        assert_eq!(page_number("result.json"), None);
+    }
+}

@@ -1,0 +1,887 @@
+//! Plain-text dumps of public channel pages → posts.
+//!
+//! A dump is a run of lines with no ids, no dates and no separators: the
+//! only structure is the boilerplate the web preview printed (forward
+//! headers, reply headers, `Media is too big` / `VIEW IN TELEGRAM` pairs) and
+//! the artefacts of the dumper (a body printed twice, views and times, owner
+//! lines, hidden fallbacks). This reader follows the grammar and algorithm of
+//! `docs/web-preview-format.md` §6:
+//!
+//! ```text
+//! post        := header? placeholder* body?
+//! header      := FWD | REPLY            (REPLY: author line + one-line quote, on evidence)
+//! placeholder := LABEL VIEW_IN_TELEGRAM
+//! body        := H (B B)? | T T | H
+//! ```
+//!
+//! It streams: lines are read one at a time, a post's lines are capped at
+//! 64 KiB (a longer one is closed and flagged `boundary_uncertain`), and the
+//! memory of earlier posts (for linking reply quotes) is a bounded window.
+//! The first screenful decides the dump's *flavour* (which chrome lines to
+//! expect), and the summary says which one was assumed.
+//!
+//! What cannot be decided from the text alone is flagged, never guessed: two
+//! marker-less posts in a row stay one post with `boundary_uncertain`.
+
+use super::lines::{Line, Lines};
+use super::Notes;
+use crate::clean::boilerplate::{self, Placeholder};
+use crate::clean::repeat;
+use crate::error::Result;
+use crate::model::{Forward, Kind, Media, Post, Reply, Service, Source, Text};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::io::BufRead;
+
+/// A post's lines are capped at this many bytes (a Telegram text is at most
+/// 4096 UTF-16 units, printed at most twice).
+pub const MAX_POST_BYTES: usize = 64 * 1024;
+
+/// Lines looked at to decide the flavour.
+const SNIFF_LINES: usize = 200;
+/// Bytes looked at to decide the flavour.
+const SNIFF_BYTES: usize = 256 * 1024;
+/// Earlier posts remembered for matching reply quotes.
+const RECENT_POSTS: usize = 256;
+/// Longest author name in a reply header, in code points.
+const MAX_NAME: usize = 64;
+/// Shortest quote matched as a prefix of an earlier post.
+const MIN_PREFIX_QUOTE: usize = 16;
+
+/// Which structural clean-ups the reader applies while it segments (the
+/// `--no-<pass>` switches). Switched off, the lines stay in the text; they
+/// still separate posts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// Placeholder and chrome lines become fields.
+    pub boilerplate: bool,
+    /// A body printed twice is kept once.
+    pub repeated_body: bool,
+    /// `Forwarded from X` becomes `forwarded_from`.
+    pub forward: bool,
+    /// Reply headers become `reply_to`.
+    pub reply: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { boilerplate: true, repeated_body: true, forward: true, reply: true }
+    }
+}
+
+/// What a line is.
+#[derive(Clone, Debug, PartialEq)]
+enum Class {
+    Forward(String),
+    Label(Placeholder),
+    ViewInTelegram,
+    Service(&'static str, Option<String>),
+    EmptyPage,
+    /// Footer chrome: `2 views`, `07:33`, `edited`, and the glued `2 views07:33`.
+    Footer,
+    /// A duration or time that is not in a footer position.
+    Clock,
+    /// A browser date separator (`July 3`, `July 3, 2023`).
+    DateSeparator,
+    /// The channel's title printed above each post.
+    Owner,
+    /// A reactions line (`❤1`, `👍 12 🔥 3`).
+    Reactions,
+    Text,
+}
+
+/// A classified line.
+#[derive(Clone, Debug)]
+struct CLine {
+    number: u64,
+    text: String,
+    key: String,
+    class: Class,
+}
+
+/// What the first screenful showed.
+#[derive(Clone, Debug, Default)]
+struct Flavour {
+    /// Views, times and other footer lines are present.
+    chrome: bool,
+    /// The channel title printed above posts.
+    owner: Option<String>,
+    /// Hidden fallbacks printed (CSS-blind dumper).
+    css_blind: bool,
+    /// `Please open Telegram…` follows post bodies: a trailer, not a post.
+    trailer: bool,
+}
+
+impl Flavour {
+    fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if self.chrome {
+            parts.push("browser copy (views, times and dates are chrome)".to_owned());
+        }
+        if let Some(owner) = &self.owner {
+            parts.push(format!("owner line {owner:?} above posts"));
+        }
+        if self.css_blind {
+            parts.push("CSS-blind (hidden fallbacks printed)".to_owned());
+        }
+        if self.trailer {
+            parts.push("`Please open Telegram` trailer after bodies".to_owned());
+        }
+        if parts.is_empty() {
+            "served-HTML dump (headers, labels and text only)".to_owned()
+        } else {
+            parts.join("; ")
+        }
+    }
+}
+
+/// The post being assembled.
+#[derive(Default)]
+struct Building {
+    start: Option<u64>,
+    end: u64,
+    forward: Option<String>,
+    reply: Option<Reply>,
+    media: Vec<Media>,
+    unsupported: bool,
+    body: Vec<CLine>,
+    body_bytes: usize,
+    boilerplate_lines: u64,
+    chrome_lines: u64,
+    footer: bool,
+    cleaned_boilerplate: bool,
+    overflow: bool,
+    blanks: Vec<CLine>,
+}
+
+impl Building {
+    fn is_empty(&self) -> bool {
+        self.start.is_none()
+    }
+
+    fn touch(&mut self, number: u64) {
+        if self.start.is_none() {
+            self.start = Some(number);
+        }
+        self.end = self.end.max(number);
+    }
+
+    fn has_body(&self) -> bool {
+        !self.body.is_empty()
+    }
+
+    fn has_content(&self) -> bool {
+        self.has_body() || self.forward.is_some() || self.reply.is_some() || !self.media.is_empty()
+    }
+}
+
+/// Streams posts out of a text dump.
+pub struct Reader<R> {
+    lines: Lines<R>,
+    file: String,
+    options: Options,
+    notes: Notes,
+    ahead: VecDeque<CLine>,
+    out: VecDeque<Result<Post>>,
+    eof: bool,
+    flavour: Option<Flavour>,
+    current: Building,
+    recent: VecDeque<(String, u64)>,
+    reply_authors: HashSet<String>,
+    repeated_posts: u64,
+    multi_line_posts: u64,
+}
+
+impl<R: BufRead> Reader<R> {
+    /// Reads `inner` (UTF-8 text); `file` names it in sources and errors.
+    pub fn new(inner: R, file: String, options: Options, notes: Notes) -> Reader<R> {
+        Reader {
+            lines: Lines::new(inner, file.clone()),
+            file,
+            options,
+            notes,
+            ahead: VecDeque::new(),
+            out: VecDeque::new(),
+            eof: false,
+            flavour: None,
+            current: Building::default(),
+            recent: VecDeque::new(),
+            reply_authors: HashSet::new(),
+            repeated_posts: 0,
+            multi_line_posts: 0,
+        }
+    }
+
+    /// Reads raw lines until `ahead` holds `n` lines (or the input ends).
+    /// Bad lines become errors in the output, in order.
+    fn fill(&mut self, n: usize) {
+        while self.ahead.len() < n && !self.eof {
+            match self.lines.next() {
+                None => self.eof = true,
+                Some(Err(e)) => self.out.push_back(Err(e)),
+                Some(Ok(Line { number, text })) => {
+                    let key = repeat::line_key(&text);
+                    self.ahead.push_back(CLine { number, text, key, class: Class::Text });
+                }
+            }
+        }
+    }
+
+    fn sniff(&mut self) {
+        let mut bytes = 0;
+        while !self.eof && self.ahead.len() < SNIFF_LINES && bytes < SNIFF_BYTES {
+            let before = self.ahead.len();
+            self.fill(before + 1);
+            bytes += self.ahead.back().map_or(0, |l| l.text.len());
+        }
+        let flavour = sniff_flavour(self.ahead.iter());
+        self.notes.set(&format!("text flavour {}", self.file), flavour.describe());
+        let classify = |l: &mut CLine| l.class = classify(&l.text, &l.key, &flavour);
+        self.ahead.iter_mut().for_each(classify);
+        self.flavour = Some(flavour);
+    }
+
+    fn peek(&mut self, i: usize) -> Option<&CLine> {
+        self.fill(i + 1);
+        let flavour = self.flavour.clone().unwrap_or_default();
+        let line = self.ahead.get_mut(i)?;
+        if line.class == Class::Text {
+            line.class = classify(&line.text, &line.key, &flavour);
+        }
+        Some(line)
+    }
+
+    fn take(&mut self) -> Option<CLine> {
+        self.peek(0)?;
+        self.ahead.pop_front()
+    }
+
+    /// Processes one line; may close posts into `out`.
+    fn step(&mut self, line: CLine) {
+        let opts = self.options.clone();
+        match line.class.clone() {
+            Class::Forward(name) => {
+                self.close(false);
+                self.current.touch(line.number);
+                if opts.forward {
+                    self.current.forward = Some(name);
+                } else {
+                    self.push_body(line);
+                }
+            }
+            Class::Service(action, detail) => {
+                self.close(false);
+                self.emit_service(&line, action, detail);
+            }
+            Class::Label(label) => self.placeholder(line, label),
+            Class::ViewInTelegram => {
+                // A VIEW IN TELEGRAM without its label: still chrome.
+                if opts.boilerplate {
+                    self.current.touch(line.number);
+                    self.current.boilerplate_lines += 1;
+                    self.current.cleaned_boilerplate = true;
+                } else {
+                    self.push_body(line);
+                }
+            }
+            Class::EmptyPage | Class::DateSeparator => {
+                self.close(false);
+                self.notes.add("chrome_lines", 1);
+            }
+            Class::Owner => {
+                self.close(false);
+                self.current.touch(line.number);
+                self.current.chrome_lines += 1;
+            }
+            Class::Footer | Class::Reactions => {
+                if self.current.is_empty() {
+                    // Footer of nothing (the dump started mid-post).
+                    self.notes.add("chrome_lines", 1);
+                } else {
+                    self.current.touch(line.number);
+                    self.current.chrome_lines += 1;
+                    self.current.footer = true;
+                }
+            }
+            Class::Clock => {
+                if self.current.footer || self.current.is_empty() {
+                    self.current.touch(line.number);
+                    self.current.chrome_lines += 1;
+                } else if self.current.has_body() {
+                    // A time after the text closes the bubble.
+                    self.current.touch(line.number);
+                    self.current.chrome_lines += 1;
+                    self.current.footer = true;
+                } else {
+                    // A media duration, before the text.
+                    self.current.touch(line.number);
+                    self.current.chrome_lines += 1;
+                }
+            }
+            Class::Text => self.text_line(line),
+        }
+    }
+
+    fn placeholder(&mut self, line: CLine, label: Placeholder) {
+        let paired = matches!(self.peek(0), Some(l) if l.class == Class::ViewInTelegram);
+        let vit = if paired { self.ahead.pop_front() } else { None };
+        let trailer = self.flavour.as_ref().is_some_and(|f| f.trailer)
+            && label == Placeholder::OpenTelegram
+            && self.current.has_body();
+        let hidden = label == Placeholder::NotInBrowser
+            && self.flavour.as_ref().is_some_and(|f| f.css_blind)
+            && self.current.has_body();
+        if !trailer && !hidden && (self.current.has_body() || self.current.footer) {
+            // Media come before the text: a placeholder after text opens the
+            // next post (§6.4 step 2).
+            self.close(false);
+        }
+        if !self.options.boilerplate {
+            self.push_body(line);
+            if let Some(vit) = vit {
+                self.push_body(vit);
+            }
+            return;
+        }
+        let cur = &mut self.current;
+        cur.touch(line.number);
+        if let Some(vit) = &vit {
+            cur.touch(vit.number);
+        }
+        cur.boilerplate_lines += 1 + u64::from(vit.is_some());
+        cur.cleaned_boilerplate = true;
+        if trailer {
+            // The hidden 2024 fallback printed after the body: it ends the post.
+            cur.footer = true;
+            return;
+        }
+        if hidden {
+            return;
+        }
+        cur.media.push(label.media());
+        if label == Placeholder::OpenTelegram {
+            cur.unsupported = true;
+        }
+    }
+
+    fn text_line(&mut self, line: CLine) {
+        if line.key.is_empty() {
+            // Blank lines belong to a body only when text follows them in the
+            // same post; leading and trailing ones are dropped.
+            // A run of blank lines is kept as at most two (the whitespace pass
+            // folds them anyway), so memory stays bounded.
+            if self.current.has_body() {
+                if self.current.blanks.len() < 2 {
+                    self.current.blanks.push(line);
+                } else if let Some(last) = self.current.blanks.last_mut() {
+                    *last = line;
+                }
+            }
+            return;
+        }
+        if self.current.footer {
+            self.close(false);
+        }
+        if self.options.reply && self.try_reply(&line) {
+            return;
+        }
+        if self.current.has_body() && self.repeat_complete(&line) {
+            self.close(false);
+        }
+        if self.current.body_bytes + line.text.len() > MAX_POST_BYTES && self.current.has_body() {
+            self.current.overflow = true;
+            self.close(false);
+            self.current.overflow = true;
+        }
+        self.push_body(line);
+    }
+
+    fn push_body(&mut self, line: CLine) {
+        for blank in std::mem::take(&mut self.current.blanks) {
+            self.current.touch(blank.number);
+            self.current.body.push(blank);
+        }
+        self.current.touch(line.number);
+        self.current.body_bytes += line.text.len() + 1;
+        self.current.body.push(line);
+    }
+
+    /// The body ends in a completed `H B B` (or `T T`) and `next` does not
+    /// continue it.
+    fn repeat_complete(&self, next: &CLine) -> bool {
+        if !self.options.repeated_body {
+            return false;
+        }
+        let keys: Vec<String> = self.current.body.iter().map(|l| l.key.clone()).collect();
+        let Some(found) = repeat::find(&keys, false) else { return false };
+        // Only the strict shapes end a post: the copy must end the body and
+        // directly follow the kept one.
+        if found.kept.end != found.dropped.start {
+            return false;
+        }
+        // `next` equal to the block's first line may be a longer repeat.
+        keys.get(found.kept.start) != Some(&next.key)
+    }
+
+    /// Lines `N`, `Q` form a reply header (§6.4 step 3)?
+    fn try_reply(&mut self, name: &CLine) -> bool {
+        if !is_name_like(&name.text) {
+            return false;
+        }
+        let Some(quote) = self.peek(0).cloned() else { return false };
+        if quote.class != Class::Text {
+            return false;
+        }
+        let followed = matches!(
+            self.peek(1).map(|l| &l.class),
+            Some(Class::Text | Class::Label(_))
+        );
+        if !followed {
+            return false;
+        }
+        let complete = self.current_complete();
+        let at_start = !self.current.has_content() || complete.is_some();
+        // The quote may match the post just completed, which is not in
+        // `recent` until it closes.
+        let matched = self.quoted_post(&quote.key).or_else(|| {
+            let (kept, start) = complete?;
+            matches_quote(&kept, &quote.key).then_some(start)
+        });
+        let known_author = self.reply_authors.contains(&name.key)
+            || self.flavour.as_ref().and_then(|f| f.owner.as_ref()) == Some(&name.key);
+        let evidence = matched.is_some() || (at_start && known_author);
+        if !evidence {
+            return false;
+        }
+        self.ahead.pop_front();
+        self.close(false);
+        self.current.touch(name.number);
+        self.current.touch(quote.number);
+        if self.reply_authors.len() < 1024 {
+            self.reply_authors.insert(name.key.clone());
+        }
+        self.current.reply = Some(Reply {
+            message_id: None,
+            author: Some(name.text.trim().to_owned()),
+            quote: Some(quote.text.trim().to_owned()),
+            peer_id: None,
+            source_line: matched,
+        });
+        true
+    }
+
+    /// When the current post's body is a completed repeat (a post
+    /// boundary): its kept text joined with single spaces, and its first line.
+    fn current_complete(&self) -> Option<(String, u64)> {
+        let keys: Vec<String> = self.current.body.iter().map(|l| l.key.clone()).collect();
+        let found = repeat::find(&keys, false).filter(|r| r.kept.end == r.dropped.start)?;
+        let kept: Vec<&str> = keys
+            .get(..found.dropped.start)?
+            .iter()
+            .map(String::as_str)
+            .filter(|k| !k.is_empty())
+            .collect();
+        Some((kept.join(" "), self.current.start?))
+    }
+
+    /// The first line of an earlier post whose text (joined with single
+    /// spaces) equals or starts with `quote`.
+    fn quoted_post(&self, quote: &str) -> Option<u64> {
+        self.recent.iter().rev().find(|(text, _)| matches_quote(text, quote)).map(|(_, line)| *line)
+    }
+
+    fn emit_service(&mut self, line: &CLine, action: &'static str, detail: Option<String>) {
+        let mut service = Service { action: Some(action.to_owned()), ..Service::default() };
+        let text = line.text.trim();
+        match (action, detail) {
+            ("pin_message", Some(quoted)) => {
+                if let Some((actor, _)) = text.split_once(" pinned «") {
+                    service.actor =
+                        Some(crate::model::Peer { name: Some(actor.to_owned()), id: None });
+                }
+                service.details.insert("quote".into(), quoted.into());
+            }
+            (_, Some(title)) => {
+                service.details.insert("title".into(), title.into());
+            }
+            _ => {}
+        }
+        let post = Post {
+            kind: Kind::Service,
+            service: Some(service),
+            source: Source {
+                format: "text".into(),
+                file: self.file.clone(),
+                line: Some(line.number),
+                end_line: Some(line.number),
+                ..Source::default()
+            },
+            ..Post::default()
+        };
+        self.out.push_back(Ok(post));
+    }
+
+    /// Closes the current post and queues it.
+    fn close(&mut self, at_eof: bool) {
+        let mut b = std::mem::take(&mut self.current);
+        let Some(start) = b.start else { return };
+        self.notes.add("chrome_lines", b.chrome_lines);
+        if !b.has_content() {
+            // Only chrome (an owner line, a footer): not a message.
+            return;
+        }
+        let mut post = Post {
+            source: Source {
+                format: "text".into(),
+                file: self.file.clone(),
+                line: Some(start),
+                end_line: Some(b.end),
+                ..Source::default()
+            },
+            ..Post::default()
+        };
+        if b.overflow {
+            post.source.flag("boundary_uncertain");
+        }
+        if self.options.repeated_body && !b.body.is_empty() {
+            let keys: Vec<String> = b.body.iter().map(|l| l.key.clone()).collect();
+            if let Some(found) = repeat::find(&keys, at_eof) {
+                let line_of = |i: usize| b.body.get(i).map_or(0, |l| l.number);
+                let kept = [line_of(found.kept.start), line_of(found.kept.end.saturating_sub(1))];
+                let dropped =
+                    [line_of(found.dropped.start), line_of(found.dropped.end.saturating_sub(1))];
+                post.source.repeat = Some(crate::model::RepeatRange { kept, dropped });
+                if found.truncated {
+                    post.source.flag("truncated_repeat");
+                    self.notes.add("truncated_repeats", 1);
+                }
+                self.notes.add("repeated_lines", (found.dropped.end - found.dropped.start) as u64);
+                self.notes.add("repeated_bodies", 1);
+                b.body.truncate(found.dropped.start);
+                post.mark_cleaned("repeated-body");
+                self.repeated_posts += 1;
+            }
+        }
+        if b.body.len() >= 2 {
+            self.multi_line_posts += 1;
+        }
+        // In a flavour that repeats multi-line bodies, a long body that does
+        // not repeat is probably two posts run together (§6.4 step 7).
+        if post.source.repeat.is_none()
+            && b.body.len() >= 3
+            && self.repeated_posts >= 2
+            && self.repeated_posts * 2 >= self.multi_line_posts
+        {
+            post.source.flag("boundary_uncertain");
+        }
+        if post.source.flags.iter().any(|f| f == "boundary_uncertain") {
+            self.notes.add("boundary_uncertain", 1);
+        }
+        let mut text = String::new();
+        for (i, line) in b.body.iter().enumerate() {
+            if i > 0 {
+                text.push('\n');
+            }
+            text.push_str(&line.text);
+        }
+        self.notes.add("text_lines", b.body.len() as u64);
+        self.notes.add("boilerplate_lines", b.boilerplate_lines);
+        if let Some(name) = b.forward {
+            post.forwarded_from = Some(Forward { name: Some(name), ..Forward::default() });
+            post.mark_cleaned("forward");
+        }
+        if let Some(reply) = b.reply {
+            post.reply_to = Some(reply);
+            post.mark_cleaned("reply");
+        }
+        if b.cleaned_boilerplate || b.chrome_lines > 0 {
+            post.mark_cleaned("boilerplate");
+        }
+        post.kind = if b.unsupported && b.body.is_empty() { Kind::Unsupported } else { Kind::Message };
+        post.media = b.media;
+        if !text.is_empty() {
+            let joined = b.body.iter().map(|l| l.key.as_str()).filter(|k| !k.is_empty());
+            let joined: Vec<&str> = joined.collect();
+            self.recent.push_back((joined.join(" "), start));
+            if self.recent.len() > RECENT_POSTS {
+                self.recent.pop_front();
+            }
+        }
+        post.text = Text::plain(text);
+        self.out.push_back(Ok(post));
+    }
+}
+
+impl<R: BufRead> Iterator for Reader<R> {
+    type Item = Result<Post>;
+
+    fn next(&mut self) -> Option<Result<Post>> {
+        if self.flavour.is_none() {
+            self.sniff();
+        }
+        loop {
+            if let Some(item) = self.out.pop_front() {
+                return Some(item);
+            }
+            match self.take() {
+                Some(line) => self.step(line),
+                None => {
+                    if let Some(item) = self.out.pop_front() {
+                        return Some(item);
+                    }
+                    if self.current.is_empty() {
+                        return None;
+                    }
+                    self.close(true);
+                }
+            }
+        }
+    }
+}
+
+/// Does a reply quote (flattened to one line, maybe cut with `…`) quote
+/// `text` (an earlier post's lines joined with single spaces)? Short quotes
+/// prove nothing (a hashtag line matches many posts), so both equality and
+/// prefix need [`MIN_PREFIX_QUOTE`] code points.
+fn matches_quote(text: &str, quote: &str) -> bool {
+    let quote = quote.trim_end_matches(['…', '.']).trim_end();
+    quote.chars().count() >= MIN_PREFIX_QUOTE && text.starts_with(quote)
+}
+
+/// Could this line be the author line of a reply header?
+fn is_name_like(line: &str) -> bool {
+    let t = line.trim();
+    let n = t.chars().count();
+    n > 0
+        && n <= MAX_NAME
+        && !t.contains('#')
+        && !t.contains("://")
+        && !t.ends_with(['.', '!', '?', ':', ';', ','])
+        && Placeholder::parse(t).is_none()
+        && !boilerplate::is_view_in_telegram(t)
+}
+
+/// Decides the flavour from the first screenful of lines.
+fn sniff_flavour<'a>(lines: impl Iterator<Item = &'a CLine> + Clone) -> Flavour {
+    let mut f = Flavour::default();
+    let (mut views, mut clocks, mut browser, mut post_labels, mut trailers) = (0, 0, 0, 0, 0);
+    let mut prev: Option<&CLine> = None;
+    for l in lines.clone() {
+        if parse_views(&l.key).is_some() || l.key == "edited" {
+            views += 1;
+        } else if is_clock(&l.key) {
+            clocks += 1;
+        }
+        match Placeholder::parse(&l.key) {
+            Some(Placeholder::NotInBrowser) => browser += 1,
+            Some(Placeholder::OpenTelegram) => {
+                post_labels += 1;
+                let after_text = prev.is_some_and(|p| {
+                    Placeholder::parse(&p.key).is_none()
+                        && !boilerplate::is_view_in_telegram(&p.key)
+                        && boilerplate::forward_header(&p.key).is_none()
+                });
+                if after_text {
+                    trailers += 1;
+                }
+            }
+            _ => {}
+        }
+        prev = Some(l);
+    }
+    f.chrome = views >= 2 || clocks >= 3;
+    f.css_blind = browser >= 1;
+    f.trailer = post_labels >= 2 && trailers * 10 >= post_labels * 6;
+    if f.chrome {
+        // The owner title: a short line seen ≥ 3 times, mostly right after a
+        // footer line or at the top.
+        let mut counts: HashMap<&str, (usize, usize)> = HashMap::new();
+        let mut prev: Option<&CLine> = None;
+        for l in lines {
+            let candidate = !l.key.is_empty()
+                && l.key.chars().count() <= MAX_NAME
+                && !l.key.starts_with('#')
+                && Placeholder::parse(&l.key).is_none()
+                && parse_views(&l.key).is_none()
+                && !is_clock(&l.key);
+            if candidate {
+                let after_footer =
+                    prev.is_none_or(|p| parse_views(&p.key).is_some() || is_clock(&p.key));
+                let e = counts.entry(l.key.as_str()).or_default();
+                e.0 += 1;
+                e.1 += usize::from(after_footer);
+            }
+            prev = Some(l);
+        }
+        f.owner = counts
+            .into_iter()
+            .filter(|(_, (n, after))| *n >= 3 && after * 2 >= *n)
+            .max_by_key(|(k, (n, _))| (*n, std::cmp::Reverse(k.to_string())))
+            .map(|(k, _)| k.to_owned());
+    }
+    f
+}
+
+fn classify(text: &str, key: &str, flavour: &Flavour) -> Class {
+    if let Some(name) = boilerplate::forward_header(text) {
+        return Class::Forward(name);
+    }
+    if let Some(label) = Placeholder::parse(key) {
+        return Class::Label(label);
+    }
+    if boilerplate::is_view_in_telegram(key) {
+        return Class::ViewInTelegram;
+    }
+    if let Some((action, detail)) = boilerplate::service_line(key) {
+        return Class::Service(action, detail);
+    }
+    if boilerplate::is_empty_page(key) {
+        return Class::EmptyPage;
+    }
+    if flavour.chrome {
+        if parse_views(key).is_some() || key == "edited" || key.starts_with("edited ") {
+            return Class::Footer;
+        }
+        if is_clock(key) {
+            return Class::Clock;
+        }
+        if is_date_separator(key) {
+            return Class::DateSeparator;
+        }
+        if flavour.owner.as_deref() == Some(key) {
+            return Class::Owner;
+        }
+        if is_reactions(key) {
+            return Class::Reactions;
+        }
+    }
+    Class::Text
+}
+
+/// `44 views`, `1.2K views`, `1 view`, and the glued `2 views07:33`.
+fn parse_views(key: &str) -> Option<u64> {
+    let (count, rest) = key.split_once(' ')?;
+    let rest = rest.strip_prefix("views").or_else(|| rest.strip_prefix("view"))?;
+    if !(rest.is_empty() || is_clock(rest.trim())) {
+        return None;
+    }
+    parse_count(count)
+}
+
+/// `44`, `1.2K`, `3.1M` → the number (approximate for K and M).
+pub(crate) fn parse_count(s: &str) -> Option<u64> {
+    let (digits, scale) = match s.chars().last()? {
+        'K' | 'k' => (s.get(..s.len() - 1)?, 1_000.0),
+        'M' | 'm' => (s.get(..s.len() - 1)?, 1_000_000.0),
+        _ => (s, 1.0),
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return None;
+    }
+    let n: f64 = digits.parse().ok()?;
+    Some((n * scale).round() as u64)
+}
+
+/// `7:33`, `07:33`, `1:02:03`.
+fn is_clock(key: &str) -> bool {
+    let parts: Vec<&str> = key.split(':').collect();
+    (2..=3).contains(&parts.len())
+        && parts.iter().enumerate().all(|(i, p)| {
+            let len_ok = if i == 0 { (1..=2).contains(&p.len()) } else { p.len() == 2 };
+            len_ok && p.chars().all(|c| c.is_ascii_digit())
+        })
+}
+
+const MONTHS: [&str; 12] = [
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+];
+
+/// `July 3`, `July 3, 2023`.
+fn is_date_separator(key: &str) -> bool {
+    let Some((month, rest)) = key.split_once(' ') else { return false };
+    if !MONTHS.contains(&month) {
+        return false;
+    }
+    let (day, year) = match rest.split_once(", ") {
+        Some((d, y)) => (d, Some(y)),
+        None => (rest, None),
+    };
+    let day_ok = (1..=2).contains(&day.len()) && day.chars().all(|c| c.is_ascii_digit());
+    let year_ok = year.is_none_or(|y| y.len() == 4 && y.chars().all(|c| c.is_ascii_digit()));
+    day_ok && year_ok
+}
+
+/// A line of reactions: emoji, each followed by a count (`❤1`, `👍 12 🔥 3`).
+fn is_reactions(key: &str) -> bool {
+    let mut saw_emoji = false;
+    let mut saw_count = false;
+    let mut pending_emoji = false;
+    for c in key.chars() {
+        if c.is_ascii_digit() || c == '.' || c == 'K' || c == 'M' {
+            if !pending_emoji && !saw_count {
+                return false;
+            }
+            saw_count = true;
+            pending_emoji = false;
+        } else if c == ' ' {
+            continue;
+        } else if c.is_alphanumeric() || c.is_ascii_punctuation() {
+            return false;
+        } else {
+            saw_emoji = true;
+            pending_emoji = true;
+        }
+    }
+    saw_emoji && saw_count && !pending_emoji
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(s: &str) -> Vec<Post> {
+        let r = Reader::new(s.as_bytes(), "t.txt".into(), Options::default(), Notes::default());
+        r.map(|p| p.unwrap()).collect()
+    }
+
+    #[test]
+    fn forwards_and_repeats() {
+        let long = "A body line that is long enough to count as one";
+        let dump = format!("Forwarded from X\nHead\n{long}\n{long}\nForwarded from Y\nOne line");
+        let posts = read(&dump);
+        assert_eq!(posts.len(), 2);
+        assert_eq!(posts[0].text.to_plain_string(), format!("Head\n{long}"));
+        assert_eq!(posts[0].forwarded_from.as_ref().unwrap().name.as_deref(), Some("X"));
+        assert_eq!(posts[0].source.line, Some(1));
+        assert_eq!(posts[0].source.end_line, Some(4));
+        assert_eq!(posts[1].text.to_plain_string(), "One line");
+    }
+
+    #[test]
+    fn placeholder_after_text_opens_a_post() {
+        let posts = read("text\nPlease open Telegram to view this post\nVIEW IN TELEGRAM");
+        assert_eq!(posts.len(), 2);
+        assert_eq!(posts[1].kind, Kind::Unsupported);
+        assert_eq!(posts[1].source.line, Some(2));
+    }
+
+    #[test]
+    fn counts_and_clocks() {
+        assert_eq!(parse_count("1.2K"), Some(1200));
+        assert_eq!(parse_count("44"), Some(44));
+        assert_eq!(parse_count("x"), None);
+        assert_eq!(parse_views("2 views07:33"), Some(2));
+        assert_eq!(parse_views("1 view"), Some(1));
+        assert!(is_clock("07:33") && is_clock("0:06") && is_clock("1:02:03"));
+        assert!(!is_clock("12:3") && !is_clock("a:bc"));
+        assert!(is_date_separator("July 3") && is_date_separator("July 3, 2023"));
+        assert!(!is_date_separator("July the 3rd"));
+        assert!(is_reactions("❤1") && is_reactions("👍 12 🔥 3"));
+        assert!(!is_reactions("👍") && !is_reactions("12") && !is_reactions("a1"));
+    }
+
+    #[test]
+    fn empty_input_gives_nothing() {
+        assert!(read("").is_empty());
+    }
+}
