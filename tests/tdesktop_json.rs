@@ -1,0 +1,1 @@
+//! Telegram Desktop JSON tests (issue 3).

@@ -1,0 +1,13 @@
+//! Integration tests: the real binary on fixtures, compared with snapshot
+//! files. An index, one module per concern.
+
+mod util;
+
+// Text dumps: the rusembindia oracle, flavours, encodings, emoji modes.
+mod text;
+// Bad input: every case names its position and exits with the documented code.
+mod bad_input;
+// Laws: idempotent cleaning, JSONL round trip, schema conformance, accounting.
+mod laws;
+// Telegram Desktop result.json: reader and writer.
+mod tdesktop_json;
