@@ -67,7 +67,14 @@ pub fn decode(
         let decoder = encoding.new_decoder_without_bom_handling();
         Box::new(BufReader::with_capacity(
             256 * 1024,
-            Transcoder { inner: rest, decoder, in_buf: vec![0; 64 * 1024], in_len: 0, eof: false },
+            Transcoder {
+                inner: rest,
+                decoder,
+                in_buf: vec![0; 64 * 1024],
+                in_len: 0,
+                eof: false,
+                finished: false,
+            },
         ))
     };
     Ok(Decoded { reader, encoding, detection })
@@ -139,10 +146,15 @@ struct Transcoder<R> {
     in_buf: Vec<u8>,
     in_len: usize,
     eof: bool,
+    /// The decoder saw the end; encoding_rs must not be called again.
+    finished: bool,
 }
 
 impl<R: Read> Read for Transcoder<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.finished {
+            return Ok(0);
+        }
         // encoding_rs needs room for the worst case of one input unit.
         if out.len() < 16 {
             let mut tmp = [0u8; 16];
@@ -164,6 +176,9 @@ impl<R: Read> Read for Transcoder<R> {
             let (result, read, written, _) = self.decoder.decode_to_utf8(input, out, self.eof);
             self.in_buf.copy_within(read..self.in_len, 0);
             self.in_len -= read;
+            if self.eof && self.in_len == 0 && result == CoderResult::InputEmpty {
+                self.finished = true;
+            }
             if written > 0 {
                 return Ok(written);
             }

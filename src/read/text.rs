@@ -151,6 +151,9 @@ struct Building {
     cleaned_boilerplate: bool,
     overflow: bool,
     blanks: Vec<CLine>,
+    views: Option<(u64, bool)>,
+    author: Option<String>,
+    edited: bool,
 }
 
 impl Building {
@@ -270,6 +273,7 @@ impl<R: BufRead> Reader<R> {
             }
             Class::Service(action, detail) => {
                 self.close(false);
+                self.discard_chrome();
                 self.emit_service(&line, action, detail);
             }
             Class::Label(label) => self.placeholder(line, label),
@@ -285,25 +289,41 @@ impl<R: BufRead> Reader<R> {
             }
             Class::EmptyPage | Class::DateSeparator => {
                 self.close(false);
+                self.discard_chrome();
                 self.notes.add("chrome_lines", 1);
             }
             Class::Owner => {
+                if self.current.start.is_some() && !self.current.has_content() && !self.current.footer {
+                    // The owner title again, right after the owner line: the
+                    // channel replying to itself (its name is the reply author).
+                    self.text_line(line);
+                    return;
+                }
                 self.close(false);
+                self.discard_chrome();
                 self.current.touch(line.number);
                 self.current.chrome_lines += 1;
             }
             Class::Footer | Class::Reactions => {
-                if self.current.is_empty() {
+                if !self.current.has_content() {
                     // Footer of nothing (the dump started mid-post).
                     self.notes.add("chrome_lines", 1);
                 } else {
                     self.current.touch(line.number);
                     self.current.chrome_lines += 1;
                     self.current.footer = true;
+                    if let Some(footer) = parse_footer(&line.key) {
+                        let cur = &mut self.current;
+                        cur.views = footer.views.or(cur.views);
+                        cur.author = footer.author.or(cur.author.take());
+                        cur.edited |= footer.edited;
+                    }
                 }
             }
             Class::Clock => {
-                if self.current.footer || self.current.is_empty() {
+                if self.current.is_empty() {
+                    self.notes.add("chrome_lines", 1);
+                } else if self.current.footer {
                     self.current.touch(line.number);
                     self.current.chrome_lines += 1;
                 } else if self.current.has_body() {
@@ -380,6 +400,7 @@ impl<R: BufRead> Reader<R> {
         }
         if self.current.footer {
             self.close(false);
+            self.discard_chrome();
         }
         if self.options.reply && self.try_reply(&line) {
             return;
@@ -453,7 +474,9 @@ impl<R: BufRead> Reader<R> {
             return false;
         }
         self.ahead.pop_front();
-        self.close(false);
+        if self.current.has_content() {
+            self.close(false);
+        }
         self.current.touch(name.number);
         self.current.touch(quote.number);
         if self.reply_authors.len() < 1024 {
@@ -520,15 +543,27 @@ impl<R: BufRead> Reader<R> {
         self.out.push_back(Ok(post));
     }
 
+    /// Drops a chrome-only post in progress (its lines are counted).
+    fn discard_chrome(&mut self) {
+        if !self.current.has_content() {
+            let b = std::mem::take(&mut self.current);
+            self.notes.add("chrome_lines", b.chrome_lines);
+        }
+    }
+
     /// Closes the current post and queues it.
     fn close(&mut self, at_eof: bool) {
+        if !self.current.has_content() {
+            // Only chrome so far (an owner line, a duration): it belongs to
+            // the post that follows, unless the caller discards it.
+            if at_eof {
+                self.discard_chrome();
+            }
+            return;
+        }
         let mut b = std::mem::take(&mut self.current);
         let Some(start) = b.start else { return };
         self.notes.add("chrome_lines", b.chrome_lines);
-        if !b.has_content() {
-            // Only chrome (an owner line, a footer): not a message.
-            return;
-        }
         let mut post = Post {
             source: Source {
                 format: "text".into(),
@@ -595,6 +630,16 @@ impl<R: BufRead> Reader<R> {
         }
         if b.cleaned_boilerplate || b.chrome_lines > 0 {
             post.mark_cleaned("boilerplate");
+        }
+        if let Some((views, approximate)) = b.views {
+            post.views = Some(views);
+            if approximate {
+                post.source.flag("views_approximate");
+            }
+        }
+        post.author = b.author;
+        if b.edited {
+            post.edited = Some(crate::model::Edited::Unknown);
         }
         post.kind = if b.unsupported && b.body.is_empty() { Kind::Unsupported } else { Kind::Message };
         post.media = b.media;
@@ -738,7 +783,7 @@ fn classify(text: &str, key: &str, flavour: &Flavour) -> Class {
         return Class::EmptyPage;
     }
     if flavour.chrome {
-        if parse_views(key).is_some() || key == "edited" || key.starts_with("edited ") {
+        if parse_footer(key).is_some() {
             return Class::Footer;
         }
         if is_clock(key) {
@@ -757,14 +802,57 @@ fn classify(text: &str, key: &str, flavour: &Flavour) -> Class {
     Class::Text
 }
 
-/// `44 views`, `1.2K views`, `1 view`, and the glued `2 views07:33`.
-fn parse_views(key: &str) -> Option<u64> {
-    let (count, rest) = key.split_once(' ')?;
-    let rest = rest.strip_prefix("views").or_else(|| rest.strip_prefix("view"))?;
-    if !(rest.is_empty() || is_clock(rest.trim())) {
-        return None;
+/// What a footer line says.
+#[derive(Debug, Default, PartialEq)]
+struct Footer {
+    /// The count, and whether it was abbreviated (`1.2K`).
+    views: Option<(u64, bool)>,
+    /// The channel signature.
+    author: Option<String>,
+    edited: bool,
+}
+
+/// A footer line: `2 views`, `1.2K views 07:29`, the glued `2 views07:33`,
+/// `2 views Álvaro Justen, edited 07:29`, `edited 07:29`.
+fn parse_footer(key: &str) -> Option<Footer> {
+    let mut footer = Footer::default();
+    let rest = if let Some(rest) = key.strip_prefix("edited") {
+        footer.edited = true;
+        rest
+    } else {
+        let (count, rest) = key.split_once(' ')?;
+        let rest = rest.strip_prefix("views").or_else(|| rest.strip_prefix("view"))?;
+        if !(rest.is_empty() || rest.starts_with([' ', ',']) || rest.starts_with(|c: char| c.is_ascii_digit())) {
+            return None;
+        }
+        let n = parse_count(count)?;
+        footer.views = Some((n, !count.chars().all(|c| c.is_ascii_digit())));
+        rest
+    };
+    let mut rest = rest.trim();
+    if let Some((before, last)) = rest.rsplit_once(' ') {
+        if is_clock(last) {
+            rest = before.trim();
+        }
+    } else if is_clock(rest) {
+        rest = "";
     }
-    parse_count(count)
+    if let Some(before) = rest.strip_suffix("edited") {
+        footer.edited = true;
+        rest = before.trim_end().trim_end_matches(',').trim_end();
+    }
+    if !rest.is_empty() {
+        if footer.views.is_none() {
+            return None;
+        }
+        footer.author = Some(rest.trim_end_matches(',').trim().to_owned());
+    }
+    Some(footer)
+}
+
+/// `44 views`, `1.2K views`, `1 view` (with anything after it).
+fn parse_views(key: &str) -> Option<u64> {
+    parse_footer(key)?.views.map(|(n, _)| n)
 }
 
 /// `44`, `1.2K`, `3.1M` → the number (approximate for K and M).
@@ -871,6 +959,17 @@ mod tests {
         assert_eq!(parse_count("44"), Some(44));
         assert_eq!(parse_count("x"), None);
         assert_eq!(parse_views("2 views07:33"), Some(2));
+        assert_eq!(
+            parse_footer("2 views Álvaro Justen, edited 07:29"),
+            Some(Footer { views: Some((2, false)), author: Some("Álvaro Justen".into()), edited: true })
+        );
+        assert_eq!(
+            parse_footer("3.7K views"),
+            Some(Footer { views: Some((3700, true)), author: None, edited: false })
+        );
+        assert_eq!(parse_footer("edited 07:29").map(|f| f.edited), Some(true));
+        assert_eq!(parse_footer("2 viewsy"), None);
+        assert_eq!(parse_footer("Some words here"), None);
         assert_eq!(parse_views("1 view"), Some(1));
         assert!(is_clock("07:33") && is_clock("0:06") && is_clock("1:02:03"));
         assert!(!is_clock("12:3") && !is_clock("a:bc"));
