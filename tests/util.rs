@@ -95,7 +95,7 @@ pub fn assert_schema_valid(what: &str, jsonl: &str) {
             serde_json::from_str(line).unwrap_or_else(|e| panic!("{what}:{}: not JSON: {e}", i + 1));
         let errors: Vec<String> = validator()
             .iter_errors(&value)
-            .map(|e| format!("{}: {e}", e.instance_path))
+            .map(|e| format!("{}: {e}", e.instance_path()))
             .collect();
         assert!(errors.is_empty(), "{what}:{}: schema violations: {errors:#?}", i + 1);
         let len = value["text"].as_str().unwrap().chars().count() as u64;

@@ -32,8 +32,16 @@ impl<R: BufRead> Iterator for Reader<R> {
                 Ok(line) => line,
                 Err(e) => return Some(Err(e)),
             };
-            if line.text.trim().is_empty() {
+            let trimmed = line.text.trim_start();
+            if trimmed.is_empty() {
                 continue;
+            }
+            if !trimmed.starts_with('{') {
+                let column = (line.text.len() - trimmed.len()) as u64 + 1;
+                return Some(Err(Error::data(
+                    Position::line(self.file.clone(), line.number, Some(column)),
+                    "not a tgnorm post: a JSONL line must be one JSON object",
+                )));
             }
             return Some(serde_json::from_str::<Post>(&line.text).map_err(|e| {
                 let pos = Position::line(self.file.clone(), line.number, Some(e.column() as u64));

@@ -261,7 +261,26 @@ pub fn open(path: &Path, options: &ReadOptions, notes: &Notes) -> Result<Input> 
                     ErrorKind::Format("empty input: nothing to read".into()),
                 ));
             }
-            Format::sniff(head)
+            let format = Format::sniff(head);
+            if format == Format::Text {
+                if let Some(at) = head.iter().position(|&b| b == 0) {
+                    let before = head.get(..at).unwrap_or_default();
+                    let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+                    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+                    let column = String::from_utf8_lossy(before.get(line_start..).unwrap_or_default())
+                        .chars()
+                        .count() as u64
+                        + 1;
+                    return Err(Error::new(
+                        Position::line(&name, line, Some(column)),
+                        ErrorKind::Format(
+                            "binary data (NUL byte), not a text dump; use --from text to read it anyway"
+                                .into(),
+                        ),
+                    ));
+                }
+            }
+            format
         }
     };
     Ok(Input { name, format, reader })

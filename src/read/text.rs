@@ -154,6 +154,9 @@ struct Building {
     views: Option<(u64, bool)>,
     author: Option<String>,
     edited: bool,
+    /// Header and placeholder lines kept as text because their pass is off;
+    /// they precede the body and do not count as body for boundaries.
+    prefix: Vec<CLine>,
 }
 
 impl Building {
@@ -173,7 +176,11 @@ impl Building {
     }
 
     fn has_content(&self) -> bool {
-        self.has_body() || self.forward.is_some() || self.reply.is_some() || !self.media.is_empty()
+        self.has_body()
+            || self.forward.is_some()
+            || self.reply.is_some()
+            || !self.media.is_empty()
+            || !self.prefix.is_empty()
     }
 }
 
@@ -221,6 +228,14 @@ impl<R: BufRead> Reader<R> {
             match self.lines.next() {
                 None => self.eof = true,
                 Some(Err(e)) => self.out.push_back(Err(e)),
+                Some(Ok(Line { number, text })) if text.contains('\0') => {
+                    // NUL never occurs in text; the line is damaged or binary.
+                    let column = text.chars().take_while(|&c| c != '\0').count() as u64 + 1;
+                    self.out.push_back(Err(crate::error::Error::data(
+                        crate::error::Position::line(self.file.clone(), number, Some(column)),
+                        "NUL byte in a text line (binary data?); line skipped",
+                    )));
+                }
                 Some(Ok(Line { number, text })) => {
                     let key = repeat::line_key(&text);
                     self.ahead.push_back(CLine { number, text, key, class: Class::Text });
@@ -268,7 +283,7 @@ impl<R: BufRead> Reader<R> {
                 if opts.forward {
                     self.current.forward = Some(name);
                 } else {
-                    self.push_body(line);
+                    self.current.prefix.push(line);
                 }
             }
             Class::Service(action, detail) => {
@@ -284,7 +299,7 @@ impl<R: BufRead> Reader<R> {
                     self.current.boilerplate_lines += 1;
                     self.current.cleaned_boilerplate = true;
                 } else {
-                    self.push_body(line);
+                    self.keep_marker(line);
                 }
             }
             Class::EmptyPage | Class::DateSeparator => {
@@ -356,9 +371,9 @@ impl<R: BufRead> Reader<R> {
             self.close(false);
         }
         if !self.options.boilerplate {
-            self.push_body(line);
+            self.keep_marker(line);
             if let Some(vit) = vit {
-                self.push_body(vit);
+                self.keep_marker(vit);
             }
             return;
         }
@@ -414,6 +429,16 @@ impl<R: BufRead> Reader<R> {
             self.current.overflow = true;
         }
         self.push_body(line);
+    }
+
+    /// A marker line kept as text (its pass is off).
+    fn keep_marker(&mut self, line: CLine) {
+        if self.current.has_body() {
+            self.push_body(line);
+        } else {
+            self.current.touch(line.number);
+            self.current.prefix.push(line);
+        }
     }
 
     fn push_body(&mut self, line: CLine) {
@@ -612,13 +637,14 @@ impl<R: BufRead> Reader<R> {
             self.notes.add("boundary_uncertain", 1);
         }
         let mut text = String::new();
-        for (i, line) in b.body.iter().enumerate() {
+        let prefix_len = b.prefix.len();
+        for (i, line) in b.prefix.iter().chain(&b.body).enumerate() {
             if i > 0 {
                 text.push('\n');
             }
             text.push_str(&line.text);
         }
-        self.notes.add("text_lines", b.body.len() as u64);
+        self.notes.add("text_lines", (prefix_len + b.body.len()) as u64);
         self.notes.add("boilerplate_lines", b.boilerplate_lines);
         if let Some(name) = b.forward {
             post.forwarded_from = Some(Forward { name: Some(name), ..Forward::default() });
@@ -641,7 +667,7 @@ impl<R: BufRead> Reader<R> {
         if b.edited {
             post.edited = Some(crate::model::Edited::Unknown);
         }
-        post.kind = if b.unsupported && b.body.is_empty() { Kind::Unsupported } else { Kind::Message };
+        post.kind = if b.unsupported && b.body.is_empty() && b.prefix.is_empty() { Kind::Unsupported } else { Kind::Message };
         post.media = b.media;
         if !text.is_empty() {
             let joined = b.body.iter().map(|l| l.key.as_str()).filter(|k| !k.is_empty());
