@@ -167,7 +167,8 @@ fn convert_cmd(args: ConvertArgs) -> Result<Exit, Error> {
     let mut reject = |r: &Rejection| -> Result<(), Error> {
         match rejects.as_mut() {
             Some(w) => {
-                let line = serde_json::to_string(r).map_err(|e| Error::io(&rejects_name, e.into()))?;
+                let line =
+                    serde_json::to_string(r).map_err(|e| Error::io(&rejects_name, e.into()))?;
                 writeln!(w, "{line}").map_err(|e| Error::io(&rejects_name, e))
             }
             None => {
@@ -183,10 +184,17 @@ fn convert_cmd(args: ConvertArgs) -> Result<Exit, Error> {
         Some(path) => {
             let tmp = temp_name(path);
             let file = File::create(&tmp).map_err(|e| Error::io(path.display().to_string(), e))?;
-            let result = convert::run(&options, BufWriter::new(file), &path.display().to_string(), &mut reject);
+            let result = convert::run(
+                &options,
+                BufWriter::new(file),
+                &path.display().to_string(),
+                &mut reject,
+            );
             match result {
                 Ok((outcome, w)) if outcome.stopped.is_none() => {
-                    let file = w.into_inner().map_err(|e| Error::io(path.display().to_string(), e.into_error()))?;
+                    let file = w
+                        .into_inner()
+                        .map_err(|e| Error::io(path.display().to_string(), e.into_error()))?;
                     file.sync_all().map_err(|e| Error::io(path.display().to_string(), e))?;
                     fs::rename(&tmp, path).map_err(|e| Error::io(path.display().to_string(), e))?;
                     outcome
@@ -203,7 +211,13 @@ fn convert_cmd(args: ConvertArgs) -> Result<Exit, Error> {
         }
         None => {
             let stdout = io::stdout().lock();
-            convert::run(&options, BufWriter::with_capacity(1 << 16, stdout), "<stdout>", &mut reject)?.0
+            convert::run(
+                &options,
+                BufWriter::with_capacity(1 << 16, stdout),
+                "<stdout>",
+                &mut reject,
+            )?
+            .0
         }
     };
     if let Some(mut w) = rejects {
@@ -238,7 +252,8 @@ fn report(summary: &Summary, quiet: bool, file: Option<&Path>) -> Result<(), Err
     }
     if let Some(path) = file {
         let name = path.display().to_string();
-        let mut json = serde_json::to_string_pretty(summary).map_err(|e| Error::io(&name, e.into()))?;
+        let mut json =
+            serde_json::to_string_pretty(summary).map_err(|e| Error::io(&name, e.into()))?;
         json.push('\n');
         fs::write(path, json).map_err(|e| Error::io(&name, e))?;
     }
@@ -248,7 +263,9 @@ fn report(summary: &Summary, quiet: bool, file: Option<&Path>) -> Result<(), Err
 fn resolve(args: &ConvertArgs) -> Result<convert::Options, Error> {
     let encoding = match &args.encoding {
         Some(label) => Some(tgnorm::decode::encoding_for_label(label).ok_or_else(|| {
-            Error::usage(format!("unknown encoding `{label}` (try utf-8, utf-16le, windows-1251, koi8-r)"))
+            Error::usage(format!(
+                "unknown encoding `{label}` (try utf-8, utf-16le, windows-1251, koi8-r)"
+            ))
         })?),
         None => None,
     };
@@ -321,16 +338,18 @@ fn canonical_target(path: &Path) -> Option<PathBuf> {
 }
 
 fn temp_name(path: &Path) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+    let name =
+        path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
     path.with_file_name(format!(".{name}.tgnorm-{}.tmp", std::process::id()))
 }
 
 impl From<&ErrorKind> for Exit {
     fn from(kind: &ErrorKind) -> Exit {
         match kind {
-            ErrorKind::Data(_) | ErrorKind::Json(_) | ErrorKind::Encoding(_) | ErrorKind::Format(_) => {
-                Exit::Invalid
-            }
+            ErrorKind::Data(_)
+            | ErrorKind::Json(_)
+            | ErrorKind::Encoding(_)
+            | ErrorKind::Format(_) => Exit::Invalid,
             _ => Exit::Error,
         }
     }

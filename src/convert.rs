@@ -281,5 +281,6 @@ pub fn text_to_jsonl(text: &str) -> Result<String> {
         writer.write(&post)?;
     }
     let bytes = writer.finish()?;
-    String::from_utf8(bytes).map_err(|e| Error::new(Position::file("-"), ErrorKind::Encoding(e.to_string())))
+    String::from_utf8(bytes)
+        .map_err(|e| Error::new(Position::file("-"), ErrorKind::Encoding(e.to_string())))
 }

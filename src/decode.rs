@@ -65,17 +65,7 @@ pub fn decode(
         Box::new(BufReader::with_capacity(256 * 1024, rest))
     } else {
         let decoder = encoding.new_decoder_without_bom_handling();
-        Box::new(BufReader::with_capacity(
-            256 * 1024,
-            Transcoder {
-                inner: rest,
-                decoder,
-                in_buf: vec![0; 64 * 1024],
-                in_len: 0,
-                eof: false,
-                finished: false,
-            },
-        ))
+        Box::new(BufReader::with_capacity(256 * 1024, Transcoder::new(rest, decoder)))
     };
     Ok(Decoded { reader, encoding, detection })
 }
@@ -140,30 +130,43 @@ fn mostly_utf8(head: &[u8]) -> bool {
 }
 
 /// A `Read` that decodes its inner reader's bytes into UTF-8.
+///
+/// Decoded bytes go through an output buffer of its own, so callers may read
+/// with buffers of any size (even one byte) without splitting or losing a
+/// character.
 struct Transcoder<R> {
     inner: R,
     decoder: Decoder,
     in_buf: Vec<u8>,
     in_len: usize,
+    out_buf: Vec<u8>,
+    out_pos: usize,
+    out_len: usize,
     eof: bool,
     /// The decoder saw the end; encoding_rs must not be called again.
     finished: bool,
 }
 
-impl<R: Read> Read for Transcoder<R> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        if self.finished {
-            return Ok(0);
+impl<R: Read> Transcoder<R> {
+    fn new(inner: R, decoder: Decoder) -> Transcoder<R> {
+        Transcoder {
+            inner,
+            decoder,
+            in_buf: vec![0; 64 * 1024],
+            in_len: 0,
+            out_buf: vec![0; 128 * 1024],
+            out_pos: 0,
+            out_len: 0,
+            eof: false,
+            finished: false,
         }
-        // encoding_rs needs room for the worst case of one input unit.
-        if out.len() < 16 {
-            let mut tmp = [0u8; 16];
-            let n = self.read(&mut tmp)?;
-            let n = n.min(out.len());
-            out[..n].copy_from_slice(&tmp[..n]);
-            return Ok(n);
-        }
-        loop {
+    }
+
+    /// Decodes more input into `out_buf`; returns false at the end.
+    fn refill(&mut self) -> io::Result<bool> {
+        self.out_pos = 0;
+        self.out_len = 0;
+        while !self.finished {
             if self.in_len == 0 && !self.eof {
                 let n = self.inner.read(&mut self.in_buf)?;
                 if n == 0 {
@@ -172,24 +175,35 @@ impl<R: Read> Read for Transcoder<R> {
                     self.in_len = n;
                 }
             }
-            let input = &self.in_buf[..self.in_len];
-            let (result, read, written, _) = self.decoder.decode_to_utf8(input, out, self.eof);
+            let input = self.in_buf.get(..self.in_len).unwrap_or_default();
+            let (result, read, written, _) =
+                self.decoder.decode_to_utf8(input, &mut self.out_buf, self.eof);
             self.in_buf.copy_within(read..self.in_len, 0);
             self.in_len -= read;
+            self.out_len = written;
             if self.eof && self.in_len == 0 && result == CoderResult::InputEmpty {
                 self.finished = true;
             }
             if written > 0 {
-                return Ok(written);
-            }
-            match result {
-                CoderResult::InputEmpty if self.eof => return Ok(0),
-                CoderResult::InputEmpty => continue,
-                CoderResult::OutputFull => {
-                    return Err(io::Error::other("decoder made no progress"));
-                }
+                return Ok(true);
             }
         }
+        Ok(false)
+    }
+}
+
+impl<R: Read> Read for Transcoder<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.out_pos == self.out_len && !self.refill()? {
+            return Ok(0);
+        }
+        let available = self.out_buf.get(self.out_pos..self.out_len).unwrap_or_default();
+        let n = available.len().min(out.len());
+        out.get_mut(..n)
+            .unwrap_or_default()
+            .copy_from_slice(available.get(..n).unwrap_or_default());
+        self.out_pos += n;
+        Ok(n)
     }
 }
 
@@ -235,10 +249,7 @@ mod tests {
     #[test]
     fn forced_encoding_wins() {
         let (bytes, _, _) = encoding_rs::KOI8_R.encode("Привет, мир");
-        assert_eq!(
-            decode_all(&bytes, Some(encoding_rs::KOI8_R)),
-            ("Привет, мир".into(), "KOI8-R")
-        );
+        assert_eq!(decode_all(&bytes, Some(encoding_rs::KOI8_R)), ("Привет, мир".into(), "KOI8-R"));
     }
 
     #[test]

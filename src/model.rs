@@ -371,11 +371,8 @@ impl Text {
             let start = byte_at(entity.offset).ok_or_else(|| {
                 format!("entity offset {} is past the end of the text", entity.offset)
             })?;
-            let end = entity
-                .offset
-                .checked_add(entity.length)
-                .and_then(byte_at)
-                .ok_or_else(|| {
+            let end =
+                entity.offset.checked_add(entity.length).and_then(byte_at).ok_or_else(|| {
                     format!(
                         "entity {}+{} runs past the end of the text",
                         entity.offset, entity.length

@@ -9,7 +9,11 @@ use std::path::Path;
 fn expect(dir: &Path, args: &[&str], stdin: &[u8], code: i32, stderr_has: &str) -> Run {
     let run = tgnorm_in(dir, args, stdin);
     assert_eq!(run.code, code, "args {args:?}: stderr was:\n{}", run.stderr);
-    assert!(run.stderr.contains(stderr_has), "args {args:?}: expected {stderr_has:?} in:\n{}", run.stderr);
+    assert!(
+        run.stderr.contains(stderr_has),
+        "args {args:?}: expected {stderr_has:?} in:\n{}",
+        run.stderr
+    );
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     run
 }
@@ -85,7 +89,13 @@ fn unreadable_path() {
 fn output_equal_to_input() {
     let d = scratch("overwrite");
     write(&d, "in.txt", b"hello");
-    expect(&d, &["in.txt", "-o", "in.txt"], b"", 2, "refusing to write the output over the input in.txt");
+    expect(
+        &d,
+        &["in.txt", "-o", "in.txt"],
+        b"",
+        2,
+        "refusing to write the output over the input in.txt",
+    );
     expect(&d, &["in.txt", "-o", "./in.txt"], b"", 2, "refusing");
     assert_eq!(std::fs::read(d.join("in.txt")).unwrap(), b"hello");
 }
@@ -93,13 +103,25 @@ fn output_equal_to_input() {
 #[test]
 fn jsonl_line_not_an_object() {
     let d = scratch("jsonl-array");
-    expect(&d, &["--from", "jsonl", "-"], b"[1, 2]\n", 1, "-:1:1: not a tgnorm post: a JSONL line must be one JSON object");
+    expect(
+        &d,
+        &["--from", "jsonl", "-"],
+        b"[1, 2]\n",
+        1,
+        "-:1:1: not a tgnorm post: a JSONL line must be one JSON object",
+    );
 }
 
 #[test]
 fn jsonl_syntax_error() {
     let d = scratch("jsonl-syntax");
-    expect(&d, &["--from", "jsonl", "-"], b"\n{\"chat\": nul}\n", 1, "-:2:13: invalid JSON: expected ident");
+    expect(
+        &d,
+        &["--from", "jsonl", "-"],
+        b"\n{\"chat\": nul}\n",
+        1,
+        "-:2:13: invalid JSON: expected ident",
+    );
 }
 
 #[test]
@@ -107,16 +129,32 @@ fn jsonl_unknown_key_and_missing_key() {
     let d = scratch("jsonl-keys");
     let good = tgnorm_in(&d, &["-"], b"hello").stdout;
     let extra = good.replacen("{\"chat\"", "{\"bogus\":1,\"chat\"", 1);
-    expect(&d, &["--from", "jsonl", "-"], extra.as_bytes(), 1, "not a tgnorm post: unknown field `bogus`");
+    expect(
+        &d,
+        &["--from", "jsonl", "-"],
+        extra.as_bytes(),
+        1,
+        "not a tgnorm post: unknown field `bogus`",
+    );
     let missing = good.replacen("\"kind\":\"message\",", "", 1);
-    expect(&d, &["--from", "jsonl", "-"], missing.as_bytes(), 1, "not a tgnorm post: missing field `kind`");
+    expect(
+        &d,
+        &["--from", "jsonl", "-"],
+        missing.as_bytes(),
+        1,
+        "not a tgnorm post: missing field `kind`",
+    );
 }
 
 #[test]
 fn jsonl_bad_entities() {
     let d = scratch("jsonl-entities");
     let good = tgnorm_in(&d, &["-"], b"hello").stdout;
-    let bad = good.replacen("\"entities\":[]", "\"entities\":[{\"type\":\"bold\",\"offset\":3,\"length\":9}]", 1);
+    let bad = good.replacen(
+        "\"entities\":[]",
+        "\"entities\":[{\"type\":\"bold\",\"offset\":3,\"length\":9}]",
+        1,
+    );
     expect(&d, &["--from", "jsonl", "-"], bad.as_bytes(), 1, "runs past the end of the text");
 }
 
@@ -133,9 +171,16 @@ fn jsonl_truncated_last_line() {
 fn strict_stops_and_leaves_no_output_file() {
     let d = scratch("strict");
     write(&d, "in.jsonl", b"{\"chat\":1}\n");
-    expect(&d, &["--from", "jsonl", "in.jsonl", "--strict", "-o", "out.jsonl"], b"", 1, "in.jsonl:1:");
+    expect(
+        &d,
+        &["--from", "jsonl", "in.jsonl", "--strict", "-o", "out.jsonl"],
+        b"",
+        1,
+        "in.jsonl:1:",
+    );
     assert!(!d.join("out.jsonl").exists(), "a failed run leaves no output");
-    let leftovers: Vec<_> = std::fs::read_dir(&d).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let leftovers: Vec<_> =
+        std::fs::read_dir(&d).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(leftovers.len(), 1, "no temporary file left: {leftovers:?}");
 }
 
@@ -143,10 +188,17 @@ fn strict_stops_and_leaves_no_output_file() {
 fn rejects_file_names_each_record() {
     let d = scratch("rejects");
     write(&d, "in.jsonl", b"{\"chat\":1}\nnot json\n");
-    let run = expect(&d, &["--from", "jsonl", "in.jsonl", "--rejects", "rej.jsonl"], b"", 1, "rejected 2");
+    let run = expect(
+        &d,
+        &["--from", "jsonl", "in.jsonl", "--rejects", "rej.jsonl"],
+        b"",
+        1,
+        "rejected 2",
+    );
     assert_eq!(run.stdout, "");
     let rejects = std::fs::read_to_string(d.join("rej.jsonl")).unwrap();
-    let lines: Vec<serde_json::Value> = rejects.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> =
+        rejects.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["file"], "in.jsonl");
     assert_eq!(lines[0]["line"], 1);
@@ -187,7 +239,10 @@ fn broken_pipe_exits_quietly() {
     write(&d, "big.txt", dump.as_bytes());
     let out = std::process::Command::new("sh")
         .arg("-c")
-        .arg(format!("'{}' big.txt | head -c 100 > /dev/null; echo \"${{PIPESTATUS:-}}\"", env!("CARGO_BIN_EXE_tgnorm")))
+        .arg(format!(
+            "'{}' big.txt | head -c 100 > /dev/null; echo \"${{PIPESTATUS:-}}\"",
+            env!("CARGO_BIN_EXE_tgnorm")
+        ))
         .current_dir(&d)
         .output()
         .unwrap();
@@ -195,7 +250,10 @@ fn broken_pipe_exits_quietly() {
     assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{stderr}");
     let status = std::process::Command::new("bash")
         .arg("-c")
-        .arg(format!("'{}' -q big.txt | head -c 100 > /dev/null; echo ${{PIPESTATUS[0]}}", env!("CARGO_BIN_EXE_tgnorm")))
+        .arg(format!(
+            "'{}' -q big.txt | head -c 100 > /dev/null; echo ${{PIPESTATUS[0]}}",
+            env!("CARGO_BIN_EXE_tgnorm")
+        ))
         .current_dir(&d)
         .output()
         .unwrap();

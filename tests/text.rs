@@ -37,7 +37,8 @@ fn rusembindia_matches_the_oracle() {
     )
     .unwrap();
     let sum = scratch("oracle").join("summary.json");
-    let run = tgnorm_in(&dir, &["input.txt", "--emoji", "keep", "--summary", sum.to_str().unwrap()], b"");
+    let run =
+        tgnorm_in(&dir, &["input.txt", "--emoji", "keep", "--summary", sum.to_str().unwrap()], b"");
     assert_eq!(run.code, 0, "{}", run.stderr);
     let got = posts(&run.stdout);
     let want = oracle["posts"].as_array().unwrap();
@@ -50,15 +51,26 @@ fn rusembindia_matches_the_oracle() {
         assert_eq!(g["forwarded_from"]["name"], w["forwarded_from"]["name"], "post {n} forward");
         let text = w["text"].as_str().unwrap_or("");
         assert_eq!(g["text"].as_str().unwrap(), text, "post {n} text");
-        let media: Vec<(Value, Value)> =
-            g["media"].as_array().unwrap().iter().map(|m| (m["type"].clone(), m["status"].clone())).collect();
-        let want_media: Vec<(Value, Value)> =
-            w["media"].as_array().unwrap().iter().map(|m| (m["type"].clone(), m["status"].clone())).collect();
+        let media: Vec<(Value, Value)> = g["media"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| (m["type"].clone(), m["status"].clone()))
+            .collect();
+        let want_media: Vec<(Value, Value)> = w["media"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| (m["type"].clone(), m["status"].clone()))
+            .collect();
         assert_eq!(media, want_media, "post {n} media");
         match w["repeat"].as_object() {
             Some(r) => {
                 assert_eq!(g["source"]["repeat"]["kept"], r["first_copy"], "post {n} kept copy");
-                assert_eq!(g["source"]["repeat"]["dropped"], r["second_copy"], "post {n} dropped copy");
+                assert_eq!(
+                    g["source"]["repeat"]["dropped"], r["second_copy"],
+                    "post {n} dropped copy"
+                );
             }
             None => assert!(g["source"].get("repeat").is_none(), "post {n} has no repeat"),
         }
@@ -69,18 +81,29 @@ fn rusembindia_matches_the_oracle() {
             assert_eq!(g["reply_to"]["quote"], w["reply_to"]["quote"], "post {n} reply quote");
             // Linked to the quoted post, which starts at line 17.
             let quoted = w["reply_to"]["quote_matches_post"].as_u64().unwrap() as usize;
-            assert_eq!(g["reply_to"]["source_line"], want[quoted - 1]["start_line"], "post {n} link");
+            assert_eq!(
+                g["reply_to"]["source_line"],
+                want[quoted - 1]["start_line"],
+                "post {n} link"
+            );
         }
         assert!(g["source"].get("flags").is_none(), "post {n}: no doubt flags");
     }
     let s = summary(&sum);
-    for (key, value) in
-        [("read", 15), ("written", 15), ("rejected", 0), ("boilerplate_lines", 10), ("repeated_bodies", 12), ("text_lines", 120)]
-    {
+    for (key, value) in [
+        ("read", 15),
+        ("written", 15),
+        ("rejected", 0),
+        ("boilerplate_lines", 10),
+        ("repeated_bodies", 12),
+        ("text_lines", 120),
+    ] {
         assert_eq!(s[key], value, "summary {key}");
     }
     assert!(
-        run.stderr.contains("read 15 · written 15 · rejected 0 · boilerplate 10 lines · repeated bodies 12"),
+        run.stderr.contains(
+            "read 15 · written 15 · rejected 0 · boilerplate 10 lines · repeated bodies 12"
+        ),
         "{}",
         run.stderr
     );
@@ -97,7 +120,11 @@ fn rusembindia_qualify_only_adds_fe0f() {
     let mut added = 0;
     for (k, q) in keep.iter().zip(&qualify) {
         let (k, q) = (k["text"].as_str().unwrap(), q["text"].as_str().unwrap());
-        assert_eq!(k, q.replace('\u{fe0f}', "").as_str().replace('\u{fe0f}', ""), "only FE0F differs");
+        assert_eq!(
+            k,
+            q.replace('\u{fe0f}', "").as_str().replace('\u{fe0f}', ""),
+            "only FE0F differs"
+        );
         added += q.matches('\u{fe0f}').count() - k.matches('\u{fe0f}').count();
     }
     assert!(added > 0, "🎙 and friends gain U+FE0F");
@@ -119,7 +146,14 @@ fn encodings_give_the_same_posts() {
     };
     let reference = strip_file(&tgnorm_in(&dir, &["input.txt", "-q"], b"").stdout);
     assert_eq!(reference.len(), 5);
-    for twin in ["input.cp1251.txt", "input.koi8r.txt", "input.utf16le.txt", "input.utf16be.txt", "input.crlf.txt", "input.bom-cr.txt"] {
+    for twin in [
+        "input.cp1251.txt",
+        "input.koi8r.txt",
+        "input.utf16le.txt",
+        "input.utf16be.txt",
+        "input.crlf.txt",
+        "input.bom-cr.txt",
+    ] {
         let run = tgnorm_in(&dir, &[twin], b"");
         assert_eq!(run.code, 0, "{twin}: {}", run.stderr);
         assert_eq!(strip_file(&run.stdout), reference, "{twin}");

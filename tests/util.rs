@@ -91,8 +91,8 @@ fn validator() -> &'static jsonschema::Validator {
 /// and that entity ranges lie inside the text.
 pub fn assert_schema_valid(what: &str, jsonl: &str) {
     for (i, line) in jsonl.lines().enumerate() {
-        let value: serde_json::Value =
-            serde_json::from_str(line).unwrap_or_else(|e| panic!("{what}:{}: not JSON: {e}", i + 1));
+        let value: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("{what}:{}: not JSON: {e}", i + 1));
         let errors: Vec<String> = validator()
             .iter_errors(&value)
             .map(|e| format!("{}: {e}", e.instance_path()))
@@ -102,7 +102,11 @@ pub fn assert_schema_valid(what: &str, jsonl: &str) {
         let mut end = 0;
         for ent in value["entities"].as_array().unwrap() {
             let (o, l) = (ent["offset"].as_u64().unwrap(), ent["length"].as_u64().unwrap());
-            assert!(o >= end && o + l <= len, "{what}:{}: entity out of range or overlapping", i + 1);
+            assert!(
+                o >= end && o + l <= len,
+                "{what}:{}: entity out of range or overlapping",
+                i + 1
+            );
             end = o + l;
         }
     }

@@ -65,7 +65,7 @@ pub fn forward_header(line: &str) -> Option<String> {
     let line = line.trim();
     for form in FORWARD_HEADERS {
         let n = form.len();
-        let head = line.get(..n)?;
+        let Some(head) = line.get(..n) else { continue };
         if head.eq_ignore_ascii_case(form) {
             let rest = line.get(n..).unwrap_or_default();
             // "Forwarded fromage" is not a header: the form must end a word.
@@ -124,7 +124,10 @@ mod tests {
 
     #[test]
     fn forward_headers() {
-        assert_eq!(forward_header("Forwarded from Russian MFA 🇷🇺").as_deref(), Some("Russian MFA 🇷🇺"));
+        assert_eq!(
+            forward_header("Forwarded from Russian MFA 🇷🇺").as_deref(),
+            Some("Russian MFA 🇷🇺")
+        );
         assert_eq!(forward_header("Forwarded\u{a0}from\u{a0}RT News ").as_deref(), Some("RT News"));
         assert_eq!(forward_header("forwarded FROM x").as_deref(), Some("x"));
         assert_eq!(forward_header("FW: Someone").as_deref(), Some("Someone"));

@@ -137,7 +137,8 @@ pub fn clean_post(post: &mut Post, config: &Config) {
     if config.has(Pass::Unicode) && unicode_pass(post) {
         post.mark_cleaned(Pass::Unicode.as_str());
     }
-    if config.has(Pass::Emoji) && config.emoji != EmojiMode::Keep && emoji_pass(post, config.emoji) {
+    if config.has(Pass::Emoji) && config.emoji != EmojiMode::Keep && emoji_pass(post, config.emoji)
+    {
         post.mark_cleaned(Pass::Emoji.as_str());
     }
     if config.has(Pass::Whitespace) && whitespace::clean(&mut post.text) {

@@ -117,7 +117,11 @@ fn find_late_block(keys: &[String]) -> Option<Repeat> {
         }
         for start in 0..=(n - 2 * k) {
             if keys.get(start..start + k)? == tail {
-                return Some(Repeat { kept: start..start + k, dropped: n - k..n, truncated: false });
+                return Some(Repeat {
+                    kept: start..start + k,
+                    dropped: n - k..n,
+                    truncated: false,
+                });
             }
         }
     }

@@ -41,7 +41,9 @@ mod tests {
 
     #[test]
     fn keeps_joiners_and_bidi() {
-        for s in ["👨\u{200d}👩\u{200d}👧", "می\u{200c}خواهم", "\u{200f}שלום\u{200e}", "a\tb\nc", "✍️"] {
+        for s in
+            ["👨\u{200d}👩\u{200d}👧", "می\u{200c}خواهم", "\u{200f}שלום\u{200e}", "a\tb\nc", "✍️"]
+        {
             assert_eq!(clean(s), None, "{s:?}");
         }
     }

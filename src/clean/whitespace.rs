@@ -49,7 +49,8 @@ fn keep_mask(s: &str) -> Vec<bool> {
         }
     }
     // Newlines: none at the start or the end, at most one blank line in a row.
-    let kept_positions: Vec<usize> = (0..chars.len()).filter(|&p| keep.get(p) == Some(&true)).collect();
+    let kept_positions: Vec<usize> =
+        (0..chars.len()).filter(|&p| keep.get(p) == Some(&true)).collect();
     let first_text = kept_positions.iter().position(|&p| chars.get(p) != Some(&'\n'));
     let last_text = kept_positions.iter().rposition(|&p| chars.get(p) != Some(&'\n'));
     let mut run = 0;

@@ -47,7 +47,8 @@ pub enum Format {
 
 impl Format {
     /// Every input format id, for help texts.
-    pub const ALL: [&'static str; 5] = ["tdesktop-json", "tdesktop-html", "web-html", "text", "jsonl"];
+    pub const ALL: [&'static str; 5] =
+        ["tdesktop-json", "tdesktop-html", "web-html", "text", "jsonl"];
 
     /// The format id used on the command line and in `source.format`.
     pub fn as_str(self) -> &'static str {
@@ -98,7 +99,12 @@ impl FromStr for Format {
             "web-html" | "web" => Format::WebHtml,
             "text" | "txt" => Format::Text,
             "jsonl" => Format::Jsonl,
-            _ => return Err(format!("unknown input format `{s}` (expected one of: {})", Format::ALL.join(", "))),
+            _ => {
+                return Err(format!(
+                    "unknown input format `{s}` (expected one of: {})",
+                    Format::ALL.join(", ")
+                ))
+            }
         })
     }
 }
@@ -267,10 +273,11 @@ pub fn open(path: &Path, options: &ReadOptions, notes: &Notes) -> Result<Input> 
                     let before = head.get(..at).unwrap_or_default();
                     let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
                     let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-                    let column = String::from_utf8_lossy(before.get(line_start..).unwrap_or_default())
-                        .chars()
-                        .count() as u64
-                        + 1;
+                    let column =
+                        String::from_utf8_lossy(before.get(line_start..).unwrap_or_default())
+                            .chars()
+                            .count() as u64
+                            + 1;
                     return Err(Error::new(
                         Position::line(&name, line, Some(column)),
                         ErrorKind::Format(
@@ -290,7 +297,9 @@ pub fn open(path: &Path, options: &ReadOptions, notes: &Notes) -> Result<Input> 
 pub fn read<'a>(input: Input, options: &ReadOptions, notes: &Notes) -> Result<Posts<'a>> {
     let Input { name, format, reader } = input;
     Ok(match format {
-        Format::Text => Box::new(text::Reader::new(reader, name, options.text.clone(), notes.clone())),
+        Format::Text => {
+            Box::new(text::Reader::new(reader, name, options.text.clone(), notes.clone()))
+        }
         Format::Jsonl => Box::new(jsonl::Reader::new(reader, name)),
         Format::TdesktopJson | Format::TdesktopHtml | Format::WebHtml => {
             return Err(Error::new(

@@ -308,7 +308,10 @@ impl<R: BufRead> Reader<R> {
                 self.notes.add("chrome_lines", 1);
             }
             Class::Owner => {
-                if self.current.start.is_some() && !self.current.has_content() && !self.current.footer {
+                if self.current.start.is_some()
+                    && !self.current.has_content()
+                    && !self.current.footer
+                {
                     // The owner title again, right after the owner line: the
                     // channel replying to itself (its name is the reply author).
                     self.text_line(line);
@@ -477,10 +480,8 @@ impl<R: BufRead> Reader<R> {
         if quote.class != Class::Text {
             return false;
         }
-        let followed = matches!(
-            self.peek(1).map(|l| &l.class),
-            Some(Class::Text | Class::Label(_))
-        );
+        let followed =
+            matches!(self.peek(1).map(|l| &l.class), Some(Class::Text | Class::Label(_)));
         if !followed {
             return false;
         }
@@ -667,7 +668,11 @@ impl<R: BufRead> Reader<R> {
         if b.edited {
             post.edited = Some(crate::model::Edited::Unknown);
         }
-        post.kind = if b.unsupported && b.body.is_empty() && b.prefix.is_empty() { Kind::Unsupported } else { Kind::Message };
+        post.kind = if b.unsupported && b.body.is_empty() && b.prefix.is_empty() {
+            Kind::Unsupported
+        } else {
+            Kind::Message
+        };
         post.media = b.media;
         if !text.is_empty() {
             let joined = b.body.iter().map(|l| l.key.as_str()).filter(|k| !k.is_empty());
@@ -848,7 +853,10 @@ fn parse_footer(key: &str) -> Option<Footer> {
     } else {
         let (count, rest) = key.split_once(' ')?;
         let rest = rest.strip_prefix("views").or_else(|| rest.strip_prefix("view"))?;
-        if !(rest.is_empty() || rest.starts_with([' ', ',']) || rest.starts_with(|c: char| c.is_ascii_digit())) {
+        if !(rest.is_empty()
+            || rest.starts_with([' ', ','])
+            || rest.starts_with(|c: char| c.is_ascii_digit()))
+        {
             return None;
         }
         let n = parse_count(count)?;
@@ -868,9 +876,8 @@ fn parse_footer(key: &str) -> Option<Footer> {
         rest = before.trim_end().trim_end_matches(',').trim_end();
     }
     if !rest.is_empty() {
-        if footer.views.is_none() {
-            return None;
-        }
+        // A signature only ever follows a view count.
+        footer.views?;
         footer.author = Some(rest.trim_end_matches(',').trim().to_owned());
     }
     Some(footer)
@@ -906,8 +913,18 @@ fn is_clock(key: &str) -> bool {
 }
 
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 /// `July 3`, `July 3, 2023`.
@@ -987,7 +1004,11 @@ mod tests {
         assert_eq!(parse_views("2 views07:33"), Some(2));
         assert_eq!(
             parse_footer("2 views Álvaro Justen, edited 07:29"),
-            Some(Footer { views: Some((2, false)), author: Some("Álvaro Justen".into()), edited: true })
+            Some(Footer {
+                views: Some((2, false)),
+                author: Some("Álvaro Justen".into()),
+                edited: true
+            })
         );
         assert_eq!(
             parse_footer("3.7K views"),

@@ -23,7 +23,10 @@ impl<W: Write> Writer<W> {
     /// Writes one post as one line.
     pub fn write(&mut self, post: &Post) -> Result<()> {
         serde_json::to_writer(&mut self.out, post).map_err(|e| {
-            let io = e.io_error_kind().map(std::io::Error::from).unwrap_or_else(|| std::io::Error::other(e));
+            let io = e
+                .io_error_kind()
+                .map(std::io::Error::from)
+                .unwrap_or_else(|| std::io::Error::other(e));
             Error::io(self.name.clone(), io)
         })?;
         self.out.write_all(b"\n").map_err(|e| Error::io(self.name.clone(), e))

@@ -52,7 +52,10 @@ impl FromStr for Format {
             "tdesktop-json" | "tdesktop-html" => {
                 Err(format!("writing {s} is not available in this version of tgnorm"))
             }
-            _ => Err(format!("unknown output format `{s}` (expected one of: {})", Format::ALL.join(", "))),
+            _ => Err(format!(
+                "unknown output format `{s}` (expected one of: {})",
+                Format::ALL.join(", ")
+            )),
         }
     }
 }

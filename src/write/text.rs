@@ -63,9 +63,12 @@ pub fn render(post: &Post) -> String {
                 Some("create_channel") => line("Channel created"),
                 Some("edit_group_photo") => line("Channel photo updated"),
                 Some("delete_group_photo") => line("Channel photo removed"),
-                Some("edit_group_title") => line(&format!("Channel name was changed to «{}»", detail("title"))),
+                Some("edit_group_title") => {
+                    line(&format!("Channel name was changed to «{}»", detail("title")))
+                }
                 Some("pin_message") => {
-                    let actor = service.actor.as_ref().and_then(|a| a.name.as_deref()).unwrap_or("Channel");
+                    let actor =
+                        service.actor.as_ref().and_then(|a| a.name.as_deref()).unwrap_or("Channel");
                     line(&format!("{actor} pinned «{}»", detail("quote")));
                 }
                 _ => {}
