@@ -11,3 +11,9 @@ mod bad_input;
 mod laws;
 // Telegram Desktop result.json: reader and writer.
 mod tdesktop_json;
+// Telegram Desktop messages*.html: reader and writer.
+mod tdesktop_html;
+// Saved t.me/s web pages, and web pages ↔ text dumps agreeing.
+mod web_html;
+// `tgnorm validate` and the schemas.
+mod validate;

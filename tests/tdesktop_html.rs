@@ -1,0 +1,1 @@
+//! Telegram Desktop HTML tests (issue 4).

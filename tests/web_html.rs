@@ -1,0 +1,1 @@
+//! Web preview page tests (issue 5).
