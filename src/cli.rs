@@ -14,6 +14,7 @@ use std::process::ExitCode;
 use tgnorm::clean::{Config as CleanConfig, EmojiMode, Pass};
 use tgnorm::convert::{self, Rejection, Summary};
 use tgnorm::read::{self, ReadOptions};
+use tgnorm::validate::{self, Problem, Schema};
 use tgnorm::{write, Error, ErrorKind, Position};
 
 /// Exit codes (DESIGN.md): 0 ok, 1 invalid data, 2 usage or I/O error.
@@ -50,11 +51,39 @@ enum Command {
     /// Read archives, clean them and write them in another format (the
     /// default command: `tgnorm FILE` is `tgnorm convert FILE`).
     Convert(ConvertArgs),
+    /// Check archives against the bundled schemas (exit 0 valid, 1 invalid,
+    /// 2 could not read).
+    Validate(ValidateArgs),
     /// Print a bundled JSON Schema.
     Schema {
         /// Which schema: `post` (one JSONL line).
         name: String,
     },
+}
+
+#[derive(Args, Debug)]
+struct ValidateArgs {
+    /// Files or export folders; `-` is standard input.
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+    /// Schema: auto (from content), post (tgnorm JSONL), tdesktop (result.json).
+    #[arg(long, value_name = "SCHEMA", default_value = "auto")]
+    schema: Schema,
+    /// Output: text (one line per problem) or json (one object per line).
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    format: ProblemFormat,
+    /// Stop after N errors.
+    #[arg(long, value_name = "N")]
+    max_errors: Option<u64>,
+    /// Input encoding, as for convert.
+    #[arg(long, value_name = "LABEL")]
+    encoding: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum ProblemFormat {
+    Text,
+    Json,
 }
 
 #[derive(Args, Debug)]
@@ -122,7 +151,7 @@ struct ConvertArgs {
 }
 
 /// The subcommands, for telling `tgnorm FILE` from `tgnorm convert FILE`.
-const COMMANDS: [&str; 3] = ["convert", "schema", "help"];
+const COMMANDS: [&str; 4] = ["convert", "validate", "schema", "help"];
 
 /// Parses the process arguments, inserting the default `convert` command.
 pub fn parse() -> Result<Cli, clap::Error> {
@@ -141,6 +170,7 @@ pub fn parse() -> Result<Cli, clap::Error> {
 pub fn run(cli: Cli) -> Result<Exit, Error> {
     match cli.command {
         Command::Convert(args) => convert_cmd(args),
+        Command::Validate(args) => validate_cmd(args),
         Command::Schema { name } => {
             let schema = tgnorm::schema::by_name(&name)
                 .ok_or_else(|| Error::usage(format!("unknown schema `{name}` (expected: post)")))?;
@@ -234,6 +264,47 @@ fn convert_cmd(args: ConvertArgs) -> Result<Exit, Error> {
     Ok(if outcome.summary.rejected > 0 { Exit::Invalid } else { Exit::Ok })
 }
 
+fn validate_cmd(args: ValidateArgs) -> Result<Exit, Error> {
+    let encoding = parse_encoding(args.encoding.as_deref())?;
+    let options = validate::Options {
+        inputs: args.inputs,
+        schema: args.schema,
+        max_errors: args.max_errors,
+        read: ReadOptions { encoding, ..ReadOptions::default() },
+    };
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let format = args.format;
+    let mut emit = |p: &Problem| -> Result<(), Error> {
+        let line = match format {
+            ProblemFormat::Text => p.to_string(),
+            ProblemFormat::Json => {
+                serde_json::to_string(p).map_err(|e| Error::io("<stdout>", e.into()))?
+            }
+        };
+        writeln!(out, "{line}").map_err(|e| Error::io("<stdout>", e))
+    };
+    let report = validate::run(&options, &mut emit)?;
+    if format == ProblemFormat::Json {
+        let line = serde_json::json!({ "summary": report });
+        writeln!(out, "{line}").map_err(|e| Error::io("<stdout>", e))?;
+    }
+    out.flush().map_err(|e| Error::io("<stdout>", e))?;
+    eprintln!("tgnorm: {}", report.line());
+    Ok(if report.errors > 0 { Exit::Invalid } else { Exit::Ok })
+}
+
+fn parse_encoding(label: Option<&str>) -> Result<Option<&'static encoding_rs::Encoding>, Error> {
+    match label {
+        Some(label) => Ok(Some(tgnorm::decode::encoding_for_label(label).ok_or_else(|| {
+            Error::usage(format!(
+                "unknown encoding `{label}` (try utf-8, utf-16le, windows-1251, koi8-r)"
+            ))
+        })?)),
+        None => Ok(None),
+    }
+}
+
 fn describe(r: &Rejection) -> String {
     let mut pos = Position::file(r.file.clone());
     pos.line = r.line;
@@ -261,14 +332,7 @@ fn report(summary: &Summary, quiet: bool, file: Option<&Path>) -> Result<(), Err
 }
 
 fn resolve(args: &ConvertArgs) -> Result<convert::Options, Error> {
-    let encoding = match &args.encoding {
-        Some(label) => Some(tgnorm::decode::encoding_for_label(label).ok_or_else(|| {
-            Error::usage(format!(
-                "unknown encoding `{label}` (try utf-8, utf-16le, windows-1251, koi8-r)"
-            ))
-        })?),
-        None => None,
-    };
+    let encoding = parse_encoding(args.encoding.as_deref())?;
     let switched_off = [
         (args.no_unicode, Pass::Unicode),
         (args.no_boilerplate, Pass::Boilerplate),

@@ -33,6 +33,7 @@ pub mod error;
 pub mod model;
 pub mod read;
 pub mod schema;
+pub mod validate;
 pub mod write;
 
 pub use error::{Error, ErrorKind, Position, Result};

@@ -120,12 +120,17 @@ fn rusembindia_qualify_only_adds_fe0f() {
     let mut added = 0;
     for (k, q) in keep.iter().zip(&qualify) {
         let (k, q) = (k["text"].as_str().unwrap(), q["text"].as_str().unwrap());
-        assert_eq!(
-            k,
-            q.replace('\u{fe0f}', "").as_str().replace('\u{fe0f}', ""),
-            "only FE0F differs"
-        );
-        added += q.matches('\u{fe0f}').count() - k.matches('\u{fe0f}').count();
+        // Walk both: every difference must be a U+FE0F that qualify added.
+        let mut kc = k.chars().peekable();
+        for c in q.chars() {
+            if kc.peek() == Some(&c) {
+                kc.next();
+            } else {
+                assert_eq!(c, '\u{fe0f}', "qualify changed more than U+FE0F in {k:?}");
+                added += 1;
+            }
+        }
+        assert_eq!(kc.next(), None, "qualify dropped text from {k:?}");
     }
     assert!(added > 0, "🎙 and friends gain U+FE0F");
 }
@@ -187,4 +192,34 @@ fn passes_can_be_switched_off() {
     assert_eq!(off[0]["text"], "Forwarded from X\nMedia is too big\nVIEW IN TELEGRAM\nCaption");
     assert!(off[0]["forwarded_from"].is_null());
     assert_eq!(off[0]["media"], serde_json::json!([]));
+}
+
+/// Emoji modes on flags, keycaps, skin tones, ZWJ sequences, text-default
+/// emoji with and without U+FE0F, emoji touching words, prose symbols.
+#[test]
+fn emoji_modes() {
+    let dir = root().join("fixtures/text/emoji");
+    for mode in ["keep", "strip", "shortcode"] {
+        let run = tgnorm_in(&dir, &["input.txt", "--emoji", mode, "-q"], b"");
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_snapshot(&format!("fixtures/text/emoji/expected-{mode}.jsonl"), &run.stdout);
+        assert_schema_valid(mode, &run.stdout);
+    }
+    let keep = posts(&tgnorm_in(&dir, &["input.txt", "--emoji", "keep", "-q"], b"").stdout);
+    let input = std::fs::read_to_string(dir.join("input.txt")).unwrap();
+    let body: Vec<&str> = input.lines().skip(1).collect();
+    assert_eq!(keep[0]["text"], body.join("\n").replacen("\u{fe0f}Orphan", "Orphan", 0).trim_end());
+    let qualify = posts(&tgnorm_in(&dir, &["input.txt", "-q"], b"").stdout);
+    let text = qualify[0]["text"].as_str().unwrap();
+    assert!(text.contains("🎙\u{fe0f}Foreign"), "🎙 gains U+FE0F");
+    assert!(text.contains("🇷🇺🇮🇳"), "flags stay whole");
+    assert!(text.contains("👨\u{200d}👩\u{200d}👧\u{200d}👦"), "ZWJ family whole");
+    assert!(text.contains("©2024"), "prose symbols unchanged");
+    assert!(text.contains("\nOrphan selector"), "stray U+FE0F dropped");
+    let strip = posts(&tgnorm_in(&dir, &["input.txt", "--emoji", "strip", "-q"], b"").stdout);
+    let text = strip[0]["text"].as_str().unwrap();
+    assert!(
+        !text.contains("  ") && !text.contains("\n\n"),
+        "strip leaves no double spaces or empty lines"
+    );
 }

@@ -1,0 +1,383 @@
+//! `tgnorm validate`: check archives against the bundled schemas, streaming,
+//! with problems that point at the exact place.
+//!
+//! JSONL is checked line by line against `schemas/post.schema.json`, plus
+//! what a schema cannot say (entities inside the text, in order, not
+//! overlapping). Text dumps are not checked against a schema: the text
+//! reader's doubts (uncertain boundaries, truncated repeats) are reported as
+//! warnings with their lines. Memory stays flat: one line (or one message)
+//! at a time.
+
+use crate::error::{Error, ErrorKind, Position, Result};
+use crate::read::{self, lines::Lines, Format, Notes, ReadOptions};
+use serde::Serialize;
+use serde_json::Value;
+use std::io::BufRead;
+use std::path::PathBuf;
+
+/// How bad a problem is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The input breaks the contract.
+    Error,
+    /// Suspicious, but valid.
+    Warning,
+}
+
+/// One problem found.
+#[derive(Clone, Debug, Serialize)]
+pub struct Problem {
+    /// Error or warning.
+    pub severity: Severity,
+    /// Input file.
+    pub file: String,
+    /// 1-based line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// 1-based column.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u64>,
+    /// JSON pointer of the offending value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    /// `file:LINE[:COL]: /pointer: message` (warnings say so).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(col) = self.column {
+                write!(f, ":{col}")?;
+            }
+        }
+        if let Some(pointer) = &self.pointer {
+            write!(f, ": {}", if pointer.is_empty() { "/" } else { pointer })?;
+        }
+        if self.severity == Severity::Warning {
+            f.write_str(": warning")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Which schema to check against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Schema {
+    /// Decide from the content.
+    Auto,
+    /// tgnorm's post schema (JSONL).
+    Post,
+    /// Telegram Desktop's `result.json`.
+    Tdesktop,
+}
+
+impl std::str::FromStr for Schema {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Schema, String> {
+        match s {
+            "auto" => Ok(Schema::Auto),
+            "post" => Ok(Schema::Post),
+            "tdesktop" => Ok(Schema::Tdesktop),
+            _ => Err(format!("unknown schema `{s}` (expected auto, post or tdesktop)")),
+        }
+    }
+}
+
+/// What was checked, and what was found.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Report {
+    /// Messages (JSONL lines, posts) checked.
+    pub messages: u64,
+    /// Files checked.
+    pub files: u64,
+    /// Errors found.
+    pub errors: u64,
+    /// Warnings found.
+    pub warnings: u64,
+    /// Stopped early because `--max-errors` was reached.
+    pub truncated: bool,
+}
+
+impl Report {
+    /// `checked N messages in M files: K errors, W warnings`.
+    pub fn line(&self) -> String {
+        let plural =
+            |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        format!(
+            "checked {} in {}: {}, {}{}",
+            plural(self.messages, "message", "messages"),
+            plural(self.files, "file", "files"),
+            plural(self.errors, "error", "errors"),
+            plural(self.warnings, "warning", "warnings"),
+            if self.truncated { " (stopped at --max-errors)" } else { "" }
+        )
+    }
+}
+
+/// Options of a validation run.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Inputs (files, folders, `-`).
+    pub inputs: Vec<PathBuf>,
+    /// Which schema.
+    pub schema: Schema,
+    /// Stop after this many errors.
+    pub max_errors: Option<u64>,
+    /// Reading options (encoding).
+    pub read: ReadOptions,
+}
+
+struct Sink<'a> {
+    report: Report,
+    max_errors: Option<u64>,
+    emit: &'a mut dyn FnMut(&Problem) -> Result<()>,
+}
+
+impl Sink<'_> {
+    /// Records a problem; returns false when the run must stop.
+    fn push(&mut self, problem: Problem) -> Result<bool> {
+        match problem.severity {
+            Severity::Error => self.report.errors += 1,
+            Severity::Warning => self.report.warnings += 1,
+        }
+        (self.emit)(&problem)?;
+        if let Some(max) = self.max_errors {
+            if self.report.errors >= max {
+                self.report.truncated = true;
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+}
+
+/// Validates every input; `emit` receives each problem as it is found.
+/// Fatal errors (unreadable file) are returned as `Err`.
+pub fn run(options: &Options, emit: &mut dyn FnMut(&Problem) -> Result<()>) -> Result<Report> {
+    let files = read::expand(&options.inputs)?;
+    let mut sink = Sink { report: Report::default(), max_errors: options.max_errors, emit };
+    let post_schema = compile(crate::schema::POST)?;
+    for path in &files {
+        let notes = Notes::default();
+        let input = read::open(path, &options.read, &notes)?;
+        sink.report.files += 1;
+        let format = match options.schema {
+            Schema::Post => Format::Jsonl,
+            Schema::Tdesktop => Format::TdesktopJson,
+            Schema::Auto => input.format,
+        };
+        let go_on = match format {
+            Format::Jsonl => jsonl(input.reader, &input.name, &post_schema, &mut sink)?,
+            Format::Text => {
+                let read::Input { name, reader, .. } = input;
+                text(reader, &name, &options.read, &mut sink)?
+            }
+            other => {
+                return Err(Error::new(
+                    Position::file(input.name),
+                    ErrorKind::Format(format!(
+                        "validating {other} is not available in this version"
+                    )),
+                ))
+            }
+        };
+        if !go_on {
+            break;
+        }
+    }
+    Ok(sink.report)
+}
+
+fn compile(schema: &str) -> Result<jsonschema::Validator> {
+    let value: Value = serde_json::from_str(schema).map_err(|e| {
+        Error::new(Position::file("<bundled schema>"), ErrorKind::Json(e.to_string()))
+    })?;
+    jsonschema::draft202012::new(&value)
+        .map_err(|e| Error::new(Position::file("<bundled schema>"), ErrorKind::Data(e.to_string())))
+}
+
+fn problem(
+    file: &str,
+    line: u64,
+    column: Option<u64>,
+    pointer: Option<String>,
+    message: String,
+) -> Problem {
+    Problem {
+        severity: Severity::Error,
+        file: file.to_owned(),
+        line: Some(line),
+        column,
+        pointer,
+        message,
+    }
+}
+
+/// Checks JSONL lines against the post schema. Returns false to stop.
+fn jsonl(
+    reader: Box<dyn BufRead + Send>,
+    name: &str,
+    schema: &jsonschema::Validator,
+    sink: &mut Sink<'_>,
+) -> Result<bool> {
+    for line in Lines::new(reader, name.to_owned()) {
+        let line = match line {
+            Ok(l) => l,
+            Err(e) if e.is_record_error() => {
+                sink.report.messages += 1;
+                let pos = e.position();
+                let p = problem(name, pos.line.unwrap_or(0), pos.column, None, e.message());
+                if !sink.push(p)? {
+                    return Ok(false);
+                }
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        if line.text.trim().is_empty() {
+            continue;
+        }
+        sink.report.messages += 1;
+        let value: Value = match serde_json::from_str(&line.text) {
+            Ok(v) => v,
+            Err(e) => {
+                let msg = format!("invalid JSON: {}", strip_position(&e));
+                if !sink.push(problem(name, line.number, Some(e.column() as u64), None, msg))? {
+                    return Ok(false);
+                }
+                continue;
+            }
+        };
+        let mut found: Vec<(String, String)> = schema
+            .iter_errors(&value)
+            .map(|e| (e.instance_path().to_string(), e.to_string()))
+            .collect();
+        found.extend(entity_problems(&value));
+        for (pointer, message) in found {
+            if !sink.push(problem(name, line.number, None, Some(pointer), message))? {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(true)
+}
+
+/// What the schema cannot say: entities lie inside the text, in order,
+/// without overlapping.
+fn entity_problems(post: &Value) -> Vec<(String, String)> {
+    let (Some(text), Some(entities)) = (post["text"].as_str(), post["entities"].as_array()) else {
+        return Vec::new();
+    };
+    let len = text.chars().count() as u64;
+    let mut out = Vec::new();
+    let mut end = 0u64;
+    for (i, e) in entities.iter().enumerate() {
+        let (Some(offset), Some(length)) = (e["offset"].as_u64(), e["length"].as_u64()) else {
+            continue;
+        };
+        let stop = offset.saturating_add(length);
+        if stop > len {
+            out.push((
+                format!("/entities/{i}"),
+                format!(
+                    "entity {offset}+{length} runs past the end of the text ({len} code points)"
+                ),
+            ));
+        } else if offset < end {
+            out.push((
+                format!("/entities/{i}"),
+                format!("entity at {offset} overlaps the previous one (which ends at {end})"),
+            ));
+        }
+        end = end.max(stop);
+    }
+    out
+}
+
+/// Reads a text dump and reports the reader's doubts as warnings.
+fn text(
+    reader: Box<dyn BufRead + Send>,
+    name: &str,
+    options: &ReadOptions,
+    sink: &mut Sink<'_>,
+) -> Result<bool> {
+    let notes = Notes::default();
+    let posts = read::text::Reader::new(reader, name.to_owned(), options.text.clone(), notes);
+    for post in posts {
+        sink.report.messages += 1;
+        let post = match post {
+            Ok(p) => p,
+            Err(e) if e.is_record_error() => {
+                let pos = e.position();
+                let p = problem(name, pos.line.unwrap_or(0), pos.column, None, e.message());
+                if !sink.push(p)? {
+                    return Ok(false);
+                }
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        for flag in &post.source.flags {
+            let message = match flag.as_str() {
+                "boundary_uncertain" => format!(
+                    "lines {}-{} may hold more than one post (no marker between them)",
+                    post.source.line.unwrap_or(0),
+                    post.source.end_line.unwrap_or(0)
+                ),
+                "truncated_repeat" => {
+                    "the repeated copy of this body is cut short (file truncated?)".into()
+                }
+                _ => continue,
+            };
+            let p = Problem {
+                severity: Severity::Warning,
+                file: name.to_owned(),
+                line: post.source.line,
+                column: None,
+                pointer: None,
+                message,
+            };
+            if !sink.push(p)? {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(true)
+}
+
+fn strip_position(e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    match msg.rfind(" at line ") {
+        Some(i) => msg.get(..i).unwrap_or(&msg).to_owned(),
+        None => msg,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_line() {
+        let r = Report { messages: 1, files: 2, errors: 0, warnings: 3, truncated: false };
+        assert_eq!(r.line(), "checked 1 message in 2 files: 0 errors, 3 warnings");
+    }
+
+    #[test]
+    fn entity_checks() {
+        let post: Value = serde_json::json!({"text": "abc", "entities": [
+            {"type": "bold", "offset": 0, "length": 2},
+            {"type": "bold", "offset": 1, "length": 1},
+            {"type": "bold", "offset": 2, "length": 5}
+        ]});
+        let found = entity_problems(&post);
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].0, "/entities/1");
+        assert_eq!(found[1].0, "/entities/2");
+    }
+}
