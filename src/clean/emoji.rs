@@ -365,10 +365,13 @@ fn resolve_elem(
                 // with U+FE0F. That is a standardized variation sequence, not a
                 // stray selector, so the typed form is kept (qualifying only ever
                 // adds U+FE0F, never takes a valid one away).
-                if vs16 && modifier.is_none() && tags.is_none() && e.as_str() == key {
-                    if ('\u{2000}'..='\u{32FF}').contains(&base) {
-                        canon.push(VS16);
-                    }
+                if vs16
+                    && modifier.is_none()
+                    && tags.is_none()
+                    && e.as_str() == key
+                    && ('\u{2000}'..='\u{32FF}').contains(&base)
+                {
+                    canon.push(VS16);
                 }
                 return ElemRes::Emoji(Some(e));
             }
