@@ -34,12 +34,14 @@ pub enum Placeholder {
 impl Placeholder {
     /// Recognises a label line.
     pub fn parse(line: &str) -> Option<Placeholder> {
-        let key = key(line);
-        match key.as_str() {
-            "media is too big" => Some(Placeholder::TooBig),
-            "please open telegram to view this post" => Some(Placeholder::OpenTelegram),
-            "this media is not supported in your browser" => Some(Placeholder::NotInBrowser),
-            _ => None,
+        if matches_key(line, "media is too big") {
+            Some(Placeholder::TooBig)
+        } else if matches_key(line, "please open telegram to view this post") {
+            Some(Placeholder::OpenTelegram)
+        } else if matches_key(line, "this media is not supported in your browser") {
+            Some(Placeholder::NotInBrowser)
+        } else {
+            None
         }
     }
 
@@ -56,7 +58,7 @@ impl Placeholder {
 
 /// True for the `VIEW IN TELEGRAM` line.
 pub fn is_view_in_telegram(line: &str) -> bool {
-    key(line) == VIEW_IN_TELEGRAM
+    matches_key(line, VIEW_IN_TELEGRAM)
 }
 
 /// `Forwarded from X` → `X` (trimmed, NBSP-tolerant, any letter case).
@@ -102,20 +104,21 @@ pub fn service_line(line: &str) -> Option<(&'static str, Option<String>)> {
 
 /// True for `No posts found`, the empty-page marker.
 pub fn is_empty_page(line: &str) -> bool {
-    key(line) == "no posts found"
+    matches_key(line, "no posts found")
 }
 
-/// A line as the catalogue compares it: NBSP as space, trimmed, whitespace
-/// runs collapsed, lower case.
-fn key(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    for word in line.split(|c: char| c.is_whitespace() || c == '\u{a0}').filter(|w| !w.is_empty()) {
-        if !out.is_empty() {
-            out.push(' ');
+/// Does `line` equal `target` (lower-case ASCII words separated by single
+/// spaces) with NBSP as space, whitespace runs collapsed, trimmed, in any
+/// letter case? Allocation-free: it runs on every line of a dump.
+fn matches_key(line: &str, target: &str) -> bool {
+    let mut words = line.split(|c: char| c.is_whitespace()).filter(|w| !w.is_empty());
+    for want in target.split(' ') {
+        match words.next() {
+            Some(word) if word.eq_ignore_ascii_case(want) => {}
+            _ => return false,
         }
-        out.push_str(&word.to_lowercase());
     }
-    out
+    words.next().is_none()
 }
 
 #[cfg(test)]

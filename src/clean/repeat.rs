@@ -34,6 +34,18 @@ pub struct Repeat {
 /// The comparison key of a line: NFC, NBSP as space, whitespace runs
 /// collapsed, trimmed.
 pub fn line_key(line: &str) -> String {
+    // Fast path: already trimmed, single-spaced and NFC (most lines).
+    let simple = !line.starts_with(' ')
+        && !line.ends_with(' ')
+        && !line.contains("  ")
+        && !line.contains(|c: char| c.is_whitespace() && c != ' ')
+        && matches!(
+            unicode_normalization::is_nfc_quick(line.chars()),
+            unicode_normalization::IsNormalized::Yes
+        );
+    if simple {
+        return line.to_owned();
+    }
     let mut out = String::with_capacity(line.len());
     for word in line.split(|c: char| c.is_whitespace()).filter(|w| !w.is_empty()) {
         if !out.is_empty() {
@@ -44,13 +56,33 @@ pub fn line_key(line: &str) -> String {
     out
 }
 
+/// The weaker "block seen earlier" rule is tried only on posts up to this
+/// many lines (it is quadratic, and real bodies are far shorter).
+pub const MAX_LATE_BLOCK_LINES: usize = 200;
+
 /// Finds a trailing repeat in `keys` (the lines' [`line_key`]s).
 ///
-/// Tries, in order: `H B B` with the smallest head `h ∈ {1,2,3}`; the whole
-/// text twice; then, if `at_eof`, a second copy cut short; finally the weaker
-/// rule, a trailing block of ≥ 2 lines and ≥ 40 code points already seen
-/// earlier in the post.
-pub fn find(keys: &[String], at_eof: bool) -> Option<Repeat> {
+/// Tries, in order: the strict shapes ([`find_strict`]); then, if `at_eof`, a
+/// second copy cut short; finally the weaker rule, a trailing block of ≥ 2
+/// lines and ≥ 40 code points already seen earlier in the post.
+pub fn find<K: AsRef<str>>(keys: &[K], at_eof: bool) -> Option<Repeat> {
+    if let Some(r) = find_strict(keys) {
+        return Some(r);
+    }
+    if at_eof {
+        if let Some(r) = find_truncated(keys) {
+            return Some(r);
+        }
+    }
+    if keys.len() <= MAX_LATE_BLOCK_LINES {
+        return find_late_block(keys);
+    }
+    None
+}
+
+/// The strict shapes, which end a post: `H B B` with the smallest head
+/// `h ∈ {1,2,3}`, then the whole text twice. Linear in the number of lines.
+pub fn find_strict<K: AsRef<str>>(keys: &[K]) -> Option<Repeat> {
     let n = keys.len();
     for h in [1usize, 2, 3, 0] {
         if n < h + 2 || (n - h) % 2 != 0 {
@@ -58,29 +90,28 @@ pub fn find(keys: &[String], at_eof: bool) -> Option<Repeat> {
         }
         let k = (n - h) / 2;
         let (first, second) = (keys.get(h..h + k)?, keys.get(h + k..)?);
-        if first == second && block_is_long_enough(first) {
+        if same(first, second) && block_is_long_enough(first) {
             return Some(Repeat { kept: h..h + k, dropped: h + k..n, truncated: false });
         }
     }
-    if at_eof {
-        if let Some(r) = find_truncated(keys) {
-            return Some(r);
-        }
-    }
-    find_late_block(keys)
+    None
 }
 
-fn block_is_long_enough(block: &[String]) -> bool {
+fn same<K: AsRef<str>>(a: &[K], b: &[K]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.as_ref() == y.as_ref())
+}
+
+fn block_is_long_enough<K: AsRef<str>>(block: &[K]) -> bool {
     match block {
         [] => false,
-        [one] => one.chars().count() >= MIN_SINGLE_LINE,
-        _ => block.iter().any(|l| !l.is_empty()),
+        [one] => one.as_ref().chars().count() >= MIN_SINGLE_LINE,
+        _ => block.iter().any(|l| !l.as_ref().is_empty()),
     }
 }
 
 /// `H B B'` where `B'` is a prefix of `B` (its last line possibly cut
 /// mid-line): the file ended while the second copy was being written.
-fn find_truncated(keys: &[String]) -> Option<Repeat> {
+fn find_truncated<K: AsRef<str>>(keys: &[K]) -> Option<Repeat> {
     let n = keys.len();
     for h in [1usize, 2, 3, 0] {
         if n < h + 2 {
@@ -92,12 +123,15 @@ fn find_truncated(keys: &[String]) -> Option<Repeat> {
             let m = body - k;
             let first = keys.get(h..h + k)?;
             let second = keys.get(h + k..)?;
-            let whole_lines_match = first.iter().zip(second).take(m - 1).all(|(a, b)| a == b);
+            let whole_lines_match =
+                first.iter().zip(second).take(m - 1).all(|(a, b)| a.as_ref() == b.as_ref());
             let last_is_prefix = match (second.last(), first.get(m - 1)) {
-                (Some(cut), Some(full)) => !cut.is_empty() && full.starts_with(cut.as_str()),
+                (Some(cut), Some(full)) => {
+                    !cut.as_ref().is_empty() && full.as_ref().starts_with(cut.as_ref())
+                }
                 _ => false,
             };
-            let cut_len: usize = second.iter().map(|l| l.chars().count()).sum();
+            let cut_len: usize = second.iter().map(|l| l.as_ref().chars().count()).sum();
             if whole_lines_match && last_is_prefix && cut_len >= MIN_SINGLE_LINE {
                 return Some(Repeat { kept: h..h + k, dropped: h + k..n, truncated: true });
             }
@@ -108,15 +142,15 @@ fn find_truncated(keys: &[String]) -> Option<Repeat> {
 
 /// A trailing block (≥ 2 lines, ≥ 40 code points) that already occurred
 /// earlier in the post: `L1, B, tail, B`.
-fn find_late_block(keys: &[String]) -> Option<Repeat> {
+fn find_late_block<K: AsRef<str>>(keys: &[K]) -> Option<Repeat> {
     let n = keys.len();
     for k in (2..=n / 2).rev() {
         let tail = keys.get(n - k..)?;
-        if tail.iter().map(|l| l.chars().count()).sum::<usize>() < MIN_LATE_BLOCK {
+        if tail.iter().map(|l| l.as_ref().chars().count()).sum::<usize>() < MIN_LATE_BLOCK {
             continue;
         }
         for start in 0..=(n - 2 * k) {
-            if keys.get(start..start + k)? == tail {
+            if same(keys.get(start..start + k)?, tail) {
                 return Some(Repeat {
                     kept: start..start + k,
                     dropped: n - k..n,

@@ -98,6 +98,13 @@ struct CLine {
     class: Class,
 }
 
+impl AsRef<str> for CLine {
+    /// Lines compare by their key.
+    fn as_ref(&self) -> &str {
+        &self.key
+    }
+}
+
 /// What the first screenful showed.
 #[derive(Clone, Debug, Default)]
 struct Flavour {
@@ -460,15 +467,10 @@ impl<R: BufRead> Reader<R> {
         if !self.options.repeated_body {
             return false;
         }
-        let keys: Vec<String> = self.current.body.iter().map(|l| l.key.clone()).collect();
-        let Some(found) = repeat::find(&keys, false) else { return false };
-        // Only the strict shapes end a post: the copy must end the body and
-        // directly follow the kept one.
-        if found.kept.end != found.dropped.start {
-            return false;
-        }
+        // Only the strict shapes end a post.
+        let Some(found) = repeat::find_strict(&self.current.body) else { return false };
         // `next` equal to the block's first line may be a longer repeat.
-        keys.get(found.kept.start) != Some(&next.key)
+        self.current.body.get(found.kept.start).map(|l| &l.key) != Some(&next.key)
     }
 
     /// Lines `N`, `Q` form a reply header (§6.4 step 3)?
@@ -521,12 +523,13 @@ impl<R: BufRead> Reader<R> {
     /// When the current post's body is a completed repeat (a post
     /// boundary): its kept text joined with single spaces, and its first line.
     fn current_complete(&self) -> Option<(String, u64)> {
-        let keys: Vec<String> = self.current.body.iter().map(|l| l.key.clone()).collect();
-        let found = repeat::find(&keys, false).filter(|r| r.kept.end == r.dropped.start)?;
-        let kept: Vec<&str> = keys
+        let found = repeat::find_strict(&self.current.body)?;
+        let kept: Vec<&str> = self
+            .current
+            .body
             .get(..found.dropped.start)?
             .iter()
-            .map(String::as_str)
+            .map(|l| l.key.as_str())
             .filter(|k| !k.is_empty())
             .collect();
         Some((kept.join(" "), self.current.start?))
@@ -535,7 +538,8 @@ impl<R: BufRead> Reader<R> {
     /// The first line of an earlier post whose text (joined with single
     /// spaces) equals or starts with `quote`.
     fn quoted_post(&self, quote: &str) -> Option<u64> {
-        self.recent.iter().rev().find(|(text, _)| matches_quote(text, quote)).map(|(_, line)| *line)
+        let quote = quote_key(quote)?;
+        self.recent.iter().rev().find(|(text, _)| text.starts_with(quote)).map(|(_, line)| *line)
     }
 
     fn emit_service(&mut self, line: &CLine, action: &'static str, detail: Option<String>) {
@@ -604,8 +608,7 @@ impl<R: BufRead> Reader<R> {
             post.source.flag("boundary_uncertain");
         }
         if self.options.repeated_body && !b.body.is_empty() {
-            let keys: Vec<String> = b.body.iter().map(|l| l.key.clone()).collect();
-            if let Some(found) = repeat::find(&keys, at_eof) {
+            if let Some(found) = repeat::find(&b.body, at_eof) {
                 let line_of = |i: usize| b.body.get(i).map_or(0, |l| l.number);
                 let kept = [line_of(found.kept.start), line_of(found.kept.end.saturating_sub(1))];
                 let dropped =
@@ -719,8 +722,14 @@ impl<R: BufRead> Iterator for Reader<R> {
 /// prove nothing (a hashtag line matches many posts), so both equality and
 /// prefix need [`MIN_PREFIX_QUOTE`] code points.
 fn matches_quote(text: &str, quote: &str) -> bool {
+    quote_key(quote).is_some_and(|q| text.starts_with(q))
+}
+
+/// A quote without its trailing ellipsis, if it is long enough to prove
+/// anything.
+fn quote_key(quote: &str) -> Option<&str> {
     let quote = quote.trim_end_matches(['…', '.']).trim_end();
-    quote.chars().count() >= MIN_PREFIX_QUOTE && text.starts_with(quote)
+    (quote.chars().count() >= MIN_PREFIX_QUOTE).then_some(quote)
 }
 
 /// Could this line be the author line of a reply header?
