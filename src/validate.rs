@@ -41,6 +41,9 @@ pub struct Problem {
     /// JSON pointer of the offending value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pointer: Option<String>,
+    /// Which rule: `syntax` (not JSON), `schema` (the bundled JSON Schema),
+    /// `check` (a rule a schema cannot express) or `reader` (a reader's doubt).
+    pub rule: &'static str,
     /// What is wrong.
     pub message: String,
 }
@@ -202,6 +205,7 @@ fn compile(schema: &str) -> Result<jsonschema::Validator> {
 }
 
 fn problem(
+    rule: &'static str,
     file: &str,
     line: u64,
     column: Option<u64>,
@@ -214,6 +218,7 @@ fn problem(
         line: Some(line),
         column,
         pointer,
+        rule,
         message,
     }
 }
@@ -231,7 +236,8 @@ fn jsonl(
             Err(e) if e.is_record_error() => {
                 sink.report.messages += 1;
                 let pos = e.position();
-                let p = problem(name, pos.line.unwrap_or(0), pos.column, None, e.message());
+                let p =
+                    problem("syntax", name, pos.line.unwrap_or(0), pos.column, None, e.message());
                 if !sink.push(p)? {
                     return Ok(false);
                 }
@@ -247,19 +253,20 @@ fn jsonl(
             Ok(v) => v,
             Err(e) => {
                 let msg = format!("invalid JSON: {}", strip_position(&e));
-                if !sink.push(problem(name, line.number, Some(e.column() as u64), None, msg))? {
+                let p = problem("syntax", name, line.number, Some(e.column() as u64), None, msg);
+                if !sink.push(p)? {
                     return Ok(false);
                 }
                 continue;
             }
         };
-        let mut found: Vec<(String, String)> = schema
+        let mut found: Vec<(&'static str, String, String)> = schema
             .iter_errors(&value)
-            .map(|e| (e.instance_path().to_string(), e.to_string()))
+            .map(|e| ("schema", e.instance_path().to_string(), e.to_string()))
             .collect();
-        found.extend(entity_problems(&value));
-        for (pointer, message) in found {
-            if !sink.push(problem(name, line.number, None, Some(pointer), message))? {
+        found.extend(entity_problems(&value).into_iter().map(|(p, m)| ("check", p, m)));
+        for (rule, pointer, message) in found {
+            if !sink.push(problem(rule, name, line.number, None, Some(pointer), message))? {
                 return Ok(false);
             }
         }
@@ -314,7 +321,8 @@ fn text(
             Ok(p) => p,
             Err(e) if e.is_record_error() => {
                 let pos = e.position();
-                let p = problem(name, pos.line.unwrap_or(0), pos.column, None, e.message());
+                let p =
+                    problem("syntax", name, pos.line.unwrap_or(0), pos.column, None, e.message());
                 if !sink.push(p)? {
                     return Ok(false);
                 }
@@ -340,6 +348,7 @@ fn text(
                 line: post.source.line,
                 column: None,
                 pointer: None,
+                rule: "reader",
                 message,
             };
             if !sink.push(p)? {

@@ -76,3 +76,127 @@ fn schema_command_prints_the_bundled_schema() {
     assert_eq!(run.stdout, on_disk);
     assert_eq!(tgnorm(&["schema", "nope"]).code, 2);
 }
+
+/// Every `fixtures/invalid/<case>/input.*` has exactly one planted fault:
+/// `tgnorm validate` exits 1 and prints the problems pinned in
+/// `expected.txt`.
+#[test]
+fn invalid_fixtures() {
+    let mut cases = 0;
+    for entry in std::fs::read_dir(root().join("fixtures/invalid")).unwrap() {
+        let dir = entry.unwrap().path();
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let input = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .find(|f| f.starts_with("input."))
+            .unwrap_or_else(|| panic!("{name}: no input file"));
+        let run = tgnorm_in(&dir, &["validate", &input], b"");
+        assert_eq!(run.code, 1, "{name}: {}{}", run.stdout, run.stderr);
+        assert!(!run.stdout.is_empty(), "{name}: no problem printed");
+        assert_snapshot(&format!("fixtures/invalid/{name}/expected.txt"), &run.stdout);
+        cases += 1;
+    }
+    assert!(cases >= 20, "only {cases} invalid fixtures");
+}
+
+/// The schemas are valid 2020-12 schemas and give the same verdicts under
+/// another implementation (Python's `jsonschema`, installed by `.ci/run`).
+/// tgnorm's verdict here counts only `syntax` and `schema` problems: the
+/// extra checks (`check`) are beyond what a schema can say.
+#[test]
+fn python_jsonschema_agrees() {
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    for group in [
+        "fixtures/invalid",
+        "fixtures/text",
+        "fixtures/tdesktop",
+        "fixtures/web",
+        "fixtures/tdesktop-html",
+    ] {
+        let Ok(dirs) = std::fs::read_dir(root().join(group)) else { continue };
+        for dir in dirs {
+            let dir = dir.unwrap().path();
+            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            for f in entries {
+                let f = f.unwrap().path();
+                let name = f.file_name().unwrap().to_string_lossy().into_owned();
+                if name.ends_with(".jsonl")
+                    || (name.ends_with(".json") && name != "expected_segmentation.json")
+                {
+                    files.push(f);
+                }
+            }
+        }
+    }
+    files.sort();
+    assert!(files.len() >= 20, "{} files", files.len());
+    let mut cmd = std::process::Command::new("python3");
+    cmd.arg(root().join("tests/python/crosscheck.py")).args(&files);
+    let out = cmd.output().expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "the Python cross-check failed (pip install jsonschema):\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let python = String::from_utf8(out.stdout).unwrap();
+    let mut compared = 0;
+    for line in python.lines() {
+        let (file, verdict) = line.split_once('\t').unwrap();
+        let run = tgnorm(&["validate", file, "--format", "json"]);
+        assert_ne!(run.code, 2, "{file}: {}", run.stderr);
+        let schema_invalid = run.stdout.lines().any(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            matches!(v["rule"].as_str(), Some("schema" | "syntax"))
+        });
+        let ours = if schema_invalid { "invalid" } else { "valid" };
+        assert_eq!(
+            ours, verdict,
+            "{file}: tgnorm says {ours}, Python jsonschema says {verdict}\n{}",
+            run.stdout
+        );
+        compared += 1;
+    }
+    assert_eq!(compared, files.len());
+}
+
+/// The model and the post schema cannot drift apart: a post with every
+/// optional field filled serialises to exactly the keys the schema lists,
+/// object by object.
+#[test]
+fn schema_and_model_have_the_same_keys() {
+    let full = r#"{"chat":{"name":"C","id":"channel1","username":"c","type":"public_channel"},"id":5,"kind":"message","date":"2024-07-04T10:15:00+05:30","edited":true,"from":{"name":"C","id":"channel1"},"author":"A","forwarded_from":{"name":"F","id":"channel2","username":"f","message_id":7,"date":"2024-07-01T00:00:00"},"reply_to":{"message_id":4,"author":"C","quote":"q","peer_id":"channel3","source_line":3},"via_bot":"@bot","text":"hello","entities":[{"type":"text_link","offset":0,"length":5,"href":"https://x"}],"media":[{"type":"video","status":"ok","file":"v.mp4","file_name":"v.mp4","mime_type":"video/mp4","file_size":1,"duration_seconds":2,"width":3,"height":4,"title":"t","extra":{"k":1}}],"service":null,"reactions":[{"type":"emoji","count":1,"emoji":"👍"}],"views":9,"source":{"format":"text","file":"f","line":1,"end_line":2,"index":0,"byte":0,"repeat":{"kept":[1,1],"dropped":[2,2]},"flags":["boundary_uncertain"]},"cleaned":["unicode"],"extra":{"x":1}}"#;
+    // Through tgnorm (read as JSONL, written back), so the model decides the keys.
+    let args = ["-", "--from", "jsonl", "-q", "--no-unicode", "--no-emoji", "--no-whitespace"];
+    let run = tgnorm_in(&root(), &args, full.as_bytes());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_schema_valid("full post", &run.stdout);
+    let post: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("schemas/post.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let keys = |v: &serde_json::Value| -> Vec<String> {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    let props = &schema["properties"];
+    let defs = &schema["$defs"];
+    for (value, schema_props, what) in [
+        (&post, props, "post"),
+        (&post["chat"], &props["chat"]["properties"], "chat"),
+        (&post["forwarded_from"], &props["forwarded_from"]["properties"], "forwarded_from"),
+        (&post["reply_to"], &props["reply_to"]["properties"], "reply_to"),
+        (&post["source"], &props["source"]["properties"], "source"),
+        (&post["media"][0], &defs["media"]["properties"], "media"),
+        (&post["from"], &defs["peer"]["properties"], "peer"),
+    ] {
+        assert_eq!(keys(value), keys(schema_props), "{what}: model and schema disagree");
+    }
+    // And the order of the core keys is the schema's `required` order.
+    let order: Vec<&str> = post.as_object().unwrap().keys().map(String::as_str).collect();
+    let required: Vec<&str> =
+        schema["required"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(&order[..required.len()], &required[..]);
+}
