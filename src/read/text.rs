@@ -1035,6 +1035,46 @@ mod tests {
         assert!(!is_reactions("👍") && !is_reactions("12") && !is_reactions("a1"));
     }
 
+    /// Never panics, whatever the bytes (a cheap stand-in for the fuzzer,
+    /// run on every `cargo test`).
+    #[test]
+    fn random_bytes_never_panic() {
+        let pieces: [&[u8]; 14] = [
+            b"Forwarded from X\n",
+            b"Media is too big\n",
+            b"VIEW IN TELEGRAM\n",
+            b"Please open Telegram to view this post\n",
+            b"2 views 07:33\n",
+            b"07:33\n",
+            b"A long enough repeated body line here\n",
+            b"\n",
+            b"\r",
+            b"\xF0\x9F\x8E\x99",
+            b"\xFF",
+            b"\x00",
+            b"Name\n",
+            b"x pinned \xC2\xABy\xC2\xBB\n",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..1500 {
+            let mut input = Vec::new();
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let n = state % 40;
+            for _ in 0..n {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                input.extend_from_slice(pieces[(state % pieces.len() as u64) as usize]);
+            }
+            let r = Reader::new(&input[..], "f".into(), Options::default(), Notes::default());
+            for item in r {
+                let _ = item;
+            }
+        }
+    }
+
     #[test]
     fn empty_input_gives_nothing() {
         assert!(read("").is_empty());
