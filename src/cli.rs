@@ -8,7 +8,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use std::fs::{self, File};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use tgnorm::clean::{Config as CleanConfig, EmojiMode, Pass};
@@ -359,6 +359,7 @@ fn resolve(args: &ConvertArgs) -> Result<convert::Options, Error> {
         clean,
         to: args.to,
         strict: args.strict,
+        progress: !args.quiet && io::stderr().is_terminal(),
     })
 }
 

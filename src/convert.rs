@@ -34,6 +34,8 @@ pub struct Options {
     pub to: Option<write::Format>,
     /// Stop at the first bad record instead of rejecting it.
     pub strict: bool,
+    /// Show a progress line on standard error (when it is a terminal).
+    pub progress: bool,
 }
 
 /// A record that could not be read, for the rejects file.
@@ -150,6 +152,33 @@ pub struct Outcome {
     pub stopped: Option<Error>,
 }
 
+/// A progress line on standard error, redrawn at most every 200 ms.
+struct Progress {
+    on: bool,
+    last: std::time::Instant,
+    drawn: bool,
+}
+
+impl Progress {
+    fn new(on: bool) -> Progress {
+        Progress { on, last: std::time::Instant::now(), drawn: false }
+    }
+
+    fn tick(&mut self, read: u64) {
+        if self.on && self.last.elapsed() >= std::time::Duration::from_millis(200) {
+            self.last = std::time::Instant::now();
+            self.drawn = true;
+            eprint!("\rtgnorm: {} posts read…", thousands(read));
+        }
+    }
+
+    fn clear(&mut self) {
+        if self.drawn {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}
+
 /// A batch of reader items crossing the thread boundary.
 type Batch = Vec<Result<Post>>;
 const BATCH: usize = 256;
@@ -174,6 +203,7 @@ pub fn run<W: Write>(
     let mut summary = Summary::default();
     let duplicates = Arc::new(AtomicU64::new(0));
     let mut stopped: Option<Error> = None;
+    let mut progress = Progress::new(options.progress);
 
     'inputs: for path in &files {
         let input = match read::open(path, &options.read, &notes) {
@@ -207,6 +237,7 @@ pub fn run<W: Write>(
                 let _ = tx.send(batch);
             });
             for batch in rx {
+                progress.tick(summary.read);
                 for item in batch {
                     summary.read += 1;
                     match item {
@@ -243,6 +274,7 @@ pub fn run<W: Write>(
             Err(e) => return Err(e),
         }
     }
+    progress.clear();
     let out = writer.finish()?;
     summary.duplicates = duplicates.load(Ordering::Relaxed);
     // Duplicates were counted out before the writer saw them: they were read.
