@@ -142,6 +142,16 @@ struct Sink<'a> {
 }
 
 impl Sink<'_> {
+    /// A reader's record error becomes a `syntax` problem; a fatal error
+    /// (I/O) ends the run.
+    fn record_error(&mut self, name: &str, e: Error) -> Result<bool> {
+        if !e.is_record_error() {
+            return Err(e);
+        }
+        let pos = e.position();
+        self.push(problem("syntax", name, pos.line.unwrap_or(0), pos.column, None, e.message()))
+    }
+
     /// Records a problem; returns false when the run must stop.
     fn push(&mut self, problem: Problem) -> Result<bool> {
         match problem.severity {
@@ -233,17 +243,13 @@ fn jsonl(
     for line in Lines::new(reader, name.to_owned()) {
         let line = match line {
             Ok(l) => l,
-            Err(e) if e.is_record_error() => {
+            Err(e) => {
                 sink.report.messages += 1;
-                let pos = e.position();
-                let p =
-                    problem("syntax", name, pos.line.unwrap_or(0), pos.column, None, e.message());
-                if !sink.push(p)? {
+                if !sink.record_error(name, e)? {
                     return Ok(false);
                 }
                 continue;
             }
-            Err(e) => return Err(e),
         };
         if line.text.trim().is_empty() {
             continue;
@@ -319,16 +325,12 @@ fn text(
         sink.report.messages += 1;
         let post = match post {
             Ok(p) => p,
-            Err(e) if e.is_record_error() => {
-                let pos = e.position();
-                let p =
-                    problem("syntax", name, pos.line.unwrap_or(0), pos.column, None, e.message());
-                if !sink.push(p)? {
+            Err(e) => {
+                if !sink.record_error(name, e)? {
                     return Ok(false);
                 }
                 continue;
             }
-            Err(e) => return Err(e),
         };
         for flag in &post.source.flags {
             let message = match flag.as_str() {
