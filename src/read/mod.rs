@@ -13,6 +13,7 @@
 pub mod jsonl;
 pub mod lines;
 pub mod text;
+pub mod web;
 
 use crate::decode::{self, Detection};
 use crate::error::{Error, ErrorKind, Position, Result};
@@ -301,7 +302,8 @@ pub fn read<'a>(input: Input, options: &ReadOptions, notes: &Notes) -> Result<Po
             Box::new(text::Reader::new(reader, name, options.text.clone(), notes.clone()))
         }
         Format::Jsonl => Box::new(jsonl::Reader::new(reader, name)),
-        Format::TdesktopJson | Format::TdesktopHtml | Format::WebHtml => {
+        Format::WebHtml => Box::new(web::Reader::new(reader, name, notes.clone())),
+        Format::TdesktopJson | Format::TdesktopHtml => {
             return Err(Error::new(
                 Position::file(name),
                 ErrorKind::Format(format!(
