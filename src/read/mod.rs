@@ -75,7 +75,10 @@ impl Format {
             }
             return Format::TdesktopJson;
         }
-        if contains(head, b"tgme_widget_message") || contains(head, b"tgme_channel_history") {
+        if contains(head, b"tgme_widget_message")
+            || contains(head, b"tgme_channel_history")
+            || contains(head, b"tgme_channel_info")
+        {
             return Format::WebHtml;
         }
         if contains(head, b"page_wrap") && contains(head, b"history") {

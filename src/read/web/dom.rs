@@ -11,9 +11,8 @@
 //!
 //! The arena is a `Vec`, so deep nesting costs no recursion: building,
 //! walking (`ego_tree`'s iterators keep an explicit cursor) and dropping are
-//! all iterative. Every element records the source line of its start tag and
-//! of the point where the tree builder closed it, so posts can name their
-//! line range.
+//! all iterative. Every element records the source line of its start tag,
+//! so posts can name their line range.
 
 use ego_tree::{NodeId, NodeRef, Tree};
 use html5ever::interface::tree_builder::{ElementFlags, NodeOrText, QuirksMode, TreeSink};
@@ -43,8 +42,6 @@ pub(crate) struct Element {
     attrs: Vec<(LocalName, String)>,
     /// 1-based line of the start tag.
     pub(crate) line: u64,
-    /// 1-based line where the tree builder closed the element.
-    pub(crate) end_line: Cell<u64>,
 }
 
 impl Element {
@@ -163,7 +160,7 @@ impl TreeSink for Sink {
         let template = name.local == local_name!("template");
         let attrs = attrs.into_iter().map(|a| (a.name.local, a.value.to_string())).collect();
         let line = self.line.get();
-        let el = Element { name, attrs, line, end_line: Cell::new(line) };
+        let el = Element { name, attrs, line };
         let mut tree = self.tree.borrow_mut();
         let mut node = tree.orphan(Node::Element(el));
         if template {
@@ -200,12 +197,6 @@ impl TreeSink for Sink {
 
     fn append_doctype_to_document(&self, _: StrTendril, _: StrTendril, _: StrTendril) {
         self.tree.borrow_mut().root_mut().append(Node::Other);
-    }
-
-    fn pop(&self, node: &NodeId) {
-        if let Some(Node::Element(e)) = self.tree.borrow().get(*node).map(|n| n.value()) {
-            e.end_line.set(self.line.get());
-        }
     }
 
     fn get_template_contents(&self, target: &NodeId) -> NodeId {
@@ -296,7 +287,6 @@ mod tests {
         assert_eq!(el.tag(), "div");
         assert_eq!(el.attr("data-x"), Some("1"));
         assert_eq!(el.line, 2);
-        assert!(el.end_line.get() >= 2);
         let text: String = div
             .children()
             .filter_map(|c| match c.value() {

@@ -321,6 +321,16 @@ mod tests {
     }
 
     #[test]
+    fn hostile_nesting_is_a_rejection_not_a_hang() {
+        let html = format!("{TWO}{}", "<div>".repeat(200_000));
+        let items: Vec<_> =
+            Reader::new(html.as_bytes(), "p.html".into(), Notes::default()).collect();
+        let err = items.iter().find_map(|i| i.as_ref().err()).unwrap();
+        assert!(err.to_string().starts_with("p.html:"), "{err}");
+        assert!(err.to_string().contains("nested deeper"), "{err}");
+    }
+
+    #[test]
     fn garbage_gives_no_posts() {
         assert!(read("<<<>>>&&&", CHUNK).is_empty());
         assert!(read("", CHUNK).is_empty());

@@ -259,7 +259,9 @@ pub(crate) fn read(msg: NodeR<'_>, page: &Page, file: &str, index: u64, line_off
     let mut extra = Extra::new();
     let el = element(msg);
     let line = el.map_or(1, |e| e.line) + line_offset;
-    let end_line = el.map_or(line, |e| e.end_line.get().max(e.line)) + line_offset;
+    // html5ever reports no end positions: the post ends at its last start tag.
+    let last = msg.descendants().filter_map(element).map(|e| e.line).max();
+    let end_line = last.unwrap_or(1).max(line - line_offset) + line_offset;
     post.source = Source {
         format: "web-html".into(),
         file: file.to_owned(),
@@ -548,6 +550,10 @@ fn media(msg: NodeR<'_>, extra: &mut Extra) -> (Vec<Media>, bool) {
     let mut unsupported = false;
     for n in walk(msg, not_media) {
         let Some(e) = element(n) else { continue };
+        if e.has_class("media_not_supported_cont") {
+            // A hidden fallback (2023 stickers carry it on the wrap itself).
+            continue;
+        }
         let m = if e.has_class("tgme_widget_message_photo_wrap") {
             let mut m = Media::new("photo", MediaStatus::Ok);
             put(&mut m.extra, "url", background_url(e));

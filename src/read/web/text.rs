@@ -123,7 +123,7 @@ impl Builder {
                     self.hard(c);
                 }
             } else if matches!(c, ' ' | '\t' | '\n' | '\r' | '\u{c}') {
-                self.atoms.push(Atom { c: ' ', style: self.active, kind: Kind::Soft });
+                self.atoms.push(Atom { c, style: self.active, kind: Kind::Soft });
             } else {
                 self.hard(c);
             }
@@ -159,6 +159,13 @@ impl Builder {
 
 /// Browser-style collapsing: each run of soft whitespace becomes one space,
 /// or nothing at the start or end of a line.
+///
+/// A run that holds a line break cannot be Telegram text (t.me writes line
+/// breaks as `<br/>`): it is indentation from the page template or from the
+/// tool that saved the page. Such a run still reads as a space, as in a
+/// browser, but never inside the edge of an entity (BeautifulSoup puts
+/// newlines inside `<tg-emoji>`), and not at all next to a no-break space
+/// (the author's own separator).
 fn collapse(atoms: &[Atom]) -> Vec<Atom> {
     let mut out: Vec<Atom> = Vec::with_capacity(atoms.len());
     let mut i = 0;
@@ -172,19 +179,32 @@ fn collapse(atoms: &[Atom]) -> Vec<Atom> {
         while atoms.get(i).is_some_and(|a| a.kind == Kind::Soft) {
             i += 1;
         }
-        let before = out.last().map(|a| a.c);
-        let after = atoms.get(i).map(|a| a.c);
-        let at_edge = matches!(before, None | Some('\n')) || matches!(after, None | Some('\n'));
+        let before = out.last().copied();
+        let after = atoms.get(i).copied();
+        let at_edge = matches!(before.map(|a| a.c), None | Some('\n'))
+            || matches!(after.map(|a| a.c), None | Some('\n'));
         if at_edge {
             continue;
         }
         let run = atoms.get(start..i).unwrap_or_default();
+        let formatting = run.iter().any(|a| a.c == '\n' || a.c == '\r');
+        let next_to_space = |a: Option<Atom>| a.is_some_and(|a| a.c.is_whitespace());
+        if formatting && (next_to_space(before) || next_to_space(after)) {
+            continue;
+        }
         // The least-styled position of the run: indentation between an
         // entity and plain text belongs to the plain text.
         let style = if run.iter().any(|a| a.style.is_none()) {
             None
         } else {
-            run.first().and_then(|a| a.style)
+            let inner = run.first().and_then(|a| a.style);
+            let inside = before.is_some_and(|b| b.style == inner)
+                && after.is_some_and(|a| a.style == inner);
+            if formatting && !inside {
+                None
+            } else {
+                inner
+            }
         };
         out.push(Atom { c: ' ', style, kind: Kind::Hard });
     }
