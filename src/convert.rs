@@ -204,6 +204,7 @@ pub fn run<W: Write>(
     let duplicates = Arc::new(AtomicU64::new(0));
     let mut stopped: Option<Error> = None;
     let mut progress = Progress::new(options.progress);
+    let mut seen = clean::Seen::default();
 
     'inputs: for path in &files {
         let input = match read::open(path, &options.read, &notes) {
@@ -223,10 +224,15 @@ pub fn run<W: Write>(
         let dedup_on = options.clean.has(Pass::Dedup);
         let (tx, rx) = mpsc::sync_channel::<Batch>(IN_FLIGHT);
         let dup = duplicates.clone();
+        // One window for all inputs: overlapping pages are separate files.
+        let seen = &mut seen;
         let result: Result<Option<Error>> = std::thread::scope(|scope| {
             scope.spawn(move || {
-                let posts: Box<dyn Iterator<Item = Result<Post>> + Send> =
-                    if dedup_on { Box::new(clean::dedup(posts, dup)) } else { posts };
+                let posts: Box<dyn Iterator<Item = Result<Post>> + Send> = if dedup_on {
+                    Box::new(clean::dedup_with(posts, seen, dup))
+                } else {
+                    posts
+                };
                 let mut batch = Vec::with_capacity(BATCH);
                 for item in posts {
                     batch.push(item);

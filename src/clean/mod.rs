@@ -217,23 +217,56 @@ pub fn dedup<'a>(
     posts: impl Iterator<Item = Result<Post>> + Send + 'a,
     dropped: Arc<AtomicU64>,
 ) -> impl Iterator<Item = Result<Post>> + Send + 'a {
-    let mut seen: HashSet<u64> = HashSet::new();
-    let mut order: VecDeque<u64> = VecDeque::new();
+    let mut seen = Seen::default();
     posts.filter(move |item| {
         let Ok(post) = item else { return true };
-        let key = fingerprint(post);
-        if !seen.insert(key) {
+        let first = seen.first_time(post);
+        if !first {
             dropped.fetch_add(1, Ordering::Relaxed);
+        }
+        first
+    })
+}
+
+/// [`dedup`] with fingerprints kept in `seen`, so that one window spans
+/// several inputs (overlapping pages of one channel given as separate files).
+pub fn dedup_with<'a>(
+    posts: impl Iterator<Item = Result<Post>> + Send + 'a,
+    seen: &'a mut Seen,
+    dropped: Arc<AtomicU64>,
+) -> impl Iterator<Item = Result<Post>> + Send + 'a {
+    posts.filter(move |item| {
+        let Ok(post) = item else { return true };
+        let first = seen.first_time(post);
+        if !first {
+            dropped.fetch_add(1, Ordering::Relaxed);
+        }
+        first
+    })
+}
+
+/// Fingerprints of the last [`DEDUP_WINDOW`] posts.
+#[derive(Debug, Default)]
+pub struct Seen {
+    set: HashSet<u64>,
+    order: VecDeque<u64>,
+}
+
+impl Seen {
+    /// Records `post`; false when it was seen within the window.
+    pub fn first_time(&mut self, post: &Post) -> bool {
+        let key = fingerprint(post);
+        if !self.set.insert(key) {
             return false;
         }
-        order.push_back(key);
-        if order.len() > DEDUP_WINDOW {
-            if let Some(old) = order.pop_front() {
-                seen.remove(&old);
+        self.order.push_back(key);
+        if self.order.len() > DEDUP_WINDOW {
+            if let Some(old) = self.order.pop_front() {
+                self.set.remove(&old);
             }
         }
         true
-    })
+    }
 }
 
 fn fingerprint(post: &Post) -> u64 {

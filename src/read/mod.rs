@@ -184,7 +184,13 @@ pub struct Input {
 }
 
 /// Expands command-line paths into input files: `-` is standard input, a
-/// folder is an export folder.
+/// folder is an export folder or a folder of saved channel pages.
+///
+/// Saved channel pages (`t.me/s/<channel>`, read by [`web`]) are put in
+/// order: those of a folder, and each run of consecutive page files on the
+/// command line, are sorted by channel and first post id
+/// ([`web::page_key`]), so that overlapping `?before=N` pages read as one
+/// ordered stream (the `dedup` pass drops the posts they share).
 pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for path in paths {
@@ -194,12 +200,15 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
         }
         let meta = std::fs::metadata(path).map_err(|e| Error::io(Position::name_of(path), e))?;
         if meta.is_dir() {
-            let found = export_files(path)?;
+            let mut found = export_files(path)?;
+            if found.is_empty() {
+                found = web_pages(path)?;
+            }
             if found.is_empty() {
                 return Err(Error::new(
                     Position::file(Position::name_of(path)),
                     ErrorKind::Usage(
-                        "folder holds no Telegram export (looked for result.json and messages*.html)"
+                        "folder holds no Telegram export (looked for result.json, messages*.html and saved t.me/s pages)"
                             .into(),
                     ),
                 ));
@@ -209,7 +218,72 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
             out.push(path.clone());
         }
     }
+    order_pages(&mut out);
     Ok(out)
+}
+
+/// True when the file at `path` starts like a saved channel page.
+fn is_web_page(path: &Path) -> bool {
+    if path.as_os_str() == "-" {
+        return false;
+    }
+    let Ok(file) = File::open(path) else { return false };
+    let mut head = Vec::new();
+    if file.take(64 << 10).read_to_end(&mut head).is_err() {
+        return false;
+    }
+    web::looks_like_page(&head)
+}
+
+/// Sorts each run of consecutive web pages by [`web::page_key`] (pages
+/// without a post last, in their given order).
+fn order_pages(files: &mut [PathBuf]) {
+    let pages: Vec<bool> = files.iter().map(|f| is_web_page(f)).collect();
+    let mut start = 0;
+    while start < files.len() {
+        if !pages.get(start).copied().unwrap_or(false) {
+            start += 1;
+            continue;
+        }
+        let mut end = start;
+        while pages.get(end).copied().unwrap_or(false) {
+            end += 1;
+        }
+        if let Some(run) = files.get_mut(start..end) {
+            let mut keyed: Vec<(Option<(String, i64)>, PathBuf)> =
+                run.iter().map(|p| (web::page_key(p), p.clone())).collect();
+            keyed.sort_by(|a, b| match (&a.0, &b.0) {
+                (Some(x), Some(y)) => x.cmp(y),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            });
+            for (slot, (_, p)) in run.iter_mut().zip(keyed) {
+                *slot = p;
+            }
+        }
+        start = end;
+    }
+}
+
+/// The saved channel pages of a folder (`*.html`, `*.htm`), by name; put
+/// in post order by [`order_pages`].
+fn web_pages(dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(Position::name_of(dir), e))?;
+    let mut pages = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(Position::name_of(dir), e))?;
+        let path = entry.path();
+        let html = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"));
+        if html && path.is_file() && is_web_page(&path) {
+            pages.push(path);
+        }
+    }
+    pages.sort();
+    Ok(pages)
 }
 
 /// The export files of a folder: `result.json` if present (it holds

@@ -491,10 +491,20 @@ impl<R: BufRead> Reader<R> {
         let at_start = !self.current.has_content() || complete.is_some();
         // The quote may match the post just completed, which is not in
         // `recent` until it closes.
-        let matched = self.quoted_post(&quote.key).or_else(|| {
-            let (kept, start) = complete?;
-            matches_quote(&kept, &quote.key).then_some(start)
-        });
+        let matched = self
+            .quoted_post(&quote.key)
+            .or_else(|| {
+                let (kept, start) = complete?;
+                matches_quote(&kept, &quote.key).then_some(start)
+            })
+            .or_else(|| {
+                // The quote may also match the post still open (one whose
+                // body did not repeat, so nothing has closed it yet): the
+                // reply header is then what ends it.
+                let body: Vec<&str> =
+                    self.current.body.iter().map(|l| l.key.as_str()).filter(|k| !k.is_empty()).collect();
+                matches_quote(&body.join(" "), &quote.key).then_some(self.current.start?)
+            });
         let known_author = self.reply_authors.contains(&name.key)
             || self.flavour.as_ref().and_then(|f| f.owner.as_ref()) == Some(&name.key);
         let evidence = matched.is_some() || (at_start && known_author);

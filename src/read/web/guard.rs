@@ -27,9 +27,19 @@ const SVG_SHAPES: [&[u8]; 10] = [
 const RAW_TEXT: [&[u8]; 8] =
     [b"script", b"style", b"textarea", b"title", b"xmp", b"iframe", b"noembed", b"noframes"];
 
-/// The first problem, as (1-based line, what), or `None` when the markup
-/// is safe to parse.
-pub fn check(bytes: &[u8]) -> Option<(u64, String)> {
+/// Where the markup stops being safe to parse.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// 1-based line of the offending tag.
+    pub line: u64,
+    /// 0-based byte offset of the offending tag.
+    pub byte: usize,
+    /// What is wrong.
+    pub what: String,
+}
+
+/// The first problem, or `None` when the markup is safe to parse.
+pub fn check(bytes: &[u8]) -> Option<Problem> {
     let mut line = 1u64;
     let mut depth = 0usize;
     let mut i = 0usize;
@@ -64,9 +74,12 @@ pub fn check(bytes: &[u8]) -> Option<(u64, String)> {
             Some(c) if c.is_ascii_alphabetic() => {
                 let tag = scan_tag(rest);
                 if tag.attrs > MAX_ATTRS {
-                    return Some((line, format!("a tag with more than {MAX_ATTRS} attributes")));
+                    let what = format!("a tag with more than {MAX_ATTRS} attributes");
+                    return Some(Problem { line, byte: i, what });
                 }
                 let name = tag.name.to_ascii_lowercase();
+                let start = i;
+                let start_line = line;
                 let end = i + tag.len;
                 line += count_lines(i, end);
                 i = end;
@@ -85,7 +98,8 @@ pub fn check(bytes: &[u8]) -> Option<(u64, String)> {
                 } else if !void {
                     depth += 1;
                     if depth > MAX_DEPTH {
-                        return Some((line, format!("markup nested deeper than {MAX_DEPTH} levels")));
+                        let what = format!("markup nested deeper than {MAX_DEPTH} levels");
+                        return Some(Problem { line: start_line, byte: start, what });
                     }
                 }
             }
@@ -165,11 +179,11 @@ mod tests {
         assert_eq!(check(b"<div a=\"x>y\"><br/><img src=x /><svg><path d=1/></svg></div>"), None);
         assert_eq!(check(b"<script>if (a<b) { '<div>' }</script><!-- <div> -->"), None);
         let deep = "\n<div>".repeat(MAX_DEPTH + 1);
-        assert_eq!(check(deep.as_bytes()).map(|(l, _)| l), Some(MAX_DEPTH as u64 + 1));
+        assert_eq!(check(deep.as_bytes()).map(|p| p.line), Some(MAX_DEPTH as u64 + 1));
         let slashed = "<div/>".repeat(MAX_DEPTH + 1);
         assert!(check(slashed.as_bytes()).is_some());
         let attrs = format!("<div {}>", "a ".repeat(MAX_ATTRS + 1));
-        assert!(check(attrs.as_bytes()).unwrap().1.contains("attributes"));
+        assert!(check(attrs.as_bytes()).unwrap().what.contains("attributes"));
         let ok_attrs = format!("<div {}>", "a=\"1 2 3\" ".repeat(MAX_ATTRS));
         assert_eq!(check(ok_attrs.as_bytes()), None);
     }

@@ -151,11 +151,19 @@ impl<R: BufRead> Reader<R> {
         if bytes.is_empty() {
             return;
         }
-        if let Some((line, what)) = guard::check(bytes) {
+        if let Some(problem) = guard::check(bytes) {
+            // Read the posts before the problem; refuse the rest.
+            let head = bytes.get(..problem.byte).and_then(boundary).unwrap_or(0);
+            if head > 0 {
+                self.parse(bytes.get(..head).unwrap_or_default(), blind);
+            }
+            let rest = bytes.get(head..).unwrap_or_default();
+            let line = guard::check(rest).map_or(1, |p| p.line);
             let pos = Position::line(self.file.clone(), self.line_offset + line, None);
-            self.out.push_back(Err(Error::data(pos, format!("{what}; this part of the page was skipped"))));
+            let what = format!("{}; this part of the page was skipped", problem.what);
+            self.out.push_back(Err(Error::data(pos, what)));
             self.cut_blind = blind;
-            self.line_offset += bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+            self.line_offset += rest.iter().filter(|&&b| b == b'\n').count() as u64;
             return;
         }
         let html = String::from_utf8_lossy(bytes);
