@@ -228,11 +228,8 @@ pub fn run<W: Write>(
         let seen = &mut seen;
         let result: Result<Option<Error>> = std::thread::scope(|scope| {
             scope.spawn(move || {
-                let posts: Box<dyn Iterator<Item = Result<Post>> + Send> = if dedup_on {
-                    Box::new(clean::dedup_with(posts, seen, dup))
-                } else {
-                    posts
-                };
+                let posts: Box<dyn Iterator<Item = Result<Post>> + Send> =
+                    if dedup_on { Box::new(clean::dedup_with(posts, seen, dup)) } else { posts };
                 let mut batch = Vec::with_capacity(BATCH);
                 for item in posts {
                     batch.push(item);

@@ -67,7 +67,8 @@ fn entity_texts(p: &Value) -> Vec<(String, String)> {
         .unwrap()
         .iter()
         .map(|e| {
-            let (o, l) = (e["offset"].as_u64().unwrap() as usize, e["length"].as_u64().unwrap() as usize);
+            let (o, l) =
+                (e["offset"].as_u64().unwrap() as usize, e["length"].as_u64().unwrap() as usize);
             (e["type"].as_str().unwrap().into(), chars[o..o + l].iter().collect())
         })
         .collect()
@@ -83,7 +84,8 @@ fn golden_web_fixtures() {
         let dir = dir_of(&case);
         let scratch = scratch(&format!("web-golden-{case}"));
         let sum = scratch.join("summary.json");
-        let run = tgnorm_in(&dir, &[input.to_str().unwrap(), "--summary", sum.to_str().unwrap()], b"");
+        let run =
+            tgnorm_in(&dir, &[input.to_str().unwrap(), "--summary", sum.to_str().unwrap()], b"");
         assert_eq!(run.code, 0, "{case}: {}", run.stderr);
         assert_snapshot(&format!("fixtures/web/{case}/expected.jsonl"), &run.stdout);
         assert_schema_valid(&case, &run.stdout);
@@ -136,7 +138,10 @@ fn tchantest_text_messages() {
     assert_eq!(p["text"], "Unsigned message");
     assert_eq!(p["id"], 6);
     assert_eq!(p["date"], "2023-02-24T07:30:39+00:00");
-    assert_eq!(p["chat"], json!({"name": "tchan's test channel 👍", "id": "channel1591537674", "username": "tchantest", "type": "public_channel"}));
+    assert_eq!(
+        p["chat"],
+        json!({"name": "tchan's test channel 👍", "id": "channel1591537674", "username": "tchantest", "type": "public_channel"})
+    );
     assert_eq!(p["from"], json!({"name": "tchan's test channel 👍", "id": "channel1591537674"}));
     assert_eq!(p["views"], 2);
     assert!(p["author"].is_null() && p["edited"].is_null());
@@ -183,7 +188,10 @@ fn tchantest_links_and_previews() {
     // inside, hashtags, italic emoji, 1.2K views.
     let p = one("tchantest-message-weird-preview");
     let text = p["text"].as_str().unwrap();
-    assert!(text.starts_with("_\n\n✍️ CÂMARA APROVA\n_\n\n🔸 Projeto que aumenta penas"), "{text:?}");
+    assert!(
+        text.starts_with("_\n\n✍️ CÂMARA APROVA\n_\n\n🔸 Projeto que aumenta penas"),
+        "{text:?}"
+    );
     let ents = entity_texts(&p);
     // The bold holds the <br/>s inside it (three, folded to one blank line).
     assert_eq!(ents[0], ("bold".into(), "✍️ CÂMARA APROVA\n_\n\n".into()));
@@ -203,21 +211,33 @@ fn tchantest_forward_and_reply() {
     assert_eq!(p["text"], ";)");
 
     let p = one("tchantest-text-reply-to-video");
-    assert_eq!(p["reply_to"], json!({"message_id": 19, "author": "tchan's test channel 👍", "quote": "Video"}));
+    assert_eq!(
+        p["reply_to"],
+        json!({"message_id": 19, "author": "tchan's test channel 👍", "quote": "Video"})
+    );
     assert_eq!(p["text"], "Reply to a video (not recorded in telegram)");
 }
 
 #[test]
 fn tchantest_service_messages() {
     let p = one("tchantest-service-message-channel-created");
-    assert_eq!((p["kind"].as_str(), p["service"]["action"].as_str()), (Some("service"), Some("create_channel")));
+    assert_eq!(
+        (p["kind"].as_str(), p["service"]["action"].as_str()),
+        (Some("service"), Some("create_channel"))
+    );
     assert_eq!(p["text"], "");
     assert!(p["views"].is_null());
     let p = one("tchantest-service-message-channel-name-changed");
-    assert_eq!(p["service"], json!({"action": "edit_group_title", "actor": null, "title": "tchan's test channel"}));
+    assert_eq!(
+        p["service"],
+        json!({"action": "edit_group_title", "actor": null, "title": "tchan's test channel"})
+    );
     let p = one("tchantest-service-message-channel-photo-updated");
     assert_eq!(p["service"]["action"], "edit_group_photo");
-    assert!(p["service"]["photo_url"].as_str().unwrap().starts_with("https://cdn1.telegram-cdn.org/file/"));
+    assert!(p["service"]["photo_url"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://cdn1.telegram-cdn.org/file/"));
     let p = one("tchantest-service-message-pinned");
     assert_eq!(
         p["service"],
@@ -225,7 +245,10 @@ fn tchantest_service_messages() {
     );
     // Despite its name, an ordinary post.
     let p = one("tchantest-service-message-channel-video-changed");
-    assert_eq!((p["kind"].as_str(), p["text"].as_str()), (Some("message"), Some("+ \"Channel video changed\"")));
+    assert_eq!(
+        (p["kind"].as_str(), p["text"].as_str()),
+        (Some("message"), Some("+ \"Channel video changed\""))
+    );
     assert_eq!(p["views"], 3_100_000);
 }
 
@@ -240,7 +263,8 @@ fn tchantest_photos_and_albums() {
     let p = one("tchantest-photo-multiple");
     assert_eq!(p["text"], "Multiple pics");
     assert_eq!(media(&p), [("photo".into(), "ok".into()), ("photo".into(), "ok".into())]);
-    let ids: Vec<&Value> = p["media"].as_array().unwrap().iter().map(|m| &m["extra"]["message_id"]).collect();
+    let ids: Vec<&Value> =
+        p["media"].as_array().unwrap().iter().map(|m| &m["extra"]["message_id"]).collect();
     assert_eq!(ids, [&json!(14), &json!(15)]);
     assert_eq!(p["extra"]["grouped"], true);
     assert_eq!(p["extra"]["data_view"]["p"], "14g");
@@ -248,8 +272,16 @@ fn tchantest_photos_and_albums() {
     let p = one("tchantest-multimedia-message");
     assert_eq!(p["text"], "Multiple videos and pictures");
     let kinds: Vec<(String, String)> = media(&p);
-    assert_eq!(kinds.iter().map(|k| k.0.as_str()).collect::<Vec<_>>(), ["video", "photo", "video", "photo"]);
-    let ids: Vec<u64> = p["media"].as_array().unwrap().iter().map(|m| m["extra"]["message_id"].as_u64().unwrap()).collect();
+    assert_eq!(
+        kinds.iter().map(|k| k.0.as_str()).collect::<Vec<_>>(),
+        ["video", "photo", "video", "photo"]
+    );
+    let ids: Vec<u64> = p["media"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["extra"]["message_id"].as_u64().unwrap())
+        .collect();
     assert_eq!(ids, [84, 85, 86, 87]);
     assert_eq!(p["media"][0]["duration_seconds"], 27);
     assert_eq!(p["media"][2]["duration_seconds"], 8);
@@ -304,7 +336,12 @@ fn tchantest_audio_sticker_poll_location() {
     assert_eq!(poll["title"], "Let's do a quick poll quizz mode");
     assert_eq!(poll["extra"]["poll_type"], "Anonymous Quiz");
     assert_eq!(poll["extra"]["total_voters"], 0);
-    let answers: Vec<&str> = poll["extra"]["answers"].as_array().unwrap().iter().map(|a| a["text"].as_str().unwrap()).collect();
+    let answers: Vec<&str> = poll["extra"]["answers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["text"].as_str().unwrap())
+        .collect();
     assert_eq!(answers, ["Opt1", "Opt2", "Opt3"]);
     assert_eq!(p["text"], "");
 
@@ -337,7 +374,10 @@ fn tchantest_pages_without_posts() {
 #[test]
 fn mchs_2024_posts() {
     let p = posts("mchs-bryansk-2024");
-    assert_eq!(p.iter().map(|p| p["id"].as_i64().unwrap()).collect::<Vec<_>>(), [4656, 4659, 4660, 4661]);
+    assert_eq!(
+        p.iter().map(|p| p["id"].as_i64().unwrap()).collect::<Vec<_>>(),
+        [4656, 4659, 4660, 4661]
+    );
     for post in &p {
         assert_eq!(post["chat"]["id"], "channel1769674427");
         assert_eq!(post["chat"]["name"], "МЧС Брянской области");
@@ -348,7 +388,12 @@ fn mchs_2024_posts() {
     let album = &p[0];
     assert_eq!(album["extra"]["grouped"], true);
     assert_eq!(album["extra"]["data_view"]["p"], "4656g");
-    let ids: Vec<u64> = album["media"].as_array().unwrap().iter().map(|m| m["extra"]["message_id"].as_u64().unwrap()).collect();
+    let ids: Vec<u64> = album["media"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["extra"]["message_id"].as_u64().unwrap())
+        .collect();
     assert_eq!(ids, [4656, 4657, 4658]);
     let text = album["text"].as_str().unwrap();
     assert!(text.starts_with("🧑‍🚒 Сегодня отмечается День добровольца\n\n📍 Дата была"), "{text:?}");
@@ -358,8 +403,19 @@ fn mchs_2024_posts() {
     assert_eq!(ents[1], ("bold".into(), "Сегодня отмечается День добровольца".into()));
     assert!(ents.contains(&("custom_emoji".into(), "♥️".into())), "U+FE0F kept as typed");
     assert!(ents.contains(&("hashtag".into(), "#МЧСпоБрянскойОбласти".into())));
-    let ok = album["entities"].as_array().unwrap().iter().find(|e| e["href"].as_str().is_some_and(|h| h.starts_with("https://m.ok.ru/"))).unwrap();
-    assert!(ok["href"].as_str().unwrap().contains("st.cmd=altGroupMain&st.groupId=51727477244104&_prevCmd"), "&amp;amp; decoded twice");
+    let ok = album["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["href"].as_str().is_some_and(|h| h.starts_with("https://m.ok.ru/")))
+        .unwrap();
+    assert!(
+        ok["href"]
+            .as_str()
+            .unwrap()
+            .contains("st.cmd=altGroupMain&st.groupId=51727477244104&_prevCmd"),
+        "&amp;amp; decoded twice"
+    );
     assert_eq!(album["views"], 4200);
     assert_eq!(album["source"]["flags"], json!(["views_approximate"]));
 
@@ -389,11 +445,15 @@ fn xcareers_page_with_chrome_and_keyboards() {
         assert_eq!(post["chat"]["name"], "xCareers: Digital Jobs");
         assert_eq!(post["chat"]["username"], "xCareers");
         let text = post["text"].as_str().unwrap();
-        for chrome in ["Денежные вакансии с зарплатой", "Размещение вакансий", "members", "Search"] {
+        for chrome in ["Денежные вакансии с зарплатой", "Размещение вакансий", "members", "Search"]
+        {
             assert!(!text.contains(chrome), "{chrome:?} in {text:?}");
         }
     }
-    assert!(p[0]["text"].as_str().unwrap().starts_with("РАЗРАБОТЧИК IOS 🔥\n\nФормат: #удаленка (на время карантина) потом #офис\n"));
+    assert!(p[0]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("РАЗРАБОТЧИК IOS 🔥\n\nФормат: #удаленка (на время карантина) потом #офис\n"));
     assert_eq!(entity_texts(&p[0])[0], ("bold".into(), "РАЗРАБОТЧИК IOS 🔥".into()));
     assert!(entity_texts(&p[0]).contains(&("mention".into(), "@Levelller".into())));
     assert_eq!(p[0]["views"], 4400);
@@ -418,7 +478,10 @@ fn synthetic_2024_markup() {
     assert_eq!(p.len(), 5);
     let reply = &p[0];
     assert_eq!(reply["text"], "The reply body, and a link.");
-    assert_eq!(reply["reply_to"], json!({"message_id": 100, "author": "Example Channel", "quote": "The earlier post, in bold on two lines"}));
+    assert_eq!(
+        reply["reply_to"],
+        json!({"message_id": 100, "author": "Example Channel", "quote": "The earlier post, in bold on two lines"})
+    );
     assert_eq!(reply["via_bot"], "helperbot");
     assert_eq!((reply["author"].as_str(), &reply["edited"]), (Some("Jane Roe"), &json!(true)));
     assert_eq!(reply["views"], 3_100_000);
@@ -438,10 +501,26 @@ fn synthetic_2024_markup() {
     let kinds: Vec<String> = entity_texts(rich).into_iter().map(|e| e.0).collect();
     assert_eq!(
         kinds,
-        ["bold", "underline", "strikethrough", "spoiler", "code", "blockquote", "pre", "cashtag", "email", "phone", "mention", "link"]
+        [
+            "bold",
+            "underline",
+            "strikethrough",
+            "spoiler",
+            "code",
+            "blockquote",
+            "pre",
+            "cashtag",
+            "email",
+            "phone",
+            "mention",
+            "link"
+        ]
     );
     assert_eq!(entity_texts(rich)[0].1, "Bold link inside bold");
-    assert_eq!(rich["extra"]["nested_entities"][0], json!({"type": "text_link", "text": "link inside bold", "href": "https://example.org/inside", "inside": "bold"}));
+    assert_eq!(
+        rich["extra"]["nested_entities"][0],
+        json!({"type": "text_link", "text": "link inside bold", "href": "https://example.org/inside", "inside": "bold"})
+    );
     assert_eq!(entity_texts(rich)[5].1, "A long quote\non two lines");
     assert_eq!(rich["entities"][5]["collapsed"], true);
     assert_eq!(entity_texts(rich)[6].1, "print(1)\n  print(2)");
@@ -454,9 +533,15 @@ fn synthetic_2024_markup() {
     assert_eq!(unsupported["extra"]["forwarded_from_author"], "Anna");
 
     let doc = &p[3];
-    assert_eq!(media(doc), [("video".into(), "too_big".into()), ("document".into(), "unavailable".into())]);
+    assert_eq!(
+        media(doc),
+        [("video".into(), "too_big".into()), ("document".into(), "unavailable".into())]
+    );
     assert_eq!(doc["media"][0]["duration_seconds"], 3723);
-    assert_eq!((doc["media"][1]["title"].as_str(), doc["media"][1]["file_size"].as_u64()), (Some("report.pdf"), Some(1_572_864)));
+    assert_eq!(
+        (doc["media"][1]["title"].as_str(), doc["media"][1]["file_size"].as_u64()),
+        (Some("report.pdf"), Some(1_572_864))
+    );
     assert_eq!(doc["reply_to"]["message_id"], 77);
     assert_eq!(doc["extra"]["reply_to_chat"], "otherch");
     assert_eq!(doc["text"], "Caption after the media");
@@ -470,14 +555,19 @@ fn synthetic_2024_markup() {
 #[test]
 fn overlapping_pages_merge() {
     let dir = dir_of("overlapping-pages");
-    let ids = |out: &str| -> Vec<i64> { parse_jsonl(out).iter().map(|p| p["id"].as_i64().unwrap()).collect() };
+    let ids = |out: &str| -> Vec<i64> {
+        parse_jsonl(out).iter().map(|p| p["id"].as_i64().unwrap()).collect()
+    };
     let want = [1, 2, 3, 5, 6, 7, 9, 10, 11, 12];
     let sum = scratch("web-overlap").join("summary.json");
     let run = tgnorm_in(&dir, &["input", "--summary", sum.to_str().unwrap()], b"");
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(ids(&run.stdout), want);
     let s = summary(&sum);
-    assert_eq!((s["read"].as_u64(), s["written"].as_u64(), s["duplicates"].as_u64()), (Some(13), Some(10), Some(3)));
+    assert_eq!(
+        (s["read"].as_u64(), s["written"].as_u64(), s["duplicates"].as_u64()),
+        (Some(13), Some(10), Some(3))
+    );
     // Newest page first on the command line: the same stream.
     let run = tgnorm_in(&dir, &["input/before-13.html", "input/before-8.html", "-q"], b"");
     assert_eq!(ids(&run.stdout), want);
@@ -492,7 +582,9 @@ fn chunked_reading_equals_whole() {
     for case in ["xcareers-2020", "mchs-bryansk-2024", "synthetic-2024"] {
         let bytes = std::fs::read(dir_of(case).join("input.html")).unwrap();
         let read = |chunk| -> Vec<Post> {
-            web::Reader::with_chunk(bytes.as_slice(), "x".into(), Notes::default(), chunk).map(|p| p.unwrap()).collect()
+            web::Reader::with_chunk(bytes.as_slice(), "x".into(), Notes::default(), chunk)
+                .map(|p| p.unwrap())
+                .collect()
         };
         let (whole, cut) = (read(web::CHUNK), read(2048));
         assert_eq!(whole, cut, "{case}");
@@ -502,7 +594,8 @@ fn chunked_reading_equals_whole() {
 /// Hostile markup is a rejected record with its position, not a hang.
 #[test]
 fn deep_nesting_is_rejected_with_position() {
-    let page = std::fs::read_to_string(dir_of("tchantest-emoji-message").join("input.html")).unwrap();
+    let page =
+        std::fs::read_to_string(dir_of("tchantest-emoji-message").join("input.html")).unwrap();
     let hostile = format!("<div class=\"tgme_widget_message_wrap\">{}", "<div>".repeat(100_000));
     let input = format!("{page}\n{hostile}");
     let run = tgnorm_in(&root(), &["-", "--from", "web-html"], input.as_bytes());
@@ -577,7 +670,10 @@ fn web_and_text_agree_post_by_post() {
     let mut checked = 0;
     for (case, input) in cases() {
         let paths: Vec<PathBuf> = if input.to_str() == Some("input") {
-            let mut v: Vec<PathBuf> = std::fs::read_dir(dir_of(&case).join("input")).unwrap().map(|e| e.unwrap().path()).collect();
+            let mut v: Vec<PathBuf> = std::fs::read_dir(dir_of(&case).join("input"))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
             v.sort();
             v
         } else {
@@ -593,7 +689,8 @@ fn web_and_text_agree_post_by_post() {
                 let mut dump = String::new();
                 let mut provable = true;
                 if let Some(reply) = &post.reply_to {
-                    let quoted = page.iter().take(i).find(|q| q.id.is_some() && q.id == reply.message_id);
+                    let quoted =
+                        page.iter().take(i).find(|q| q.id.is_some() && q.id == reply.message_id);
                     match quoted {
                         Some(q) => dump.push_str(&tgnorm::write::text::render(q)),
                         None => {
@@ -606,7 +703,9 @@ fn web_and_text_agree_post_by_post() {
                 }
                 dump.push_str(&block);
                 let back = text_posts(&dump);
-                let got = back.last().unwrap_or_else(|| panic!("{case} #{i}: nothing read back from {dump:?}"));
+                let got = back
+                    .last()
+                    .unwrap_or_else(|| panic!("{case} #{i}: nothing read back from {dump:?}"));
                 let want = carried(post);
                 if provable {
                     assert_eq!(carried(got), want, "{case} #{i}: dump {dump:?}");
@@ -615,7 +714,11 @@ fn web_and_text_agree_post_by_post() {
                     // this post's text, or the text before a placeholder.
                     let (author, quote) = want.reply.clone().unwrap();
                     let header = format!("{}\n{}", author.unwrap(), quote.unwrap());
-                    let all: String = back.iter().map(|p| p.text.to_plain_string()).collect::<Vec<_>>().join("\n");
+                    let all: String = back
+                        .iter()
+                        .map(|p| p.text.to_plain_string())
+                        .collect::<Vec<_>>()
+                        .join("\n");
                     assert!(all.contains(&header), "{case} #{i}: {all:?}");
                     assert!(got.text.to_plain_string().ends_with(&want.text), "{case} #{i}");
                     assert!(got.reply_to.is_none(), "{case} #{i}");
@@ -643,20 +746,30 @@ fn web_and_text_agree_through_the_cli() {
         if web.iter().any(|p| !p["reply_to"].is_null()) {
             continue;
         }
-        let back = parse_jsonl(&tgnorm_in(&root(), &["-", "--from", "text", "-q"], dump.stdout.as_bytes()).stdout);
+        let back = parse_jsonl(
+            &tgnorm_in(&root(), &["-", "--from", "text", "-q"], dump.stdout.as_bytes()).stdout,
+        );
         // The web posts a dump carries, grouped as the dump must group them.
         let mut groups: Vec<Vec<&Value>> = Vec::new();
         for p in &web {
             let carried = !p["text"].as_str().unwrap().is_empty()
                 || !p["forwarded_from"].is_null()
                 || p["kind"] == "service"
-                || p["media"].as_array().unwrap().iter().any(|m| m["status"] == "too_big" || m["status"] == "not_supported");
+                || p["media"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|m| m["status"] == "too_big" || m["status"] == "not_supported");
             if !carried {
                 continue;
             }
             let marker = !p["forwarded_from"].is_null()
                 || p["kind"] != "message"
-                || p["media"].as_array().unwrap().iter().any(|m| m["status"] == "too_big" || m["status"] == "not_supported");
+                || p["media"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|m| m["status"] == "too_big" || m["status"] == "not_supported");
             match groups.last_mut() {
                 // A service line is a post of its own; a marker opens one.
                 Some(g) if !marker && g[0]["kind"] != "service" => g.push(p),
@@ -666,7 +779,11 @@ fn web_and_text_agree_through_the_cli() {
         assert_eq!(back.len(), groups.len(), "{case}: dump {}", dump.stdout);
         for (got, group) in back.iter().zip(&groups) {
             let first = group[0];
-            let text: Vec<&str> = group.iter().map(|p| p["text"].as_str().unwrap()).filter(|t| !t.is_empty()).collect();
+            let text: Vec<&str> = group
+                .iter()
+                .map(|p| p["text"].as_str().unwrap())
+                .filter(|t| !t.is_empty())
+                .collect();
             let got_text = got["text"].as_str().unwrap();
             if group.len() == 1 {
                 assert_eq!(got_text, text.join("\n\n"), "{case}");
@@ -678,7 +795,13 @@ fn web_and_text_agree_through_the_cli() {
             assert_eq!(got["kind"], first["kind"], "{case}");
             assert_eq!(got["forwarded_from"]["name"], first["forwarded_from"]["name"], "{case}");
             let placeholders = |p: &Value| -> Vec<Value> {
-                p["media"].as_array().unwrap().iter().filter(|m| m["status"] == "too_big" || m["status"] == "not_supported").map(|m| json!([m["type"], m["status"]])).collect()
+                p["media"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|m| m["status"] == "too_big" || m["status"] == "not_supported")
+                    .map(|m| json!([m["type"], m["status"]]))
+                    .collect()
             };
             assert_eq!(placeholders(got), placeholders(first), "{case}");
         }

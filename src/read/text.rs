@@ -501,8 +501,13 @@ impl<R: BufRead> Reader<R> {
                 // The quote may also match the post still open (one whose
                 // body did not repeat, so nothing has closed it yet): the
                 // reply header is then what ends it.
-                let body: Vec<&str> =
-                    self.current.body.iter().map(|l| l.key.as_str()).filter(|k| !k.is_empty()).collect();
+                let body: Vec<&str> = self
+                    .current
+                    .body
+                    .iter()
+                    .map(|l| l.key.as_str())
+                    .filter(|k| !k.is_empty())
+                    .collect();
                 matches_quote(&body.join(" "), &quote.key).then_some(self.current.start?)
             });
         let known_author = self.reply_authors.contains(&name.key)

@@ -88,10 +88,7 @@ pub(crate) fn has_class(node: NodeR<'_>, class: &str) -> bool {
 /// Parses `html` (a whole page or a fragment) into a DOM. Never fails:
 /// HTML5 parsing has an answer for every input.
 pub(crate) fn parse(html: &str) -> Dom {
-    let sink = Sink {
-        tree: RefCell::new(Tree::new(Node::Document)),
-        line: Cell::new(1),
-    };
+    let sink = Sink { tree: RefCell::new(Tree::new(Node::Document)), line: Cell::new(1) };
     html5ever::parse_document(sink, Default::default()).one(html)
 }
 

@@ -15,12 +15,20 @@ pub const MAX_DEPTH: usize = 512;
 pub const MAX_ATTRS: usize = 1024;
 
 const VOID: [&[u8]; 16] = [
-    b"area", b"base", b"br", b"col", b"embed", b"hr", b"img", b"input", b"link", b"meta",
-    b"param", b"source", b"track", b"wbr", b"keygen", b"frame",
+    b"area", b"base", b"br", b"col", b"embed", b"hr", b"img", b"input", b"link", b"meta", b"param",
+    b"source", b"track", b"wbr", b"keygen", b"frame",
 ];
 
 const SVG_SHAPES: [&[u8]; 10] = [
-    b"path", b"circle", b"rect", b"line", b"polygon", b"polyline", b"ellipse", b"use", b"stop",
+    b"path",
+    b"circle",
+    b"rect",
+    b"line",
+    b"polygon",
+    b"polyline",
+    b"ellipse",
+    b"use",
+    b"stop",
     b"image",
 ];
 

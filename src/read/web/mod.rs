@@ -208,7 +208,8 @@ impl<R: BufRead> Iterator for Reader<R> {
                     } else {
                         "no tgme_widget_message element: not a saved channel page?"
                     };
-                    self.notes.set(&format!("web pages {}", self.file), format!("no posts ({what})"));
+                    self.notes
+                        .set(&format!("web pages {}", self.file), format!("no posts ({what})"));
                     self.index = u64::MAX;
                 }
                 return None;

@@ -201,7 +201,9 @@ fn is_rfc3339(s: &str) -> bool {
     match b.get(i) {
         None => true,
         Some(b'Z') => i + 1 == b.len(),
-        Some(b'+' | b'-') => digits(i + 1..i + 3) && at(i + 3, b':') && digits(i + 4..i + 6) && i + 6 == b.len(),
+        Some(b'+' | b'-') => {
+            digits(i + 1..i + 3) && at(i + 3, b':') && digits(i + 4..i + 6) && i + 6 == b.len()
+        }
         _ => false,
     }
 }
@@ -285,10 +287,7 @@ pub(crate) fn read(msg: NodeR<'_>, page: &Page, file: &str, index: u64, line_off
     }
     let date_link = find(msg, class_is("tgme_widget_message_date"), never);
     if id.is_none() || username.is_none() {
-        let from_link = date_link
-            .and_then(element)
-            .and_then(|e| e.attr("href"))
-            .and_then(tme_post);
+        let from_link = date_link.and_then(element).and_then(|e| e.attr("href")).and_then(tme_post);
         if let Some((u, i)) = from_link {
             username = username.or(Some(u));
             id = id.or(i);
@@ -322,8 +321,8 @@ pub(crate) fn read(msg: NodeR<'_>, page: &Page, file: &str, index: u64, line_off
     post.from = Some(Peer { name: owner.or_else(|| page.title.clone()), id: chat_id });
 
     // Footer: date, views, signature, edited.
-    if let Some(time) =
-        date_link.and_then(|d| d.descendants().find(|n| element(*n).is_some_and(|e| e.tag() == "time")))
+    if let Some(time) = date_link
+        .and_then(|d| d.descendants().find(|n| element(*n).is_some_and(|e| e.tag() == "time")))
     {
         if let Some(dt) = element(time).and_then(|e| e.attr("datetime")) {
             if is_rfc3339(dt.trim()) {
@@ -377,13 +376,18 @@ pub(crate) fn read(msg: NodeR<'_>, page: &Page, file: &str, index: u64, line_off
         .filter(|n| {
             element(*n).is_some_and(|e| {
                 e.has_class("tgme_widget_message_text") && !e.has_class("js-message_reply_text")
-            }) && !n.ancestors().take_while(|a| a.id() != msg.id()).any(|a| element(a).is_some_and(not_body))
+            }) && !n
+                .ancestors()
+                .take_while(|a| a.id() != msg.id())
+                .any(|a| element(a).is_some_and(not_body))
         })
         .collect();
     let innermost: Vec<NodeR<'_>> = candidates
         .iter()
         .copied()
-        .filter(|c| !candidates.iter().any(|o| o.id() != c.id() && o.ancestors().any(|a| a.id() == c.id())))
+        .filter(|c| {
+            !candidates.iter().any(|o| o.id() != c.id() && o.ancestors().any(|a| a.id() == c.id()))
+        })
         .collect();
     let is_service = el.is_some_and(|e| e.has_class("service_message"));
     if is_service {
@@ -418,7 +422,11 @@ pub(crate) fn read(msg: NodeR<'_>, page: &Page, file: &str, index: u64, line_off
             };
         }
     }
-    if unsupported && !is_service && post.text.is_empty() && post.media.iter().all(|m| m.status == MediaStatus::NotSupported) {
+    if unsupported
+        && !is_service
+        && post.text.is_empty()
+        && post.media.iter().all(|m| m.status == MediaStatus::NotSupported)
+    {
         post.kind = Kind::Unsupported;
     }
 
@@ -443,7 +451,8 @@ fn forward(fwd: NodeR<'_>, extra: &mut Extra) -> Forward {
     match find(fwd, class_is("tgme_widget_message_forwarded_from_name"), never) {
         Some(name) => {
             f.name = Some(one_line(name)).filter(|n| !n.is_empty());
-            if let Some((user, id)) = element(name).and_then(|e| e.attr("href")).and_then(tme_post) {
+            if let Some((user, id)) = element(name).and_then(|e| e.attr("href")).and_then(tme_post)
+            {
                 f.username = Some(user);
                 f.message_id = id;
             }
@@ -565,8 +574,9 @@ fn media(msg: NodeR<'_>, extra: &mut Extra) -> (Vec<Media>, bool) {
             let src = source_url(n, "video");
             let mut m = Media::new("video_message", status_of(&src));
             put(&mut m.extra, "url", src);
-            m.duration_seconds = find(n, class_is("tgme_widget_message_roundvideo_duration"), never)
-                .and_then(|d| duration(&one_line(d)));
+            m.duration_seconds =
+                find(n, class_is("tgme_widget_message_roundvideo_duration"), never)
+                    .and_then(|d| duration(&one_line(d)));
             m
         } else if e.has_class("tgme_widget_message_voice_player") {
             let src = source_url(n, "audio");
@@ -589,15 +599,27 @@ fn media(msg: NodeR<'_>, extra: &mut Extra) -> (Vec<Media>, bool) {
             location(n, e)
         } else if e.has_class("tgme_widget_message_contact_wrap") {
             let mut m = Media::new("contact", MediaStatus::Ok);
-            put(&mut m.extra, "name", find(n, class_is("tgme_widget_message_contact_name"), never).map(one_line));
-            put(&mut m.extra, "phone", find(n, class_is("tgme_widget_message_contact_phone"), never).map(one_line));
+            put(
+                &mut m.extra,
+                "name",
+                find(n, class_is("tgme_widget_message_contact_name"), never).map(one_line),
+            );
+            put(
+                &mut m.extra,
+                "phone",
+                find(n, class_is("tgme_widget_message_contact_phone"), never).map(one_line),
+            );
             m
         } else if e.has_class("message_media_not_supported_wrap") {
             // Not inside a player or a hidden fallback (the walk does not
             // enter those): the preview cannot show the post.
             unsupported = true;
             let mut m = Media::new("unknown", MediaStatus::NotSupported);
-            put(&mut m.extra, "label", find(n, class_is("message_media_not_supported_label"), never).map(one_line));
+            put(
+                &mut m.extra,
+                "label",
+                find(n, class_is("message_media_not_supported_label"), never).map(one_line),
+            );
             m
         } else {
             continue;
@@ -654,9 +676,12 @@ fn video(n: NodeR<'_>, e: &Element) -> Media {
     put(
         &mut m.extra,
         "thumbnail_url",
-        find(n, class_is("tgme_widget_message_video_thumb"), never).and_then(element).and_then(background_url),
+        find(n, class_is("tgme_widget_message_video_thumb"), never)
+            .and_then(element)
+            .and_then(background_url),
     );
-    m.duration_seconds = find(n, class_is("message_video_duration"), never).and_then(|d| duration(&one_line(d)));
+    m.duration_seconds =
+        find(n, class_is("message_video_duration"), never).and_then(|d| duration(&one_line(d)));
     item_id(&mut m, e);
     m
 }
@@ -693,7 +718,11 @@ fn sticker(n: NodeR<'_>) -> Media {
             url = e
                 .attr("data-webp")
                 .map(str::to_owned)
-                .or_else(|| (e.tag() == "video" || e.tag() == "source").then(|| e.attr("src").map(str::to_owned)).flatten())
+                .or_else(|| {
+                    (e.tag() == "video" || e.tag() == "source")
+                        .then(|| e.attr("src").map(str::to_owned))
+                        .flatten()
+                })
                 .or_else(|| {
                     e.has_class("tgme_widget_message_sticker")
                         .then(|| background_url(e).filter(|u| !u.starts_with("data:")))
@@ -712,7 +741,11 @@ fn poll(n: NodeR<'_>) -> Media {
     m.title = find(n, class_is("tgme_widget_message_poll_question"), never)
         .map(plain)
         .filter(|t| !t.is_empty());
-    put(&mut m.extra, "poll_type", find(n, class_is("tgme_widget_message_poll_type"), never).map(one_line));
+    put(
+        &mut m.extra,
+        "poll_type",
+        find(n, class_is("tgme_widget_message_poll_type"), never).map(one_line),
+    );
     let mut answers = Vec::new();
     for o in n.descendants().filter(|d| has_class(*d, "tgme_widget_message_poll_option")) {
         let text = find(o, class_is("tgme_widget_message_poll_option_text"), never).map(one_line);
@@ -736,7 +769,9 @@ fn location(n: NodeR<'_>, e: &Element) -> Media {
     let href = e.attr("href").map(str::to_owned);
     // maps.google.com/maps?q={lat},{lon}&…
     let coords = href.as_deref().and_then(|h| {
-        let q = h.split(['?', '&']).find_map(|p| p.strip_prefix("q=").or_else(|| p.strip_prefix("ll=")))?;
+        let q = h
+            .split(['?', '&'])
+            .find_map(|p| p.strip_prefix("q=").or_else(|| p.strip_prefix("ll=")))?;
         let (lat, lon) = q.split_once(',')?;
         Some((lat.trim().parse::<f64>().ok()?, lon.trim().parse::<f64>().ok()?))
     });
@@ -748,7 +783,9 @@ fn location(n: NodeR<'_>, e: &Element) -> Media {
     put(
         &mut m.extra,
         "map_url",
-        find(n, class_is("tgme_widget_message_location"), never).and_then(element).and_then(background_url),
+        find(n, class_is("tgme_widget_message_location"), never)
+            .and_then(element)
+            .and_then(background_url),
     );
     m
 }
@@ -796,7 +833,11 @@ fn reactions(r: NodeR<'_>) -> Vec<Reaction> {
                         Node::Element(e) if d.id() != span.id() => {
                             if e.tag() == "tg-emoji" {
                                 kind = "custom_emoji";
-                                put(&mut extra, "document_id", e.attr("emoji-id").map(str::to_owned));
+                                put(
+                                    &mut extra,
+                                    "document_id",
+                                    e.attr("emoji-id").map(str::to_owned),
+                                );
                                 emoji = Some(one_line(d)).filter(|s| !s.is_empty());
                                 skip = Some(d.id());
                             } else if e.tag() == "i" && e.has_class("emoji") {
@@ -884,8 +925,10 @@ mod tests {
         assert_eq!(tme_post("https://t.me/s/x/5"), Some(("x".into(), Some(5))));
         assert_eq!(tme_post("https://example.com/x/5"), None);
         assert_eq!(file_size("1.5 MB"), Some(1572864));
-        let v = data_view("eyJjIjotMTU5MTUzNzY3NCwicCI6NSwidCI6MTY3NzIyODczMywiaCI6ImUwMWY5ZDU2YjkyZWNiODIyOSJ9")
-            .unwrap();
+        let v = data_view(
+            "eyJjIjotMTU5MTUzNzY3NCwicCI6NSwidCI6MTY3NzIyODczMywiaCI6ImUwMWY5ZDU2YjkyZWNiODIyOSJ9",
+        )
+        .unwrap();
         assert_eq!(v["c"], -1591537674i64);
         assert_eq!(data_view("!!"), None);
     }

@@ -198,8 +198,8 @@ fn collapse(atoms: &[Atom]) -> Vec<Atom> {
             None
         } else {
             let inner = run.first().and_then(|a| a.style);
-            let inside = before.is_some_and(|b| b.style == inner)
-                && after.is_some_and(|a| a.style == inner);
+            let inside =
+                before.is_some_and(|b| b.style == inner) && after.is_some_and(|a| a.style == inner);
             if formatting && !inside {
                 None
             } else {
@@ -403,10 +403,8 @@ fn link_style(href: &str, text: &str) -> Style {
 /// A URL compared loosely: no scheme, no trailing slash, lower case.
 fn url_key(url: &str) -> String {
     let lower = url.trim().to_lowercase();
-    let no_scheme = lower
-        .strip_prefix("https://")
-        .or_else(|| lower.strip_prefix("http://"))
-        .unwrap_or(&lower);
+    let no_scheme =
+        lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://")).unwrap_or(&lower);
     no_scheme.trim_end_matches('/').to_owned()
 }
 
@@ -626,7 +624,10 @@ mod tests {
 
     #[test]
     fn emoji_urls() {
-        assert_eq!(emoji_from_image_url("url('//telegram.org/img/emoji/40/E299A5.png')").as_deref(), Some("♥"));
+        assert_eq!(
+            emoji_from_image_url("url('//telegram.org/img/emoji/40/E299A5.png')").as_deref(),
+            Some("♥")
+        );
         assert_eq!(emoji_from_image_url("url('/emoji/40/ZZ.png')"), None);
         assert_eq!(emoji_from_image_url("nothing"), None);
     }
