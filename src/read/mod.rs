@@ -12,6 +12,7 @@
 
 pub mod jsonl;
 pub mod lines;
+pub mod tdesktop_html;
 pub mod text;
 
 use crate::decode::{self, Detection};
@@ -301,7 +302,8 @@ pub fn read<'a>(input: Input, options: &ReadOptions, notes: &Notes) -> Result<Po
             Box::new(text::Reader::new(reader, name, options.text.clone(), notes.clone()))
         }
         Format::Jsonl => Box::new(jsonl::Reader::new(reader, name)),
-        Format::TdesktopJson | Format::TdesktopHtml | Format::WebHtml => {
+        Format::TdesktopHtml => Box::new(tdesktop_html::Reader::new(reader, name, notes.clone())),
+        Format::TdesktopJson | Format::WebHtml => {
             return Err(Error::new(
                 Position::file(name),
                 ErrorKind::Format(format!(
