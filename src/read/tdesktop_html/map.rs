@@ -887,6 +887,20 @@ pub fn parse_service(text: &str, target: Option<i64>) -> Option<(String, Option<
         "Channel photo removed" => return done("delete_group_photo", None, d),
         _ => {}
     }
+    // Channels: "Voice chat" / "Voice chat (N seconds)", no actor.
+    if let Some(rest) = s.strip_prefix("Voice chat") {
+        if rest.is_empty() {
+            return done("group_call", None, d);
+        }
+        if let Some(n) = rest
+            .strip_prefix(" (")
+            .and_then(|r| r.strip_suffix(" seconds)"))
+            .and_then(|n| n.parse::<u64>().ok())
+        {
+            d.insert("duration".into(), json!(n));
+            return done("group_call", None, d);
+        }
+    }
     if let Some(t) = s.strip_prefix("Channel ").and_then(|r| r.strip_suffix(" created")).and_then(quoted) {
         d.insert("title".into(), Value::String(t));
         return done("create_channel", None, d);

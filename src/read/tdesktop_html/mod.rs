@@ -671,7 +671,7 @@ mod tests {
         let items = read(&html[..cut]);
         assert_eq!(items.len(), 1, "{items:?}");
         let err = items[0].as_ref().unwrap_err();
-        assert!(err.to_string().starts_with("t.html:16:1: "), "{err}");
+        assert!(err.to_string().starts_with("t.html:14:1: message #0: the page ends"), "{err}");
     }
 
     #[test]
