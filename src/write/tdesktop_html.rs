@@ -30,6 +30,10 @@ use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
+/// What Telegram Desktop shows for a message it cannot export.
+pub const UNSUPPORTED: &str =
+    "This message is not supported by this version of Telegram Desktop. Please update the application.";
+
 /// Messages per page, as Telegram Desktop writes them.
 pub const PER_PAGE: usize = 1000;
 
@@ -212,11 +216,24 @@ impl<W: Write> Writer<W> {
         }
         match post.kind {
             Kind::Service if !is_call(post) => self.service(post, date.as_ref()),
-            Kind::Unsupported => {
+            // Telegram Desktop's own form is a service sentence; one that
+            // says more (a sender, a forward, placeholders) is written as a
+            // default message with the sentence as its text.
+            Kind::Unsupported
+                if post.from.is_none()
+                    && post.forwarded_from.is_none()
+                    && post.reply_to.is_none()
+                    && post.media.is_empty() =>
+            {
                 self.run = None;
                 self.open_service(post, date.as_ref());
-                self.html.push_str("This message is not supported by this version of Telegram Desktop. Please update the application.");
+                self.html.push_str(UNSUPPORTED);
                 self.close_service();
+            }
+            Kind::Unsupported => {
+                let mut shown = post.clone();
+                shown.text = crate::model::Text::plain(UNSUPPORTED);
+                self.default_message(&shown, date.as_ref());
             }
             _ => self.default_message(post, date.as_ref()),
         }
@@ -1088,6 +1105,7 @@ fn sentence(s: &Service, link: &dyn Fn(i64) -> String, out: &mut String) -> bool
     let a = |out: &mut String| esc(&actor, out);
     match action {
         "clear_history" => out.push_str("History cleared"),
+        "create_channel" if title().is_empty() => out.push_str("Channel created"),
         "create_channel" => {
             out.push_str("Channel ");
             q(&title(), out);

@@ -10,6 +10,9 @@ use crate::model::{
 };
 use serde_json::{json, Value};
 
+/// The start of Telegram Desktop's sentence for an unsupported message.
+const UNSUPPORTED: &str = "This message is not supported by this version of Telegram Desktop";
+
 /// What a page remembers between messages.
 #[derive(Debug, Default)]
 pub struct Page {
@@ -84,7 +87,7 @@ fn service(dom: &Dom, root: u32, mut post: Post) -> Option<Post> {
     }
     // tgnorm's own writer also puts the date on the service body.
     post.date = dom.attr(body, Attr::Title).and_then(parse_date);
-    if text.starts_with("This message is not supported by this version of Telegram Desktop") {
+    if text.starts_with(UNSUPPORTED) {
         post.kind = Kind::Unsupported;
         return Some(post);
     }
@@ -133,6 +136,10 @@ fn default_message(dom: &Dom, root: u32, page: &mut Page, post: &mut Post) {
     let mut parts = Parts::default();
     walk_body(dom, body, false, post, &mut parts);
     post.kind = Kind::Message;
+    if post.text.to_plain_string().starts_with(UNSUPPORTED) {
+        post.kind = Kind::Unsupported;
+        post.text = Text::default();
+    }
     post.date = parts.date.as_deref().and_then(parse_date);
     if post.date.is_none() {
         if let Some(raw) = parts.date {
@@ -235,6 +242,9 @@ fn walk_body(dom: &Dom, node: u32, in_forward: bool, post: &mut Post, parts: &mu
             if !rows.is_empty() {
                 post.extra.insert("inline_bot_buttons".into(), Value::Array(rows));
             }
+            // With the 2024 unclosed-table bug (§3.8) the signature and the
+            // reactions that follow the buttons end up inside the table.
+            walk_body(dom, n, in_forward, post, parts);
         }
     }
 }
@@ -883,6 +893,7 @@ pub fn parse_service(text: &str, target: Option<i64>) -> Option<(String, Option<
     };
     match s {
         "History cleared" => return done("clear_history", None, d),
+        "Channel created" => return done("create_channel", None, d),
         "Channel photo changed" => return done("edit_group_photo", None, d),
         "Channel photo removed" => return done("delete_group_photo", None, d),
         _ => {}
