@@ -70,8 +70,13 @@ fn golden_fixtures() {
             }
         }
         // Negative ids are date separators, except in a migrated group's part.
-        let migrated = posts(&run.stdout).iter().filter(|p| p["id"].as_i64().is_some_and(|i| i < 0)).count();
-        assert_eq!(run.stdout.lines().count(), count_messages(&html) + migrated, "{name}: post count");
+        let migrated =
+            posts(&run.stdout).iter().filter(|p| p["id"].as_i64().is_some_and(|i| i < 0)).count();
+        assert_eq!(
+            run.stdout.lines().count(),
+            count_messages(&html) + migrated,
+            "{name}: post count"
+        );
         cases += 1;
     }
     assert!(cases >= 5, "only {cases} fixtures");
@@ -125,7 +130,10 @@ fn spot_checks_cyber_news_2022() {
     assert_eq!(entity_types(joined), ["bold", "code", "text_link", "italic"]);
     assert!(joined["text"].as_str().unwrap().contains("Apple's App Store"));
     let link = &joined["entities"][2];
-    assert_eq!(link["href"], "https://threatpost.com/cryptorom-crypto-scam-side-loaded-apple-apps/178942/");
+    assert_eq!(
+        link["href"],
+        "https://threatpost.com/cryptorom-crypto-scam-side-loaded-apple-apps/178942/"
+    );
     let first = by_id(&p, 39098);
     assert!(first["text"].as_str().unwrap().starts_with("🛠 OpenSSL Toolkit 3.0.2 🛠\n\nOpenSSL"));
     // No date separator became a post.
@@ -138,7 +146,10 @@ fn spot_checks_civil_updates_2023() {
     // Service: channel created (with «»), pinned message with its target.
     let created = by_id(&p, 1);
     assert_eq!(created["kind"], "service");
-    assert_eq!(created["service"], json!({"action": "create_channel", "actor": null, "title": "OnlineVerdan Civil Aspirants"}));
+    assert_eq!(
+        created["service"],
+        json!({"action": "create_channel", "actor": null, "title": "OnlineVerdan Civil Aspirants"})
+    );
     let pin = by_id(&p, 16);
     assert_eq!(pin["service"]["action"], "pin_message");
     assert_eq!(pin["service"]["message_id"], 15);
@@ -172,9 +183,16 @@ fn spot_checks_civil_updates_2023() {
     assert_eq!(by_id(&p, 17)["via_bot"], "@QuizBot");
     assert_eq!(by_id(&p, 17)["from"]["name"], "OnlineVerdan Civil Aspirants");
     let spoiler = by_id(&p, 514);
-    let e = spoiler["entities"].as_array().unwrap().iter().find(|e| e["type"] == "spoiler").unwrap();
+    let e =
+        spoiler["entities"].as_array().unwrap().iter().find(|e| e["type"] == "spoiler").unwrap();
     let start = e["offset"].as_u64().unwrap() as usize;
-    let text: String = spoiler["text"].as_str().unwrap().chars().skip(start).take(e["length"].as_u64().unwrap() as usize).collect();
+    let text: String = spoiler["text"]
+        .as_str()
+        .unwrap()
+        .chars()
+        .skip(start)
+        .take(e["length"].as_u64().unwrap() as usize)
+        .collect();
     assert_eq!(text, " Announcement ");
 }
 
@@ -207,7 +225,10 @@ fn spot_checks_quoxent_group_2020() {
     );
     assert_eq!(photo["date"], "2019-04-08T17:40:35");
     let video = &by_id(&p, 88035)["media"][0];
-    assert_eq!((video["type"].as_str(), video["duration_seconds"].as_u64()), (Some("video"), Some(23)));
+    assert_eq!(
+        (video["type"].as_str(), video["duration_seconds"].as_u64()),
+        (Some("video"), Some(23))
+    );
     let loc = &by_id(&p, 91165);
     assert_eq!(loc["media"][0]["extra"], json!({"latitude": -7.784469, "longitude": 110.436314}));
     assert_eq!(loc["from"]["name"], by_id(&p, 91164)["from"]["name"], "joined author");
@@ -217,8 +238,16 @@ fn spot_checks_quoxent_group_2020() {
     assert!(services.iter().any(|s| s["service"]["actor"]["name"].is_null()));
     // Replies and placeholders.
     assert!(p.iter().filter(|x| x["reply_to"]["message_id"].is_i64()).count() >= 180);
-    let placeholder = p.iter().flat_map(|x| x["media"].as_array().unwrap().clone()).find(|m| m["status"] == "not_included").unwrap();
-    assert!(placeholder["type"] == "sticker" || placeholder["type"] == "photo" || placeholder["type"] == "animation");
+    let placeholder = p
+        .iter()
+        .flat_map(|x| x["media"].as_array().unwrap().clone())
+        .find(|m| m["status"] == "not_included")
+        .unwrap();
+    assert!(
+        placeholder["type"] == "sticker"
+            || placeholder["type"] == "photo"
+            || placeholder["type"] == "animation"
+    );
     assert!(p.iter().any(|x| !x["forwarded_from"].is_null()));
 }
 
@@ -263,34 +292,68 @@ fn quirks_fixture_details() {
     assert_eq!(by_id(&p, 103)["service"]["action"], Value::Null);
     assert_eq!(by_id(&p, 104)["service"]["action"], "phone_call");
     assert_eq!(by_id(&p, 104)["service"]["duration_seconds"], 25);
-    assert_eq!(by_id(&p, 102)["reactions"], json!([{"type": "emoji", "count": 2, "emoji": "❤"}, {"type": "paid", "count": 5}]));
+    assert_eq!(
+        by_id(&p, 102)["reactions"],
+        json!([{"type": "emoji", "count": 2, "emoji": "❤"}, {"type": "paid", "count": 5}])
+    );
     assert_eq!(by_id(&p, 200)["reply_to"]["message_id"], 101);
     assert_eq!(by_id(&p, 200)["from"]["name"], Value::Null, "Deleted Account");
     assert_eq!(by_id(&p, 111)["kind"], "unsupported");
     let types = entity_types(by_id(&p, 100));
     for t in [
-        "bold", "italic", "underline", "strikethrough", "code", "pre", "blockquote", "link",
-        "text_link", "mention", "hashtag", "cashtag", "bot_command", "email", "phone", "spoiler",
-        "custom_emoji", "mention_name",
+        "bold",
+        "italic",
+        "underline",
+        "strikethrough",
+        "code",
+        "pre",
+        "blockquote",
+        "link",
+        "text_link",
+        "mention",
+        "hashtag",
+        "cashtag",
+        "bot_command",
+        "email",
+        "phone",
+        "spoiler",
+        "custom_emoji",
+        "mention_name",
     ] {
         assert!(types.contains(&t.to_owned()), "{t} in {types:?}");
     }
-    assert!(by_id(&p, 100)["text"].as_str().unwrap().ends_with("nbsp:\u{a0}nul:smile:😀 «q» &unknown;"));
+    assert!(by_id(&p, 100)["text"]
+        .as_str()
+        .unwrap()
+        .ends_with("nbsp:\u{a0}nul:smile:😀 «q» &unknown;"));
 }
 
 /// Errors name the file, line and column.
 #[test]
 fn a_truncated_page_is_rejected_with_its_position() {
     let d = scratch("html-truncated");
-    let page = std::fs::read_to_string(root().join("fixtures/tdesktop-html/cyber-news-2022/messages40.html")).unwrap();
-    let cut = page.find("<div class=\"message default clearfix joined\" id=\"message39099\">").unwrap() + 200;
+    let page = std::fs::read_to_string(
+        root().join("fixtures/tdesktop-html/cyber-news-2022/messages40.html"),
+    )
+    .unwrap();
+    let cut =
+        page.find("<div class=\"message default clearfix joined\" id=\"message39099\">").unwrap()
+            + 200;
     std::fs::write(d.join("messages.html"), &page[..cut]).unwrap();
     let run = tgnorm_in(&d, &["messages.html"], b"");
     assert_eq!(run.code, 1, "{}", run.stderr);
-    let start = page[..cut].rfind("<div class=\"message default clearfix joined\"").map(|i| page[..i].lines().count() + 1).unwrap();
+    let start = page[..cut]
+        .rfind("<div class=\"message default clearfix joined\"")
+        .map(|i| page[..i].lines().count() + 1)
+        .unwrap();
     let at = run.stderr.find("rejected: messages.html:").expect("a rejection with the file name");
-    let pos: Vec<u64> = run.stderr[at + 24..].split(':').take(2).map(|n| n.parse().unwrap()).collect();
-    assert!(pos[0] >= start as u64 && pos[0] <= page[..cut].lines().count() as u64, "{}", run.stderr);
+    let pos: Vec<u64> =
+        run.stderr[at + 24..].split(':').take(2).map(|n| n.parse().unwrap()).collect();
+    assert!(
+        pos[0] >= start as u64 && pos[0] <= page[..cut].lines().count() as u64,
+        "{}",
+        run.stderr
+    );
     assert!(pos[1] >= 1);
     assert!(run.stderr.contains(": message #2: "), "{}", run.stderr);
     assert_eq!(posts(&run.stdout).len(), 1);
@@ -337,14 +400,34 @@ fn writer_output_is_inert() {
     let mut jsonl = String::new();
     jsonl += &post_line(1, "<script>alert(1)</script>", json!([]), json!({}));
     jsonl += &post_line(2, "\"><img src=x onerror=alert(1)>", json!([]), json!({}));
-    jsonl += &post_line(3, "click me", json!([{"type": "text_link", "offset": 0, "length": 5, "href": "javascript:alert(1)"}]), json!({}));
-    jsonl += &post_line(4, "javascript:alert(2)", json!([{"type": "link", "offset": 0, "length": 19}]), json!({}));
-    jsonl += &post_line(5, " x", json!([{"type": "text_link", "offset": 0, "length": 2, "href": " JAVA\tscript:alert(3)"}]), json!({
-        "media": [{"type": "document", "status": "ok", "file": "javascript:alert(4)"}, {"type": "photo", "status": "ok", "file": "data:text/html,<script>alert(5)</script>"}],
-        "extra": {"inline_bot_buttons": [[{"text": "<b>hi</b>", "data": "javascript:alert(6)"}]]},
-        "via_bot": "@x\"onmouseover=alert(7)"
-    }));
-    jsonl += &post_line(6, "#tag", json!([{"type": "hashtag", "offset": 0, "length": 4}]), json!({"text": "#\");alert(8);//", "entities": [{"type": "hashtag", "offset": 0, "length": 15}]}));
+    jsonl += &post_line(
+        3,
+        "click me",
+        json!([{"type": "text_link", "offset": 0, "length": 5, "href": "javascript:alert(1)"}]),
+        json!({}),
+    );
+    jsonl += &post_line(
+        4,
+        "javascript:alert(2)",
+        json!([{"type": "link", "offset": 0, "length": 19}]),
+        json!({}),
+    );
+    jsonl += &post_line(
+        5,
+        " x",
+        json!([{"type": "text_link", "offset": 0, "length": 2, "href": " JAVA\tscript:alert(3)"}]),
+        json!({
+            "media": [{"type": "document", "status": "ok", "file": "javascript:alert(4)"}, {"type": "photo", "status": "ok", "file": "data:text/html,<script>alert(5)</script>"}],
+            "extra": {"inline_bot_buttons": [[{"text": "<b>hi</b>", "data": "javascript:alert(6)"}]]},
+            "via_bot": "@x\"onmouseover=alert(7)"
+        }),
+    );
+    jsonl += &post_line(
+        6,
+        "#tag",
+        json!([{"type": "hashtag", "offset": 0, "length": 4}]),
+        json!({"text": "#\");alert(8);//", "entities": [{"type": "hashtag", "offset": 0, "length": 15}]}),
+    );
     let out = write_folder(&jsonl, "html-xss");
     let page = std::fs::read_to_string(out.join("messages.html")).unwrap();
     assert_eq!(page.matches("<script").count(), 1, "only the page's own script element");
@@ -355,7 +438,8 @@ fn writer_output_is_inert() {
     for attr in ["href=\"", "href = \"", "src=\""] {
         for (i, _) in lower.match_indices(attr) {
             let value: String = lower[i + attr.len()..].chars().take_while(|&c| c != '"').collect();
-            let squashed: String = value.chars().filter(|c| !c.is_whitespace() && !c.is_control()).collect();
+            let squashed: String =
+                value.chars().filter(|c| !c.is_whitespace() && !c.is_control()).collect();
             let squashed = squashed.replace("&#x09;", "");
             for bad in ["javascript:", "vbscript:", "data:"] {
                 assert!(!squashed.starts_with(bad), "live {bad} in {attr}{value}");
@@ -381,14 +465,24 @@ fn pages_of_a_thousand_with_links_across_them() {
     let mut jsonl = String::new();
     for i in 1..=2500i64 {
         let day = 1 + (i - 1) / 400;
-        let extra = if i == 2400 { json!({"reply_to": {"message_id": 7, "author": null, "quote": null}}) } else { json!({"date": format!("2024-03-{day:02}T{:02}:{:02}:00", (i / 60) % 24, i % 60)}) };
+        let extra = if i == 2400 {
+            json!({"reply_to": {"message_id": 7, "author": null, "quote": null}})
+        } else {
+            json!({"date": format!("2024-03-{day:02}T{:02}:{:02}:00", (i / 60) % 24, i % 60)})
+        };
         let mut line = post_line(i, &format!("post {i}"), json!([]), extra);
-        line = line.replace("\"from\":{\"name\":\"\\\"><img src=x onerror=alert(1)>\"", "\"from\":{\"name\":\"Chan\"");
+        line = line.replace(
+            "\"from\":{\"name\":\"\\\"><img src=x onerror=alert(1)>\"",
+            "\"from\":{\"name\":\"Chan\"",
+        );
         jsonl += &line;
     }
     let out = write_folder(&jsonl, "html-pages");
     let names: Vec<String> = {
-        let mut v: Vec<String> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        let mut v: Vec<String> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
         v.sort();
         v
     };
@@ -399,10 +493,20 @@ fn pages_of_a_thousand_with_links_across_them() {
     assert_eq!(count_messages(&p1), 1000);
     assert_eq!(count_messages(&p2), 1000);
     assert_eq!(count_messages(&p3), 500);
-    assert!(!p1.contains("Previous messages") && p1.contains("href=\"messages2.html\">\nNext messages"));
-    assert!(p2.contains("href=\"messages.html\">\nPrevious messages") && p2.contains("href=\"messages3.html\">\nNext messages"));
-    assert!(p3.contains("href=\"messages2.html\">\nPrevious messages") && !p3.contains("Next messages"));
-    assert!(p3.contains("href=\"messages.html#go_to_message7\">this message</a>"), "reply to page 1");
+    assert!(
+        !p1.contains("Previous messages") && p1.contains("href=\"messages2.html\">\nNext messages")
+    );
+    assert!(
+        p2.contains("href=\"messages.html\">\nPrevious messages")
+            && p2.contains("href=\"messages3.html\">\nNext messages")
+    );
+    assert!(
+        p3.contains("href=\"messages2.html\">\nPrevious messages") && !p3.contains("Next messages")
+    );
+    assert!(
+        p3.contains("href=\"messages.html#go_to_message7\">this message</a>"),
+        "reply to page 1"
+    );
     // Separator ids count down across pages; a separator opens every page.
     let first_sep = |p: &str| -> i64 {
         let i = p.find("id=\"message-").unwrap();
@@ -434,7 +538,11 @@ fn output_folder_rules_and_stdout_page() {
     let run = tgnorm_in(&d, &["in.jsonl", "--to", "tdesktop-html", "-o", "empty", "-q"], b"");
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(d.join("empty/messages.html").is_file() && d.join("empty/css/style.css").is_file());
-    let leftovers: Vec<_> = std::fs::read_dir(&d).unwrap().map(|e| e.unwrap().file_name()).filter(|n| n.to_string_lossy().ends_with(".tmp")).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(&d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().ends_with(".tmp"))
+        .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
     let run = tgnorm_in(&d, &["in.jsonl", "--to", "tdesktop-html", "-q"], b"");
     assert_eq!(run.code, 0);
@@ -456,7 +564,8 @@ fn html_fields(p: &Value) -> Value {
             if let Some(o) = m.as_object_mut() {
                 // Sizes, mime types and thumbnails are not on the page, and
                 // a photo that is there shows as a picture without its size.
-                let shows_dims = o.get("type") == Some(&json!("photo")) && o.get("status") != Some(&json!("ok"));
+                let shows_dims =
+                    o.get("type") == Some(&json!("photo")) && o.get("status") != Some(&json!("ok"));
                 o.remove("file_size");
                 o.remove("mime_type");
                 o.remove("extra");

@@ -79,8 +79,8 @@ pub enum Writer<W: Write> {
     Jsonl(jsonl::Writer<W>),
     /// Plain text.
     Text(text::Writer<W>),
-    /// Telegram Desktop HTML.
-    TdesktopHtml(tdesktop_html::Writer<W>),
+    /// Telegram Desktop HTML (boxed: it carries page state).
+    TdesktopHtml(Box<tdesktop_html::Writer<W>>),
 }
 
 impl<W: Write> Writer<W> {
@@ -89,7 +89,9 @@ impl<W: Write> Writer<W> {
         match format {
             Format::Jsonl => Writer::Jsonl(jsonl::Writer::new(out, name)),
             Format::Text => Writer::Text(text::Writer::new(out, name)),
-            Format::TdesktopHtml => Writer::TdesktopHtml(tdesktop_html::Writer::new(out, name)),
+            Format::TdesktopHtml => {
+                Writer::TdesktopHtml(Box::new(tdesktop_html::Writer::new(out, name)))
+            }
         }
     }
 
@@ -99,7 +101,7 @@ impl<W: Write> Writer<W> {
     pub fn to_folder(format: Format, dir: PathBuf, out: W, name: String) -> Writer<W> {
         match format {
             Format::TdesktopHtml => {
-                Writer::TdesktopHtml(tdesktop_html::Writer::to_folder(dir, out, name))
+                Writer::TdesktopHtml(Box::new(tdesktop_html::Writer::to_folder(dir, out, name)))
             }
             other => Writer::new(other, out, name),
         }

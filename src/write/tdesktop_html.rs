@@ -334,7 +334,8 @@ impl<W: Write> Writer<W> {
     }
 
     fn default_message(&mut self, post: &Post, date: Option<&Date>) {
-        let from = post.from.as_ref().map(|f| f.name.clone().unwrap_or_else(|| "Deleted Account".into()));
+        let from =
+            post.from.as_ref().map(|f| f.name.clone().unwrap_or_else(|| "Deleted Account".into()));
         let forward = post
             .forwarded_from
             .as_ref()
@@ -441,7 +442,9 @@ impl<W: Write> Writer<W> {
                 Some(l) => {
                     let _ = write!(h, "In reply to <a {l}>this message</a>");
                 }
-                None if reply.peer_id.is_some() => h.push_str("In reply to a message in another chat"),
+                None if reply.peer_id.is_some() => {
+                    h.push_str("In reply to a message in another chat")
+                }
                 None => h.push_str("In reply to a message"),
             }
             h.push_str("\n       </div>\n");
@@ -533,7 +536,12 @@ impl Date {
             part.bytes().all(|b| b.is_ascii_digit()).then(|| part.parse().ok()).flatten()
         };
         let sep = |i: usize, c: u8| s.as_bytes().get(i) == Some(&c);
-        if !(sep(4, b'-') && sep(7, b'-') && (sep(10, b'T') || sep(10, b' ')) && sep(13, b':') && sep(16, b':')) {
+        if !(sep(4, b'-')
+            && sep(7, b'-')
+            && (sep(10, b'T') || sep(10, b' '))
+            && sep(13, b':')
+            && sep(16, b':'))
+        {
             return None;
         }
         let mut rest = s.get(19..)?;
@@ -661,7 +669,8 @@ fn initials(name: &str) -> String {
 }
 
 fn initials_block(name: &str, h: &mut String) {
-    let color = name.bytes().fold(0u32, |a, b| a.wrapping_mul(31).wrapping_add(u32::from(b))) % 8 + 1;
+    let color =
+        name.bytes().fold(0u32, |a, b| a.wrapping_mul(31).wrapping_add(u32::from(b))) % 8 + 1;
     let _ = write!(
         h,
         "\n        <div class=\"userpic userpic{color}\" style=\"width: 42px; height: 42px\">\n\n         <div class=\"initials\" style=\"line-height: 42px\">\n"
@@ -791,7 +800,11 @@ fn media(m: &Media, h: &mut String) {
     let file = m.file.as_deref().filter(|_| m.status == MediaStatus::Ok);
     match (m.kind.as_str(), file) {
         ("photo", Some(f)) | ("sticker", Some(f)) => {
-            let (wrap, img) = if m.kind == "photo" { ("photo_wrap", "photo") } else { ("sticker_wrap", "sticker") };
+            let (wrap, img) = if m.kind == "photo" {
+                ("photo_wrap", "photo")
+            } else {
+                ("sticker_wrap", "sticker")
+            };
             let _ = write!(h, "\n        <a class=\"{wrap} clearfix pull_left\" ");
             href_attr(f, h);
             let _ = write!(h, ">\n\n         <img class=\"{img}\" src=\"");
@@ -848,12 +861,13 @@ fn generic(m: &Media, file: Option<&str>, h: &mut String) {
         "video_message" => ("media_video", "Video message".into(), with_size(dur)),
         "voice_message" => ("media_voice_message", "Voice message".into(), with_size(dur)),
         "audio" => {
-            let title = match (str_extra(m, "performer"), m.title.as_deref(), m.file_name.as_deref()) {
-                (Some(p), Some(t), _) => format!("{p} – {t}"),
-                (None, Some(t), _) => t.to_owned(),
-                (_, None, Some(f)) => f.to_owned(),
-                _ => "Audio file".into(),
-            };
+            let title =
+                match (str_extra(m, "performer"), m.title.as_deref(), m.file_name.as_deref()) {
+                    (Some(p), Some(t), _) => format!("{p} – {t}"),
+                    (None, Some(t), _) => t.to_owned(),
+                    (_, None, Some(f)) => f.to_owned(),
+                    _ => "Audio file".into(),
+                };
             ("media_audio_file", title, with_size(dur))
         }
         "document" => (
@@ -889,11 +903,16 @@ fn generic(m: &Media, file: Option<&str>, h: &mut String) {
             m.title.clone().unwrap_or_default(),
             str_extra(m, "amount").unwrap_or_default().to_owned(),
         ),
-        _ => ("", m.title.clone().unwrap_or_default(), str_extra(m, "status_text").unwrap_or_default().to_owned()),
+        _ => (
+            "",
+            m.title.clone().unwrap_or_default(),
+            str_extra(m, "status_text").unwrap_or_default().to_owned(),
+        ),
     };
     let class = if class.is_empty() {
-        let safe = m.kind.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-            && !m.kind.is_empty();
+        let safe =
+            m.kind.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                && !m.kind.is_empty();
         format!("media_{}", if safe { m.kind.as_str() } else { "unknown" })
     } else {
         class.to_owned()
@@ -916,7 +935,9 @@ fn generic(m: &Media, file: Option<&str>, h: &mut String) {
     };
     let url = match m.kind.as_str() {
         "location" => match (m.extra.get("latitude"), m.extra.get("longitude")) {
-            (Some(a), Some(b)) => Some(format!("https://maps.google.com/maps?q={a},{b}&ll={a},{b}&z=16")),
+            (Some(a), Some(b)) => {
+                Some(format!("https://maps.google.com/maps?q={a},{b}&ll={a},{b}&z=16"))
+            }
             _ => None,
         },
         _ => str_extra(m, "url").map(str::to_owned),
@@ -965,13 +986,14 @@ fn call_block(post: &Post, s: &Service, h: &mut String) {
         .or(post.from.as_ref())
         .map(|p| p.name.clone().unwrap_or_else(|| "Deleted Account".into()))
         .unwrap_or_default();
-    let word = s.details.get("call_status").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| {
-        match s.details.get("discard_reason").and_then(Value::as_str) {
-            Some("missed") => "Missed".into(),
-            Some("busy") => "Declined".into(),
-            _ => "Call".into(),
-        }
-    });
+    let word =
+        s.details.get("call_status").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(
+            || match s.details.get("discard_reason").and_then(Value::as_str) {
+                Some("missed") => "Missed".into(),
+                Some("busy") => "Declined".into(),
+                _ => "Call".into(),
+            },
+        );
     let status = match s.details.get("duration_seconds").and_then(Value::as_u64) {
         Some(n) => format!("{word} ({n} seconds)"),
         None => word,
@@ -1008,7 +1030,11 @@ fn poll(m: &Media, h: &mut String) {
         }
     }
     if let Some(v) = m.extra.get("total_voters").and_then(Value::as_u64) {
-        let _ = write!(h, "\n         <div class=\"total details&#x09;\">\n{}\n         </div>\n", votes(v));
+        let _ = write!(
+            h,
+            "\n         <div class=\"total details&#x09;\">\n{}\n         </div>\n",
+            votes(v)
+        );
     }
     h.push_str("\n        </div>\n");
 }
@@ -1079,16 +1105,16 @@ fn reactions(post: &Post, h: &mut String) {
 /// when the action has no sentence here.
 fn sentence(s: &Service, link: &dyn Fn(i64) -> String, out: &mut String) -> bool {
     let Some(action) = s.action.as_deref() else { return false };
-    let actor_name = s.actor.as_ref().map(|a| a.name.clone().unwrap_or_else(|| "Deleted Account".into()));
+    let actor_name =
+        s.actor.as_ref().map(|a| a.name.clone().unwrap_or_else(|| "Deleted Account".into()));
     let actor = actor_name.clone().unwrap_or_else(|| "Deleted Account".into());
     let d = |k: &str| s.details.get(k);
     let title = || d("title").and_then(Value::as_str).unwrap_or_default().to_owned();
     let members = || -> String {
         let names: Vec<String> = match d("members") {
-            Some(Value::Array(list)) => list
-                .iter()
-                .map(|v| v.as_str().unwrap_or("Deleted Account").to_owned())
-                .collect(),
+            Some(Value::Array(list)) => {
+                list.iter().map(|v| v.as_str().unwrap_or("Deleted Account").to_owned()).collect()
+            }
             _ => Vec::new(),
         };
         match names.split_last() {
@@ -1299,7 +1325,10 @@ mod tests {
                 details: details.as_object().unwrap().clone(),
             };
             let mut html = String::new();
-            assert!(sentence(&s, &|id| format!("href=\"#go_to_message{id}\""), &mut html), "{action}");
+            assert!(
+                sentence(&s, &|id| format!("href=\"#go_to_message{id}\""), &mut html),
+                "{action}"
+            );
             // What the reader's DOM gives: entities resolved, tags dropped.
             let text = html
                 .replace("&laquo;", "«")
@@ -1308,7 +1337,11 @@ mod tests {
                 .replace(&format!("<a href=\"#go_to_message{}\">", 15), "")
                 .replace(&format!("<a href=\"#go_to_message{}\">", 3), "")
                 .replace("</a>", "");
-            let target = s.details.get("message_id").or(s.details.get("game_message_id")).and_then(Value::as_i64);
+            let target = s
+                .details
+                .get("message_id")
+                .or(s.details.get("game_message_id"))
+                .and_then(Value::as_i64);
             let (a, who, d) = parse_service(&text, target).unwrap_or_else(|| panic!("{text}"));
             assert_eq!(a, action, "{text}");
             assert_eq!(who.as_deref(), actor, "{text}");

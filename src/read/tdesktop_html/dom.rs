@@ -159,16 +159,6 @@ impl Dom {
         self.strings.clear();
     }
 
-    /// Number of nodes.
-    pub fn len(&self) -> usize {
-        self.nodes.len()
-    }
-
-    /// Bytes of text held.
-    pub fn text_bytes(&self) -> usize {
-        self.strings.len()
-    }
-
     /// The node at `i`.
     pub fn node(&self, i: u32) -> Option<&Node> {
         self.nodes.get(i as usize)

@@ -58,12 +58,7 @@ pub fn message(dom: &Dom, root: u32, page: &mut Page, ctx: &Ctx<'_>) -> Option<R
         byte: ctx.pos.byte,
         ..Source::default()
     };
-    let mut post = Post {
-        chat: page.chat.clone(),
-        id,
-        source,
-        ..Post::default()
-    };
+    let mut post = Post { chat: page.chat.clone(), id, source, ..Post::default() };
     if dom.has_class(root, "service") {
         page.run_from = None;
         page.run_via = None;
@@ -283,9 +278,13 @@ pub fn parse_date(title: &str) -> Option<String> {
     let t: Vec<&str> = time.split(':').collect();
     let [h, m, s] = t.as_slice() else { return None };
     let digits = |x: &str, n: usize| x.len() == n && x.bytes().all(|b| b.is_ascii_digit());
-    if !(digits(day, 2) && digits(month, 2) && digits(year, 4))
-        || !(digits(h, 2) && digits(m, 2) && digits(s, 2))
-    {
+    let all_digits = digits(day, 2)
+        && digits(month, 2)
+        && digits(year, 4)
+        && digits(h, 2)
+        && digits(m, 2)
+        && digits(s, 2);
+    if !all_digits {
         return None;
     }
     let offset = match zone {
@@ -513,7 +512,9 @@ fn media_wrap(dom: &Dom, wrap: u32, out: &mut Vec<Media>) {
         let class = |c: &str| dom.has_class(n, c);
         let href = dom.attr(n, Attr::Href).and_then(local_path);
         let thumb = |img_class: &str| {
-            dom.find_class(n, Tag::Img, img_class).and_then(|i| dom.attr(i, Attr::Src)).and_then(local_path)
+            dom.find_class(n, Tag::Img, img_class)
+                .and_then(|i| dom.attr(i, Attr::Src))
+                .and_then(local_path)
         };
         let rich = |kind: &str, img_class: &str| {
             let mut m = Media::new(kind, MediaStatus::Ok);
@@ -558,17 +559,14 @@ fn media_wrap(dom: &Dom, wrap: u32, out: &mut Vec<Media>) {
 
 /// `div|a.media.media_KIND > div.body > title / description / status` (§3.5).
 fn generic_media(dom: &Dom, n: u32, href: Option<String>) -> Media {
-    let part = |c: &str| {
-        dom.find_class(n, Tag::Div, c).map(|d| dom.block_text(d).trim().to_owned())
-    };
+    let part =
+        |c: &str| dom.find_class(n, Tag::Div, c).map(|d| dom.block_text(d).trim().to_owned());
     let title = part("title").unwrap_or_default();
     let description = part("description");
     let status_text = part("status").unwrap_or_default();
     let class = dom.attr(n, Attr::Class).unwrap_or_default();
-    let kind_class = class
-        .split_ascii_whitespace()
-        .find_map(|t| t.strip_prefix("media_"))
-        .unwrap_or("unknown");
+    let kind_class =
+        class.split_ascii_whitespace().find_map(|t| t.strip_prefix("media_")).unwrap_or("unknown");
     let kind = match (kind_class, title.as_str()) {
         ("photo", "Sticker") => "sticker",
         ("photo", _) => "photo",
@@ -742,7 +740,9 @@ pub fn parse_duration(s: &str) -> Option<u64> {
 fn poll(dom: &Dom, n: u32) -> Media {
     let details = dom
         .children(n)
-        .find(|&c| dom.tag(c) == Tag::Div && dom.attr(c, Attr::Class).map(str::trim) == Some("details"))
+        .find(|&c| {
+            dom.tag(c) == Tag::Div && dom.attr(c, Attr::Class).map(str::trim) == Some("details")
+        })
         .map(|d| dom.block_text(d).trim().to_owned());
     let kind = if details.as_deref() == Some("To-do List") { "todo_list" } else { "poll" };
     let mut m = Media::new(kind, MediaStatus::Ok);
@@ -805,7 +805,9 @@ fn reactions(dom: &Dom, n: u32) -> Vec<Reaction> {
             .and_then(|c| dom.block_text(c).trim().parse::<u64>().ok())
             .unwrap_or_else(|| {
                 dom.find(r, &|d, m| d.has_class(m, "userpics"))
-                    .map(|u| dom.children(u).filter(|&p| dom.has_class(p, "userpic")).count() as u64)
+                    .map(|u| {
+                        dom.children(u).filter(|&p| dom.has_class(p, "userpic")).count() as u64
+                    })
                     .unwrap_or(0)
             });
         let mut reaction = Reaction {
@@ -882,7 +884,7 @@ pub fn parse_service(text: &str, target: Option<i64>) -> Option<(String, Option<
             Some((h, l)) => (h, Some(l)),
             None => (list, None),
         };
-        let mut names: Vec<Value> = head.split(", ").map(|n| name_value(n)).collect();
+        let mut names: Vec<Value> = head.split(", ").map(name_value).collect();
         if let Some(l) = last {
             names.push(name_value(l));
         }
@@ -912,7 +914,9 @@ pub fn parse_service(text: &str, target: Option<i64>) -> Option<(String, Option<
             return done("group_call", None, d);
         }
     }
-    if let Some(t) = s.strip_prefix("Channel ").and_then(|r| r.strip_suffix(" created")).and_then(quoted) {
+    if let Some(t) =
+        s.strip_prefix("Channel ").and_then(|r| r.strip_suffix(" created")).and_then(quoted)
+    {
         d.insert("title".into(), Value::String(t));
         return done("create_channel", None, d);
     }
@@ -982,7 +986,8 @@ pub fn parse_service(text: &str, target: Option<i64>) -> Option<(String, Option<
                 d.insert("emoticon".into(), Value::String(rest.to_owned()));
             }
             "score_in_game" => {
-                let Some(n) = rest.strip_suffix(" in this game").and_then(|n| n.parse::<i64>().ok())
+                let Some(n) =
+                    rest.strip_suffix(" in this game").and_then(|n| n.parse::<i64>().ok())
                 else {
                     continue;
                 };
@@ -1057,7 +1062,10 @@ mod tests {
         assert_eq!(kind("https://a.b", "here"), "text_link");
         assert_eq!(kind("mailto:a@b.c", "a@b.c"), "email");
         assert_eq!(kind("../../stickers/s.webp", "👍"), "custom_emoji");
-        assert_eq!(link_style(Some(""), Some("return ShowHashtag(&quot;x&quot;)"), "#x").unwrap().kind, "hashtag");
+        assert_eq!(
+            link_style(Some(""), Some("return ShowHashtag(&quot;x&quot;)"), "#x").unwrap().kind,
+            "hashtag"
+        );
     }
 
     #[test]

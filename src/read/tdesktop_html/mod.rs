@@ -154,9 +154,11 @@ impl<R: BufRead> Reader<R> {
     fn on_error(&mut self, e: quick_xml::Error, at: Mark) {
         let fatal = matches!(e, quick_xml::Error::Io(_));
         let mut pos = self.pos_at(at);
-        pos.index = self.capture.as_ref().filter(|c| c.kind == CaptureKind::Message).map(|_| {
-            self.messages.saturating_sub(1)
-        });
+        pos.index = self
+            .capture
+            .as_ref()
+            .filter(|c| c.kind == CaptureKind::Message)
+            .map(|_| self.messages.saturating_sub(1));
         let what = match &e {
             quick_xml::Error::Io(io) => io.to_string(),
             other => format!("malformed HTML: {other}"),
@@ -231,11 +233,7 @@ impl<R: BufRead> Reader<R> {
                     self.add_text(&s);
                 }
             }
-            Event::Comment(_)
-            | Event::Decl(_)
-            | Event::PI(_)
-            | Event::DocType(_)
-            | Event::Eof => {}
+            Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) | Event::Eof => {}
         }
     }
 
@@ -250,7 +248,8 @@ impl<R: BufRead> Reader<R> {
                 let mut pos = self.pos_at(at);
                 let before = bytes.get(..e.valid_up_to()).unwrap_or_default();
                 if let Some(nl) = before.iter().rposition(|&b| b == b'\n') {
-                    pos.line = pos.line.map(|l| l + before.iter().filter(|&&b| b == b'\n').count() as u64);
+                    pos.line =
+                        pos.line.map(|l| l + before.iter().filter(|&&b| b == b'\n').count() as u64);
                     pos.column = Some(1 + count_chars(before.get(nl + 1..).unwrap_or_default()));
                 } else {
                     pos.column = pos.column.map(|c| c + count_chars(before));
@@ -345,11 +344,19 @@ impl<R: BufRead> Reader<R> {
         }
     }
 
-    fn start_capture(&mut self, kind: CaptureKind, tag: Tag, other: u64, e: &BytesStart<'_>, at: Mark) {
+    fn start_capture(
+        &mut self,
+        kind: CaptureKind,
+        tag: Tag,
+        other: u64,
+        e: &BytesStart<'_>,
+        at: Mark,
+    ) {
         self.dom.clear();
         let root = self.dom.add_element(tag, NONE);
         self.set_attrs(root, e);
-        self.capture = Some(Capture { kind, depth: self.stack.len(), root, start: at, too_big: false });
+        self.capture =
+            Some(Capture { kind, depth: self.stack.len(), root, start: at, too_big: false });
         self.stack.push(Open { tag, other, node: root });
     }
 
@@ -397,10 +404,8 @@ impl<R: BufRead> Reader<R> {
                     .map(|n| self.dom.block_text(n))
                     .unwrap_or_default();
                 let name = name.trim();
-                self.page.chat = (!name.is_empty()).then(|| Chat {
-                    name: Some(name.to_owned()),
-                    ..Chat::default()
-                });
+                self.page.chat = (!name.is_empty())
+                    .then(|| Chat { name: Some(name.to_owned()), ..Chat::default() });
             }
             CaptureKind::Message => {
                 let mut pos = self.pos_at(c.start);
@@ -415,7 +420,8 @@ impl<R: BufRead> Reader<R> {
                 let ctx = map::Ctx { file: &self.file, pos, end_line: end.line };
                 if let Some(item) = map::message(&self.dom, c.root, &mut self.page, &ctx) {
                     if let Ok(post) = &item {
-                        if post.source.flags.is_empty() && post.kind == crate::model::Kind::Message {
+                        if post.source.flags.is_empty() && post.kind == crate::model::Kind::Message
+                        {
                             self.notes.add("tdesktop_html_messages", 1);
                         }
                     }
