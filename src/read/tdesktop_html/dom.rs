@@ -141,6 +141,8 @@ pub struct Node {
     pub next: u32,
     /// The kept attributes; `None` when absent.
     attrs: [Option<Str>; 7],
+    /// The known class names of the `class` attribute, as bits ([`class_bit`]).
+    classes: u64,
     /// Text of a text node.
     text: Str,
 }
@@ -183,6 +185,7 @@ impl Dom {
             last_child: NONE,
             next: NONE,
             attrs: [None; 7],
+            classes: 0,
             text: Str::default(),
         })
     }
@@ -210,9 +213,17 @@ impl Dom {
     /// Sets an attribute of element `i`.
     pub fn set_attr(&mut self, i: u32, attr: Attr, value: &str) {
         let s = self.push_str(value);
+        let classes = if attr == Attr::Class {
+            value.split_ascii_whitespace().filter_map(class_bit).fold(0, |a, b| a | b)
+        } else {
+            0
+        };
         if let Some(n) = self.nodes.get_mut(i as usize) {
             if let Some(slot) = n.attrs.get_mut(attr as usize) {
                 *slot = Some(s);
+            }
+            if attr == Attr::Class {
+                n.classes = classes;
             }
         }
     }
@@ -239,6 +250,7 @@ impl Dom {
             last_child: NONE,
             next: NONE,
             attrs: [None; 7],
+            classes: 0,
             text: s,
         });
         let _ = i;
@@ -265,8 +277,12 @@ impl Dom {
 
     /// True when element `i`'s class list has `class`.
     pub fn has_class(&self, i: u32, class: &str) -> bool {
-        self.attr(i, Attr::Class)
-            .is_some_and(|c| c.split(|ch: char| ch.is_ascii_whitespace()).any(|t| t == class))
+        match class_bit(class) {
+            Some(bit) => self.nodes.get(i as usize).is_some_and(|n| n.classes & bit != 0),
+            None => self
+                .attr(i, Attr::Class)
+                .is_some_and(|c| c.split_ascii_whitespace().any(|t| t == class)),
+        }
     }
 
     /// The children of `i`, in order.
@@ -277,19 +293,44 @@ impl Dom {
     /// The first descendant of `i` (depth first, `i` excluded) for which
     /// `pred` holds.
     pub fn find(&self, i: u32, pred: &dyn Fn(&Dom, u32) -> bool) -> Option<u32> {
-        let mut stack: Vec<u32> = self.children(i).collect();
-        stack.reverse();
-        while let Some(n) = stack.pop() {
+        let mut n = self.first_child(i);
+        while n != NONE {
             if pred(self, n) {
                 return Some(n);
             }
-            let at = stack.len();
-            stack.extend(self.children(n));
-            if let Some(tail) = stack.get_mut(at..) {
-                tail.reverse();
-            }
+            n = self.next_in(i, n, true);
         }
         None
+    }
+
+    fn first_child(&self, i: u32) -> u32 {
+        self.nodes.get(i as usize).map_or(NONE, |n| n.first_child)
+    }
+
+    /// The node after `n` in a depth-first walk of `root`'s subtree
+    /// (descending into `n` when `descend`), or `NONE` at the end. Walks
+    /// with the parent links: no stack, whatever the nesting depth.
+    fn next_in(&self, root: u32, n: u32, descend: bool) -> u32 {
+        if descend {
+            let c = self.first_child(n);
+            if c != NONE {
+                return c;
+            }
+        }
+        let mut n = n;
+        loop {
+            if n == root {
+                return NONE;
+            }
+            let Some(node) = self.nodes.get(n as usize) else { return NONE };
+            if node.next != NONE {
+                return node.next;
+            }
+            n = node.parent;
+            if n == NONE || n == root {
+                return NONE;
+            }
+        }
     }
 
     /// The first descendant element of `i` with tag `tag` and class `class`.
@@ -315,26 +356,86 @@ impl Dom {
 
     /// Appends the descendant text of `i` to `out`.
     pub fn collect_text(&self, i: u32, out: &mut String, skip: &dyn Fn(&Dom, u32) -> bool) {
-        // An explicit stack: nesting depth is input-controlled.
-        let mut stack: Vec<u32> = self.children(i).collect();
-        stack.reverse();
-        while let Some(n) = stack.pop() {
-            if skip(self, n) {
-                continue;
-            }
-            match self.tag(n) {
-                Tag::Text => out.push_str(self.text(n)),
-                Tag::Br => out.push('\n'),
-                _ => {
-                    let at = stack.len();
-                    stack.extend(self.children(n));
-                    if let Some(tail) = stack.get_mut(at..) {
-                        tail.reverse();
-                    }
+        let mut n = self.first_child(i);
+        while n != NONE {
+            let mut descend = false;
+            if !skip(self, n) {
+                match self.tag(n) {
+                    Tag::Text => out.push_str(self.text(n)),
+                    Tag::Br => out.push('\n'),
+                    _ => descend = true,
                 }
             }
+            n = self.next_in(i, n, descend);
         }
     }
+}
+
+/// The bit of a class name the mapping asks about; `None` for others.
+pub fn class_bit(name: &str) -> Option<u64> {
+    // A `match` compiles to a length switch and a few compares.
+    let i = match name {
+        "message" => 0,
+        "service" => 1,
+        "default" => 2,
+        "joined" => 3,
+        "body" => 4,
+        "date" => 5,
+        "details" => 6,
+        "from_name" => 7,
+        "forwarded" => 8,
+        "reply_to" => 9,
+        "media_wrap" => 10,
+        "text" => 11,
+        "signature" => 12,
+        "reactions" => 13,
+        "reaction" => 14,
+        "bot_buttons_table" => 15,
+        "bot_button_row" => 16,
+        "bot_button" => 17,
+        "media_poll" => 18,
+        "media_giveaway" => 19,
+        "photo_wrap" => 20,
+        "video_file_wrap" => 21,
+        "animated_wrap" => 22,
+        "sticker_wrap" => 23,
+        "media" => 24,
+        "title" => 25,
+        "description" => 26,
+        "status" => 27,
+        "question" => 28,
+        "answer" => 29,
+        "total" => 30,
+        "video_duration" => 31,
+        "userpic_wrap" => 32,
+        "userpic" => 33,
+        "userpics" => 34,
+        "emoji" => 35,
+        "count" => 36,
+        "paid" => 37,
+        "spoiler" => 38,
+        "section_title" => 39,
+        "section_body" => 40,
+        "thumb" => 41,
+        "photo" => 42,
+        "video_file" => 43,
+        "animated" => 44,
+        "sticker" => 45,
+        "userpic_link" => 46,
+        "history" => 47,
+        "page_header" => 48,
+        "bold" => 49,
+        "pull_left" => 50,
+        "pull_right" => 51,
+        "clearfix" => 52,
+        "fill" => 53,
+        "initials" => 54,
+        "block_link" => 55,
+        "content" => 56,
+        "pagination" => 57,
+        _ => return None,
+    };
+    Some(1u64 << i)
 }
 
 /// Removes the exporter's layout whitespace around a block's content: one
@@ -372,6 +473,7 @@ mod tests {
     #[test]
     fn builds_and_walks() {
         let mut d = Dom::default();
+        assert!(class_bit("pagination").is_some() && class_bit("nope").is_none());
         let root = d.add_element(Tag::Div, NONE);
         d.set_attr(root, Attr::Class, "text bold");
         d.add_text(root, "\nHello ");

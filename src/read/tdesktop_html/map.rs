@@ -2,7 +2,7 @@
 //! (markup), §3.5 (media), §3.6 (text), §3.7 (service sentences) and §4 (the
 //! conversion rules). What the page does not show stays `null`.
 
-use super::dom::{trim_block, Attr, Dom, Tag};
+use super::dom::{Attr, Dom, Tag};
 use crate::error::{Error, Position, Result};
 use crate::model::{
     Chat, Extra, Forward, Kind, Media, MediaStatus, Peer, Post, Reaction, Reply, Service, Source,
@@ -267,39 +267,44 @@ fn peer_name(name: &str) -> Option<String> {
 /// `DD.MM.YYYY HH:MM:SS[ UTC±hh:mm]` → RFC 3339 (no offset in pages older
 /// than 2022-06).
 pub fn parse_date(title: &str) -> Option<String> {
-    let title = title.trim();
-    let (date, rest) = title.split_once(' ')?;
-    let (time, zone) = match rest.split_once(' ') {
-        Some((t, z)) => (t, Some(z)),
-        None => (rest, None),
-    };
-    let d: Vec<&str> = date.split('.').collect();
-    let [day, month, year] = d.as_slice() else { return None };
-    let t: Vec<&str> = time.split(':').collect();
-    let [h, m, s] = t.as_slice() else { return None };
-    let digits = |x: &str, n: usize| x.len() == n && x.bytes().all(|b| b.is_ascii_digit());
-    let all_digits = digits(day, 2)
-        && digits(month, 2)
-        && digits(year, 4)
-        && digits(h, 2)
-        && digits(m, 2)
-        && digits(s, 2);
-    if !all_digits {
+    // Byte positions in `DD.MM.YYYY HH:MM:SS[ UTC±hh:mm]`; this runs once
+    // per message, so no splitting and no formatting machinery.
+    let t = title.trim().as_bytes();
+    let digit = |i: usize| t.get(i).is_some_and(u8::is_ascii_digit);
+    let at = |i: usize, c: u8| t.get(i) == Some(&c);
+    let shape = [0, 1, 3, 4, 6, 7, 8, 9, 11, 12, 14, 15, 17, 18].iter().all(|&i| digit(i))
+        && at(2, b'.')
+        && at(5, b'.')
+        && at(10, b' ')
+        && at(13, b':')
+        && at(16, b':');
+    if !shape {
         return None;
     }
-    let offset = match zone {
-        None => String::new(),
-        Some(z) => {
-            let off = z.strip_prefix("UTC")?;
-            let (sign, hm) = (off.get(..1)?, off.get(1..)?);
-            let (oh, om) = hm.split_once(':')?;
-            if !(sign == "+" || sign == "-") || !digits(oh, 2) || !digits(om, 2) {
-                return None;
-            }
-            format!("{sign}{oh}:{om}")
+    let zone = t.get(19..).unwrap_or_default();
+    let offset_ok = zone.is_empty()
+        || (zone.len() == 10
+            && zone.starts_with(b" UTC")
+            && matches!(zone.get(4), Some(b'+' | b'-'))
+            && [5, 6, 8, 9].iter().all(|&i| zone.get(i).is_some_and(u8::is_ascii_digit))
+            && zone.get(7) == Some(&b':'));
+    if !offset_ok {
+        return None;
+    }
+    let mut out = Vec::with_capacity(25);
+    for r in [6..10, 2..3, 3..5, 2..3, 0..2] {
+        out.extend_from_slice(t.get(r)?);
+    }
+    out.push(b'T');
+    out.extend_from_slice(t.get(11..19)?);
+    out.extend_from_slice(zone.get(4..).unwrap_or_default());
+    // The date separators are `.`; RFC 3339 wants `-`.
+    for i in [4, 7] {
+        if let Some(b) = out.get_mut(i) {
+            *b = b'-';
         }
-    };
-    Some(format!("{year}-{month}-{day}T{h}:{m}:{s}{offset}"))
+    }
+    String::from_utf8(out).ok()
 }
 
 const MONTHS: [&str; 12] = [
@@ -421,8 +426,11 @@ fn rich_text(dom: &Dom, block: u32) -> Text {
     }
     if let Some(last) = text.spans.last_mut() {
         if last.style.is_none() {
-            let trimmed = trim_block(&format!("\n{}", last.text)).to_owned();
-            last.text = trimmed;
+            let without_indent = last.text.trim_end_matches(' ');
+            if without_indent.ends_with('\n') {
+                let keep = without_indent.len() - 1;
+                last.text.truncate(keep);
+            }
         }
     }
     text.normalize();

@@ -57,6 +57,8 @@ pub struct Reader<R: BufRead> {
     file: String,
     notes: Notes,
     buf: Vec<u8>,
+    /// Reused for attribute values.
+    scratch: String,
     stack: Vec<Open>,
     dom: Dom,
     capture: Option<Capture>,
@@ -113,6 +115,7 @@ impl<R: BufRead> Reader<R> {
             file,
             notes,
             buf: Vec::with_capacity(4096),
+            scratch: String::new(),
             stack: Vec::with_capacity(64),
             dom: Dom::default(),
             capture: None,
@@ -139,7 +142,8 @@ impl<R: BufRead> Reader<R> {
     fn pump(&mut self) {
         while self.pending.is_empty() && !self.done {
             self.xml.get_mut().start_item();
-            let at = self.xml.get_ref().mark();
+            // Only the offset here: lines are counted when a place is needed.
+            let at = self.xml.get_ref().offset();
             let mut buf = std::mem::take(&mut self.buf);
             buf.clear();
             match self.xml.read_event_into(&mut buf) {
@@ -151,8 +155,9 @@ impl<R: BufRead> Reader<R> {
         }
     }
 
-    fn on_error(&mut self, e: quick_xml::Error, at: Mark) {
+    fn on_error(&mut self, e: quick_xml::Error, at: u64) {
         let fatal = matches!(e, quick_xml::Error::Io(_));
+        let at = self.xml.get_mut().mark_at(at);
         let mut pos = self.pos_at(at);
         pos.index = self
             .capture
@@ -198,7 +203,7 @@ impl<R: BufRead> Reader<R> {
             }
         }
         if !self.saw_history {
-            let at = self.xml.get_ref().mark();
+            let at = self.xml.get_mut().mark();
             self.pending.push_back(Err(Error::new(
                 self.pos_at(at),
                 ErrorKind::Format(
@@ -208,7 +213,7 @@ impl<R: BufRead> Reader<R> {
         }
     }
 
-    fn on_event(&mut self, ev: Event<'_>, at: Mark) {
+    fn on_event(&mut self, ev: Event<'_>, at: u64) {
         match ev {
             Event::Start(e) => self.on_start(&e, false, at),
             Event::Empty(e) => self.on_start(&e, true, at),
@@ -241,10 +246,11 @@ impl<R: BufRead> Reader<R> {
         self.capture.as_ref().is_some_and(|c| !c.too_big)
     }
 
-    fn add_text_bytes(&mut self, bytes: &[u8], at: Mark) {
+    fn add_text_bytes(&mut self, bytes: &[u8], at: u64) {
         match std::str::from_utf8(bytes) {
             Ok(s) => self.add_text(s),
             Err(e) => {
+                let at = self.xml.get_mut().mark_at(at);
                 let mut pos = self.pos_at(at);
                 let before = bytes.get(..e.valid_up_to()).unwrap_or_default();
                 if let Some(nl) = before.iter().rposition(|&b| b == b'\n') {
@@ -283,7 +289,7 @@ impl<R: BufRead> Reader<R> {
     }
 
     fn check_size(&mut self) {
-        let used = self.xml.get_ref().mark().byte;
+        let used = self.xml.get_ref().offset();
         if let Some(c) = self.capture.as_mut() {
             if used.saturating_sub(c.start.byte) > MAX_MESSAGE_BYTES {
                 c.too_big = true;
@@ -291,7 +297,7 @@ impl<R: BufRead> Reader<R> {
         }
     }
 
-    fn on_start(&mut self, e: &BytesStart<'_>, empty: bool, at: Mark) {
+    fn on_start(&mut self, e: &BytesStart<'_>, empty: bool, at: u64) {
         let name = e.name();
         let name = name.as_ref();
         if !valid_name(name) {
@@ -300,11 +306,13 @@ impl<R: BufRead> Reader<R> {
         }
         let (tag, other) = tag_of(name);
         let void = empty || is_void(tag, name);
-        let (class, id) = if tag == Tag::Div { class_and_id(e) } else { (None, None) };
-        let is_message = tag == Tag::Div
-            && class.as_deref().is_some_and(|c| has_token(c, "message"))
-            && (id.as_deref().is_some_and(|i| i.starts_with("message")) || id.is_none());
-        if tag == Tag::Div && class.as_deref().is_some_and(|c| has_token(c, "history")) {
+        // Inside a message only a nested message matters, and most divs
+        // there say nothing about `message`: skip the attribute scan.
+        let maybe = self.capture.is_none()
+            || memchr::memmem::find(e.attributes_raw(), b"message").is_some();
+        let role = if tag == Tag::Div && maybe { div_role(e) } else { DivRole::default() };
+        let is_message = role.message;
+        if role.history {
             self.saw_history = true;
         }
         if is_message {
@@ -320,9 +328,7 @@ impl<R: BufRead> Reader<R> {
             }
             return;
         }
-        let is_header = tag == Tag::Div
-            && self.capture.is_none()
-            && class.as_deref().is_some_and(|c| has_token(c, "page_header"));
+        let is_header = role.header && self.capture.is_none();
         if is_header {
             self.start_capture(CaptureKind::Header, tag, other, e, at);
             if void {
@@ -350,8 +356,13 @@ impl<R: BufRead> Reader<R> {
         tag: Tag,
         other: u64,
         e: &BytesStart<'_>,
-        at: Mark,
+        at: u64,
     ) {
+        // Counting lines once per message start keeps reading fast.
+        let at = match kind {
+            CaptureKind::Message => self.xml.get_mut().mark_at(at),
+            CaptureKind::Header => Mark { byte: at, line: 0, column: 0 },
+        };
         self.dom.clear();
         let root = self.dom.add_element(tag, NONE);
         self.set_attrs(root, e);
@@ -361,15 +372,14 @@ impl<R: BufRead> Reader<R> {
     }
 
     fn set_attrs(&mut self, node: u32, e: &BytesStart<'_>) {
-        let mut value = String::new();
-        // An attribute with an empty name (`<a ="" …>`, §3.8) is an `Err`
-        // item; the iterator goes on with the next one.
-        for attr in e.html_attributes().with_checks(false).flatten() {
-            let Some(which) = Attr::of(attr.key.as_ref()) else { continue };
+        let mut value = std::mem::take(&mut self.scratch);
+        for (key, raw) in Attributes(e.attributes_raw()) {
+            let Some(which) = Attr::of(key) else { continue };
             value.clear();
-            unescape_into(&attr.value, &mut value);
+            unescape_into(raw, &mut value);
             self.dom.set_attr(node, which, &value);
         }
+        self.scratch = value;
     }
 
     fn on_end(&mut self, tag: Tag, other: u64) {
@@ -395,7 +405,10 @@ impl<R: BufRead> Reader<R> {
         for o in &mut self.stack {
             o.node = NONE;
         }
-        let end = self.xml.get_ref().mark();
+        let end = match c.kind {
+            CaptureKind::Message => self.xml.get_mut().mark(),
+            CaptureKind::Header => Mark::default(),
+        };
         match c.kind {
             CaptureKind::Header => {
                 let name = self
@@ -434,7 +447,7 @@ impl<R: BufRead> Reader<R> {
     /// A start tag whose name is not a name (`< b`, `<3`): in HTML that is
     /// text. quick-xml has read up to the next `>`, so the text is put back
     /// and what followed the `<` is read again (§3.8: raw `<` in labels).
-    fn recover_bogus_tag(&mut self, e: &BytesStart<'_>, empty: bool, at: Mark) {
+    fn recover_bogus_tag(&mut self, e: &BytesStart<'_>, empty: bool, at: u64) {
         let raw: &[u8] = e;
         let mut work: Vec<u8> = raw.to_vec();
         if empty {
@@ -523,29 +536,92 @@ fn is_void(tag: Tag, name: &[u8]) -> bool {
     }
 }
 
-fn has_token(list: &str, token: &str) -> bool {
-    list.split(|c: char| c.is_ascii_whitespace()).any(|t| t == token)
+/// What a `div` start tag says about its role, read from the raw attribute
+/// bytes without allocating (every `div` of the page passes here).
+#[derive(Default)]
+struct DivRole {
+    message: bool,
+    history: bool,
+    header: bool,
 }
 
-fn class_and_id(e: &BytesStart<'_>) -> (Option<String>, Option<String>) {
-    let mut class = None;
-    let mut id = None;
-    for attr in e.html_attributes().with_checks(false).flatten() {
-        match attr.key.as_ref() {
+fn div_role(e: &BytesStart<'_>) -> DivRole {
+    let mut role = DivRole::default();
+    let mut has_class_message = false;
+    let mut id_ok = true;
+    for (key, value) in Attributes(e.attributes_raw()) {
+        match key {
             b"class" => {
-                let mut s = String::new();
-                unescape_into(&attr.value, &mut s);
-                class = Some(s);
+                for token in value.split(u8::is_ascii_whitespace) {
+                    match token {
+                        b"message" => has_class_message = true,
+                        b"history" => role.history = true,
+                        b"page_header" => role.header = true,
+                        _ => {}
+                    }
+                }
             }
-            b"id" => {
-                let mut s = String::new();
-                unescape_into(&attr.value, &mut s);
-                id = Some(s);
-            }
+            b"id" => id_ok = value.starts_with(b"message"),
             _ => {}
         }
     }
-    (class, id)
+    role.message = has_class_message && id_ok;
+    role
+}
+
+/// The attributes of a start tag as raw `(name, value)` byte pairs, the way
+/// HTML reads them: values quoted with `"` or `'` or unquoted, names without a
+/// value allowed, and an attribute with an empty name (`<a ="" …>`, §3.8)
+/// skipped. Values are still escaped.
+struct Attributes<'a>(&'a [u8]);
+
+impl<'a> Iterator for Attributes<'a> {
+    type Item = (&'a [u8], &'a [u8]);
+
+    fn next(&mut self) -> Option<(&'a [u8], &'a [u8])> {
+        loop {
+            let s = self.0;
+            let start = s.iter().position(|b| !b.is_ascii_whitespace() && *b != b'/')?;
+            let rest = s.get(start..)?;
+            let name_len = rest
+                .iter()
+                .position(|&b| b.is_ascii_whitespace() || b == b'=' || b == b'/')
+                .unwrap_or(rest.len());
+            let name = rest.get(..name_len)?;
+            let mut after = rest.get(name_len..)?;
+            let ws = after.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(after.len());
+            let mut value: &[u8] = &[];
+            if after.get(ws) == Some(&b'=') {
+                after = after.get(ws + 1..)?;
+                let ws = after.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(after.len());
+                after = after.get(ws..)?;
+                match after.first() {
+                    Some(&q) if q == b'"' || q == b'\'' => {
+                        let body = after.get(1..)?;
+                        let end = memchr::memchr(q, body).unwrap_or(body.len());
+                        value = body.get(..end)?;
+                        after = body.get((end + 1).min(body.len())..)?;
+                    }
+                    _ => {
+                        let end =
+                            after.iter().position(u8::is_ascii_whitespace).unwrap_or(after.len());
+                        value = after.get(..end)?;
+                        after = after.get(end..)?;
+                    }
+                }
+            } else {
+                after = after.get(ws..)?;
+            }
+            self.0 = after;
+            if name.is_empty() {
+                if after.len() >= s.len() {
+                    return None; // No progress: malformed beyond repair.
+                }
+                continue;
+            }
+            return Some((name, value));
+        }
+    }
 }
 
 /// Resolves `&name;` / `&#N;` / `&#xH;` the way the pages need: the XML
@@ -593,6 +669,12 @@ fn resolve(name: &[u8]) -> Option<char> {
 /// Unescapes an attribute value: references as in text, and the raw `<br>`
 /// Telegram Desktop writes for a newline inside a value (§3.2).
 fn unescape_into(raw: &[u8], out: &mut String) {
+    if memchr::memchr2(b'&', b'<', raw).is_none() {
+        if let Ok(s) = std::str::from_utf8(raw) {
+            out.push_str(s);
+            return;
+        }
+    }
     let text = String::from_utf8_lossy(raw);
     let mut rest: &str = &text;
     while let Some(i) = rest.find(['&', '<']) {
@@ -635,6 +717,19 @@ mod tests {
         format!(
             "<!DOCTYPE html>\n<html>\n<body>\n<div class=\"page_wrap\">\n<div class=\"page_header\">\n<div class=\"content\">\n<div class=\"text bold\">\nChat \n</div>\n</div>\n</div>\n<div class=\"page_body chat_page\">\n<div class=\"history\">\n{body}\n</div>\n</div>\n</div>\n</body>\n</html>\n"
         )
+    }
+
+    #[test]
+    fn splits_attributes_like_html() {
+        let got: Vec<(String, String)> =
+            Attributes(b" =\"\" href=\"x y\" class='a b' checked id=m1 title = \"t\"/")
+                .map(|(k, v)| {
+                    (String::from_utf8_lossy(k).into(), String::from_utf8_lossy(v).into())
+                })
+                .collect();
+        let want =
+            [("href", "x y"), ("class", "a b"), ("checked", ""), ("id", "m1"), ("title", "t")];
+        assert_eq!(got, want.map(|(k, v)| (k.to_owned(), v.to_owned())));
     }
 
     #[test]
