@@ -50,8 +50,8 @@ fn golden_fixtures() {
     let mut cases = 0;
     for entry in std::fs::read_dir(root().join("fixtures/tdesktop-html")).unwrap() {
         let dir = entry.unwrap().path();
-        if !dir.is_dir() {
-            continue;
+        if !dir.join("expected.jsonl").is_file() && !dir.join("messages.html").is_file() {
+            continue; // json-pairs/ and other non-page folders
         }
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
         let sum = scratch(&format!("html-golden-{name}")).join("summary.json");
@@ -173,10 +173,13 @@ fn spot_checks_civil_updates_2023() {
     // Poll.
     let poll = &by_id(&p, 20)["media"][0];
     assert_eq!(poll["type"], "poll");
-    assert_eq!(poll["title"], "Mild steel is designed by\n\nJoin us @onlineverdancivil");
-    assert_eq!(poll["extra"]["total_voters"], 278);
-    assert_eq!(poll["extra"]["answers"].as_array().unwrap().len(), 4);
-    assert_eq!(poll["extra"]["answers"][2]["text"], "Elastic deformation");
+    let p20 = &poll["extra"]["poll"];
+    assert_eq!(p20["question"], "Mild steel is designed by\n\nJoin us @onlineverdancivil");
+    assert_eq!(p20["total_voters"], 278);
+    assert_eq!(p20["closed"], false);
+    assert_eq!(p20["answers"].as_array().unwrap().len(), 4);
+    assert_eq!(p20["answers"][2]["text"], "Elastic deformation");
+    assert_eq!(poll["extra"]["details"], "Anonymous poll");
     assert_eq!(by_id(&p, 20)["author"], "OnlineVerdan");
     // Reply; via bot; spoiler.
     assert_eq!(by_id(&p, 500)["reply_to"]["message_id"], 499);
@@ -569,6 +572,12 @@ fn html_fields(p: &Value) -> Value {
                 o.remove("file_size");
                 o.remove("mime_type");
                 o.remove("extra");
+                // A file's name is its title on the page; other media show a
+                // kind label ("Video file") instead.
+                let named = matches!(o.get("type").and_then(Value::as_str), Some("document"));
+                if !named {
+                    o.remove("file_name");
+                }
                 if !shows_dims {
                     o.remove("width");
                     o.remove("height");
@@ -579,8 +588,28 @@ fn html_fields(p: &Value) -> Value {
         .collect();
     let service = match &p["service"] {
         Value::Null => Value::Null,
+        // "Channel «T» created" and "History cleared" name nobody (§3.7).
+        s if matches!(s["action"].as_str(), Some("create_channel" | "clear_history")) => {
+            json!({"action": s["action"], "actor": null})
+        }
         s => json!({"action": s["action"], "actor": s["actor"]["name"]}),
     };
+    // `pre` languages, blockquote collapse and mention_name ids are not on
+    // the page (§3.4).
+    let entities: Vec<Value> = p["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let mut e = e.clone();
+            if let Some(o) = e.as_object_mut() {
+                o.remove("language");
+                o.remove("collapsed");
+                o.remove("user_id");
+            }
+            e
+        })
+        .collect();
     json!({
         "chat": p["chat"]["name"],
         "id": p["id"],
@@ -592,7 +621,7 @@ fn html_fields(p: &Value) -> Value {
         "reply_to": if p["reply_to"].is_null() { Value::Null } else { p["reply_to"]["message_id"].clone() },
         "via_bot": p["via_bot"],
         "text": p["text"],
-        "entities": p["entities"],
+        "entities": entities,
         "media": media,
         "service": service,
         "reactions": p["reactions"],
@@ -608,6 +637,9 @@ fn read_write_read_on_every_fixture() {
         for entry in std::fs::read_dir(root().join(group)).unwrap() {
             let dir = entry.unwrap().path();
             if group.ends_with("html") {
+                if dir.ends_with("json-pairs") {
+                    continue;
+                }
                 inputs.push(dir.clone());
                 inputs.push(dir.join("expected.jsonl"));
                 continue;
@@ -634,4 +666,41 @@ fn read_write_read_on_every_fixture() {
             assert_eq!(html_fields(b), html_fields(a), "{}", input.display());
         }
     }
+}
+
+/// Issue 4's acceptance pair: the same chat exported as JSON and as HTML
+/// gives the same posts on the fields both carry. The tdesktop-json reader
+/// is on another branch (not yet on main), so its output for the corpus
+/// `result.json` files is kept as fixtures (`json-pairs/*.jsonl`, made by
+/// that branch's `tgnorm result.json`), and the pair is built from it:
+/// those posts → `--to tdesktop-html` → read back, compared on the fields
+/// a page carries. Polls must also agree on `extra.poll`.
+#[test]
+fn json_and_html_exports_of_one_chat_agree() {
+    let dir = root().join("fixtures/tdesktop-html/json-pairs");
+    let mut cases = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "jsonl") {
+            continue;
+        }
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let from_json = std::fs::read_to_string(&path).unwrap();
+        let out = write_folder(&from_json, &format!("html-pair-{name}"));
+        let from_html = read_folder(&out, &[]);
+        let want = posts(&from_json);
+        assert_eq!(from_html.len(), want.len(), "{name}");
+        for (a, b) in want.iter().zip(&from_html) {
+            assert_eq!(html_fields(b), html_fields(a), "{name}");
+            for (ma, mb) in
+                a["media"].as_array().unwrap().iter().zip(b["media"].as_array().unwrap())
+            {
+                if ma["type"] == "poll" {
+                    assert_eq!(mb["extra"]["poll"], ma["extra"]["poll"], "{name}: poll");
+                }
+            }
+        }
+        cases += 1;
+    }
+    assert!(cases >= 7, "{cases}");
 }

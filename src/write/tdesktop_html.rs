@@ -780,6 +780,12 @@ fn str_extra<'a>(m: &'a Media, k: &str) -> Option<&'a str> {
     m.extra.get(k).and_then(Value::as_str)
 }
 
+/// The thumbnail path, when there is one (result.json puts a placeholder
+/// sentence in brackets there when the file was skipped).
+fn thumbnail(m: &Media) -> Option<&str> {
+    str_extra(m, "thumbnail").filter(|t| !t.is_empty() && !t.starts_with('('))
+}
+
 /// A text value: a string, or Telegram Desktop's array of parts.
 fn text_value(v: &Value) -> String {
     match v {
@@ -808,7 +814,7 @@ fn media(m: &Media, h: &mut String) {
             let _ = write!(h, "\n        <a class=\"{wrap} clearfix pull_left\" ");
             href_attr(f, h);
             let _ = write!(h, ">\n\n         <img class=\"{img}\" src=\"");
-            esc_attr(&safe_href(str_extra(m, "thumbnail").unwrap_or(f)), h);
+            esc_attr(&safe_href(thumbnail(m).unwrap_or(f)), h);
             h.push('"');
             if let (Some(w), Some(ht)) = (m.width, m.height) {
                 // Telegram Desktop's thumbnails fit in 260×260 on screen.
@@ -954,7 +960,7 @@ fn generic(m: &Media, file: Option<&str>, h: &mut String) {
         href_attr(t, h);
     }
     h.push_str(">\n");
-    match str_extra(m, "thumbnail") {
+    match thumbnail(m) {
         Some(t) => {
             h.push_str("\n         <img class=\"thumb pull_left\" src=\"");
             esc_attr(&safe_href(t), h);
@@ -1004,18 +1010,32 @@ fn call_block(post: &Post, s: &Service, h: &mut String) {
 }
 
 fn poll(m: &Media, h: &mut String) {
+    // `extra.poll` / `extra.todo_list` with result.json's keys (§2.4).
+    let empty = serde_json::Map::new();
+    let poll = m
+        .extra
+        .get("poll")
+        .or_else(|| m.extra.get("todo_list"))
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let question = poll
+        .get("question")
+        .or_else(|| poll.get("title"))
+        .map(text_value)
+        .or_else(|| m.title.clone())
+        .unwrap_or_default();
     h.push_str("\n        <div class=\"media_poll\">\n\n         <div class=\"question bold\">\n");
-    esc(m.title.as_deref().unwrap_or_default(), h);
+    esc(&question, h);
     h.push_str("\n         </div>\n\n         <div class=\"details\">\n");
     let details = match str_extra(m, "details") {
         Some(d) => d.to_owned(),
         None if m.kind == "todo_list" => "To-do List".into(),
-        None if m.extra.get("closed") == Some(&Value::Bool(true)) => "Final results".into(),
+        None if poll.get("closed") == Some(&Value::Bool(true)) => "Final results".into(),
         None => "Poll".into(),
     };
     esc(&details, h);
     h.push_str("\n         </div>\n");
-    if let Some(Value::Array(answers)) = m.extra.get("answers") {
+    if let Some(Value::Array(answers)) = poll.get("answers") {
         for a in answers {
             h.push_str("\n         <div class=\"answer\">\n- ");
             esc(&a.get("text").map(text_value).unwrap_or_default(), h);
@@ -1029,7 +1049,7 @@ fn poll(m: &Media, h: &mut String) {
             h.push_str("\n         </div>\n");
         }
     }
-    if let Some(v) = m.extra.get("total_voters").and_then(Value::as_u64) {
+    if let Some(v) = poll.get("total_voters").and_then(Value::as_u64) {
         let _ = write!(
             h,
             "\n         <div class=\"total details&#x09;\">\n{}\n         </div>\n",

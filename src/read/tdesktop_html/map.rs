@@ -636,7 +636,9 @@ fn generic_media(dom: &Dom, n: u32, href: Option<String>) -> Media {
             if title.starts_with("Self-destructing") {
                 m.extra.insert("label".into(), Value::String(title.clone()));
             } else if kind == "audio" && !generic.contains(&title.as_str()) {
-                if file_name_of(&href).as_deref() == Some(title.as_str()) {
+                // Since 2025-03 the title falls back to the file name (§3.5).
+                if file_name_of(&href).as_deref() == Some(title.as_str()) || looks_like_file(&title)
+                {
                     m.file_name = Some(title.clone());
                 } else if let Some((performer, t)) = title.split_once(" – ") {
                     m.extra.insert("performer".into(), Value::String(performer.to_owned()));
@@ -722,6 +724,18 @@ fn generic_media(dom: &Dom, n: u32, href: Option<String>) -> Media {
     m
 }
 
+/// `name.mp3`: an extension of 2 to 4 letters or digits after a dot.
+fn looks_like_file(title: &str) -> bool {
+    match title.rsplit_once('.') {
+        Some((stem, ext)) => {
+            !stem.is_empty()
+                && (2..=4).contains(&ext.len())
+                && ext.bytes().all(|b| b.is_ascii_alphanumeric())
+        }
+        None => false,
+    }
+}
+
 /// `1.8 MB`, `448.5 KB`, `10 B` (§3.5).
 fn is_size(s: &str) -> bool {
     let Some((num, unit)) = s.split_once(' ') else { return false };
@@ -744,7 +758,11 @@ pub fn parse_duration(s: &str) -> Option<u64> {
     (2..=3).contains(&n).then_some(total)
 }
 
-/// `div.media_poll` (§3.5): question, kind line, answers with votes, total.
+/// `div.media_poll` (§3.5): question, kind line, answers with votes,
+/// total. The poll goes into `extra.poll` (`extra.todo_list` for a to-do
+/// list) with `result.json`'s keys (§2.4), so that both exports of a chat
+/// give the same media; the kind line, which only HTML shows, is
+/// `extra.details`.
 fn poll(dom: &Dom, n: u32) -> Media {
     let details = dom
         .children(n)
@@ -752,14 +770,21 @@ fn poll(dom: &Dom, n: u32) -> Media {
             dom.tag(c) == Tag::Div && dom.attr(c, Attr::Class).map(str::trim) == Some("details")
         })
         .map(|d| dom.block_text(d).trim().to_owned());
-    let kind = if details.as_deref() == Some("To-do List") { "todo_list" } else { "poll" };
-    let mut m = Media::new(kind, MediaStatus::Ok);
-    if let Some(q) = dom.find_class(n, Tag::Div, "question") {
-        m.title = Some(dom.block_text(q).trim().to_owned());
-    }
-    if let Some(d) = &details {
-        m.extra.insert("details".into(), Value::String(d.clone()));
-        m.extra.insert("closed".into(), Value::Bool(d == "Final results"));
+    let todo = details.as_deref() == Some("To-do List");
+    let mut m = Media::new(if todo { "todo_list" } else { "poll" }, MediaStatus::Ok);
+    let mut poll = serde_json::Map::new();
+    let question = dom
+        .find_class(n, Tag::Div, "question")
+        .map(|q| dom.block_text(q).trim().to_owned())
+        .unwrap_or_default();
+    poll.insert((if todo { "title" } else { "question" }).into(), Value::String(question));
+    if !todo {
+        poll.insert("closed".into(), Value::Bool(details.as_deref() == Some("Final results")));
+        if let Some(total) = dom.find_class(n, Tag::Div, "total") {
+            if let Some(v) = vote_count(dom.block_text(total).trim()) {
+                poll.insert("total_voters".into(), json!(v));
+            }
+        }
     }
     let mut answers = Vec::new();
     for a in dom.children(n).filter(|&c| dom.has_class(c, "answer")) {
@@ -782,12 +807,11 @@ fn poll(dom: &Dom, n: u32) -> Media {
         }
         answers.push(Value::Object(answer));
     }
-    if let Some(total) = dom.find_class(n, Tag::Div, "total") {
-        if let Some(v) = vote_count(dom.block_text(total).trim()) {
-            m.extra.insert("total_voters".into(), json!(v));
-        }
+    poll.insert("answers".into(), Value::Array(answers));
+    m.extra.insert((if todo { "todo_list" } else { "poll" }).into(), Value::Object(poll));
+    if let Some(d) = details {
+        m.extra.insert("details".into(), Value::String(d));
     }
-    m.extra.insert("answers".into(), Value::Array(answers));
     m
 }
 
