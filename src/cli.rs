@@ -95,11 +95,14 @@ struct ConvertArgs {
     /// tdesktop-html, web-html, text, jsonl.
     #[arg(long, value_name = "FORMAT")]
     from: Option<read::Format>,
-    /// Output format: jsonl (default), text.
+    /// Output format: jsonl (default), text, tdesktop-html.
     #[arg(long, value_name = "FORMAT")]
     to: Option<write::Format>,
-    /// Write to FILE instead of standard output (atomically).
-    #[arg(short, long, value_name = "FILE")]
+    /// Write to FILE instead of standard output (atomically). For
+    /// tdesktop-html this is a folder (it must not exist or be empty): its
+    /// pages, css/ and js/; without -o, one self-contained page goes to
+    /// standard output.
+    #[arg(short, long, value_name = "FILE|DIR")]
     output: Option<PathBuf>,
     /// Input encoding (utf-8, utf-16le, windows-1251, koi8-r, …); detected
     /// when not given.
@@ -211,6 +214,11 @@ fn convert_cmd(args: ConvertArgs) -> Result<Exit, Error> {
     };
 
     let outcome = match &args.output {
+        // A folder format (tdesktop-html) with -o DIR: written into a
+        // staging folder beside DIR and renamed at the end, like files.
+        Some(path) if options.to.is_some_and(|f| f.is_folder()) => {
+            write_folder(&options, path, &mut reject)?
+        }
         Some(path) => {
             let tmp = temp_name(path);
             let file = File::create(&tmp).map_err(|e| Error::io(path.display().to_string(), e))?;
@@ -305,6 +313,64 @@ fn parse_encoding(label: Option<&str>) -> Result<Option<&'static encoding_rs::En
     }
 }
 
+/// Runs a conversion into the folder `dir` (issue 4's `-o DIR`): refuses a
+/// `dir` that holds anything (so nothing of the user's is ever replaced),
+/// writes into `.DIR.tgnorm-PID.tmp` beside it, and renames that to `dir`
+/// only when the run finished; a failed run leaves no folder behind.
+fn write_folder(
+    options: &convert::Options,
+    dir: &Path,
+    reject: &mut dyn FnMut(&Rejection) -> Result<(), Error>,
+) -> Result<convert::Outcome, Error> {
+    let name = dir.display().to_string();
+    let existing_empty = match fs::read_dir(dir) {
+        Ok(mut entries) => {
+            if entries.next().is_some() {
+                return Err(Error::new(
+                    Position::file(&name),
+                    ErrorKind::Usage(
+                        "the output folder is not empty; give a new or empty folder".into(),
+                    ),
+                ));
+            }
+            true
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => false,
+        Err(e) => {
+            if dir.exists() && !dir.is_dir() {
+                return Err(Error::new(
+                    Position::file(&name),
+                    ErrorKind::Usage("tdesktop-html writes a folder; this is a file".into()),
+                ));
+            }
+            return Err(Error::io(&name, e));
+        }
+    };
+    let staging = temp_name(dir);
+    let _ = fs::remove_dir_all(&staging);
+    fs::create_dir_all(&staging).map_err(|e| Error::io(staging.display().to_string(), e))?;
+    let mut options = options.clone();
+    options.output_dir = Some(staging.clone());
+    let result = convert::run(&options, io::sink(), &name, reject);
+    match result {
+        Ok((outcome, _)) if outcome.stopped.is_none() => {
+            if existing_empty {
+                fs::remove_dir(dir).map_err(|e| Error::io(&name, e))?;
+            }
+            fs::rename(&staging, dir).map_err(|e| Error::io(&name, e))?;
+            Ok(outcome)
+        }
+        Ok((outcome, _)) => {
+            let _ = fs::remove_dir_all(&staging);
+            Ok(outcome)
+        }
+        Err(e) => {
+            let _ = fs::remove_dir_all(&staging);
+            Err(e)
+        }
+    }
+}
+
 fn describe(r: &Rejection) -> String {
     let mut pos = Position::file(r.file.clone());
     pos.line = r.line;
@@ -360,6 +426,7 @@ fn resolve(args: &ConvertArgs) -> Result<convert::Options, Error> {
         to: args.to,
         strict: args.strict,
         progress: !args.quiet && io::stderr().is_terminal(),
+        output_dir: None,
     })
 }
 

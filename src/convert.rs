@@ -36,6 +36,11 @@ pub struct Options {
     pub strict: bool,
     /// Show a progress line on standard error (when it is a terminal).
     pub progress: bool,
+    /// For folder formats (`tdesktop-html`, see `write::Format::is_folder`):
+    /// the folder the pages go into. The CLI passes a staging folder and
+    /// renames it at the end, as it does with files. `None` writes such a
+    /// format to the output stream in its one-file form.
+    pub output_dir: Option<PathBuf>,
 }
 
 /// A record that could not be read, for the rejects file.
@@ -199,7 +204,10 @@ pub fn run<W: Write>(
     let files = read::expand(&options.inputs)?;
     let notes = Notes::default();
     let to = options.to.unwrap_or(write::Format::Jsonl);
-    let mut writer = Writer::new(to, out, out_name.to_owned());
+    let mut writer = match &options.output_dir {
+        Some(dir) if to.is_folder() => Writer::to_folder(to, dir.clone(), out, out_name.to_owned()),
+        _ => Writer::new(to, out, out_name.to_owned()),
+    };
     let mut summary = Summary::default();
     let duplicates = Arc::new(AtomicU64::new(0));
     let mut stopped: Option<Error> = None;

@@ -12,6 +12,7 @@
 
 pub mod jsonl;
 pub mod lines;
+pub mod tdesktop_html;
 pub mod text;
 pub mod web;
 
@@ -380,7 +381,8 @@ pub fn read<'a>(input: Input, options: &ReadOptions, notes: &Notes) -> Result<Po
         }
         Format::Jsonl => Box::new(jsonl::Reader::new(reader, name)),
         Format::WebHtml => Box::new(web::Reader::new(reader, name, notes.clone())),
-        Format::TdesktopJson | Format::TdesktopHtml => {
+        Format::TdesktopHtml => Box::new(tdesktop_html::Reader::new(reader, name, notes.clone())),
+        Format::TdesktopJson => {
             return Err(Error::new(
                 Position::file(name),
                 ErrorKind::Format(format!(

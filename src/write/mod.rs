@@ -6,12 +6,14 @@
 //! `Drop` cannot report errors.
 
 pub mod jsonl;
+pub mod tdesktop_html;
 pub mod text;
 
 use crate::error::Result;
 use crate::model::Post;
 use std::fmt;
 use std::io::Write;
+use std::path::PathBuf;
 use std::str::FromStr;
 
 /// Output formats.
@@ -22,18 +24,28 @@ pub enum Format {
     Jsonl,
     /// Plain text, one block per post, in the common dump flavour.
     Text,
+    /// Telegram Desktop's HTML export: a folder of pages (or one page on a
+    /// stream).
+    TdesktopHtml,
 }
 
 impl Format {
     /// Every output format id, for help texts.
-    pub const ALL: [&'static str; 2] = ["jsonl", "text"];
+    pub const ALL: [&'static str; 3] = ["jsonl", "text", "tdesktop-html"];
 
     /// The format id.
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Jsonl => "jsonl",
             Format::Text => "text",
+            Format::TdesktopHtml => "tdesktop-html",
         }
+    }
+
+    /// True for formats whose natural output is a folder of files
+    /// (`-o DIR`), not one file.
+    pub fn is_folder(self) -> bool {
+        matches!(self, Format::TdesktopHtml)
     }
 }
 
@@ -49,7 +61,8 @@ impl FromStr for Format {
         match s {
             "jsonl" => Ok(Format::Jsonl),
             "text" | "txt" => Ok(Format::Text),
-            "tdesktop-json" | "tdesktop-html" => {
+            "tdesktop-html" => Ok(Format::TdesktopHtml),
+            "tdesktop-json" => {
                 Err(format!("writing {s} is not available in this version of tgnorm"))
             }
             _ => Err(format!(
@@ -66,6 +79,8 @@ pub enum Writer<W: Write> {
     Jsonl(jsonl::Writer<W>),
     /// Plain text.
     Text(text::Writer<W>),
+    /// Telegram Desktop HTML (boxed: it carries page state).
+    TdesktopHtml(Box<tdesktop_html::Writer<W>>),
 }
 
 impl<W: Write> Writer<W> {
@@ -74,6 +89,21 @@ impl<W: Write> Writer<W> {
         match format {
             Format::Jsonl => Writer::Jsonl(jsonl::Writer::new(out, name)),
             Format::Text => Writer::Text(text::Writer::new(out, name)),
+            Format::TdesktopHtml => {
+                Writer::TdesktopHtml(Box::new(tdesktop_html::Writer::new(out, name)))
+            }
+        }
+    }
+
+    /// A writer of a folder format into `dir` (see [`Format::is_folder`]);
+    /// other formats write to `out` as [`Writer::new`] does. `out` is handed
+    /// back by [`Writer::finish`].
+    pub fn to_folder(format: Format, dir: PathBuf, out: W, name: String) -> Writer<W> {
+        match format {
+            Format::TdesktopHtml => {
+                Writer::TdesktopHtml(Box::new(tdesktop_html::Writer::to_folder(dir, out, name)))
+            }
+            other => Writer::new(other, out, name),
         }
     }
 
@@ -82,6 +112,7 @@ impl<W: Write> Writer<W> {
         match self {
             Writer::Jsonl(w) => w.write(post),
             Writer::Text(w) => w.write(post),
+            Writer::TdesktopHtml(w) => w.write(post),
         }
     }
 
@@ -90,6 +121,7 @@ impl<W: Write> Writer<W> {
         match self {
             Writer::Jsonl(w) => w.finish(),
             Writer::Text(w) => w.finish(),
+            Writer::TdesktopHtml(w) => w.finish(),
         }
     }
 }
