@@ -114,6 +114,13 @@ impl FromStr for Format {
     }
 }
 
+/// Starts like an HTML document (`<!DOCTYPE html`, `<html`).
+fn looks_like_html(head: &[u8]) -> bool {
+    let t = trim_start(head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head));
+    let starts = |p: &[u8]| t.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
+    starts(b"<!doctype html") || starts(b"<html")
+}
+
 fn trim_start(bytes: &[u8]) -> &[u8] {
     let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(bytes.len());
     bytes.get(start..).unwrap_or_default()
@@ -347,6 +354,16 @@ pub fn open(path: &Path, options: &ReadOptions, notes: &Notes) -> Result<Input> 
                 ));
             }
             let format = Format::sniff(head);
+            if format == Format::Text && looks_like_html(head) {
+                return Err(Error::new(
+                    Position::file(&name),
+                    ErrorKind::Format(
+                        "an HTML page that is neither a Telegram Desktop export nor a t.me/s \
+                         channel page; use --from to read it as something else"
+                            .into(),
+                    ),
+                ));
+            }
             if format == Format::Text {
                 if let Some(at) = head.iter().position(|&b| b == 0) {
                     let before = head.get(..at).unwrap_or_default();
