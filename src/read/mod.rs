@@ -13,6 +13,7 @@
 pub mod jsonl;
 pub mod lines;
 pub mod tdesktop_html;
+pub mod tdesktop_json;
 pub mod text;
 pub mod web;
 
@@ -399,14 +400,8 @@ pub fn read<'a>(input: Input, options: &ReadOptions, notes: &Notes) -> Result<Po
         Format::Jsonl => Box::new(jsonl::Reader::new(reader, name)),
         Format::WebHtml => Box::new(web::Reader::new(reader, name, notes.clone())),
         Format::TdesktopHtml => Box::new(tdesktop_html::Reader::new(reader, name, notes.clone())),
-        Format::TdesktopJson => {
-            return Err(Error::new(
-                Position::file(name),
-                ErrorKind::Format(format!(
-                    "this looks like {format}, which this version of tgnorm cannot read yet"
-                )),
-            ))
-        }
+        // Telegram Desktop result.json (issue 3).
+        Format::TdesktopJson => Box::new(tdesktop_json::Reader::new(reader, name, notes.clone())),
     })
 }
 

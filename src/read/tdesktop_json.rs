@@ -1,0 +1,1741 @@
+//! Telegram Desktop `result.json` → posts, streaming, for every writer
+//! version since 2018 (docs/tdesktop-export-format.md §2, §6, §7).
+//!
+//! # How it streams
+//!
+//! A `result.json` is one object holding one huge array (`messages`), or, for
+//! a full-account export, arrays inside `chats.list[*]` and
+//! `left_chats.list[*]`. serde_json cannot stream the elements of an array
+//! (serde-rs/json#404); the serde.rs "stream-array" workaround is push-based
+//! and would need a parse thread to become a pull iterator. This reader is
+//! pull-based instead: a small [`Scanner`] walks the *structure* of the file
+//! (object keys, array commas, nesting depth, strings and escapes) and cuts
+//! out one message at a time into a reused buffer; each message is then
+//! deserialised from that slice by a serde `Visitor` (`RawMessage`, which
+//! keeps keys in input order and types only the text) and mapped onto the
+//! model. Memory holds one message, and
+//! sections a tgnorm post has no use for (`personal_information`,
+//! `contacts`, `other_data`, …) are skipped byte by byte without being held.
+//!
+//! Cutting messages out first has two more payoffs: parsing from a slice is
+//! several times faster than serde_json's `from_reader`, and a message that
+//! is broken *inside* (bad syntax, wrong types) is rejected alone with its
+//! position while the rest of the file is still read. Only damage to the
+//! structure between messages (a truncated file, unbalanced brackets) stops
+//! the file, with its line and column.
+//!
+//! # Repair, never guess
+//!
+//! Bytes pass through [`repair::Repairer`] on the way (`\xHH` escapes and the
+//! unquoted `document_id` of 2022 writers); each repair is counted in the
+//! summary with its first position. Values whose meaning is ambiguous are
+//! not decoded: the integer peer ids of pre-2021 exports (a plain user id or
+//! a shifted PeerId, a chat or a channel?) are kept as they were, in `extra`.
+//!
+//! # Lossless
+//!
+//! Keys the model has no field for go to `post.extra` (service fields to
+//! `service.details`, media fields to `media.extra`) in input order. When the
+//! model's normalised value cannot give the source's bytes back (an old
+//! `edited: 1970-…` meaning "not edited", an integer `from_id`, a
+//! `date_unixtime` inconsistent with `date`), the source's own value is kept
+//! in `extra` under its own key, and the writer prefers it. Layout facts that
+//! belong to no field (no `text_entities` in old files, the trailing empty
+//! text part, `\xHH` escapes, an undecodable chat id) go to the reserved
+//! `extra.tdesktop` object, which the writer consumes. A message written by
+//! tgnorm itself may carry a `tgnorm` key with the model fields Telegram
+//! Desktop has no key for (views, reply quotes, …); it is read back into
+//! those fields.
+
+pub mod dates;
+pub mod repair;
+
+use super::Notes;
+use crate::error::{Error, ErrorKind, Position, Result};
+use crate::model::{
+    Chat, Edited, Extra, Forward, Kind, Media, MediaStatus, Peer, Post, Reaction, Reply, Service,
+    Source, Span, Style, Text,
+};
+use repair::{Class, Repairer};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::Value;
+use std::borrow::Cow;
+use std::fmt;
+use std::io::Read;
+
+/// A message larger than this is rejected (and skipped without being held):
+/// a Telegram message is at most 4096 characters of text plus a few keys,
+/// so this leaves room for any real export while keeping memory bounded.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Object keys and header values larger than this are an error.
+const MAX_SMALL_VALUE: usize = 1024 * 1024;
+
+/// The placeholders Telegram Desktop writes instead of a file path (§2.4).
+pub const NOT_INCLUDED: &str = "(File not included. Change data exporting settings to download.)";
+/// See [`NOT_INCLUDED`].
+pub const TOO_BIG: &str =
+    "(File exceeds maximum size. Change data exporting settings to download.)";
+/// See [`NOT_INCLUDED`].
+pub const UNAVAILABLE: &str = "(File unavailable, please try again later)";
+
+/// The reserved `extra` key for layout hints (see the module docs).
+pub const LAYOUT_KEY: &str = "tdesktop";
+/// The message key tgnorm's writer uses for model fields Telegram Desktop
+/// has no key for.
+pub const TGNORM_KEY: &str = "tgnorm";
+
+const FORMAT: &str = "tdesktop-json";
+
+/// Streams posts out of a `result.json`.
+pub struct Reader<R> {
+    scan: Scanner<R>,
+    file: String,
+    notes: Notes,
+    frames: Vec<Frame>,
+    chat: ChatState,
+    /// Messages seen in the file (the next message's index).
+    index: u64,
+    /// Index of the current chat in `chats.list` / `left_chats.list`.
+    chat_path: Option<(&'static str, u64)>,
+    /// Index of the next message within its chat's `messages`.
+    in_chat: u64,
+    buf: Vec<u8>,
+    skipped: Vec<String>,
+    chats: u64,
+    done: bool,
+    started: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FrameKind {
+    /// The top-level object (a chat itself, or an account export).
+    Top,
+    /// `chats` or `left_chats`.
+    Section(&'static str),
+    /// `list` of a section.
+    List(&'static str),
+    /// A chat object in a list.
+    Chat,
+    /// A `messages` array.
+    Messages,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Frame {
+    kind: FrameKind,
+    first: bool,
+}
+
+/// The chat header (`name`, `type`, `id`) and what became of it.
+#[derive(Clone, Debug, Default)]
+struct ChatState {
+    name: Option<Option<String>>,
+    kind: Option<Option<String>>,
+    id: Option<Value>,
+    /// Decided at the first message: the chat for every post, and the raw
+    /// id to keep when it could not be decoded.
+    decided: Option<(Option<Chat>, Option<Value>)>,
+}
+
+impl<R: Read> Reader<R> {
+    /// Reads `inner`; `file` names it in positions and `source.file`.
+    pub fn new(inner: R, file: String, notes: Notes) -> Reader<R> {
+        Reader {
+            scan: Scanner::new(inner),
+            file,
+            notes,
+            frames: Vec::new(),
+            chat: ChatState::default(),
+            index: 0,
+            chat_path: None,
+            in_chat: 0,
+            buf: Vec::new(),
+            skipped: Vec::new(),
+            chats: 0,
+            done: false,
+            started: false,
+        }
+    }
+
+    fn pos(&self) -> Position {
+        Position {
+            file: self.file.clone(),
+            line: Some(self.scan.rep.line()),
+            column: Some(self.scan.rep.column()),
+            byte: Some(self.scan.byte),
+            ..Position::default()
+        }
+    }
+
+    fn syntax(&self, what: impl Into<String>) -> Error {
+        Error::new(self.pos(), ErrorKind::Json(what.into()))
+    }
+
+    fn io(&self, e: std::io::Error) -> Error {
+        Error::io(self.file.clone(), e)
+    }
+
+    /// Next structural byte, or an error naming what was expected at EOF.
+    fn need(&mut self, what: &str) -> Result<u8> {
+        match self.scan.skip_ws().map_err(|e| self.io(e))? {
+            Some(b) => Ok(b),
+            None => Err(self.syntax(format!("unexpected end of file, expected {what}"))),
+        }
+    }
+
+    fn expect(&mut self, want: u8, what: &str) -> Result<()> {
+        let b = self.need(what)?;
+        if b != want {
+            return Err(self.syntax(format!("expected {what}, found {}", shown(b))));
+        }
+        self.scan.bump_discard().map_err(|e| self.io(e))?;
+        Ok(())
+    }
+
+    /// Reads an object key and its colon.
+    fn key(&mut self) -> Result<String> {
+        let b = self.need("a key")?;
+        if b != b'"' {
+            return Err(self.syntax(format!("expected a key, found {}", shown(b))));
+        }
+        let pos = self.pos();
+        let mut raw = Vec::new();
+        self.scan.capture(&mut raw, MAX_SMALL_VALUE).map_err(|e| self.scan_error(e))?;
+        let key: String = serde_json::from_slice(&raw).map_err(|e| {
+            Error::new(pos, ErrorKind::Json(format!("bad key: {}", strip_position(&e))))
+        })?;
+        self.expect(b':', "`:`")?;
+        Ok(key)
+    }
+
+    fn scan_error(&self, e: ScanError) -> Error {
+        match e {
+            ScanError::Io(e) => self.io(e),
+            ScanError::Eof => self.syntax("unexpected end of file inside a value"),
+            ScanError::TooLarge => self.syntax("value too large"),
+            ScanError::Unbalanced(b) => self.syntax(format!("unexpected {}", shown(b))),
+        }
+    }
+
+    fn small_value(&mut self) -> Result<Value> {
+        self.need("a value")?;
+        let pos = self.pos();
+        let mut raw = Vec::new();
+        self.scan.capture(&mut raw, MAX_SMALL_VALUE).map_err(|e| self.scan_error(e))?;
+        serde_json::from_slice(&raw)
+            .map_err(|e| Error::new(pos, ErrorKind::Json(strip_position(&e))))
+    }
+
+    fn skip(&mut self, key: &str) -> Result<()> {
+        self.need("a value")?;
+        if self.skipped.len() < 32 && !self.skipped.iter().any(|k| k == key) {
+            self.skipped.push(key.to_owned());
+        }
+        self.scan.skip().map_err(|e| self.scan_error(e))
+    }
+
+    /// After a value inside a container: `true` when the container goes on.
+    fn more(&mut self, close: u8, first: bool) -> Result<bool> {
+        let b = self.need(if close == b'}' { "`,` or `}`" } else { "`,` or `]`" })?;
+        if b == close {
+            self.scan.bump_discard().map_err(|e| self.io(e))?;
+            return Ok(false);
+        }
+        if !first {
+            if b != b',' {
+                let what = if close == b'}' { "`,` or `}`" } else { "`,` or `]`" };
+                return Err(self.syntax(format!("expected {what}, found {}", shown(b))));
+            }
+            self.scan.bump_discard().map_err(|e| self.io(e))?;
+            let next = self.need("a value after `,`")?;
+            if next == close || next == b',' {
+                return Err(self.syntax(format!("unexpected {} after `,`", shown(next))));
+            }
+        }
+        Ok(true)
+    }
+
+    fn set_first(&mut self) -> bool {
+        match self.frames.last_mut() {
+            Some(f) => std::mem::replace(&mut f.first, false),
+            None => false,
+        }
+    }
+
+    /// Walks the structure until the next message is cut out, and maps it.
+    fn step(&mut self) -> Result<Option<Result<Post>>> {
+        if !self.started {
+            self.started = true;
+            let b = self.need("`{`")?;
+            if b != b'{' {
+                return Err(self.syntax(format!(
+                    "not a Telegram Desktop export: the top level must be an object, found {}",
+                    shown(b)
+                )));
+            }
+            self.scan.bump_discard().map_err(|e| self.io(e))?;
+            self.frames.push(Frame { kind: FrameKind::Top, first: true });
+        }
+        loop {
+            let Some(frame) = self.frames.last().copied() else {
+                if let Some(b) = self.scan.skip_ws().map_err(|e| self.io(e))? {
+                    return Err(
+                        self.syntax(format!("unexpected {} after the end of the export", shown(b)))
+                    );
+                }
+                self.finish_notes();
+                return Ok(None);
+            };
+            match frame.kind {
+                FrameKind::Messages => {
+                    let first = self.set_first();
+                    if !self.more(b']', first)? {
+                        self.frames.pop();
+                        continue;
+                    }
+                    return Ok(Some(self.message()));
+                }
+                FrameKind::List(section) => {
+                    let first = self.set_first();
+                    if !self.more(b']', first)? {
+                        self.frames.pop();
+                        continue;
+                    }
+                    let b = self.need("a chat object")?;
+                    if b != b'{' {
+                        return Err(
+                            self.syntax(format!("expected a chat object, found {}", shown(b)))
+                        );
+                    }
+                    self.scan.bump_discard().map_err(|e| self.io(e))?;
+                    let n = self.chat_path.map_or(0, |(s, n)| if s == section { n + 1 } else { 0 });
+                    self.chat_path = Some((section, n));
+                    self.chat = ChatState::default();
+                    self.chats += 1;
+                    self.frames.push(Frame { kind: FrameKind::Chat, first: true });
+                }
+                FrameKind::Top | FrameKind::Section(_) | FrameKind::Chat => {
+                    let first = self.set_first();
+                    if !self.more(b'}', first)? {
+                        self.frames.pop();
+                        continue;
+                    }
+                    let key = self.key()?;
+                    match (frame.kind, key.as_str()) {
+                        (FrameKind::Top | FrameKind::Chat, "messages") => {
+                            self.expect(b'[', "`[` (the messages array)")?;
+                            self.in_chat = 0;
+                            if frame.kind == FrameKind::Top {
+                                self.chats += 1;
+                            }
+                            self.frames.push(Frame { kind: FrameKind::Messages, first: true });
+                        }
+                        (FrameKind::Top | FrameKind::Chat, "name" | "type" | "id") => {
+                            let v = self.small_value()?;
+                            self.header(&key, v)?;
+                        }
+                        (FrameKind::Top, "chats" | "left_chats") => {
+                            let section = if key == "chats" { "chats" } else { "left_chats" };
+                            self.expect(b'{', "`{`")?;
+                            self.frames
+                                .push(Frame { kind: FrameKind::Section(section), first: true });
+                        }
+                        (FrameKind::Section(section), "list") => {
+                            self.expect(b'[', "`[` (the chat list)")?;
+                            self.frames.push(Frame { kind: FrameKind::List(section), first: true });
+                        }
+                        (FrameKind::Section(section), _) => {
+                            let k = format!("{section}.{key}");
+                            self.skip(&k)?;
+                        }
+                        _ => self.skip(&key)?,
+                    }
+                }
+            }
+        }
+    }
+
+    fn header(&mut self, key: &str, v: Value) -> Result<()> {
+        let what = match (key, v) {
+            ("name", Value::String(s)) => return Ok(self.chat.name = Some(Some(s))),
+            ("name", Value::Null) => return Ok(self.chat.name = Some(None)),
+            ("type", Value::String(s)) => return Ok(self.chat.kind = Some(Some(s))),
+            ("type", Value::Null) => return Ok(self.chat.kind = Some(None)),
+            ("id", v @ Value::Number(_)) => return Ok(self.chat.id = Some(v)),
+            ("id", _) => "a number",
+            _ => "a string or null",
+        };
+        Err(self.syntax(format!("chat `{key}` must be {what}")))
+    }
+
+    fn pointer(&self) -> String {
+        match self.chat_path {
+            Some((section, n)) => format!("/{section}/list/{n}/messages/{}", self.in_chat),
+            None => format!("/messages/{}", self.in_chat),
+        }
+    }
+
+    /// Cuts out one message and maps it.
+    fn message(&mut self) -> Result<Post> {
+        let index = self.index;
+        self.index += 1;
+        let pointer = self.pointer();
+        self.in_chat += 1;
+        let start = (self.scan.rep.line(), self.scan.rep.column(), self.scan.byte);
+        let repairs_before = self.scan.rep.x_escapes.count;
+        let b = self.scan.peek().map_err(|e| self.io(e))?;
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        let captured = self.scan.capture(&mut buf, MAX_MESSAGE_BYTES);
+        let pos = Position {
+            file: self.file.clone(),
+            line: Some(start.0),
+            column: Some(start.1),
+            byte: Some(start.2),
+            index: Some(index),
+            pointer: Some(pointer.clone()),
+        };
+        // A structural error (no `index` in its position) ends the file; see
+        // `Iterator::next`.
+        let result = match captured {
+            Err(ScanError::TooLarge) => Err(Error::data(
+                pos,
+                format!("message larger than {} MiB", MAX_MESSAGE_BYTES >> 20),
+            )),
+            Err(e) => return Err(self.scan_error(e)),
+            Ok(()) if b != Some(b'{') => Err(Error::data(pos, "a message must be an object")),
+            Ok(()) => {
+                let ctx = MapContext {
+                    file: &self.file,
+                    index,
+                    line: start.0,
+                    end_line: self.scan.rep.line(),
+                    byte: start.2,
+                    x_escapes: self.scan.rep.x_escapes.count > repairs_before,
+                };
+                map_slice(&buf, &ctx, &mut self.chat, &pos)
+            }
+        };
+        if buf.capacity() > 4 << 20 {
+            buf = Vec::new();
+        }
+        self.buf = buf;
+        result
+    }
+
+    fn finish_notes(&mut self) {
+        let rep = &self.scan.rep;
+        let mut parts = Vec::new();
+        for (kind, tally) in [
+            (repair::RepairKind::XEscape, rep.x_escapes),
+            (repair::RepairKind::UnquotedDocumentId, rep.document_ids),
+        ] {
+            if tally.count > 0 {
+                self.notes.add("repairs", tally.count);
+                let (l, c) = tally.first.unwrap_or((0, 0));
+                parts.push(format!(
+                    "{} × {} first at line {l} col {c}",
+                    tally.count,
+                    kind.as_str()
+                ));
+            }
+        }
+        if !parts.is_empty() {
+            self.notes.set(&format!("repair {}", self.file), parts.join("; "));
+        }
+        if !self.skipped.is_empty() {
+            self.notes.set(
+                &format!("skipped {}", self.file),
+                format!("sections without messages not read: {}", self.skipped.join(", ")),
+            );
+        }
+        if self.chats > 1 {
+            self.notes
+                .set(&format!("chats {}", self.file), format!("full export: {} chats", self.chats));
+        }
+    }
+}
+
+impl<R: Read> Iterator for Reader<R> {
+    type Item = Result<Post>;
+
+    fn next(&mut self) -> Option<Result<Post>> {
+        if self.done {
+            return None;
+        }
+        match self.step() {
+            Ok(Some(Ok(post))) => Some(Ok(post)),
+            Ok(Some(Err(e))) => {
+                // A per-message error has `index` set; anything else came from
+                // the structure around the messages and ends the file.
+                if e.position().index.is_none() {
+                    self.done = true;
+                    self.finish_notes();
+                }
+                Some(Err(e))
+            }
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                self.finish_notes();
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+fn shown(b: u8) -> String {
+    if b.is_ascii_graphic() {
+        format!("`{}`", b as char)
+    } else {
+        format!("byte 0x{b:02X}")
+    }
+}
+
+/// serde_json appends " at line L column C"; our position already says it.
+fn strip_position(e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    match msg.rfind(" at line ") {
+        Some(i) => msg.get(..i).unwrap_or(&msg).to_owned(),
+        None => msg,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The scanner: structure only, never values.
+
+enum ScanError {
+    Io(std::io::Error),
+    Eof,
+    TooLarge,
+    Unbalanced(u8),
+}
+
+/// Pulls bytes through the repairer and knows where JSON values end.
+struct Scanner<R> {
+    src: R,
+    buf: Vec<u8>,
+    at: usize,
+    len: usize,
+    eof: bool,
+    rep: Repairer,
+    /// Input byte offset of the next byte.
+    byte: u64,
+    sink: Vec<u8>,
+}
+
+impl<R: Read> Scanner<R> {
+    fn new(src: R) -> Scanner<R> {
+        Scanner {
+            src,
+            buf: vec![0; 256 * 1024],
+            at: 0,
+            len: 0,
+            eof: false,
+            rep: Repairer::new(),
+            byte: 0,
+            sink: Vec::new(),
+        }
+    }
+
+    #[inline]
+    fn peek(&mut self) -> std::io::Result<Option<u8>> {
+        if self.at >= self.len {
+            if self.eof {
+                return Ok(None);
+            }
+            loop {
+                match self.src.read(&mut self.buf) {
+                    Ok(0) => {
+                        self.eof = true;
+                        return Ok(None);
+                    }
+                    Ok(n) => {
+                        self.at = 0;
+                        self.len = n;
+                        break;
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(self.buf.get(self.at).copied())
+    }
+
+    /// Consumes the next byte through the repairer into `out`.
+    #[inline]
+    fn bump(&mut self, out: &mut Vec<u8>) -> std::io::Result<Option<(u8, Class)>> {
+        let Some(b) = self.peek()? else {
+            return Ok(None);
+        };
+        self.at += 1;
+        self.byte += 1;
+        Ok(Some((b, self.rep.feed(b, out))))
+    }
+
+    fn bump_discard(&mut self) -> std::io::Result<()> {
+        let mut sink = std::mem::take(&mut self.sink);
+        self.bump(&mut sink)?;
+        sink.clear();
+        self.sink = sink;
+        Ok(())
+    }
+
+    /// Skips whitespace; returns the next byte without consuming it.
+    fn skip_ws(&mut self) -> std::io::Result<Option<u8>> {
+        loop {
+            match self.peek()? {
+                Some(b' ' | b'\t' | b'\n' | b'\r') => self.bump_discard()?,
+                other => return Ok(other),
+            }
+        }
+    }
+
+    /// Consumes one JSON value (the scanner is at its first byte), appending
+    /// its repaired bytes to `out` up to `limit` bytes.
+    /// A value over `limit` is still consumed to its end (so the caller can go
+    /// on with the next one) but not kept, and gives `TooLarge`.
+    fn capture(&mut self, out: &mut Vec<u8>, limit: usize) -> Result<(), ScanError> {
+        let mut depth = 0u64;
+        let mut over = false;
+        let done = |over: bool| {
+            if over {
+                Err(ScanError::TooLarge)
+            } else {
+                Ok(())
+            }
+        };
+        loop {
+            // Fast path: inside a string, copy plain bytes in bulk.
+            if self.rep.in_string() {
+                self.bulk_string(out);
+            }
+            let Some((b, class)) = self.bump(out).map_err(ScanError::Io)? else {
+                return Err(ScanError::Eof);
+            };
+            if out.len() > limit {
+                over = true;
+                out.clear();
+            }
+            match class {
+                Class::Outside => match b {
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        if depth == 0 {
+                            return Err(ScanError::Unbalanced(b));
+                        }
+                        depth -= 1;
+                        if depth == 0 {
+                            return done(over);
+                        }
+                    }
+                    _ if depth == 0 => {
+                        // A number or literal at the top: it ends before the
+                        // next delimiter.
+                        match self.peek().map_err(ScanError::Io)? {
+                            Some(b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') | None => {
+                                return done(over)
+                            }
+                            Some(_) => {}
+                        }
+                    }
+                    _ => {}
+                },
+                Class::StringEnd if depth == 0 => return done(over),
+                _ => {}
+            }
+        }
+    }
+
+    /// Copies string bytes that need no attention (no quote, backslash,
+    /// newline or control byte) straight from the buffer.
+    #[inline]
+    fn bulk_string(&mut self, out: &mut Vec<u8>) {
+        if !self.rep.in_plain_string() {
+            return;
+        }
+        let avail = self.buf.get(self.at..self.len).unwrap_or_default();
+        let n =
+            avail.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).unwrap_or(avail.len());
+        if n == 0 {
+            return;
+        }
+        let chunk = avail.get(..n).unwrap_or_default();
+        self.rep.advance_plain(chunk);
+        out.extend_from_slice(chunk);
+        self.at += n;
+        self.byte += n as u64;
+    }
+
+    /// Consumes one value without keeping it.
+    fn skip(&mut self) -> Result<(), ScanError> {
+        let mut sink = std::mem::take(&mut self.sink);
+        let mut depth = 0u64;
+        let result = loop {
+            if self.rep.in_string() {
+                self.bulk_string(&mut sink);
+            }
+            sink.clear();
+            let Some((b, class)) = self.bump(&mut sink).map_err(ScanError::Io)? else {
+                break Err(ScanError::Eof);
+            };
+            match class {
+                Class::Outside => match b {
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        if depth == 0 {
+                            break Err(ScanError::Unbalanced(b));
+                        }
+                        depth -= 1;
+                        if depth == 0 {
+                            break Ok(());
+                        }
+                    }
+                    _ if depth == 0 => match self.peek().map_err(ScanError::Io)? {
+                        Some(b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') | None => {
+                            break Ok(())
+                        }
+                        Some(_) => {}
+                    },
+                    _ => {}
+                },
+                Class::StringEnd if depth == 0 => break Ok(()),
+                _ => {}
+            }
+        };
+        sink.clear();
+        self.sink = sink;
+        result
+    }
+}
+
+// ---------------------------------------------------------------------------
+// One message: the raw shape (serde) and its mapping onto the model.
+
+/// An object key, borrowed from the slice when it has no escapes.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// One text part: a bare string (plain) or `{"type", "text", …attrs}`.
+#[derive(Clone, Debug, PartialEq)]
+struct Part {
+    kind: Option<String>,
+    text: String,
+    attrs: Extra,
+}
+
+impl<'de> Deserialize<'de> for Part {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Part;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a text part (a string or an object with `type` and `text`)")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Part, E> {
+                Ok(Part { kind: None, text: v.to_owned(), attrs: Extra::new() })
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Part, E> {
+                Ok(Part { kind: None, text: v, attrs: Extra::new() })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Part, A::Error> {
+                let mut kind = None;
+                let mut text = None;
+                let mut attrs = Extra::new();
+                while let Some(Key(k)) = map.next_key()? {
+                    match k.as_ref() {
+                        "type" if kind.is_none() => kind = Some(map.next_value::<String>()?),
+                        "text" if text.is_none() => text = Some(map.next_value::<String>()?),
+                        _ => {
+                            let v: Value = map.next_value()?;
+                            attrs.insert(k.into_owned(), v);
+                        }
+                    }
+                }
+                let kind = kind.ok_or_else(|| de::Error::custom("text part without `type`"))?;
+                let text = text.ok_or_else(|| de::Error::custom("text part without `text`"))?;
+                Ok(Part { kind: Some(kind), text, attrs })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A text value: a string, or an array of parts.
+#[derive(Clone, Debug)]
+enum TextValue {
+    Plain(String),
+    Parts(Vec<Part>),
+}
+
+impl<'de> Deserialize<'de> for TextValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = TextValue;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("`text` as a string or an array of parts")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<TextValue, E> {
+                Ok(TextValue::Plain(v.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<TextValue, E> {
+                Ok(TextValue::Plain(v))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TextValue, A::Error> {
+                let mut parts = Vec::with_capacity(seq.size_hint().unwrap_or(4));
+                while let Some(p) = seq.next_element::<Part>()? {
+                    parts.push(p);
+                }
+                Ok(TextValue::Parts(parts))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl TextValue {
+    fn to_value(&self) -> Value {
+        match self {
+            TextValue::Plain(s) => Value::String(s.clone()),
+            TextValue::Parts(parts) => {
+                Value::Array(parts.iter().map(|p| part_value(p, false)).collect())
+            }
+        }
+    }
+}
+
+fn part_value(p: &Part, entities: bool) -> Value {
+    match &p.kind {
+        None if !entities => Value::String(p.text.clone()),
+        kind => {
+            let mut m = Extra::new();
+            m.insert("type".into(), Value::String(kind.clone().unwrap_or_else(|| "plain".into())));
+            m.insert("text".into(), Value::String(p.text.clone()));
+            for (k, v) in &p.attrs {
+                m.insert(k.clone(), v.clone());
+            }
+            Value::Object(m)
+        }
+    }
+}
+
+enum Field {
+    Text(TextValue),
+    Entities(Vec<Part>),
+    Value(Value),
+}
+
+/// A message as its keys and values, in input order. Only `text` and
+/// `text_entities` are typed while parsing (they are most of the bytes);
+/// everything else is a small `Value` checked by the mapping.
+struct RawMessage<'de> {
+    fields: Vec<(Cow<'de, str>, Field)>,
+}
+
+impl<'de> Deserialize<'de> for RawMessage<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawMessage<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a message object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawMessage<'de>, A::Error> {
+                let mut fields = Vec::with_capacity(24);
+                while let Some(Key(k)) = map.next_key()? {
+                    let f = match k.as_ref() {
+                        "text" => Field::Text(
+                            map.next_value()
+                                .map_err(|e: A::Error| de::Error::custom(format!("`text`: {e}")))?,
+                        ),
+                        "text_entities" => {
+                            Field::Entities(map.next_value().map_err(|e: A::Error| {
+                                de::Error::custom(format!("`text_entities`: {e}"))
+                            })?)
+                        }
+                        _ => Field::Value(map.next_value()?),
+                    };
+                    fields.push((k, f));
+                }
+                Ok(RawMessage { fields })
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// What the mapping needs to know about where a message came from.
+struct MapContext<'a> {
+    file: &'a str,
+    index: u64,
+    line: u64,
+    end_line: u64,
+    byte: u64,
+    x_escapes: bool,
+}
+
+/// Parses one message slice and maps it; errors carry `pos` (message start)
+/// refined by serde_json's line and column inside the slice.
+fn map_slice(buf: &[u8], ctx: &MapContext, chat: &mut ChatState, pos: &Position) -> Result<Post> {
+    let raw: RawMessage = match serde_json::from_slice(buf) {
+        Ok(r) => r,
+        Err(e) => {
+            let mut p = pos.clone();
+            if e.line() > 0 {
+                let line = e.line() as u64;
+                p.line = Some(pos.line.unwrap_or(1) + line - 1);
+                p.column = Some(if line == 1 {
+                    pos.column.unwrap_or(1) + e.column() as u64 - 1
+                } else {
+                    e.column() as u64
+                });
+            }
+            let id = peek_id(buf).map(|id| format!("message {id}: ")).unwrap_or_default();
+            let kind = if e.is_syntax() || e.is_eof() {
+                ErrorKind::Json(format!("{id}{}", strip_position(&e)))
+            } else {
+                ErrorKind::Data(format!("{id}{}", strip_position(&e)))
+            };
+            return Err(Error::new(p, kind));
+        }
+    };
+    map_message(raw, ctx, chat).map_err(|(id, field, what)| {
+        let mut p = pos.clone();
+        if let (Some(ptr), Some(field)) = (p.pointer.as_mut(), field) {
+            ptr.push('/');
+            ptr.push_str(&field.replace('~', "~0").replace('/', "~1"));
+        }
+        let id = id.map(|id| format!("message {id}: ")).unwrap_or_default();
+        Error::data(p, format!("{id}{what}"))
+    })
+}
+
+/// The `id` of a message that failed to parse, if it can be found at all.
+fn peek_id(buf: &[u8]) -> Option<i64> {
+    #[derive(Deserialize)]
+    struct IdOnly {
+        id: Option<i64>,
+    }
+    serde_json::from_slice::<IdOnly>(buf).ok()?.id
+}
+
+type MapError = (Option<i64>, Option<String>, String);
+
+const USER_TYPES: [&str; 5] =
+    ["personal_chat", "bot_chat", "saved_messages", "replies", "verification_codes"];
+
+/// The peer-id prefix a chat type implies (`user`, `chat`, `channel`).
+pub fn chat_prefix(kind: &str) -> Option<&'static str> {
+    if USER_TYPES.contains(&kind) {
+        Some("user")
+    } else if kind == "private_group" {
+        Some("chat")
+    } else if kind.ends_with("_supergroup") || kind.ends_with("_channel") {
+        Some("channel")
+    } else {
+        None
+    }
+}
+
+fn is_peer_id(s: &str) -> bool {
+    let digits = s.trim_start_matches(|c: char| c.is_ascii_lowercase());
+    let prefix_len = s.len() - digits.len();
+    prefix_len > 0 && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+impl ChatState {
+    /// The chat of every post, decided at the first message: the id is
+    /// decoded only when the file is known to write bare ids (string peer
+    /// ids or `date_unixtime`, i.e. 2021-04 or later).
+    fn chat(&mut self, modern: Option<bool>) -> (Option<Chat>, Option<Value>) {
+        if let Some(d) = &self.decided {
+            return d.clone();
+        }
+        let name = self.name.clone().flatten();
+        let kind = self.kind.clone().flatten();
+        let mut raw_id = None;
+        let mut id = None;
+        if let Some(v) = &self.id {
+            let prefix = kind.as_deref().and_then(chat_prefix);
+            match (modern, prefix, v.as_i64()) {
+                (Some(true), Some(p), Some(n)) if n >= 0 => id = Some(format!("{p}{n}")),
+                _ => raw_id = Some(v.clone()),
+            }
+        }
+        let chat = if name.is_none() && kind.is_none() && id.is_none() && raw_id.is_none() {
+            None
+        } else {
+            Some(Chat { name, id, username: None, kind })
+        };
+        self.decided = Some((chat, raw_id));
+        self.decided.clone().unwrap_or((None, None))
+    }
+}
+
+/// Media keys that start a media entry, and the `type` it gets.
+fn media_start(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "photo" => "photo",
+        "file" | "media_type" => "document",
+        "contact_information" | "contact_vcard" => "contact",
+        "location_information" => "location",
+        "place_name" => "venue",
+        "game_title" => "game",
+        "invoice_information" => "invoice",
+        "poll" => "poll",
+        "todo_list" => "todo_list",
+        "giveaway_information" => "giveaway",
+        "giveaway_results" => "giveaway_results",
+        "paid_stars_amount" => "paid_media",
+        _ => return None,
+    })
+}
+
+/// Keys that describe the current media entry.
+fn media_attr(key: &str) -> bool {
+    matches!(
+        key,
+        "photo_file_size"
+            | "file_name"
+            | "file_size"
+            | "thumbnail"
+            | "thumbnail_file_size"
+            | "media_type"
+            | "sticker_emoji"
+            | "performer"
+            | "title"
+            | "mime_type"
+            | "duration_seconds"
+            | "width"
+            | "height"
+            | "media_spoiler"
+            | "self_destruct_period_seconds"
+            | "contact_vcard"
+            | "contact_vcard_file_size"
+            | "location_information"
+            | "live_location_period_seconds"
+            | "address"
+            | "game_description"
+            | "game_link"
+    )
+}
+
+/// `media_type` → the model's media type (DESIGN.md names).
+pub fn media_kind(media_type: &str) -> &str {
+    match media_type {
+        "video_file" => "video",
+        "audio_file" => "audio",
+        other => other,
+    }
+}
+
+fn status_of(path: &str) -> MediaStatus {
+    match path {
+        NOT_INCLUDED => MediaStatus::NotIncluded,
+        TOO_BIG => MediaStatus::TooBig,
+        UNAVAILABLE => MediaStatus::Unavailable,
+        _ => MediaStatus::Ok,
+    }
+}
+
+/// Model fields that tgnorm writes under the `tgnorm` key of a message.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Hint {
+    views: Option<u64>,
+    cleaned: Vec<String>,
+    flags: Vec<String>,
+    #[serde(default, deserialize_with = "some")]
+    chat: Option<Option<Chat>>,
+    id_assigned: bool,
+    date_unknown: bool,
+    edited: bool,
+    reply_to: Option<ReplyHint>,
+    forwarded_from: Option<ForwardHint>,
+    media: Vec<Media>,
+}
+
+fn some<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct ReplyHint {
+    author: Option<String>,
+    quote: Option<String>,
+    source_line: Option<u64>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct ForwardHint {
+    username: Option<String>,
+    message_id: Option<i64>,
+    date: Option<String>,
+}
+
+fn map_message(raw: RawMessage, ctx: &MapContext, chat: &mut ChatState) -> Result<Post, MapError> {
+    let mut id: Option<i64> = None;
+    // Errors name the message by id once it is known.
+    macro_rules! fail {
+        ($field:expr, $($arg:tt)*) => {
+            return Err((id, Some($field.to_string()), format!($($arg)*)))
+        };
+    }
+    let mut post = Post {
+        source: Source {
+            format: FORMAT.into(),
+            file: ctx.file.to_owned(),
+            line: Some(ctx.line),
+            end_line: Some(ctx.end_line),
+            index: Some(ctx.index),
+            byte: Some(ctx.byte),
+            ..Source::default()
+        },
+        ..Post::default()
+    };
+    let mut kind: Option<Kind> = None;
+    let mut date: Option<String> = None;
+    let mut date_unixtime: Option<Value> = None;
+    let mut edited: Option<Value> = None;
+    let mut edited_unixtime: Option<Value> = None;
+    let mut text: Option<TextValue> = None;
+    let mut entities: Option<Vec<Part>> = None;
+    let mut service = Service::default();
+    let mut is_service_data = false;
+    let mut media: Option<Media> = None;
+    let mut hint: Option<Hint> = None;
+    let mut layout = Extra::new();
+    let mut modern: Option<bool> = None;
+
+    let str_or_null = |v: &Value| -> Option<Option<String>> {
+        match v {
+            Value::String(s) => Some(Some(s.clone())),
+            Value::Null => Some(None),
+            _ => None,
+        }
+    };
+
+    for (key, field) in raw.fields {
+        let key: &str = key.as_ref();
+        let value = match field {
+            Field::Text(t) => {
+                if let Some(prev) = text.replace(t) {
+                    // A duplicate `text` (send_webview_data, send_star_gift):
+                    // the first one is the action's.
+                    let v = prev.to_value();
+                    if kind == Some(Kind::Service) {
+                        service.details.insert("text".into(), v);
+                    } else {
+                        post.extra.insert("text".into(), v);
+                    }
+                }
+                continue;
+            }
+            Field::Entities(e) => {
+                entities = Some(e);
+                continue;
+            }
+            Field::Value(v) => v,
+        };
+        let in_service = kind == Some(Kind::Service);
+        match key {
+            "id" => match value.as_i64() {
+                Some(n) => id = Some(n),
+                None => fail!("id", "`id` must be an integer, found {}", brief(&value)),
+            },
+            "type" => {
+                kind = Some(match value.as_str() {
+                    Some("message") => Kind::Message,
+                    Some("service") => Kind::Service,
+                    Some("unsupported") => Kind::Unsupported,
+                    _ => fail!("type", "unknown message type {}", brief(&value)),
+                })
+            }
+            "date" => match value {
+                Value::String(s) => date = Some(s),
+                other => fail!("date", "`date` must be a string, found {}", brief(&other)),
+            },
+            "date_unixtime" => {
+                modern = modern.or(Some(true));
+                date_unixtime = Some(value);
+            }
+            "edited" => edited = Some(value),
+            "edited_unixtime" => edited_unixtime = Some(value),
+            "actor" if in_service && text.is_none() => match str_or_null(&value) {
+                Some(name) => service.actor.get_or_insert_with(Peer::default).name = name,
+                None => fail!("actor", "`actor` must be a string or null, found {}", brief(&value)),
+            },
+            "actor_id" if in_service && text.is_none() => match &value {
+                Value::String(s) if is_peer_id(s) => {
+                    modern = modern.or(Some(true));
+                    service.actor.get_or_insert_with(Peer::default).id = Some(s.clone());
+                }
+                Value::Number(_) => {
+                    modern = modern.or(Some(false));
+                    post.extra.insert(key.into(), value);
+                }
+                _ => fail!("actor_id", "`actor_id` is not a peer id: {}", brief(&value)),
+            },
+            "action" if in_service && text.is_none() => match value {
+                Value::String(s) => {
+                    service.action = Some(s);
+                    is_service_data = true;
+                }
+                other => fail!("action", "`action` must be a string, found {}", brief(&other)),
+            },
+            _ if in_service && text.is_none() && !matches!(key, "reactions" | TGNORM_KEY) => {
+                // Everything a service message says before its text belongs to
+                // the action (§2.5), `from`/`photo`/… included.
+                is_service_data = true;
+                service.details.insert(key.into(), value);
+            }
+            "from" => match str_or_null(&value) {
+                Some(name) => post.from.get_or_insert_with(Peer::default).name = name,
+                None => fail!("from", "`from` must be a string or null, found {}", brief(&value)),
+            },
+            "from_id" => match &value {
+                Value::String(s) if is_peer_id(s) => {
+                    modern = modern.or(Some(true));
+                    post.from.get_or_insert_with(Peer::default).id = Some(s.clone());
+                }
+                Value::Number(_) => {
+                    modern = modern.or(Some(false));
+                    post.extra.insert(key.into(), value);
+                }
+                _ => fail!(
+                    "from_id",
+                    "`from_id` is not a peer id (userN, chatN, channelN or an integer): {}",
+                    brief(&value)
+                ),
+            },
+            "author" => match value {
+                Value::String(s) => post.author = Some(s),
+                other => fail!("author", "`author` must be a string, found {}", brief(&other)),
+            },
+            "forwarded_from" => match str_or_null(&value) {
+                Some(name) => post.forwarded_from.get_or_insert_with(Forward::default).name = name,
+                None => fail!(
+                    "forwarded_from",
+                    "`forwarded_from` must be a string or null, found {}",
+                    brief(&value)
+                ),
+            },
+            "forwarded_from_id" => match value {
+                Value::String(s) => {
+                    post.forwarded_from.get_or_insert_with(Forward::default).id = Some(s)
+                }
+                other => {
+                    post.forwarded_from.get_or_insert_with(Forward::default);
+                    post.extra.insert(key.into(), other);
+                }
+            },
+            "reply_to_message_id" => match value.as_i64() {
+                Some(n) => post.reply_to.get_or_insert_with(Reply::default).message_id = Some(n),
+                None => fail!(
+                    "reply_to_message_id",
+                    "`reply_to_message_id` must be an integer, found {}",
+                    brief(&value)
+                ),
+            },
+            "reply_to_peer_id" => match value {
+                Value::String(s) => {
+                    post.reply_to.get_or_insert_with(Reply::default).peer_id = Some(s)
+                }
+                other => {
+                    post.reply_to.get_or_insert_with(Reply::default);
+                    post.extra.insert(key.into(), other);
+                }
+            },
+            "via_bot" => match value {
+                Value::String(s) => post.via_bot = Some(s),
+                other => fail!("via_bot", "`via_bot` must be a string, found {}", brief(&other)),
+            },
+            "reactions" => {
+                post.reactions =
+                    reactions(value).map_err(|what| (id, Some(key.to_string()), what))?
+            }
+            TGNORM_KEY => match serde_json::from_value::<Hint>(value.clone()) {
+                Ok(h) => hint = Some(h),
+                Err(_) => {
+                    post.extra.insert(key.into(), value);
+                }
+            },
+            _ => {
+                let starts = media_start(key);
+                let attaches = media.as_ref().is_some_and(|m| {
+                    media_attr(key)
+                        && !(key == "location_information" && m.kind != "venue")
+                        && !(key == "contact_vcard" && m.kind != "contact")
+                        && !(key == "media_type" && m.kind != "document")
+                });
+                if attaches {
+                    if let Some(m) = media.as_mut() {
+                        media_field(m, key, value)
+                            .map_err(|what| (id, Some(key.to_string()), what))?;
+                    }
+                } else if let Some(start) = starts {
+                    if let Some(done) = media.take() {
+                        post.media.push(done);
+                    }
+                    let mut m = Media::new(start, MediaStatus::Ok);
+                    media_field(&mut m, key, value)
+                        .map_err(|what| (id, Some(key.to_string()), what))?;
+                    media = Some(m);
+                } else {
+                    post.extra.insert(key.into(), value);
+                }
+            }
+        }
+    }
+    if let Some(m) = media.take() {
+        post.media.push(m);
+    }
+    let Some(id_value) = id else {
+        return Err((None, None, "message without `id`".into()));
+    };
+    post.id = Some(id_value);
+    let Some(kind) = kind else {
+        fail!("type", "message without `type`");
+    };
+    post.kind = kind;
+
+    // Dates.
+    match (date, kind) {
+        (Some(d), _) => {
+            match date_unixtime.as_ref().and_then(Value::as_str).and_then(|u| dates::join(&d, u)) {
+                Some(joined) => post.date = Some(joined),
+                None => {
+                    if let Some(u) = date_unixtime {
+                        post.extra.insert("date_unixtime".into(), u);
+                    }
+                    post.date = Some(d);
+                }
+            }
+        }
+        (None, Kind::Unsupported) => {
+            if let Some(u) = date_unixtime {
+                post.extra.insert("date_unixtime".into(), u);
+            }
+        }
+        (None, _) => fail!("date", "message without `date`"),
+    }
+    if let Some(e) = edited {
+        let joined = match (&e, &edited_unixtime) {
+            (Value::String(d), Some(Value::String(u))) => dates::join(d, u),
+            _ => None,
+        };
+        match (joined, e) {
+            (Some(j), _) => post.edited = Some(Edited::At(j)),
+            (None, Value::String(d))
+                if edited_unixtime.is_none() && !d.starts_with("1970-01-01") =>
+            {
+                post.edited = Some(Edited::At(d));
+            }
+            (None, e) => {
+                // Before 2.1.9 `edited` was always written, 1970 meaning "not
+                // edited" (§2.3); anything else unjoinable is kept as it was.
+                post.extra.insert("edited".into(), e);
+                if let Some(u) = edited_unixtime {
+                    post.extra.insert("edited_unixtime".into(), u);
+                }
+            }
+        }
+    } else if let Some(u) = edited_unixtime {
+        post.extra.insert("edited_unixtime".into(), u);
+    }
+
+    // Text.
+    match text {
+        Some(t) => {
+            let (spans, trailing) = spans_of(&t);
+            post.text = spans;
+            if trailing {
+                layout.insert("trailing_empty".into(), Value::Bool(true));
+            }
+            match entities {
+                None => {
+                    layout.insert("text_entities".into(), Value::Bool(false));
+                }
+                Some(e) => {
+                    if !entities_match(&t, &e) {
+                        post.extra.insert(
+                            "text_entities".into(),
+                            Value::Array(e.iter().map(|p| part_value(p, true)).collect()),
+                        );
+                    }
+                }
+            }
+        }
+        None if kind == Kind::Message => fail!("text", "message without `text`"),
+        None => {
+            if let Some(e) = entities {
+                post.extra.insert(
+                    "text_entities".into(),
+                    Value::Array(e.iter().map(|p| part_value(p, true)).collect()),
+                );
+            } else if kind == Kind::Service {
+                layout.insert("text".into(), Value::Bool(false));
+            }
+        }
+    }
+    if kind == Kind::Service || is_service_data {
+        post.service = Some(service);
+    }
+    if ctx.x_escapes {
+        layout.insert("x_escapes".into(), Value::Bool(true));
+    }
+
+    // Chat.
+    let (chat_ref, raw_chat_id) = chat.chat(modern);
+    post.chat = chat_ref;
+    if let Some(raw) = raw_chat_id {
+        layout.insert("chat_id".into(), raw);
+    }
+
+    if let Some(h) = hint {
+        apply_hint(&mut post, h);
+    }
+    if !layout.is_empty() {
+        post.extra.insert(LAYOUT_KEY.into(), Value::Object(layout));
+    }
+    Ok(post)
+}
+
+fn apply_hint(post: &mut Post, h: Hint) {
+    post.views = h.views.or(post.views);
+    post.cleaned = h.cleaned;
+    for f in h.flags {
+        post.source.flag(&f);
+    }
+    if let Some(chat) = h.chat {
+        post.chat = chat;
+    }
+    if h.id_assigned {
+        post.source.flag("id_assigned");
+    }
+    if h.date_unknown {
+        post.date = None;
+    }
+    if h.edited && post.edited.is_none() {
+        post.edited = Some(Edited::Unknown);
+    }
+    if let Some(r) = h.reply_to {
+        let reply = post.reply_to.get_or_insert_with(Reply::default);
+        reply.author = r.author;
+        reply.quote = r.quote;
+        reply.source_line = r.source_line;
+    }
+    if let Some(f) = h.forwarded_from {
+        let fwd = post.forwarded_from.get_or_insert_with(Forward::default);
+        fwd.username = f.username;
+        fwd.message_id = f.message_id;
+        fwd.date = f.date;
+    }
+    post.media.extend(h.media);
+}
+
+fn brief(v: &Value) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 60 {
+        let cut: String = s.chars().take(57).collect();
+        format!("{cut}…")
+    } else {
+        s
+    }
+}
+
+fn u64_of(v: &Value, key: &str) -> Result<u64, String> {
+    v.as_u64().ok_or_else(|| format!("`{key}` must be a non-negative integer, found {}", brief(v)))
+}
+
+fn str_of(v: Value, key: &str) -> Result<String, String> {
+    match v {
+        Value::String(s) => Ok(s),
+        other => Err(format!("`{key}` must be a string, found {}", brief(&other))),
+    }
+}
+
+/// Puts one media key into a media entry.
+fn media_field(m: &mut Media, key: &str, value: Value) -> Result<(), String> {
+    match key {
+        "photo" | "file" => {
+            let path = str_of(value, key)?;
+            m.status = status_of(&path);
+            if m.status == MediaStatus::Ok {
+                m.file = Some(path);
+            }
+        }
+        "media_type" => {
+            let t = str_of(value, key)?;
+            m.kind = media_kind(&t).to_owned();
+        }
+        "photo_file_size" | "file_size" => m.file_size = Some(u64_of(&value, key)?),
+        "file_name" => m.file_name = Some(str_of(value, key)?),
+        "mime_type" => m.mime_type = Some(str_of(value, key)?),
+        "duration_seconds" => m.duration_seconds = Some(u64_of(&value, key)?),
+        "width" => m.width = Some(u64_of(&value, key)?),
+        "height" => m.height = Some(u64_of(&value, key)?),
+        "title" if m.kind != "venue" && m.kind != "game" => m.title = Some(str_of(value, key)?),
+        "place_name" | "game_title" if m.title.is_none() => m.title = Some(str_of(value, key)?),
+        _ => {
+            m.extra.insert(key.into(), value);
+        }
+    }
+    Ok(())
+}
+
+fn reactions(value: Value) -> Result<Vec<Reaction>, String> {
+    let Value::Array(items) = value else {
+        return Err(format!("`reactions` must be an array, found {}", brief(&value)));
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let Value::Object(map) = item else {
+            return Err(format!("a reaction must be an object, found {}", brief(&item)));
+        };
+        let mut kind = None;
+        let mut count = None;
+        let mut emoji = None;
+        let mut extra = Extra::new();
+        for (k, v) in map {
+            match k.as_str() {
+                "type" if kind.is_none() => kind = Some(str_of(v, "reactions[].type")?),
+                "count" if count.is_none() => count = Some(u64_of(&v, "reactions[].count")?),
+                "emoji" if emoji.is_none() && v.is_string() => {
+                    emoji = v.as_str().map(str::to_owned)
+                }
+                _ => {
+                    extra.insert(k, v);
+                }
+            }
+        }
+        let kind = kind.ok_or("a reaction without `type`")?;
+        let count = count.ok_or("a reaction without `count`")?;
+        out.push(Reaction { kind, count, emoji, extra });
+    }
+    Ok(out)
+}
+
+/// Spans of a text value, and whether it ended with an empty plain part
+/// after an entity (the UTF-8/UTF-16 length bug of §2.6).
+fn spans_of(t: &TextValue) -> (Text, bool) {
+    match t {
+        TextValue::Plain(s) => (Text::plain(s.clone()), false),
+        TextValue::Parts(parts) => {
+            let mut text = Text::default();
+            let last = parts.len().saturating_sub(1);
+            let mut trailing = false;
+            for (i, p) in parts.iter().enumerate() {
+                match &p.kind {
+                    None => {
+                        if p.text.is_empty() && i == last && i > 0 {
+                            trailing = true;
+                        }
+                        text.push(&p.text, None);
+                    }
+                    Some(kind) => text.spans.push(Span {
+                        text: p.text.clone(),
+                        style: Some(Style { kind: kind.clone(), attrs: p.attrs.clone() }),
+                    }),
+                }
+            }
+            (text, trailing)
+        }
+    }
+}
+
+/// True when `text_entities` says exactly what `text` says (the normal
+/// case), so that the writer can derive it again.
+fn entities_match(t: &TextValue, e: &[Part]) -> bool {
+    match t {
+        TextValue::Plain(s) if s.is_empty() => e.is_empty(),
+        TextValue::Plain(s) => {
+            matches!(e, [p] if p.kind.as_deref() == Some("plain") && &p.text == s && p.attrs.is_empty())
+        }
+        TextValue::Parts(parts) => {
+            parts.len() == e.len()
+                && parts.iter().zip(e).all(|(a, b)| {
+                    a.text == b.text
+                        && a.attrs == b.attrs
+                        && match (&a.kind, &b.kind) {
+                            (None, Some(k)) => k == "plain",
+                            (Some(x), Some(y)) => x == y,
+                            _ => false,
+                        }
+                })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_all(json: &str) -> Vec<Result<Post>> {
+        Reader::new(json.as_bytes(), "t.json".into(), Notes::default()).collect()
+    }
+
+    fn ok(json: &str) -> Vec<Post> {
+        read_all(json).into_iter().map(|r| r.unwrap()).collect()
+    }
+
+    #[test]
+    fn reads_a_single_chat() {
+        let posts = ok(r#"{
+ "name": "C",
+ "type": "public_channel",
+ "id": 42,
+ "messages": [
+  {
+   "id": 1,
+   "type": "message",
+   "date": "2026-06-17T16:24:01",
+   "date_unixtime": "1781699041",
+   "from": "C",
+   "from_id": "channel42",
+   "text": ["a ", {"type": "bold", "text": "b"}, ""],
+   "text_entities": [{"type": "plain", "text": "a "}, {"type": "bold", "text": "b"}, {"type": "plain", "text": ""}]
+  }
+ ]
+}"#);
+        assert_eq!(posts.len(), 1);
+        let p = &posts[0];
+        assert_eq!(p.chat.as_ref().unwrap().id.as_deref(), Some("channel42"));
+        assert_eq!(p.date.as_deref(), Some("2026-06-17T16:24:01+04:00"));
+        assert_eq!(p.text.to_plain_string(), "a b");
+        assert_eq!(p.extra[LAYOUT_KEY]["trailing_empty"], true);
+        assert_eq!(p.source.line, Some(6));
+        assert!(p.extra.get("text_entities").is_none());
+    }
+
+    #[test]
+    fn reads_a_full_export_and_skips_other_sections() {
+        let notes = Notes::default();
+        let json = r#"{"about": "x", "personal_information": {"user_id": 1, "bio": "\x01"},
+ "chats": {"about": "y", "list": [
+   {"name": "A", "type": "personal_chat", "id": 5, "messages": [{"id": 1, "type": "message", "date": "2024-01-01T00:00:00", "date_unixtime": "1704067200", "text": ""}]},
+   {"name": "B", "type": "private_group", "id": 6, "messages": [{"id": 2, "type": "unsupported"}]}
+ ]},
+ "left_chats": {"about": "z", "list": [{"name": "L", "type": "public_channel", "id": 7, "messages": [{"id": -999999939, "type": "service", "date": "2020-01-01T00:00:00", "actor": null, "action": "migrate_to_supergroup", "text": ""}]}]}
+}"#;
+        let posts: Vec<Post> = Reader::new(json.as_bytes(), "f.json".into(), notes.clone())
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(posts.len(), 3);
+        assert_eq!(posts[0].chat.as_ref().unwrap().id.as_deref(), Some("user5"));
+        assert_eq!(posts[1].kind, Kind::Unsupported);
+        assert_eq!(posts[2].id, Some(-999999939));
+        assert_eq!(
+            posts[2].service.as_ref().unwrap().action.as_deref(),
+            Some("migrate_to_supergroup")
+        );
+        let n = notes.snapshot();
+        assert!(n["skipped f.json"].contains("personal_information"), "{n:?}");
+        assert_eq!(notes.counters()["repairs"], 1);
+    }
+
+    #[test]
+    fn a_broken_message_is_rejected_alone() {
+        let items = read_all(
+            "{\"messages\": [\n{\"id\": 1, \"type\": \"message\", \"date\": \"2020-01-01T00:00:00\", \"text\": {}},\n{\"id\": 2 \"type\": 1},\n{\"id\": 3, \"type\": \"unsupported\"}\n]}",
+        );
+        assert_eq!(items.len(), 3);
+        let e0 = items[0].as_ref().unwrap_err();
+        assert!(e0.to_string().contains("message 1:"), "{e0}");
+        assert_eq!(e0.position().line, Some(2));
+        let e1 = items[1].as_ref().unwrap_err();
+        assert_eq!(e1.position().line, Some(3));
+        assert!(items[2].is_ok());
+    }
+
+    #[test]
+    fn truncation_ends_the_file_with_a_position() {
+        let items =
+            read_all("{\"messages\": [\n{\"id\": 1, \"type\": \"unsupported\"},\n{\"id\": 2, \"ty");
+        assert_eq!(items.len(), 2);
+        let e = items[1].as_ref().unwrap_err();
+        assert!(e.to_string().contains("end of file"), "{e}");
+        assert_eq!(e.position().line, Some(3));
+    }
+
+    #[test]
+    fn garbage_and_wrong_top_levels_are_errors() {
+        for bad in [
+            "[1, 2]",
+            "{\"messages\": 5}",
+            "{\"messages\": [1]}",
+            "{} x",
+            "{\"a\" 1}",
+            "",
+            "{\"messages\": [}",
+        ] {
+            let items = read_all(bad);
+            assert!(items.iter().any(|r| r.is_err()), "{bad}: {items:?}");
+        }
+    }
+
+    #[test]
+    fn old_integer_ids_are_kept_raw() {
+        let posts = ok(r#"{"name": "t", "type": "private_channel", "id": 9882011936, "messages": [
+ {"id": 1, "type": "message", "date": "2020-11-12T12:54:07", "edited": "1970-01-01T03:00:00", "from": "t", "from_id": 9882011936, "text": "x"}]}"#);
+        let p = &posts[0];
+        assert_eq!(p.chat.as_ref().unwrap().id, None);
+        assert_eq!(p.extra["tdesktop"]["chat_id"], 9882011936u64);
+        assert_eq!(p.extra["from_id"], 9882011936u64);
+        assert_eq!(p.extra["edited"], "1970-01-01T03:00:00");
+        assert_eq!(p.edited, None);
+        assert_eq!(p.extra["tdesktop"]["text_entities"], false);
+    }
+
+    #[test]
+    fn duplicate_text_of_send_webview_data() {
+        let posts = ok(
+            r#"{"messages": [{"id": 1, "type": "service", "date": "2024-01-01T00:00:00", "action": "send_webview_data", "text": "payload", "text": "", "text_entities": []}]}"#,
+        );
+        let s = posts[0].service.as_ref().unwrap();
+        assert_eq!(s.details["text"], "payload");
+        assert!(posts[0].text.is_empty());
+    }
+
+    #[test]
+    fn media_placeholders_become_status() {
+        let posts = ok(&format!(
+            r#"{{"messages": [{{"id": 1, "type": "message", "date": "2024-01-01T00:00:00", "file": "{TOO_BIG}", "thumbnail": "{TOO_BIG}", "media_type": "video_file", "mime_type": "video/mp4", "duration_seconds": 2, "text": ""}}]}}"#
+        ));
+        let m = &posts[0].media[0];
+        assert_eq!(m.kind, "video");
+        assert_eq!(m.status, MediaStatus::TooBig);
+        assert_eq!(m.file, None);
+        assert_eq!(m.extra["thumbnail"], TOO_BIG);
+    }
+}

@@ -1,0 +1,458 @@
+//! The repair filter: makes Telegram Desktop's almost-JSON into JSON, byte by
+//! byte, and says what it changed.
+//!
+//! Telegram Desktop serialises by hand (docs/tdesktop-export-format.md §2.1)
+//! and two of its habits are not JSON:
+//!
+//! - **`\xHH` escapes** for C0 control characters other than `\n`, `\r`,
+//!   `\t` (§2.1, §2.7: `request_poll` buttons give `"\x00"`). They become
+//!   `\u00HH`, which means the same character.
+//! - **Unquoted `document_id` values** of custom emoji, written by 4.0.4–4.1.1
+//!   (2022-08, tdesktop #24961): `"document_id": stickers/sticker (2).webm`.
+//!   The value runs to the end of its line (the writer always ends the part
+//!   object there) and becomes a JSON string.
+//!
+//! Nothing else is touched: any other invalid byte goes to serde_json as is
+//! and is reported with its position. The machine is string-aware and
+//! escape-aware (`"\\x41"` is a backslash and `x41`, not a repair), which a
+//! regex cannot be. It keeps input line and column so that every repair and
+//! every error can be pointed at in the original file.
+
+use std::io::{self, Read};
+
+/// What a repair fixed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RepairKind {
+    /// `\xHH` turned into `\u00HH`.
+    XEscape,
+    /// An unquoted `document_id` value turned into a string.
+    UnquotedDocumentId,
+}
+
+impl RepairKind {
+    /// Short name for the summary.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RepairKind::XEscape => "\\xHH escape",
+            RepairKind::UnquotedDocumentId => "unquoted document_id",
+        }
+    }
+}
+
+/// Count and first position (1-based line and column) of one kind of repair.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// How many times.
+    pub count: u64,
+    /// Line and column of the first one.
+    pub first: Option<(u64, u64)>,
+}
+
+/// How a byte fed to the [`Repairer`] relates to JSON structure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    /// Outside any string: a structural character, whitespace or part of a
+    /// number or literal.
+    Outside,
+    /// The `"` that opens a string (or the start of a repaired unquoted value).
+    StringStart,
+    /// Inside a string.
+    Inside,
+    /// The `"` that closes a string (or the end of a repaired unquoted value).
+    StringEnd,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Outside,
+    Str,
+    Escape,
+    /// Inside `\u00HH` produced from `\xHH`: this many hex digits to go.
+    Hex(u8),
+    /// Inside a repaired unquoted `document_id` value.
+    Unquoted,
+}
+
+/// The byte-level state machine. Feed it every input byte in order; it
+/// appends the repaired bytes to an output buffer.
+#[derive(Clone, Debug)]
+pub struct Repairer {
+    state: State,
+    /// First bytes of the string being read, to recognise the key
+    /// `document_id`.
+    key: [u8; 12],
+    key_len: usize,
+    /// The last string closed was `"document_id"`.
+    after_doc_key: bool,
+    /// A `:` followed `"document_id"`: the next value is checked.
+    expect_doc_value: bool,
+    line: u64,
+    column: u64,
+    /// `\xHH` repairs.
+    pub x_escapes: Tally,
+    /// Unquoted `document_id` repairs.
+    pub document_ids: Tally,
+}
+
+impl Default for Repairer {
+    fn default() -> Repairer {
+        Repairer::new()
+    }
+}
+
+const DOC_KEY: &[u8] = b"document_id";
+
+impl Repairer {
+    /// A machine at line 1, column 1, outside any string.
+    pub fn new() -> Repairer {
+        Repairer {
+            state: State::Outside,
+            key: [0; 12],
+            key_len: 0,
+            after_doc_key: false,
+            expect_doc_value: false,
+            line: 1,
+            column: 1,
+            x_escapes: Tally::default(),
+            document_ids: Tally::default(),
+        }
+    }
+
+    /// Line (1-based) of the next byte to be fed.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// Column (1-based, in characters) of the next byte to be fed.
+    pub fn column(&self) -> u64 {
+        self.column
+    }
+
+    /// Total repairs so far.
+    pub fn repairs(&self) -> u64 {
+        self.x_escapes.count + self.document_ids.count
+    }
+
+    /// True while inside a string (or a repaired unquoted value).
+    pub fn in_string(&self) -> bool {
+        self.state != State::Outside
+    }
+
+    /// True inside a string and not in an escape: bytes other than `"`,
+    /// `\` and controls can be passed with [`Repairer::advance_plain`].
+    #[inline]
+    pub fn in_plain_string(&self) -> bool {
+        self.state == State::Str
+    }
+
+    /// Accounts for a run of plain string bytes (no `"`, `\`, or byte below
+    /// 0x20) that the caller copied itself; only valid when
+    /// [`Repairer::in_plain_string`].
+    #[inline]
+    pub fn advance_plain(&mut self, chunk: &[u8]) {
+        self.column += chunk.iter().filter(|&&b| b & 0xC0 != 0x80).count() as u64;
+        let end = self.key_len.saturating_add(chunk.len());
+        match self.key.get_mut(self.key_len..end) {
+            Some(slot) => {
+                slot.copy_from_slice(chunk);
+                self.key_len = end;
+            }
+            None => self.key_len = usize::MAX,
+        }
+    }
+
+    fn note(tally: &mut Tally, line: u64, column: u64) {
+        tally.count += 1;
+        if tally.first.is_none() {
+            tally.first = Some((line, column));
+        }
+    }
+
+    /// Feeds one input byte, appending its repaired form to `out`.
+    #[inline]
+    pub fn feed(&mut self, b: u8, out: &mut Vec<u8>) -> Class {
+        let (line, column) = (self.line, self.column);
+        if b == b'\n' {
+            self.line += 1;
+            self.column = 1;
+        } else if b & 0xC0 != 0x80 {
+            self.column += 1;
+        }
+        match self.state {
+            State::Str => match b {
+                b'"' => {
+                    self.state = State::Outside;
+                    self.after_doc_key = self.key_len == DOC_KEY.len()
+                        && self.key.get(..DOC_KEY.len()) == Some(DOC_KEY);
+                    out.push(b);
+                    Class::StringEnd
+                }
+                b'\\' => {
+                    self.state = State::Escape;
+                    self.key_len = usize::MAX;
+                    out.push(b);
+                    Class::Inside
+                }
+                _ => {
+                    if let Some(slot) = self.key.get_mut(self.key_len) {
+                        *slot = b;
+                        self.key_len += 1;
+                    } else {
+                        self.key_len = usize::MAX;
+                    }
+                    out.push(b);
+                    Class::Inside
+                }
+            },
+            State::Escape => {
+                if b == b'x' {
+                    Self::note(&mut self.x_escapes, line, column.saturating_sub(1));
+                    out.extend_from_slice(b"u00");
+                    self.state = State::Hex(2);
+                } else {
+                    out.push(b);
+                    self.state = State::Str;
+                }
+                Class::Inside
+            }
+            State::Hex(left) => {
+                if b.is_ascii_hexdigit() {
+                    out.push(b);
+                    self.state = if left <= 1 { State::Str } else { State::Hex(left - 1) };
+                    Class::Inside
+                } else {
+                    // Not `\xHH` after all: leave the rest to serde_json, which
+                    // reports the bad escape at this position.
+                    self.state = State::Str;
+                    self.undo_position(b, line, column);
+                    self.feed(b, out)
+                }
+            }
+            State::Unquoted => match b {
+                b'\n' | b'\r' => {
+                    self.state = State::Outside;
+                    out.push(b'"');
+                    out.push(b);
+                    Class::StringEnd
+                }
+                b'"' | b'\\' => {
+                    out.push(b'\\');
+                    out.push(b);
+                    Class::Inside
+                }
+                0..=0x1F => {
+                    push_u_escape(b, out);
+                    Class::Inside
+                }
+                _ => {
+                    out.push(b);
+                    Class::Inside
+                }
+            },
+            State::Outside => {
+                if self.expect_doc_value && !matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+                    self.expect_doc_value = false;
+                    if b != b'"' {
+                        Self::note(&mut self.document_ids, line, column);
+                        self.state = State::Unquoted;
+                        out.push(b'"');
+                        self.undo_position(b, line, column);
+                        self.feed(b, out);
+                        return Class::StringStart;
+                    }
+                }
+                match b {
+                    b'"' => {
+                        self.state = State::Str;
+                        self.key_len = 0;
+                        out.push(b);
+                        Class::StringStart
+                    }
+                    b':' => {
+                        self.expect_doc_value = self.after_doc_key;
+                        self.after_doc_key = false;
+                        out.push(b);
+                        Class::Outside
+                    }
+                    b' ' | b'\t' | b'\n' | b'\r' => {
+                        out.push(b);
+                        Class::Outside
+                    }
+                    _ => {
+                        self.after_doc_key = false;
+                        out.push(b);
+                        Class::Outside
+                    }
+                }
+            }
+        }
+    }
+
+    /// Rewinds the position bookkeeping of a byte about to be fed again.
+    fn undo_position(&mut self, _b: u8, line: u64, column: u64) {
+        self.line = line;
+        self.column = column;
+    }
+
+    /// Ends the input: closes a repaired value still open at end of file.
+    pub fn finish(&mut self, out: &mut Vec<u8>) {
+        if self.state == State::Unquoted {
+            out.push(b'"');
+            self.state = State::Outside;
+        }
+    }
+}
+
+fn push_u_escape(b: u8, out: &mut Vec<u8>) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.extend_from_slice(b"\\u00");
+    out.push(HEX[usize::from(b >> 4)]);
+    out.push(HEX[usize::from(b & 0xF)]);
+}
+
+/// A `Read` adapter that repairs a whole stream: put it in front of any JSON
+/// parser to read a Telegram Desktop file that is not quite JSON.
+///
+/// ```
+/// use std::io::Read;
+/// use tgnorm::read::tdesktop_json::repair::RepairRead;
+///
+/// let raw = br#"{"text": "a\x0Bb", "document_id": stickers/s (1).webp
+/// }"#;
+/// let mut fixed = String::new();
+/// let mut r = RepairRead::new(&raw[..]);
+/// r.read_to_string(&mut fixed).unwrap();
+/// let v: serde_json::Value = serde_json::from_str(&fixed).unwrap();
+/// assert_eq!(v["text"], "a\u{b}b");
+/// assert_eq!(v["document_id"], "stickers/s (1).webp");
+/// assert_eq!(r.repairer().repairs(), 2);
+/// ```
+pub struct RepairRead<R> {
+    inner: R,
+    machine: Repairer,
+    raw: Vec<u8>,
+    out: Vec<u8>,
+    at: usize,
+    done: bool,
+}
+
+impl<R: Read> RepairRead<R> {
+    /// Wraps `inner`.
+    pub fn new(inner: R) -> RepairRead<R> {
+        RepairRead {
+            inner,
+            machine: Repairer::new(),
+            raw: vec![0; 64 * 1024],
+            out: Vec::new(),
+            at: 0,
+            done: false,
+        }
+    }
+
+    /// The machine, for its counts and position.
+    pub fn repairer(&self) -> &Repairer {
+        &self.machine
+    }
+}
+
+impl<R: Read> Read for RepairRead<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.at >= self.out.len() {
+            if self.done {
+                return Ok(0);
+            }
+            self.out.clear();
+            self.at = 0;
+            let n = self.inner.read(&mut self.raw)?;
+            if n == 0 {
+                self.machine.finish(&mut self.out);
+                self.done = true;
+                continue;
+            }
+            for &b in self.raw.get(..n).unwrap_or_default() {
+                self.machine.feed(b, &mut self.out);
+            }
+        }
+        let pending = self.out.get(self.at..).unwrap_or_default();
+        let n = pending.len().min(buf.len());
+        if let (Some(dst), Some(src)) = (buf.get_mut(..n), pending.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        self.at += n;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repair(input: &str) -> (String, Repairer) {
+        let mut m = Repairer::new();
+        let mut out = Vec::new();
+        for &b in input.as_bytes() {
+            m.feed(b, &mut out);
+        }
+        m.finish(&mut out);
+        (String::from_utf8(out).unwrap(), m)
+    }
+
+    #[test]
+    fn x_escapes_become_u_escapes() {
+        let (out, m) = repair(r#"{"a": "x\x0By\x1f"}"#);
+        assert_eq!(out, r#"{"a": "x\u000By\u001f"}"#);
+        assert_eq!(m.x_escapes.count, 2);
+        assert_eq!(m.x_escapes.first, Some((1, 9)));
+    }
+
+    #[test]
+    fn escaped_backslash_is_not_a_repair() {
+        let (out, m) = repair(r#"["\\x41", "\"\x00"]"#);
+        assert_eq!(out, r#"["\\x41", "\"\u0000"]"#);
+        assert_eq!(m.x_escapes.count, 1);
+    }
+
+    #[test]
+    fn x_outside_strings_and_bad_hex_are_left_alone() {
+        let (out, m) = repair(r#"{"k": x, "b": "\xZZ"}"#);
+        assert_eq!(out, r#"{"k": x, "b": "\u00ZZ"}"#);
+        assert_eq!(m.x_escapes.count, 1);
+        // A quote right after `\x` still closes the string.
+        let (out, _) = repair("[\"\\x\", 1]");
+        assert_eq!(out, "[\"\\u00\", 1]");
+    }
+
+    #[test]
+    fn unquoted_document_ids_become_strings() {
+        let input =
+            "{\n \"type\": \"custom_emoji\",\n \"document_id\": video_files/sticker (2).webm\n}";
+        let (out, m) = repair(input);
+        assert_eq!(out, "{\n \"type\": \"custom_emoji\",\n \"document_id\": \"video_files/sticker (2).webm\"\n}");
+        assert_eq!(m.document_ids.count, 1);
+        assert_eq!(m.document_ids.first, Some((3, 17)));
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["document_id"], "video_files/sticker (2).webm");
+    }
+
+    #[test]
+    fn quoted_document_ids_and_other_keys_pass() {
+        let input = r#"{"document_id": "a", "document_idx": 5, "x": "document_id", "y": 1}"#;
+        let (out, m) = repair(input);
+        assert_eq!(out, input);
+        assert_eq!(m.repairs(), 0);
+    }
+
+    #[test]
+    fn unquoted_value_with_quotes_is_escaped_and_closed_at_eof() {
+        let (out, _) = repair("{\"document_id\": a\"b\\c");
+        assert_eq!(out, "{\"document_id\": \"a\\\"b\\\\c\"");
+    }
+
+    #[test]
+    fn read_adapter_matches_machine() {
+        let input = "[\"\\x01\", {\"document_id\": 12345\n}]";
+        let mut s = String::new();
+        RepairRead::new(input.as_bytes()).read_to_string(&mut s).unwrap();
+        assert_eq!(s, "[\"\\u0001\", {\"document_id\": \"12345\"\n}]");
+    }
+}
