@@ -95,7 +95,8 @@ struct ConvertArgs {
     /// tdesktop-html, web-html, text, jsonl.
     #[arg(long, value_name = "FORMAT")]
     from: Option<read::Format>,
-    /// Output format: jsonl (default), text, tdesktop-html.
+    /// Output format: jsonl (default), text, tdesktop-html, tdesktop-json (a
+    /// faithful Telegram Desktop export: the text passes are off).
     #[arg(long, value_name = "FORMAT")]
     to: Option<write::Format>,
     /// Write to FILE instead of standard output (atomically). For
@@ -411,6 +412,15 @@ fn resolve(args: &ConvertArgs) -> Result<convert::Options, Error> {
     ];
     let mut off: Vec<Pass> = args.no.clone();
     off.extend(switched_off.iter().filter(|(on, _)| *on).map(|(_, p)| *p));
+    // Round trip vs cleaning (issue 3): `--to tdesktop-json` writes a faithful
+    // Telegram Desktop export, so the text passes (unicode, emoji,
+    // whitespace), which would change a real export's text, are off. To
+    // clean the text, convert to JSONL first and write that:
+    // `tgnorm X | tgnorm - --to tdesktop-json`. Structural clean-ups of text
+    // dumps happen in the text reader and still apply; dedup still applies.
+    if args.to == Some(write::Format::TdesktopJson) {
+        off.extend([Pass::Unicode, Pass::Emoji, Pass::Whitespace]);
+    }
     let passes: Vec<Pass> = Pass::ALL.into_iter().filter(|p| !off.contains(p)).collect();
     let clean = CleanConfig { passes, emoji: args.emoji };
     let text = read::text::Options {

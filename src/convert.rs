@@ -208,6 +208,7 @@ pub fn run<W: Write>(
         Some(dir) if to.is_folder() => Writer::to_folder(to, dir.clone(), out, out_name.to_owned()),
         _ => Writer::new(to, out, out_name.to_owned()),
     };
+    writer.set_notes(&notes);
     let mut summary = Summary::default();
     let duplicates = Arc::new(AtomicU64::new(0));
     let mut stopped: Option<Error> = None;

@@ -7,6 +7,7 @@
 
 pub mod jsonl;
 pub mod tdesktop_html;
+pub mod tdesktop_json;
 pub mod text;
 
 use crate::error::Result;
@@ -27,11 +28,13 @@ pub enum Format {
     /// Telegram Desktop's HTML export: a folder of pages (or one page on a
     /// stream).
     TdesktopHtml,
+    /// Telegram Desktop `result.json` (single-chat layout).
+    TdesktopJson,
 }
 
 impl Format {
     /// Every output format id, for help texts.
-    pub const ALL: [&'static str; 3] = ["jsonl", "text", "tdesktop-html"];
+    pub const ALL: [&'static str; 4] = ["jsonl", "text", "tdesktop-html", "tdesktop-json"];
 
     /// The format id.
     pub fn as_str(self) -> &'static str {
@@ -39,6 +42,7 @@ impl Format {
             Format::Jsonl => "jsonl",
             Format::Text => "text",
             Format::TdesktopHtml => "tdesktop-html",
+            Format::TdesktopJson => "tdesktop-json",
         }
     }
 
@@ -62,9 +66,7 @@ impl FromStr for Format {
             "jsonl" => Ok(Format::Jsonl),
             "text" | "txt" => Ok(Format::Text),
             "tdesktop-html" => Ok(Format::TdesktopHtml),
-            "tdesktop-json" => {
-                Err(format!("writing {s} is not available in this version of tgnorm"))
-            }
+            "tdesktop-json" | "json" => Ok(Format::TdesktopJson),
             _ => Err(format!(
                 "unknown output format `{s}` (expected one of: {})",
                 Format::ALL.join(", ")
@@ -81,6 +83,8 @@ pub enum Writer<W: Write> {
     Text(text::Writer<W>),
     /// Telegram Desktop HTML (boxed: it carries page state).
     TdesktopHtml(Box<tdesktop_html::Writer<W>>),
+    /// Telegram Desktop `result.json`.
+    TdesktopJson(tdesktop_json::Writer<W>),
 }
 
 impl<W: Write> Writer<W> {
@@ -92,6 +96,7 @@ impl<W: Write> Writer<W> {
             Format::TdesktopHtml => {
                 Writer::TdesktopHtml(Box::new(tdesktop_html::Writer::new(out, name)))
             }
+            Format::TdesktopJson => Writer::TdesktopJson(tdesktop_json::Writer::new(out, name)),
         }
     }
 
@@ -113,6 +118,7 @@ impl<W: Write> Writer<W> {
             Writer::Jsonl(w) => w.write(post),
             Writer::Text(w) => w.write(post),
             Writer::TdesktopHtml(w) => w.write(post),
+            Writer::TdesktopJson(w) => w.write(post),
         }
     }
 
@@ -122,6 +128,15 @@ impl<W: Write> Writer<W> {
             Writer::Jsonl(w) => w.finish(),
             Writer::Text(w) => w.finish(),
             Writer::TdesktopHtml(w) => w.finish(),
+            Writer::TdesktopJson(w) => w.finish(),
+        }
+    }
+
+    /// Gives the writer the run's notes, for what it has to tell the summary
+    /// (ids it assigned). Writers with nothing to tell ignore it.
+    pub fn set_notes(&mut self, notes: &crate::read::Notes) {
+        if let Writer::TdesktopJson(w) = self {
+            w.set_notes(notes.clone());
         }
     }
 }
