@@ -137,6 +137,9 @@ struct ChatState {
     /// Decided at the first message: the chat for every post, and the raw
     /// id to keep when it could not be decoded.
     decided: Option<(Option<Chat>, Option<Value>)>,
+    /// Whether the file writes bare ids (2021-04 or later), once a message
+    /// of any chat in it has said so.
+    era: Option<bool>,
 }
 
 impl<R: Read> Reader<R> {
@@ -312,7 +315,8 @@ impl<R: Read> Reader<R> {
                     self.scan.bump_discard().map_err(|e| self.io(e))?;
                     let n = self.chat_path.map_or(0, |(s, n)| if s == section { n + 1 } else { 0 });
                     self.chat_path = Some((section, n));
-                    self.chat = ChatState::default();
+                    // Era evidence holds for the whole file.
+                    self.chat = ChatState { era: self.chat.era, ..ChatState::default() };
                     self.chats += 1;
                     self.frames.push(Frame { kind: FrameKind::Chat, first: true });
                 }
@@ -359,11 +363,26 @@ impl<R: Read> Reader<R> {
 
     fn header(&mut self, key: &str, v: Value) -> Result<()> {
         let what = match (key, v) {
-            ("name", Value::String(s)) => return Ok(self.chat.name = Some(Some(s))),
-            ("name", Value::Null) => return Ok(self.chat.name = Some(None)),
-            ("type", Value::String(s)) => return Ok(self.chat.kind = Some(Some(s))),
-            ("type", Value::Null) => return Ok(self.chat.kind = Some(None)),
-            ("id", v @ Value::Number(_)) => return Ok(self.chat.id = Some(v)),
+            ("name", Value::String(s)) => {
+                self.chat.name = Some(Some(s));
+                return Ok(());
+            }
+            ("name", Value::Null) => {
+                self.chat.name = Some(None);
+                return Ok(());
+            }
+            ("type", Value::String(s)) => {
+                self.chat.kind = Some(Some(s));
+                return Ok(());
+            }
+            ("type", Value::Null) => {
+                self.chat.kind = Some(None);
+                return Ok(());
+            }
+            ("id", v @ Value::Number(_)) => {
+                self.chat.id = Some(v);
+                return Ok(());
+            }
             ("id", _) => "a number",
             _ => "a string or null",
         };
@@ -404,6 +423,12 @@ impl<R: Read> Reader<R> {
                 pos,
                 format!("message larger than {} MiB", MAX_MESSAGE_BYTES >> 20),
             )),
+            Err(ScanError::Eof) => {
+                return Err(self.syntax(format!(
+                    "unexpected end of file inside message #{index}, which starts at line {}",
+                    start.0
+                )))
+            }
             Err(e) => return Err(self.scan_error(e)),
             Ok(()) if b != Some(b'{') => Err(Error::data(pos, "a message must be an object")),
             Ok(()) => {
@@ -979,6 +1004,8 @@ impl ChatState {
         if let Some(d) = &self.decided {
             return d.clone();
         }
+        let modern = modern.or(self.era);
+        self.era = modern;
         let name = self.name.clone().flatten();
         let kind = self.kind.clone().flatten();
         let mut raw_id = None;
@@ -1075,6 +1102,7 @@ struct Hint {
     flags: Vec<String>,
     #[serde(default, deserialize_with = "some")]
     chat: Option<Option<Chat>>,
+    chat_id: Option<Value>,
     id_assigned: bool,
     date_unknown: bool,
     edited: bool,
@@ -1422,7 +1450,10 @@ fn map_message(raw: RawMessage, ctx: &MapContext, chat: &mut ChatState) -> Resul
         layout.insert("chat_id".into(), raw);
     }
 
-    if let Some(h) = hint {
+    if let Some(mut h) = hint {
+        if let Some(raw) = h.chat_id.take() {
+            layout.insert("chat_id".into(), raw);
+        }
         apply_hint(&mut post, h);
     }
     if !layout.is_empty() {

@@ -429,6 +429,9 @@ fn entries<'a>(post: &'a Post, id: i64, header: Option<&Chat>) -> Vec<Entry<'a>>
     }
     if post.chat.as_ref() != header {
         hint.insert("chat".into(), serde_json::to_value(&post.chat).unwrap_or(Value::Null));
+        if let Some(raw) = lay.and_then(|l| l.get("chat_id")) {
+            hint.insert("chat_id".into(), raw.clone());
+        }
     }
     if !hint.is_empty() {
         e.retain(|(_, key, _)| key != TGNORM_KEY);
