@@ -627,24 +627,35 @@ impl<R: Read> Scanner<R> {
     /// A value over `limit` is still consumed to its end (so the caller can go
     /// on with the next one) but not kept, and gives `TooLarge`.
     fn capture(&mut self, out: &mut Vec<u8>, limit: usize) -> Result<(), ScanError> {
+        self.walk(out, limit)
+    }
+
+    /// Consumes one value without keeping it.
+    fn skip(&mut self) -> Result<(), ScanError> {
+        let mut sink = std::mem::take(&mut self.sink);
+        let result = self.walk(&mut sink, 0);
+        sink.clear();
+        self.sink = sink;
+        match result {
+            Err(ScanError::TooLarge) => Ok(()),
+            other => other,
+        }
+    }
+
+    /// The value walker behind [`Scanner::capture`] and [`Scanner::skip`]:
+    /// bulk copies where nothing can happen (string runs, found with SIMD;
+    /// runs of indentation), the repairer byte by byte everywhere else.
+    fn walk(&mut self, out: &mut Vec<u8>, limit: usize) -> Result<(), ScanError> {
         let mut depth = 0u64;
         let mut over = false;
-        let done = |over: bool| {
-            if over {
-                Err(ScanError::TooLarge)
-            } else {
-                Ok(())
-            }
-        };
+        let done = |over: bool| if over { Err(ScanError::TooLarge) } else { Ok(()) };
         loop {
-            // Fast path: inside a string, copy plain bytes in bulk.
-            if self.rep.in_string() {
-                self.bulk_string(out);
-            }
+            self.bulk(out);
             let Some((b, class)) = self.bump(out).map_err(ScanError::Io)? else {
                 return Err(ScanError::Eof);
             };
-            if out.len() > limit {
+            // `limit` 0 (skipping): the sink is emptied as it goes.
+            if out.len() > if limit == 0 { 64 * 1024 } else { limit } {
                 over = true;
                 out.clear();
             }
@@ -678,65 +689,31 @@ impl<R: Read> Scanner<R> {
         }
     }
 
-    /// Copies string bytes that need no attention (no quote, backslash,
-    /// newline or control byte) straight from the buffer.
+    /// Copies, from the buffer, a run of bytes that needs no attention:
+    /// string bytes up to the next quote, backslash or newline, or spaces
+    /// between tokens.
     #[inline]
-    fn bulk_string(&mut self, out: &mut Vec<u8>) {
-        if !self.rep.in_plain_string() {
-            return;
-        }
+    fn bulk(&mut self, out: &mut Vec<u8>) {
         let avail = self.buf.get(self.at..self.len).unwrap_or_default();
-        let n =
-            avail.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).unwrap_or(avail.len());
+        let (n, in_string) = if self.rep.in_plain_string() {
+            (memchr::memchr3(b'"', b'\\', b'\n', avail).unwrap_or(avail.len()), true)
+        } else if self.rep.in_string() {
+            return;
+        } else {
+            (avail.iter().position(|&b| b != b' ').unwrap_or(avail.len()), false)
+        };
         if n == 0 {
             return;
         }
         let chunk = avail.get(..n).unwrap_or_default();
-        self.rep.advance_plain(chunk);
+        if in_string {
+            self.rep.advance_plain(chunk);
+        } else {
+            self.rep.advance_spaces(n);
+        }
         out.extend_from_slice(chunk);
         self.at += n;
         self.byte += n as u64;
-    }
-
-    /// Consumes one value without keeping it.
-    fn skip(&mut self) -> Result<(), ScanError> {
-        let mut sink = std::mem::take(&mut self.sink);
-        let mut depth = 0u64;
-        let result = loop {
-            if self.rep.in_string() {
-                self.bulk_string(&mut sink);
-            }
-            sink.clear();
-            let Some((b, class)) = self.bump(&mut sink).map_err(ScanError::Io)? else {
-                break Err(ScanError::Eof);
-            };
-            match class {
-                Class::Outside => match b {
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
-                        if depth == 0 {
-                            break Err(ScanError::Unbalanced(b));
-                        }
-                        depth -= 1;
-                        if depth == 0 {
-                            break Ok(());
-                        }
-                    }
-                    _ if depth == 0 => match self.peek().map_err(ScanError::Io)? {
-                        Some(b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') | None => {
-                            break Ok(())
-                        }
-                        Some(_) => {}
-                    },
-                    _ => {}
-                },
-                Class::StringEnd if depth == 0 => break Ok(()),
-                _ => {}
-            }
-        };
-        sink.clear();
-        self.sink = sink;
-        result
     }
 }
 
@@ -930,7 +907,19 @@ struct MapContext<'a> {
 /// Parses one message slice and maps it; errors carry `pos` (message start)
 /// refined by serde_json's line and column inside the slice.
 fn map_slice(buf: &[u8], ctx: &MapContext, chat: &mut ChatState, pos: &Position) -> Result<Post> {
-    let raw: RawMessage = match serde_json::from_slice(buf) {
+    // One UTF-8 check for the whole message (cheaper than one per string).
+    let text = match std::str::from_utf8(buf) {
+        Ok(t) => t,
+        Err(e) => {
+            let valid = buf.get(..e.valid_up_to()).unwrap_or_default();
+            let mut p = pos.clone();
+            p.line = Some(pos.line.unwrap_or(1) + memchr::memchr_iter(b'\n', valid).count() as u64);
+            p.column = None;
+            let id = peek_id(valid).map(|id| format!("message {id}: ")).unwrap_or_default();
+            return Err(Error::new(p, ErrorKind::Encoding(format!("{id}invalid UTF-8"))));
+        }
+    };
+    let raw: RawMessage = match serde_json::from_str(text) {
         Ok(r) => r,
         Err(e) => {
             let mut p = pos.clone();

@@ -64,6 +64,11 @@ impl<W: Write> Writer<W> {
         }
     }
 
+    /// The inner writer.
+    pub fn get_ref(&self) -> &W {
+        &self.out
+    }
+
     /// Where to count the ids this writer had to assign.
     pub fn set_notes(&mut self, notes: Notes) {
         self.notes = Some(notes);

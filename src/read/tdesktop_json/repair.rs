@@ -145,8 +145,16 @@ impl Repairer {
         self.state == State::Str
     }
 
-    /// Accounts for a run of plain string bytes (no `"`, `\`, or byte below
-    /// 0x20) that the caller copied itself; only valid when
+    /// Accounts for a run of spaces outside strings that the caller copied
+    /// itself.
+    #[inline]
+    pub fn advance_spaces(&mut self, n: usize) {
+        debug_assert!(self.state == State::Outside);
+        self.column += n as u64;
+    }
+
+    /// Accounts for a run of plain string bytes (no `"`, `\` or newline)
+    /// that the caller copied itself; only valid when
     /// [`Repairer::in_plain_string`].
     #[inline]
     pub fn advance_plain(&mut self, chunk: &[u8]) {

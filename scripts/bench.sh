@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Benchmark: tgnorm vs jq vs Python ijson+orjson on one generated result.json.
+#
+#   scripts/bench.sh [SIZE]        # SIZE like 1G (default), 256M
+#
+# Builds tgnorm in release mode, generates the file with
+# `cargo run --release --example gen_export` (deterministic; kept in $BENCH_DIR
+# between runs), then runs, each with /usr/bin/time -v:
+#   tgnorm FILE -o OUT.jsonl               (full cleaning, JSONL to a file)
+#   jq -c '.messages[]' FILE > OUT         (the usual one-liner)
+#   python3 ijson.items(messages.item) + orjson.dumps per line > OUT
+# and prints throughput (MB/s of input), the ratios and peak RSS.
+# Missing tools are installed (apt-get: jq, time; pip: ijson, orjson).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SIZE="${1:-1G}"
+BENCH_DIR="${BENCH_DIR:-/tmp/tgnorm-bench}"
+mkdir -p "$BENCH_DIR"
+FILE="$BENCH_DIR/result-$SIZE.json"
+
+need_apt() {
+  if ! command -v "$1" >/dev/null 2>&1 && [ ! -x "$2" ]; then
+    echo "bench: installing $3" >&2
+    (apt-get update -qq && apt-get install -y -qq "$3") >/dev/null
+  fi
+}
+need_apt jq /usr/bin/jq jq
+need_apt /usr/bin/time /usr/bin/time time
+if ! python3 -c 'import ijson, orjson' 2>/dev/null; then
+  echo "bench: installing ijson orjson" >&2
+  python3 -m pip install -q ijson orjson >&2
+fi
+
+cargo build --release --quiet --bin tgnorm --example gen_export
+TGNORM="${CARGO_TARGET_DIR:-target}/release/tgnorm"
+if [ ! -s "$FILE" ]; then
+  "${CARGO_TARGET_DIR:-target}/release/examples/gen_export" --size "$SIZE" -o "$FILE"
+fi
+BYTES=$(stat -c %s "$FILE")
+MB=$(awk -v b="$BYTES" 'BEGIN { printf "%.1f", b / 1048576 }')
+MSGS=$(grep -c '^  {$' "$FILE" || true)
+echo "file: $FILE  ($MB MiB, $MSGS messages)"
+# Warm the page cache so every tool reads from memory.
+cat "$FILE" > /dev/null
+
+PY="$BENCH_DIR/ijson_orjson.py"
+cat > "$PY" <<'PYEOF'
+import sys, ijson, orjson
+with open(sys.argv[1], "rb") as f, open(sys.argv[2], "wb") as out:
+    for msg in ijson.items(f, "messages.item", use_float=True):
+        out.write(orjson.dumps(msg))
+        out.write(b"\n")
+PYEOF
+BACKEND=$(python3 -c 'import ijson; print(ijson.backend)')
+
+# run NAME CMD... : prints "NAME seconds rss_kib"
+run() {
+  local name="$1"; shift
+  local log="$BENCH_DIR/$name.time"
+  /usr/bin/time -v -o "$log" "$@"
+  local secs rss
+  secs=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$log")
+  rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$log")
+  echo "$name $secs $rss"
+}
+
+results=()
+results+=("$(run tgnorm "$TGNORM" "$FILE" -q -o "$BENCH_DIR/out.jsonl")")
+results+=("$(run jq sh -c "jq -c '.messages[]' '$FILE' > '$BENCH_DIR/jq.out'")")
+results+=("$(run ijson sh -c "python3 '$PY' '$FILE' '$BENCH_DIR/ijson.out'")")
+
+printf '\n%-8s %10s %10s %12s %9s\n' tool seconds "MB/s" "peak RSS" "vs tgnorm"
+tg_secs=$(echo "${results[0]}" | awk '{ print $2 }')
+for r in "${results[@]}"; do
+  set -- $r
+  awk -v n="$1" -v s="$2" -v rss="$3" -v mb="$MB" -v tg="$tg_secs" \
+    'BEGIN { printf "%-8s %10.2f %10.1f %9.1f MB %8.1fx\n", n, s, mb / s, rss / 1024, s / tg }'
+done
+echo
+echo "ijson backend: $BACKEND; tgnorm wrote $(wc -l < "$BENCH_DIR/out.jsonl") posts."
+echo "Targets (issue 3): >= 10x jq, >= 2x ijson, peak RSS <= 64 MB."
