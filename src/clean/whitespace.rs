@@ -9,6 +9,9 @@ use crate::model::Text;
 
 /// Cleans the whitespace of `text`; returns whether anything changed.
 pub fn clean(text: &mut Text) -> bool {
+    if !needs_work(text) {
+        return false;
+    }
     let plain = text.to_plain_string();
     let keep = keep_mask(&plain);
     if keep.iter().all(|&k| k) {
@@ -28,6 +31,31 @@ pub fn clean(text: &mut Text) -> bool {
     }
     text.normalize();
     true
+}
+
+/// A cheap, allocation-free pre-check: false only when [`keep_mask`] would
+/// keep every character (no newline at the start or end, no horizontal space
+/// before a newline or at the end, no three newlines in a row). Most posts
+/// need nothing, and this spares them the per-character buffers.
+fn needs_work(text: &Text) -> bool {
+    let horizontal = |c: char| matches!(c, ' ' | '\t' | '\u{a0}' | '\u{3000}');
+    let mut prev: Option<char> = None;
+    let mut newlines = 0;
+    for c in text.spans.iter().flat_map(|s| s.text.chars()) {
+        if c == '\n' {
+            if prev.is_none() || prev.is_some_and(horizontal) {
+                return true;
+            }
+            newlines += 1;
+            if newlines > 2 {
+                return true;
+            }
+        } else {
+            newlines = 0;
+        }
+        prev = Some(c);
+    }
+    prev.is_some_and(|c| c == '\n' || horizontal(c))
 }
 
 /// For each char of `s`, whether it stays.
@@ -78,6 +106,23 @@ fn keep_mask(s: &str) -> Vec<bool> {
 mod tests {
     use super::*;
     use crate::model::{Extra, Style};
+
+    #[test]
+    fn pre_check_never_skips_work() {
+        let pieces = ["a", " ", "\t", "\n", "\u{a0}", "\u{3000}", "é"];
+        // Every string of up to five pieces: when the pre-check says there
+        // is nothing to do, the mask must agree.
+        let mut stack = vec![String::new()];
+        while let Some(s) = stack.pop() {
+            let text = Text::plain(s.clone());
+            if !needs_work(&text) {
+                assert!(keep_mask(&s).iter().all(|&k| k), "{s:?}");
+            }
+            if s.chars().count() < 5 {
+                stack.extend(pieces.iter().map(|p| format!("{s}{p}")));
+            }
+        }
+    }
 
     fn run(s: &str) -> String {
         let mut t = Text::plain(s);
