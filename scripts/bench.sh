@@ -53,28 +53,36 @@ with open(sys.argv[1], "rb") as f, open(sys.argv[2], "wb") as out:
 PYEOF
 BACKEND=$(python3 -c 'import ijson; print(ijson.backend)')
 
-# run NAME CMD... : prints "NAME seconds rss_kib"
+# run NAME CMD... : prints "NAME wall_seconds rss_kib cpu_seconds"
 run() {
   local name="$1"; shift
   local log="$BENCH_DIR/$name.time"
   /usr/bin/time -v -o "$log" "$@"
-  local secs rss
+  local secs rss cpu
   secs=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$log")
   rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$log")
-  echo "$name $secs $rss"
+  cpu=$(awk -F': ' '/User time|System time/ { s += $2 } END { print s }' "$log")
+  echo "$name $secs $rss $cpu"
 }
 
 results=()
 results+=("$(run tgnorm "$TGNORM" "$FILE" -q -o "$BENCH_DIR/out.jsonl")")
+# The same parse + map + JSONL without the text passes (unicode, emoji,
+# whitespace): the like-for-like comparison with the baselines, which clean
+# nothing.
+results+=("$(run tg-nopass "$TGNORM" "$FILE" -q -o "$BENCH_DIR/out-nopass.jsonl" --no-unicode --no-emoji --no-whitespace)")
 results+=("$(run jq sh -c "jq -c '.messages[]' '$FILE' > '$BENCH_DIR/jq.out'")")
 results+=("$(run ijson sh -c "python3 '$PY' '$FILE' '$BENCH_DIR/ijson.out'")")
 
-printf '\n%-8s %10s %10s %12s %9s\n' tool seconds "MB/s" "peak RSS" "vs tgnorm"
+# Wall clock is what the targets are about; CPU time (user + sys) is shown
+# too because on a shared machine wall clock also measures the neighbours.
+printf '\n%-8s %9s %9s %12s %10s %9s %10s\n' tool "wall s" "MB/s" "peak RSS" "tgnorm is" "CPU s" "CPU ratio"
 tg_secs=$(echo "${results[0]}" | awk '{ print $2 }')
+tg_cpu=$(echo "${results[0]}" | awk '{ print $4 }')
 for r in "${results[@]}"; do
   set -- $r
-  awk -v n="$1" -v s="$2" -v rss="$3" -v mb="$MB" -v tg="$tg_secs" \
-    'BEGIN { printf "%-8s %10.2f %10.1f %9.1f MB %8.1fx\n", n, s, mb / s, rss / 1024, s / tg }'
+  awk -v n="$1" -v s="$2" -v rss="$3" -v cpu="$4" -v mb="$MB" -v tg="$tg_secs" -v tgc="$tg_cpu" \
+    'BEGIN { printf "%-8s %9.2f %9.1f %9.1f MB %9.1fx %9.2f %9.1fx\n", n, s, mb / s, rss / 1024, s / tg, cpu, cpu / tgc }'
 done
 echo
 echo "ijson backend: $BACKEND; tgnorm wrote $(wc -l < "$BENCH_DIR/out.jsonl") posts."
