@@ -372,9 +372,22 @@ impl<R: BufRead> Reader<R> {
     }
 
     fn set_attrs(&mut self, node: u32, e: &BytesStart<'_>) {
+        let tag = self.dom.tag(node);
         let mut value = std::mem::take(&mut self.scratch);
         for (key, raw) in Attributes(e.attributes_raw()) {
             let Some(which) = Attr::of(key) else { continue };
+            // Only what the mapping reads, on the elements it reads it from
+            // (most elements carry a `style` nobody needs).
+            let wanted = match which {
+                Attr::Class | Attr::Id => true,
+                Attr::Href | Attr::Onclick => tag == Tag::A,
+                Attr::Src => tag == Tag::Img,
+                Attr::Title => matches!(tag, Tag::Div | Tag::Span),
+                Attr::Style => false,
+            };
+            if !wanted {
+                continue;
+            }
             value.clear();
             unescape_into(raw, &mut value);
             self.dom.set_attr(node, which, &value);
