@@ -707,3 +707,63 @@ fn json_and_html_exports_of_one_chat_agree() {
     }
     assert!(cases >= 7, "{cases}");
 }
+
+/// Mutated pages (bytes flipped, cut, repeated, markup characters thrown
+/// in) never make the reader or the writer panic, and every item is a
+/// post or an error.
+#[test]
+fn mutated_pages_never_panic() {
+    use tgnorm::read::{tdesktop_html::Reader, Notes};
+    let base = std::fs::read(root().join("fixtures/tdesktop-html/hand-quirks-2024/messages.html"))
+        .unwrap();
+    let mut state = 0x5eed_u64;
+    let mut next = move || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (state >> 33) as usize
+    };
+    let junk: [&[u8]; 10] = [
+        b"<",
+        b"&",
+        b"</div>",
+        b"<div class=\"message default\" id=\"message",
+        b"\"",
+        b"&#x0;",
+        b"<br>",
+        b"\xff",
+        b"<a =\"\" ",
+        b"&laquo",
+    ];
+    for case in 0..300 {
+        let mut page = base.clone();
+        for _ in 0..1 + next() % 8 {
+            let at = next() % (page.len() + 1);
+            match next() % 4 {
+                0 => page.truncate(at),
+                1 => {
+                    let j = junk[next() % junk.len()];
+                    page.splice(at..at, j.iter().copied());
+                }
+                2 if !page.is_empty() => {
+                    let i = at.min(page.len() - 1);
+                    page[i] ^= 1 << (next() % 8);
+                }
+                _ => {
+                    let end = (at + next() % 4000).min(page.len());
+                    let copy = page[at..end].to_vec();
+                    page.splice(at..at, copy);
+                }
+            }
+        }
+        let mut writer = tgnorm::write::tdesktop_html::Writer::new(Vec::new(), "-".into());
+        let mut n = 0;
+        for item in Reader::new(&page[..], format!("case{case}.html"), Notes::default()) {
+            n += 1;
+            assert!(n < 100_000, "case {case}: runaway reader");
+            match item {
+                Ok(post) => writer.write(&post).unwrap(),
+                Err(e) => assert!(e.to_string().starts_with(&format!("case{case}.html")), "{e}"),
+            }
+        }
+        writer.finish().unwrap();
+    }
+}

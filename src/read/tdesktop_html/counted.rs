@@ -98,7 +98,7 @@ impl<R: Read> Counted<R> {
             let back = self.buf.get(idx..self.counted).unwrap_or_default();
             let lines = memchr::memchr_iter(b'\n', back).count() as u64;
             let before = self.buf.get(..idx).unwrap_or_default();
-            (self.line - lines, memchr::memrchr(b'\n', before).map(|i| i + 1))
+            (self.line.saturating_sub(lines).max(1), memchr::memrchr(b'\n', before).map(|i| i + 1))
         };
         let column = match line_start {
             Some(s) => 1 + chars(self.buf.get(s.min(idx)..idx).unwrap_or_default()),

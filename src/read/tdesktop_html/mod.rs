@@ -10,10 +10,10 @@
 //! 2024 exports an unclosed `<table>` nests every later message inside the
 //! one with buttons. quick-xml's pull parser, configured not to check end
 //! names and to allow a dangling `&`, plus our own element stack with void
-//! elements, reads every corpus page exactly; it needs no DOM of the whole
-//! page and streams at the speed of tokenising. An HTML5 parser (html5ever)
-//! would also cope, but builds a tree of the whole page and is several times
-//! slower for no gain on this input (see the note in `scripts/bench_html.sh`).
+//! elements, reads every corpus page exactly, and needs no tree of the whole
+//! page. An HTML5 parser (html5ever) copes too, but only by building a tree
+//! of the page: on the benchmark export its parse alone takes about four
+//! times the CPU of this whole reader (numbers in `scripts/bench_html.sh`).
 //!
 //! **Streaming.** One page is read event by event. A message (`div.message`,
 //! found at any depth) is collected into a small reusable arena [`dom::Dom`]
@@ -372,9 +372,22 @@ impl<R: BufRead> Reader<R> {
     }
 
     fn set_attrs(&mut self, node: u32, e: &BytesStart<'_>) {
+        let tag = self.dom.tag(node);
         let mut value = std::mem::take(&mut self.scratch);
         for (key, raw) in Attributes(e.attributes_raw()) {
             let Some(which) = Attr::of(key) else { continue };
+            // Only what the mapping reads, on the elements it reads it from
+            // (most elements carry a `style` nobody needs).
+            let wanted = match which {
+                Attr::Class | Attr::Id => true,
+                Attr::Href | Attr::Onclick => tag == Tag::A,
+                Attr::Src => tag == Tag::Img,
+                Attr::Title => matches!(tag, Tag::Div | Tag::Span),
+                Attr::Style => false,
+            };
+            if !wanted {
+                continue;
+            }
             value.clear();
             unescape_into(raw, &mut value);
             self.dom.set_attr(node, which, &value);

@@ -1,0 +1,526 @@
+//! Validating a Telegram Desktop `result.json`, streamed.
+//!
+//! Each message is checked against `tdesktop-message.schema.json` as it
+//! passes, and the rest of the file (chat headers, account sections) against
+//! `tdesktop-result.schema.json` with the `messages` arrays emptied, so memory
+//! holds one message whatever the file size.
+//!
+//! serde_json parses the file through [`Tap`], which counts lines and columns
+//! and keeps the raw bytes of the message being read: an offending value is
+//! then found in those bytes by its JSON pointer ([`locate`]) and reported at
+//! its own line and column. The bytes pass through the reader's repair filter
+//! first (`\xHH` escapes, unquoted `document_id`s), so a column on a line that
+//! held a repair is counted in repaired bytes (each `\xHH` is two longer).
+//!
+//! Beyond the schema, the checks of docs §5 that a schema cannot express:
+//! ids increasing within a chat (the migrated negative block first, so ids
+//! are unique too), `text_entities` concatenated equal to `text`, and
+//! `date_unixtime` consistent with `date` (a whole offset within ±14 h).
+
+use super::{problem, Sink};
+use crate::error::{Error, Result};
+use crate::read::tdesktop_json::repair::RepairRead;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+use std::cell::RefCell;
+use std::fmt;
+use std::io::{BufRead, BufReader, Read};
+use std::rc::Rc;
+
+/// Position and capture state shared by the tap and the visitors.
+#[derive(Default)]
+struct TapState {
+    line: u64,
+    column: u64,
+    capture: Option<Vec<u8>>,
+    /// Line and column where the capture started.
+    capture_at: (u64, u64),
+}
+
+/// A byte-at-a-time reader that tracks where serde_json is.
+struct Tap<R> {
+    inner: R,
+    state: Rc<RefCell<TapState>>,
+}
+
+impl<R: BufRead> Read for Tap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let chunk = self.inner.fill_buf()?;
+        let n = chunk.len().min(buf.len());
+        let (Some(src), Some(dst)) = (chunk.get(..n), buf.get_mut(..n)) else { return Ok(0) };
+        dst.copy_from_slice(src);
+        let mut st = self.state.borrow_mut();
+        for &b in src {
+            if b == b'\n' {
+                st.line += 1;
+                st.column = 1;
+            } else if b & 0xC0 != 0x80 {
+                st.column += 1;
+            }
+            if let Some(cap) = st.capture.as_mut() {
+                cap.push(b);
+            }
+        }
+        drop(st);
+        self.inner.consume(n);
+        Ok(n)
+    }
+}
+
+/// Validates one `result.json`. Returns false when the run must stop.
+pub(super) fn validate(
+    reader: Box<dyn BufRead + Send>,
+    name: &str,
+    message_schema: &jsonschema::Validator,
+    result_schema: &jsonschema::Validator,
+    sink: &mut Sink<'_>,
+) -> Result<bool> {
+    let state = Rc::new(RefCell::new(TapState { line: 1, column: 1, ..TapState::default() }));
+    // serde_json reads through `io::Bytes`, one byte per call, so the tap's
+    // position is exactly serde_json's.
+    let tap = Tap { inner: BufReader::with_capacity(1 << 16, RepairRead::new(reader)), state: state.clone() };
+    let mut de = serde_json::Deserializer::from_reader(tap);
+    let mut ctx = Ctx {
+        name,
+        message_schema,
+        sink,
+        state,
+        stop: false,
+        error: None,
+        last_id: None,
+        chat_path: String::new(),
+        index: 0,
+    };
+    let top = TopSeed { ctx: &mut ctx }.deserialize(&mut de);
+    let top = match top {
+        Ok(top) => top,
+        Err(e) => {
+            if let Some(err) = ctx.error.take() {
+                return Err(err);
+            }
+            if ctx.stop {
+                return Ok(false);
+            }
+            let (line, column) = (e.line() as u64, e.column() as u64);
+            let msg = format!("invalid JSON: {}", super::strip_position(&e));
+            return ctx.sink.push(problem("syntax", name, line, Some(column), None, msg));
+        }
+    };
+    if de.end().is_err() {
+        let p = problem("syntax", name, 0, None, None, "trailing characters after the top-level object".into());
+        if !ctx.sink.push(p)? {
+            return Ok(false);
+        }
+    }
+    for e in result_schema.iter_errors(&top) {
+        let p = super::Problem {
+            severity: super::Severity::Error,
+            file: name.to_owned(),
+            line: None,
+            column: None,
+            pointer: Some(e.instance_path().to_string()),
+            rule: "schema",
+            message: e.to_string(),
+        };
+        if !ctx.sink.push(p)? {
+            return Ok(false);
+        }
+    }
+    Ok(!ctx.stop)
+}
+
+struct Ctx<'a, 'b> {
+    name: &'a str,
+    message_schema: &'a jsonschema::Validator,
+    sink: &'a mut Sink<'b>,
+    state: Rc<RefCell<TapState>>,
+    stop: bool,
+    error: Option<Error>,
+    last_id: Option<i64>,
+    /// JSON pointer of the current `messages` array.
+    chat_path: String,
+    /// Index of the next message in the current array.
+    index: u64,
+}
+
+impl Ctx<'_, '_> {
+    fn start_capture(&mut self) {
+        let mut st = self.state.borrow_mut();
+        st.capture = Some(Vec::new());
+        st.capture_at = (st.line, st.column);
+    }
+
+    fn take_capture(&mut self) -> (Vec<u8>, (u64, u64)) {
+        let mut st = self.state.borrow_mut();
+        (st.capture.take().unwrap_or_default(), st.capture_at)
+    }
+
+    fn push(&mut self, p: super::Problem) {
+        match self.sink.push(p) {
+            Ok(true) => {}
+            Ok(false) => self.stop = true,
+            Err(e) => {
+                self.error = Some(e);
+                self.stop = true;
+            }
+        }
+    }
+
+    /// Checks one message (its raw bytes, where they start, its value).
+    fn message(&mut self, raw: &[u8], at: (u64, u64), value: &Value) {
+        self.sink.report.messages += 1;
+        let base = format!("{}/{}", self.chat_path, self.index);
+        self.index += 1;
+        let place = |pointer: &str| -> (u64, u64) {
+            let offset = locate(raw, pointer).unwrap_or(0);
+            line_col(raw, offset, at)
+        };
+        let mut found: Vec<(&'static str, String, String)> = self
+            .message_schema
+            .iter_errors(value)
+            .map(|e| ("schema", e.instance_path().to_string(), e.to_string()))
+            .collect();
+        found.extend(checks(value, &mut self.last_id).into_iter().map(|(p, m)| ("check", p, m)));
+        for (rule, pointer, message) in found {
+            let (line, column) = place(&pointer);
+            let pointer = Some(format!("{base}{pointer}"));
+            self.push(problem(rule, self.name, line, Some(column), pointer, message));
+            if self.stop {
+                return;
+            }
+        }
+    }
+}
+
+/// Byte offset → line and column, counting from `at` (the start of `raw`).
+fn line_col(raw: &[u8], offset: usize, at: (u64, u64)) -> (u64, u64) {
+    let (mut line, mut column) = at;
+    for &b in raw.get(..offset).unwrap_or_default() {
+        if b == b'\n' {
+            line += 1;
+            column = 1;
+        } else if b & 0xC0 != 0x80 {
+            column += 1;
+        }
+    }
+    (line, column)
+}
+
+/// The checks of docs §5 a schema cannot express, on one message.
+fn checks(m: &Value, last_id: &mut Option<i64>) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Some(id) = m.get("id").and_then(Value::as_i64) {
+        match *last_id {
+            Some(prev) if id == prev => {
+                out.push(("/id".into(), format!("duplicate id {id} (the previous message has it too)")))
+            }
+            Some(prev) if id < prev && !(prev < 0 && id < 0) || id < prev && prev >= 0 => {
+                out.push(("/id".into(), format!("id {id} after {prev}: ids must increase within a chat")))
+            }
+            _ => {}
+        }
+        *last_id = Some(id);
+    }
+    if let (Some(text), Some(Value::Array(entities))) = (m.get("text"), m.get("text_entities")) {
+        let whole: String = match text {
+            Value::String(s) => s.clone(),
+            Value::Array(parts) => parts
+                .iter()
+                .map(|p| match p {
+                    Value::String(s) => s.as_str(),
+                    other => other.get("text").and_then(Value::as_str).unwrap_or(""),
+                })
+                .collect(),
+            _ => String::new(),
+        };
+        let joined: String =
+            entities.iter().map(|e| e.get("text").and_then(Value::as_str).unwrap_or("")).collect();
+        if matches!(text, Value::String(_) | Value::Array(_)) && joined != whole {
+            out.push(("/text_entities".into(), "text_entities joined differ from text".into()));
+        }
+    }
+    if let (Some(date), Some(unix)) =
+        (m.get("date").and_then(Value::as_str), m.get("date_unixtime").and_then(Value::as_str))
+    {
+        let local = crate::read::tdesktop_json::dates::parse_local(date);
+        match (local, unix.parse::<i64>()) {
+            (Some(local), Ok(unix)) => {
+                let offset = local - unix;
+                if offset % 900 != 0 || offset.abs() > 14 * 3600 {
+                    out.push((
+                        "/date_unixtime".into(),
+                        format!("date_unixtime {unix} is not {date} under any time-zone offset"),
+                    ));
+                }
+            }
+            _ => out.push(("/date_unixtime".into(), "date or date_unixtime cannot be read".into())),
+        }
+    }
+    out
+}
+
+/// The byte offset in `raw` (one JSON value) of the value at `pointer`.
+pub(crate) fn locate(raw: &[u8], pointer: &str) -> Option<usize> {
+    let mut at = skip_ws(raw, 0);
+    if pointer.is_empty() {
+        return Some(at);
+    }
+    for token in pointer.split('/').skip(1) {
+        let token = token.replace("~1", "/").replace("~0", "~");
+        match raw.get(at)? {
+            b'{' => {
+                at = skip_ws(raw, at + 1);
+                loop {
+                    if raw.get(at)? == &b'}' {
+                        return None;
+                    }
+                    let key_end = skip_string(raw, at)?;
+                    let key: String = serde_json::from_slice(raw.get(at..key_end)?).ok()?;
+                    at = skip_ws(raw, key_end);
+                    at = skip_ws(raw, at + 1); // ':'
+                    if key == token {
+                        break;
+                    }
+                    at = skip_ws(raw, skip_value(raw, at)?);
+                    if raw.get(at)? == &b',' {
+                        at = skip_ws(raw, at + 1);
+                    }
+                }
+            }
+            b'[' => {
+                let want: usize = token.parse().ok()?;
+                at = skip_ws(raw, at + 1);
+                for _ in 0..want {
+                    at = skip_ws(raw, skip_value(raw, at)?);
+                    if raw.get(at)? != &b',' {
+                        return None;
+                    }
+                    at = skip_ws(raw, at + 1);
+                }
+            }
+            _ => return None,
+        }
+    }
+    Some(at)
+}
+
+fn skip_ws(raw: &[u8], mut at: usize) -> usize {
+    while matches!(raw.get(at), Some(b' ' | b'\n' | b'\r' | b'\t')) {
+        at += 1;
+    }
+    at
+}
+
+/// The end of the string starting at `at` (just past its closing quote).
+fn skip_string(raw: &[u8], at: usize) -> Option<usize> {
+    if raw.get(at)? != &b'"' {
+        return None;
+    }
+    let mut i = at + 1;
+    loop {
+        match raw.get(i)? {
+            b'\\' => i += 2,
+            b'"' => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+}
+
+/// The end of the value starting at `at`. Depth is bounded by the input,
+/// which serde_json already accepted (its recursion limit is 128).
+fn skip_value(raw: &[u8], at: usize) -> Option<usize> {
+    match raw.get(at)? {
+        b'"' => skip_string(raw, at),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut i = at;
+            loop {
+                match raw.get(i)? {
+                    b'"' => {
+                        i = skip_string(raw, i)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(i + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+        }
+        _ => {
+            let mut i = at;
+            while !matches!(raw.get(i), None | Some(b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t')) {
+                i += 1;
+            }
+            Some(i)
+        }
+    }
+}
+
+/// The top-level object: `messages` arrays are streamed, everything else is
+/// collected (with `messages` emptied) for the result schema.
+struct TopSeed<'c, 'a, 'b> {
+    ctx: &'c mut Ctx<'a, 'b>,
+}
+
+impl<'de> DeserializeSeed<'de> for TopSeed<'_, '_, '_> {
+    type Value = Value;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Value, D::Error> {
+        d.deserialize_map(ObjectVisitor { ctx: self.ctx, path: String::new(), level: Level::Top })
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Level {
+    /// The file's object: a chat, or an account export.
+    Top,
+    /// `chats` / `left_chats`.
+    Section,
+    /// A chat inside a section's list.
+    Chat,
+}
+
+struct ObjectVisitor<'c, 'a, 'b> {
+    ctx: &'c mut Ctx<'a, 'b>,
+    path: String,
+    level: Level,
+}
+
+impl<'de> Visitor<'de> for ObjectVisitor<'_, '_, '_> {
+    type Value = Value;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let path = format!("{}/{}", self.path, key.replace('~', "~0").replace('/', "~1"));
+            let value = match (self.level, key.as_str()) {
+                (Level::Top | Level::Chat, "messages") => {
+                    self.ctx.chat_path = path.clone();
+                    self.ctx.index = 0;
+                    self.ctx.last_id = None;
+                    map.next_value_seed(MessagesSeed { ctx: self.ctx })?;
+                    Value::Array(Vec::new())
+                }
+                (Level::Top, "chats" | "left_chats") => map.next_value_seed(ObjectSeed {
+                    ctx: self.ctx,
+                    path,
+                    level: Level::Section,
+                })?,
+                (Level::Section, "list") => {
+                    map.next_value_seed(ListSeed { ctx: self.ctx, path })?
+                }
+                _ => map.next_value::<Value>()?,
+            };
+            if self.ctx.stop {
+                return Err(de::Error::custom("stopped"));
+            }
+            out.insert(key, value);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+struct ObjectSeed<'c, 'a, 'b> {
+    ctx: &'c mut Ctx<'a, 'b>,
+    path: String,
+    level: Level,
+}
+
+impl<'de> DeserializeSeed<'de> for ObjectSeed<'_, '_, '_> {
+    type Value = Value;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Value, D::Error> {
+        d.deserialize_any(ObjectVisitor { ctx: self.ctx, path: self.path, level: self.level })
+    }
+}
+
+struct ListSeed<'c, 'a, 'b> {
+    ctx: &'c mut Ctx<'a, 'b>,
+    path: String,
+}
+
+impl<'de> DeserializeSeed<'de> for ListSeed<'_, '_, '_> {
+    type Value = Value;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ListSeed<'_, '_, '_> {
+    type Value = Value;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of chats")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Value, A::Error> {
+        let mut out = Vec::new();
+        let mut i = 0u64;
+        loop {
+            let path = format!("{}/{i}", self.path);
+            let seed = ObjectSeed { ctx: self.ctx, path, level: Level::Chat };
+            match seq.next_element_seed(seed)? {
+                Some(chat) => out.push(chat),
+                None => break,
+            }
+            i += 1;
+        }
+        Ok(Value::Array(out))
+    }
+}
+
+struct MessagesSeed<'c, 'a, 'b> {
+    ctx: &'c mut Ctx<'a, 'b>,
+}
+
+impl<'de> DeserializeSeed<'de> for MessagesSeed<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MessagesSeed<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of messages")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        loop {
+            self.ctx.start_capture();
+            let Some(value) = seq.next_element::<Value>()? else { break };
+            let (raw, at) = self.ctx.take_capture();
+            // The capture holds the separator (`[`/`,` and whitespace) too.
+            let start = raw
+                .iter()
+                .position(|b| !matches!(b, b' ' | b'\n' | b'\r' | b'\t' | b',' | b'['))
+                .unwrap_or(0);
+            let at = line_col(&raw, start, at);
+            self.ctx.message(raw.get(start..).unwrap_or_default(), at, &value);
+            if self.ctx.stop {
+                return Err(de::Error::custom("stopped"));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locates_pointers() {
+        let raw = br#"{"id": 1, "text": ["a", {"type": "bold", "text": "b"}], "x/y": {"k": [1, 2, 3]}}"#;
+        let at = |p: &str| locate(raw, p).map(|o| &raw[o..o + 3]);
+        assert_eq!(at("/id"), Some(&b"1, "[..]));
+        assert_eq!(at("/text/1/type"), Some(&b"\"bo"[..]));
+        assert_eq!(at("/x~1y/k/2"), Some(&b"3]}"[..]));
+        assert_eq!(locate(raw, "/nope"), None);
+        assert_eq!(locate(raw, "/text/9"), None);
+    }
+}
