@@ -187,7 +187,7 @@ mod tests {
         assert_eq!(check(b"<div a=\"x>y\"><br/><img src=x /><svg><path d=1/></svg></div>"), None);
         assert_eq!(check(b"<script>if (a<b) { '<div>' }</script><!-- <div> -->"), None);
         let deep = "\n<div>".repeat(MAX_DEPTH + 1);
-        assert_eq!(check(deep.as_bytes()).map(|p| p.line), Some(MAX_DEPTH as u64 + 1));
+        assert_eq!(check(deep.as_bytes()).map(|p| p.line), Some(MAX_DEPTH as u64 + 2));
         let slashed = "<div/>".repeat(MAX_DEPTH + 1);
         assert!(check(slashed.as_bytes()).is_some());
         let attrs = format!("<div {}>", "a ".repeat(MAX_ATTRS + 1));
