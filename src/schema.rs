@@ -6,10 +6,23 @@
 /// The schema of one tgnorm JSONL line (JSON Schema 2020-12).
 pub const POST: &str = include_str!("../schemas/post.schema.json");
 
-/// A bundled schema by name (`post`).
+/// Telegram Desktop's `result.json`, single-chat and full-account shapes.
+pub const TDESKTOP_RESULT: &str = include_str!("../schemas/tdesktop-result.schema.json");
+
+/// One message of a `result.json`, referenced from [`TDESKTOP_RESULT`].
+pub const TDESKTOP_MESSAGE: &str = include_str!("../schemas/tdesktop-message.schema.json");
+
+/// The `$id` of [`TDESKTOP_MESSAGE`].
+pub const TDESKTOP_MESSAGE_ID: &str =
+    "https://github.com/tgnorm/tgnorm/schemas/tdesktop-message.schema.json";
+
+/// A bundled schema by name: `post`, `tdesktop` (the result schema),
+/// `tdesktop-message`.
 pub fn by_name(name: &str) -> Option<&'static str> {
     match name {
         "post" => Some(POST),
+        "tdesktop" | "tdesktop-result" => Some(TDESKTOP_RESULT),
+        "tdesktop-message" => Some(TDESKTOP_MESSAGE),
         _ => None,
     }
 }

@@ -200,3 +200,45 @@ fn schema_and_model_have_the_same_keys() {
         schema["required"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
     assert_eq!(&order[..required.len()], &required[..]);
 }
+
+/// `innerdvations-parser-tests/error-unexpected.json` fails with one error
+/// per planted fault, each with line, column and pointer.
+#[test]
+fn error_unexpected_is_pinned() {
+    let dir = root().join("fixtures/tdesktop/innerdvations-parser-tests");
+    let run = tgnorm_in(&dir, &["validate", "error-unexpected.json"], b"");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_snapshot("tests/snapshots/validate-error-unexpected.txt", &run.stdout);
+    for planted in [
+        "/messages/0/type",
+        "/messages/1/id: duplicate id",
+        "/messages/1/from_id",
+        "/messages/2/text",
+        "/messages/4: \"from_id\"",
+        "/messages/5/media_type",
+        "/messages/6: \"text\"",
+        "/messages/7: \"id\"",
+        "/messages/8/from",
+    ] {
+        assert!(run.stdout.contains(planted), "{planted} not reported:\n{}", run.stdout);
+    }
+}
+
+/// Every corpus `result.json` validates clean, streamed.
+#[test]
+fn corpus_result_json_validates_clean() {
+    for case in [
+        "pachum-channel",
+        "salaf-channel-rtl",
+        "ragtgbot-group",
+        "tg2md-2020",
+        "tg2md-2021",
+        "full-export",
+        "repairs-2022",
+    ] {
+        let dir = root().join(format!("fixtures/tdesktop/{case}"));
+        let run = tgnorm_in(&dir, &["validate", "result.json"], b"");
+        assert_eq!(run.code, 0, "{case}: {}{}", run.stdout, run.stderr);
+        assert!(run.stderr.contains(": 0 errors, 0 warnings"), "{case}: {}", run.stderr);
+    }
+}

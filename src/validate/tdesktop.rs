@@ -78,7 +78,10 @@ pub(super) fn validate(
     let state = Rc::new(RefCell::new(TapState { line: 1, column: 1, ..TapState::default() }));
     // serde_json reads through `io::Bytes`, one byte per call, so the tap's
     // position is exactly serde_json's.
-    let tap = Tap { inner: BufReader::with_capacity(1 << 16, RepairRead::new(reader)), state: state.clone() };
+    let tap = Tap {
+        inner: BufReader::with_capacity(1 << 16, RepairRead::new(reader)),
+        state: state.clone(),
+    };
     let mut de = serde_json::Deserializer::from_reader(tap);
     let mut ctx = Ctx {
         name,
@@ -107,7 +110,14 @@ pub(super) fn validate(
         }
     };
     if de.end().is_err() {
-        let p = problem("syntax", name, 0, None, None, "trailing characters after the top-level object".into());
+        let p = problem(
+            "syntax",
+            name,
+            0,
+            None,
+            None,
+            "trailing characters after the top-level object".into(),
+        );
         if !ctx.sink.push(p)? {
             return Ok(false);
         }
@@ -183,8 +193,15 @@ impl Ctx<'_, '_> {
         found.extend(checks(value, &mut self.last_id).into_iter().map(|(p, m)| ("check", p, m)));
         for (rule, pointer, message) in found {
             let (line, column) = place(&pointer);
+            let warning = message.contains("ids must increase");
             let pointer = Some(format!("{base}{pointer}"));
-            self.push(problem(rule, self.name, line, Some(column), pointer, message));
+            let mut p = problem(rule, self.name, line, Some(column), pointer, message);
+            if warning {
+                // Ids out of order happen in real exports (date-range
+                // filters, topic forums); a repeated id never does.
+                p.severity = super::Severity::Warning;
+            }
+            self.push(p);
             if self.stop {
                 return;
             }
@@ -211,12 +228,16 @@ fn checks(m: &Value, last_id: &mut Option<i64>) -> Vec<(String, String)> {
     let mut out = Vec::new();
     if let Some(id) = m.get("id").and_then(Value::as_i64) {
         match *last_id {
-            Some(prev) if id == prev => {
-                out.push(("/id".into(), format!("duplicate id {id} (the previous message has it too)")))
-            }
-            Some(prev) if id < prev && !(prev < 0 && id < 0) || id < prev && prev >= 0 => {
-                out.push(("/id".into(), format!("id {id} after {prev}: ids must increase within a chat")))
-            }
+            Some(prev) if id == prev => out.push((
+                "/id".into(),
+                format!("duplicate id {id} (the previous message has it too)"),
+            )),
+            // The migrated block's negative ids (id − 10⁹) come first and
+            // increase too, so one rule covers both.
+            Some(prev) if id < prev => out.push((
+                "/id".into(),
+                format!("id {id} after {prev}: ids must increase within a chat"),
+            )),
             _ => {}
         }
         *last_id = Some(id);
@@ -253,7 +274,10 @@ fn checks(m: &Value, last_id: &mut Option<i64>) -> Vec<(String, String)> {
                     ));
                 }
             }
-            _ => out.push(("/date_unixtime".into(), "date or date_unixtime cannot be read".into())),
+            // An unreadable `date` is the schema's to report.
+            (Some(_), Err(_)) => out
+                .push(("/date_unixtime".into(), format!("date_unixtime {unix:?} is not a number"))),
+            (None, _) => {}
         }
     }
     out
@@ -354,7 +378,10 @@ fn skip_value(raw: &[u8], at: usize) -> Option<usize> {
         }
         _ => {
             let mut i = at;
-            while !matches!(raw.get(i), None | Some(b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t')) {
+            while !matches!(
+                raw.get(i),
+                None | Some(b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t')
+            ) {
                 i += 1;
             }
             Some(i)
@@ -408,11 +435,9 @@ impl<'de> Visitor<'de> for ObjectVisitor<'_, '_, '_> {
                     map.next_value_seed(MessagesSeed { ctx: self.ctx })?;
                     Value::Array(Vec::new())
                 }
-                (Level::Top, "chats" | "left_chats") => map.next_value_seed(ObjectSeed {
-                    ctx: self.ctx,
-                    path,
-                    level: Level::Section,
-                })?,
+                (Level::Top, "chats" | "left_chats") => {
+                    map.next_value_seed(ObjectSeed { ctx: self.ctx, path, level: Level::Section })?
+                }
                 (Level::Section, "list") => {
                     map.next_value_seed(ListSeed { ctx: self.ctx, path })?
                 }
@@ -515,7 +540,8 @@ mod tests {
 
     #[test]
     fn locates_pointers() {
-        let raw = br#"{"id": 1, "text": ["a", {"type": "bold", "text": "b"}], "x/y": {"k": [1, 2, 3]}}"#;
+        let raw =
+            br#"{"id": 1, "text": ["a", {"type": "bold", "text": "b"}], "x/y": {"k": [1, 2, 3]}}"#;
         let at = |p: &str| locate(raw, p).map(|o| &raw[o..o + 3]);
         assert_eq!(at("/id"), Some(&b"1, "[..]));
         assert_eq!(at("/text/1/type"), Some(&b"\"bo"[..]));

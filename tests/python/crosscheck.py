@@ -27,6 +27,8 @@ RESULT = Draft202012Validator(SCHEMAS["tdesktop-result.schema.json"], registry=R
 # Telegram Desktop writes \xHH escapes that no JSON parser accepts; repair them
 # the way tgnorm does (outside strings they cannot occur in valid files).
 XHH = re.compile(r'(?<!\\)((?:\\\\)*)\\x([0-9A-Fa-f]{2})')
+# 2022 writers left custom-emoji `document_id` values unquoted, to the end of the line.
+UNQUOTED = re.compile(r'("document_id": )([^"\s][^\n]*?)(,?)\n')
 
 
 def verdict(path: pathlib.Path) -> str:
@@ -43,6 +45,7 @@ def verdict(path: pathlib.Path) -> str:
                 return "invalid"
         return "valid"
     try:
+        text = UNQUOTED.sub(lambda m: m.group(1) + json.dumps(m.group(2)) + m.group(3) + "\n", text)
         value = json.loads(XHH.sub(r"\1\\u00\2", text))
     except ValueError:
         return "invalid"

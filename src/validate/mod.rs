@@ -8,6 +8,8 @@
 //! warnings with their lines. Memory stays flat: one line (or one message)
 //! at a time.
 
+mod tdesktop;
+
 use crate::error::{Error, ErrorKind, Position, Result};
 use crate::read::{self, lines::Lines, Format, Notes, ReadOptions};
 use serde::Serialize;
@@ -135,6 +137,9 @@ pub struct Options {
     pub read: ReadOptions,
 }
 
+/// Longest problem message printed, in characters.
+const MAX_MESSAGE_CHARS: usize = 240;
+
 struct Sink<'a> {
     report: Report,
     max_errors: Option<u64>,
@@ -153,7 +158,13 @@ impl Sink<'_> {
     }
 
     /// Records a problem; returns false when the run must stop.
-    fn push(&mut self, problem: Problem) -> Result<bool> {
+    fn push(&mut self, mut problem: Problem) -> Result<bool> {
+        // Schema messages quote the offending value whole; a long text array
+        // would drown the line.
+        if problem.message.chars().count() > MAX_MESSAGE_CHARS {
+            let cut: String = problem.message.chars().take(MAX_MESSAGE_CHARS).collect();
+            problem.message = format!("{cut}…");
+        }
         match problem.severity {
             Severity::Error => self.report.errors += 1,
             Severity::Warning => self.report.warnings += 1,
@@ -175,6 +186,11 @@ pub fn run(options: &Options, emit: &mut dyn FnMut(&Problem) -> Result<()>) -> R
     let files = read::expand(&options.inputs)?;
     let mut sink = Sink { report: Report::default(), max_errors: options.max_errors, emit };
     let post_schema = compile(crate::schema::POST)?;
+    let message_schema = compile(crate::schema::TDESKTOP_MESSAGE)?;
+    let result_schema = compile_with(
+        crate::schema::TDESKTOP_RESULT,
+        &[(crate::schema::TDESKTOP_MESSAGE_ID, crate::schema::TDESKTOP_MESSAGE)],
+    )?;
     for path in &files {
         let notes = Notes::default();
         let input = read::open(path, &options.read, &notes)?;
@@ -186,6 +202,10 @@ pub fn run(options: &Options, emit: &mut dyn FnMut(&Problem) -> Result<()>) -> R
         };
         let go_on = match format {
             Format::Jsonl => jsonl(input.reader, &input.name, &post_schema, &mut sink)?,
+            Format::TdesktopJson => {
+                let read::Input { name, reader, .. } = input;
+                tdesktop::validate(reader, &name, &message_schema, &result_schema, &mut sink)?
+            }
             Format::Text => {
                 let read::Input { name, reader, .. } = input;
                 text(reader, &name, &options.read, &mut sink)?
@@ -204,6 +224,19 @@ pub fn run(options: &Options, emit: &mut dyn FnMut(&Problem) -> Result<()>) -> R
         }
     }
     Ok(sink.report)
+}
+
+/// Compiles a bundled schema that refers to others (`$ref` by `$id`).
+fn compile_with(schema: &str, resources: &[(&str, &str)]) -> Result<jsonschema::Validator> {
+    let bad = |e: String| Error::new(Position::file("<bundled schema>"), ErrorKind::Data(e));
+    let value: Value = serde_json::from_str(schema).map_err(|e| bad(e.to_string()))?;
+    let mut builder = jsonschema::Registry::new();
+    for (uri, text) in resources {
+        let doc: Value = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+        builder = builder.add(*uri, doc).map_err(|e| bad(e.to_string()))?;
+    }
+    let registry = builder.prepare().map_err(|e| bad(e.to_string()))?;
+    jsonschema::options().with_registry(&registry).build(&value).map_err(|e| bad(e.to_string()))
 }
 
 fn compile(schema: &str) -> Result<jsonschema::Validator> {
@@ -361,7 +394,7 @@ fn text(
     Ok(true)
 }
 
-fn strip_position(e: &serde_json::Error) -> String {
+pub(crate) fn strip_position(e: &serde_json::Error) -> String {
     let msg = e.to_string();
     match msg.rfind(" at line ") {
         Some(i) => msg.get(..i).unwrap_or(&msg).to_owned(),
