@@ -1092,6 +1092,8 @@ struct Hint {
     #[serde(default, deserialize_with = "some")]
     chat: Option<Option<Chat>>,
     chat_id: Option<Value>,
+    trailing_empty: bool,
+    x_escapes: bool,
     id_assigned: bool,
     date_unknown: bool,
     edited: bool,
@@ -1443,10 +1445,24 @@ fn map_message(raw: RawMessage, ctx: &MapContext, chat: &mut ChatState) -> Resul
         if let Some(raw) = h.chat_id.take() {
             layout.insert("chat_id".into(), raw);
         }
+        if h.trailing_empty {
+            layout.insert("trailing_empty".into(), Value::Bool(true));
+        }
+        if h.x_escapes {
+            layout.insert("x_escapes".into(), Value::Bool(true));
+        }
         apply_hint(&mut post, h);
     }
     if !layout.is_empty() {
-        post.extra.insert(LAYOUT_KEY.into(), Value::Object(layout));
+        // One fixed key order, whichever way each fact arrived.
+        let mut ordered = Extra::new();
+        for key in ["text", "text_entities", "trailing_empty", "x_escapes", "chat_id"] {
+            if let Some(v) = layout.remove(key) {
+                ordered.insert(key.into(), v);
+            }
+        }
+        ordered.extend(layout);
+        post.extra.insert(LAYOUT_KEY.into(), Value::Object(ordered));
     }
     Ok(post)
 }

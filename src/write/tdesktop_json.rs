@@ -257,12 +257,20 @@ fn rank(key: &str) -> u16 {
         "inline_bot_buttons" => 130,
         "reactions" => 140,
         TGNORM_KEY => 200,
-        _ => 110,
+        _ => UNKNOWN,
     }
 }
 
 /// Rank of a service action's own keys: right after `action`.
 const DETAILS: u16 = 53;
+/// Ranks of message fields (sender, forward, reply, media) and of keys
+/// Telegram Desktop does not write.
+const MESSAGE_FIELDS: u16 = 60;
+const UNKNOWN: u16 = 110;
+/// Where a service post's message fields go: after `text_entities`.
+const AFTER_TEXT: u16 = 125;
+/// Ranks of media keys.
+const MEDIA_KEYS: std::ops::RangeInclusive<u16> = 70..=102;
 /// Rank of the first of two `text` keys.
 const FIRST_TEXT: u16 = 119;
 
@@ -401,6 +409,11 @@ fn entries<'a>(post: &'a Post, id: i64, header: Option<&Chat>) -> Vec<Entry<'a>>
     };
     if write_text {
         let trailing = flag("trailing_empty") == Some(true);
+        if trailing && post.text.spans.last().is_none_or(|s| s.style.is_none()) {
+            // Nothing to hang the empty part on (cleaning changed the end):
+            // keep the fact for the way back.
+            hint.insert("trailing_empty".into(), Value::Bool(true));
+        }
         let (text, entities) = text_values(&post.text, trailing);
         put(&mut e, "text", text);
         if flag("text_entities") != Some(false) {
@@ -438,12 +451,40 @@ fn entries<'a>(post: &'a Post, id: i64, header: Option<&Chat>) -> Vec<Entry<'a>>
             hint.insert("chat_id".into(), raw.clone());
         }
     }
+    if flag("x_escapes") == Some(true)
+        && !e.iter().any(|(_, k, v)| has_control(k) || value_has_control(v))
+    {
+        hint.insert("x_escapes".into(), Value::Bool(true));
+    }
+    if post.kind == Kind::Service {
+        // A service message's keys before `text` are its action's (§2.5), and
+        // that is how they are read back; message fields that a service post
+        // carries (from other sources) go after the text instead.
+        for (r, _, _) in e.iter_mut() {
+            if (MESSAGE_FIELDS..=UNKNOWN).contains(r) {
+                *r = AFTER_TEXT;
+            }
+        }
+    }
     if !hint.is_empty() {
         e.retain(|(_, key, _)| key != TGNORM_KEY);
         e.push((rank(TGNORM_KEY), Cow::Borrowed(TGNORM_KEY), Value::Object(hint)));
     }
     e.sort_by_key(|(r, _, _)| *r);
     e
+}
+
+fn has_control(s: &str) -> bool {
+    s.bytes().any(|b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t'))
+}
+
+fn value_has_control(v: &Value) -> bool {
+    match v {
+        Value::String(s) => has_control(s),
+        Value::Array(items) => items.iter().any(value_has_control),
+        Value::Object(map) => map.iter().any(|(k, v)| has_control(k) || value_has_control(v)),
+        _ => false,
+    }
 }
 
 const STRUCTURED: [(&str, &str); 9] = [
@@ -462,6 +503,11 @@ const STRUCTURED: [(&str, &str); 9] = [
 /// the same.
 fn native(m: &Media) -> bool {
     if m.status == MediaStatus::NotSupported {
+        return false;
+    }
+    // Keys Telegram Desktop has no media key for would come back as message
+    // keys: such an entry goes whole under `tgnorm.media`.
+    if m.extra.keys().any(|k| !MEDIA_KEYS.contains(&rank(k))) {
         return false;
     }
     let has_file = m.file.is_some() || m.status != MediaStatus::Ok;
@@ -658,8 +704,15 @@ fn write_number(out: &mut Vec<u8>, n: &Number) {
     } else if let Some(u) = n.as_u64() {
         out.extend_from_slice(u.to_string().as_bytes());
     } else if let Some(f) = n.as_f64() {
-        // std::to_string(double): six decimals (D:39-46).
-        out.extend_from_slice(format!("{f:.6}").as_bytes());
+        // std::to_string(double): six decimals (D:39-46), which is what every
+        // double of a real export is; a value that six decimals would change
+        // (from another source) keeps its shortest exact form.
+        let six = format!("{f:.6}");
+        if six.parse::<f64>().ok() == Some(f) {
+            out.extend_from_slice(six.as_bytes());
+        } else {
+            out.extend_from_slice(f.to_string().as_bytes());
+        }
     }
 }
 
