@@ -936,20 +936,7 @@ fn is_clock(key: &str) -> bool {
         })
 }
 
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
+use crate::clean::boilerplate::MONTHS;
 
 /// `July 3`, `July 3, 2023`.
 fn is_date_separator(key: &str) -> bool {

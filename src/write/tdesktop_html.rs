@@ -501,20 +501,7 @@ fn write_assets(dir: &std::path::Path) -> std::io::Result<()> {
     fs::write(dir.join("js/script.js"), JS)
 }
 
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
+use crate::clean::boilerplate::MONTHS;
 
 /// A post date, as the page shows it.
 struct Date {

@@ -307,20 +307,7 @@ pub fn parse_date(title: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
+use crate::clean::boilerplate::MONTHS;
 
 /// `7 March 2022` → (2022, 3, 7).
 pub fn separator_date(text: &str) -> Option<(u32, u32, u32)> {
