@@ -456,6 +456,7 @@ fn unknown_keys_actions_entities_and_media_types_pass_through() {
     let b: Value = serde_json::from_slice(&back.stdout).unwrap();
     assert_eq!(a["messages"], b["messages"]);
 }
+
 /// Posts from every other reader (web pages carry views, albums, map links;
 /// Telegram HTML carries sizes; text dumps carry no ids) survive
 /// `JSONL → tdesktop-json → JSONL`, `source` and assigned ids aside.
