@@ -6,10 +6,9 @@
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 // ---------------------------------------------------------------------------
-// Local helpers (kept here so this file stands alone).
+// Local helpers (the runner itself is `util::tgnorm_raw`).
 
 struct Out {
     code: i32,
@@ -17,33 +16,12 @@ struct Out {
     stderr: String,
 }
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::util::root;
 
 /// Runs `tgnorm ARGS` in the project root with `stdin`.
 fn tgnorm(args: &[&str], stdin: &[u8]) -> Out {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tgnorm"))
-        .args(args)
-        .current_dir(root())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn tgnorm");
-    let mut input = child.stdin.take().unwrap();
-    let data = stdin.to_vec();
-    let feeder = std::thread::spawn(move || {
-        let _ = input.write_all(&data);
-    });
-    let out = child.wait_with_output().expect("wait tgnorm");
-    feeder.join().unwrap();
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: out.stdout,
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    let run = crate::util::tgnorm_raw(&root(), args, stdin);
+    Out { code: run.code, stdout: run.stdout, stderr: run.stderr }
 }
 
 /// A scratch directory for one test.

@@ -20,8 +20,15 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Runs `tgnorm ARGS` in `dir` with `stdin`.
-pub fn tgnorm_in(dir: &Path, args: &[&str], stdin: &[u8]) -> Run {
+/// What a run gave, stdout as raw bytes (for byte-exact comparisons).
+pub struct RawRun {
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+    pub code: i32,
+}
+
+/// Runs `tgnorm ARGS` in `dir` with `stdin`; stdout as bytes.
+pub fn tgnorm_raw(dir: &Path, args: &[&str], stdin: &[u8]) -> RawRun {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tgnorm"))
         .args(args)
         .current_dir(dir)
@@ -37,10 +44,20 @@ pub fn tgnorm_in(dir: &Path, args: &[&str], stdin: &[u8]) -> Run {
     });
     let out = child.wait_with_output().expect("wait tgnorm");
     feeder.join().unwrap();
-    Run {
-        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+    RawRun {
+        stdout: out.stdout,
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         code: out.status.code().unwrap_or(-1),
+    }
+}
+
+/// Runs `tgnorm ARGS` in `dir` with `stdin`.
+pub fn tgnorm_in(dir: &Path, args: &[&str], stdin: &[u8]) -> Run {
+    let raw = tgnorm_raw(dir, args, stdin);
+    Run {
+        stdout: String::from_utf8(raw.stdout).expect("stdout is UTF-8"),
+        stderr: raw.stderr,
+        code: raw.code,
     }
 }
 
