@@ -207,7 +207,7 @@ fn convert_cmd(args: ConvertArgs) -> Result<Exit, Error> {
             }
             None => {
                 if !quiet {
-                    eprintln!("tgnorm: rejected: {}", describe(r));
+                    eprintln!("tgnorm: rejected: {r}");
                 }
                 Ok(())
             }
@@ -370,15 +370,6 @@ fn write_folder(
             Err(e)
         }
     }
-}
-
-fn describe(r: &Rejection) -> String {
-    let mut pos = Position::file(r.file.clone());
-    pos.line = r.line;
-    pos.column = r.column;
-    pos.index = r.index;
-    pos.pointer = r.pointer.clone();
-    format!("{pos}: {}", r.error)
 }
 
 fn report(summary: &Summary, quiet: bool, file: Option<&Path>) -> Result<(), Error> {

@@ -43,38 +43,27 @@ pub struct Options {
     pub output_dir: Option<PathBuf>,
 }
 
-/// A record that could not be read, for the rejects file.
+/// A record that could not be read, for the rejects file: where (the
+/// error's own [`Position`]) and why.
 #[derive(Clone, Debug, Serialize)]
 pub struct Rejection {
-    /// Input file.
-    pub file: String,
-    /// 1-based line, when known.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub line: Option<u64>,
-    /// 1-based column, when known.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub column: Option<u64>,
-    /// 0-based message index, when known.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub index: Option<u64>,
-    /// JSON pointer, when known.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pointer: Option<String>,
+    /// Where the record is.
+    #[serde(flatten)]
+    pub position: Position,
     /// What was wrong.
     pub error: String,
 }
 
 impl Rejection {
     fn from_error(err: &Error) -> Rejection {
-        let pos: &Position = err.position();
-        Rejection {
-            file: pos.file.clone(),
-            line: pos.line,
-            column: pos.column,
-            index: pos.index,
-            pointer: pos.pointer.clone(),
-            error: err.message(),
-        }
+        Rejection { position: err.position().clone(), error: err.message() }
+    }
+}
+
+impl std::fmt::Display for Rejection {
+    /// `file:line:col: reason`, as errors print.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.position, self.error)
     }
 }
 

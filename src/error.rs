@@ -17,19 +17,26 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 ///
 /// `line` and `column` are 1-based (column counts characters); `byte` and
 /// `index` (the n-th message of the file) are 0-based, as in csv's `Position`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Serialised (unknown parts left out) into the rejects file.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Position {
     /// Input path as given; `-` for standard input. Empty when not about a file.
     pub file: String,
     /// 1-based line.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u64>,
     /// 1-based column, in characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<u64>,
-    /// 0-based byte offset.
+    /// 0-based byte offset (not in the rejects file: line and column say it
+    /// for people).
+    #[serde(skip)]
     pub byte: Option<u64>,
     /// 0-based index of the message in its file.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub index: Option<u64>,
     /// JSON pointer of the offending value.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pointer: Option<String>,
 }
 
