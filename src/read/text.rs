@@ -96,6 +96,8 @@ struct CLine {
     text: String,
     key: String,
     class: Class,
+    /// `class` is decided (lines read before the flavour is known wait).
+    classified: bool,
 }
 
 impl AsRef<str> for CLine {
@@ -245,7 +247,13 @@ impl<R: BufRead> Reader<R> {
                 }
                 Some(Ok(Line { number, text })) => {
                     let key = repeat::line_key(&text);
-                    self.ahead.push_back(CLine { number, text, key, class: Class::Text });
+                    self.ahead.push_back(CLine {
+                        number,
+                        text,
+                        key,
+                        class: Class::Text,
+                        classified: false,
+                    });
                 }
             }
         }
@@ -260,17 +268,21 @@ impl<R: BufRead> Reader<R> {
         }
         let flavour = sniff_flavour(self.ahead.iter());
         self.notes.set(&format!("text flavour {}", self.file), flavour.describe());
-        let classify = |l: &mut CLine| l.class = classify(&l.text, &l.key, &flavour);
+        let classify = |l: &mut CLine| {
+            l.class = classify(&l.text, &l.key, &flavour);
+            l.classified = true;
+        };
         self.ahead.iter_mut().for_each(classify);
         self.flavour = Some(flavour);
     }
 
     fn peek(&mut self, i: usize) -> Option<&CLine> {
         self.fill(i + 1);
-        let flavour = self.flavour.clone().unwrap_or_default();
         let line = self.ahead.get_mut(i)?;
-        if line.class == Class::Text {
-            line.class = classify(&line.text, &line.key, &flavour);
+        if !line.classified {
+            let flavour = self.flavour.as_ref();
+            line.class = classify(&line.text, &line.key, flavour.unwrap_or(&Flavour::default()));
+            line.classified = true;
         }
         Some(line)
     }
