@@ -231,7 +231,11 @@ pub fn run<W: Write>(
                 let mut batch = Vec::with_capacity(BATCH);
                 for item in posts {
                     batch.push(item);
-                    if batch.len() == BATCH && tx.send(std::mem::take(&mut batch)).is_err() {
+                    if batch.len() == BATCH
+                        && tx
+                            .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+                            .is_err()
+                    {
                         return;
                     }
                 }
