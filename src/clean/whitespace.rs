@@ -115,7 +115,7 @@ fn keep_mask(s: &[u8]) -> Vec<bool> {
     let kept = || (0..s.len()).filter(|&p| keep.get(p) == Some(&true));
     let is_text = |p: &usize| s.get(*p) != Some(&b'\n');
     let first_text = kept().find(is_text);
-    let last_text = kept().filter(is_text).next_back();
+    let last_text = kept().rfind(is_text);
     let mut drop = Vec::new();
     let mut run = 0;
     for p in kept() {
