@@ -1,25 +1,35 @@
 //! The conversion pipeline: read → de-duplicate → clean → write, with the
 //! run's accounting.
 //!
-//! Reading (parsing) runs on one thread and cleaning + writing on the other,
-//! joined by a bounded channel of small batches, so memory stays flat and
-//! both cores work. Every item a reader yields is counted: a post is
-//! written, dropped as a duplicate, or rejected with its position, so the
-//! summary always shows `read = written + rejected + duplicates`
-//! (ARCHITECTURE.md, invariant 3).
+//! Three stages, joined by bounded channels of numbered batches, so memory
+//! stays flat and every core works:
+//!
+//! 1. **read**, on one thread: the reader cuts the input into items. Where
+//!    records can be parsed on their own (Telegram Desktop JSON), the items
+//!    are still unparsed ([`read::Pending`]), because parsing is most of a
+//!    reader's cost and would otherwise bound the whole run to one core.
+//! 2. **work**, on a pool of threads (one per core): parse, fingerprint for
+//!    de-duplication, clean, and for JSONL also encode.
+//! 3. **write**, on the calling thread: batches are put back in input order,
+//!    duplicates dropped, posts written and counted.
+//!
+//! Every item a reader yields is counted: a post is written, dropped as a
+//! duplicate, or rejected with its position, so the summary always shows
+//! `read = written + rejected + duplicates` (ARCHITECTURE.md, invariant 3).
 
 use crate::clean::{self, Config as CleanConfig, Pass};
 use crate::error::{Error, ErrorKind, Position, Result};
 use crate::model::Post;
-use crate::read::{self, Notes, ReadOptions};
+use crate::read::{self, Notes, Pending, ReadOptions};
 use crate::write::{self, Writer};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::ops::Range;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::mpsc;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Everything a conversion needs to know.
 #[derive(Clone, Debug, Default)]
@@ -173,10 +183,66 @@ impl Progress {
     }
 }
 
-/// A batch of reader items crossing the thread boundary.
-type Batch = Vec<Result<Post>>;
+/// Reader items per batch, and batches in flight between two stages.
 const BATCH: usize = 256;
-const IN_FLIGHT: usize = 16;
+const IN_FLIGHT: usize = 4;
+
+/// A batch of reader items, numbered in input order.
+struct Job {
+    seq: u64,
+    items: Vec<Result<Pending>>,
+}
+
+/// What a worker made of one reader item.
+enum Done {
+    /// A cleaned post: the post itself for writers that need it, or (JSONL)
+    /// its line, `line` in the batch's buffer.
+    Post { post: Option<Box<Post>>, line: Range<usize>, cleaned: Vec<String>, key: Option<u64> },
+    /// A record that could not be read.
+    Failed(Error),
+}
+
+/// A batch done by a worker.
+struct Finished {
+    seq: u64,
+    items: Vec<Done>,
+    /// The JSONL lines of the batch's posts, when the output is JSONL.
+    lines: Vec<u8>,
+}
+
+/// The work stage for one batch: parse, fingerprint, clean, encode.
+fn work(job: Job, clean: &CleanConfig, dedup: bool, encode: bool) -> Finished {
+    let mut lines = Vec::new();
+    let items = job
+        .items
+        .into_iter()
+        .map(|item| {
+            let mut post = match item.and_then(Pending::resolve) {
+                Ok(post) => post,
+                Err(e) => return Done::Failed(e),
+            };
+            let key = dedup.then(|| clean::fingerprint(&post));
+            clean::clean_post(&mut post, clean);
+            if !encode {
+                let cleaned = post.cleaned.clone();
+                return Done::Post { post: Some(Box::new(post)), line: 0..0, cleaned, key };
+            }
+            let start = lines.len();
+            if let Err(e) = write::jsonl::encode(&post, &mut lines) {
+                lines.truncate(start);
+                return Done::Failed(e);
+            }
+            let cleaned = std::mem::take(&mut post.cleaned);
+            Done::Post { post: None, line: start..lines.len(), cleaned, key }
+        })
+        .collect();
+    Finished { seq: job.seq, items, lines }
+}
+
+/// Worker threads: one per core, at least one.
+fn workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8)
+}
 
 /// Runs a conversion: reads every input, cleans, writes to `out`, and sends
 /// each rejected record to `reject`.
@@ -199,72 +265,80 @@ pub fn run<W: Write>(
     };
     writer.set_notes(&notes);
     let mut summary = Summary::default();
-    let duplicates = Arc::new(AtomicU64::new(0));
     let mut stopped: Option<Error> = None;
     let mut progress = Progress::new(options.progress);
+    // One window for all inputs: overlapping pages are separate files.
     let mut seen = clean::Seen::default();
+    let dedup = options.clean.has(Pass::Dedup);
+    let encode = to == write::Format::Jsonl;
 
-    'inputs: for path in &files {
-        let input = match read::open(path, &options.read, &notes) {
-            Ok(i) => i,
-            Err(e) => {
-                stopped = Some(e);
-                break;
-            }
-        };
-        let posts = match read::read(input, &options.read, &notes) {
+    for path in &files {
+        let posts = read::open(path, &options.read, &notes)
+            .and_then(|input| read::read_pending(input, &options.read, &notes));
+        let posts = match posts {
             Ok(p) => p,
             Err(e) => {
                 stopped = Some(e);
                 break;
             }
         };
-        let dedup_on = options.clean.has(Pass::Dedup);
-        let (tx, rx) = mpsc::sync_channel::<Batch>(IN_FLIGHT);
-        let dup = duplicates.clone();
-        // One window for all inputs: overlapping pages are separate files.
-        let seen = &mut seen;
         let result: Result<Option<Error>> = std::thread::scope(|scope| {
+            // Made here so that every end is owned by a stage: when the writer
+            // stops early, dropping its receiver stops the workers, and the
+            // last worker's end of `job_rx` going stops the reader.
+            let (job_tx, job_rx) = mpsc::sync_channel::<Job>(IN_FLIGHT);
+            let (done_tx, done_rx) = mpsc::sync_channel::<Finished>(IN_FLIGHT);
+            let job_rx = Arc::new(Mutex::new(job_rx));
             scope.spawn(move || {
-                let posts: Box<dyn Iterator<Item = Result<Post>> + Send> =
-                    if dedup_on { Box::new(clean::dedup_with(posts, seen, dup)) } else { posts };
                 let mut batch = Vec::with_capacity(BATCH);
+                let mut seq = 0;
                 for item in posts {
                     batch.push(item);
-                    if batch.len() == BATCH
-                        && tx
-                            .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
-                            .is_err()
-                    {
-                        return;
+                    if batch.len() == BATCH {
+                        let items = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                        if job_tx.send(Job { seq, items }).is_err() {
+                            return;
+                        }
+                        seq += 1;
                     }
                 }
-                let _ = tx.send(batch);
+                let _ = job_tx.send(Job { seq, items: batch });
             });
-            for batch in rx {
-                progress.tick(summary.read);
-                for item in batch {
-                    summary.read += 1;
-                    match item {
-                        Ok(mut post) => {
-                            clean::clean_post(&mut post, &options.clean);
-                            for c in &post.cleaned {
-                                *summary.cleaned.entry(c.clone()).or_default() += 1;
-                            }
-                            writer.write(&post)?;
-                            summary.written += 1;
-                        }
-                        Err(e) if e.is_record_error() && !options.strict => {
-                            summary.rejected += 1;
-                            reject(&Rejection::from_error(&e))?;
-                        }
-                        Err(e) => {
-                            if e.is_record_error() {
-                                summary.rejected += 1;
-                            }
-                            // Dropping the receiver stops the reader thread.
-                            return Ok(Some(e));
-                        }
+            for _ in 0..workers() {
+                let (job_rx, done_tx) = (job_rx.clone(), done_tx.clone());
+                let clean = &options.clean;
+                scope.spawn(move || loop {
+                    // The lock is held only to take a job, not to do it.
+                    let job = match job_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(job) = job else { return };
+                    if done_tx.send(work(job, clean, dedup, encode)).is_err() {
+                        return; // the writer stopped
+                    }
+                });
+            }
+            drop((job_rx, done_tx));
+            // Batches come back in any order; write them in input order.
+            let mut waiting: BTreeMap<u64, Finished> = BTreeMap::new();
+            let mut next = 0u64;
+            for finished in done_rx {
+                waiting.insert(finished.seq, finished);
+                while let Some(batch) = waiting.remove(&next) {
+                    next += 1;
+                    progress.tick(summary.read);
+                    let stop = write_batch(
+                        batch,
+                        &mut writer,
+                        &mut seen,
+                        &mut summary,
+                        options.strict,
+                        reject,
+                    )?;
+                    if stop.is_some() {
+                        // Dropping the receivers stops the workers, then the reader.
+                        return Ok(stop);
                     }
                 }
             }
@@ -274,16 +348,13 @@ pub fn run<W: Write>(
             Ok(None) => {}
             Ok(Some(e)) => {
                 stopped = Some(e);
-                break 'inputs;
+                break;
             }
             Err(e) => return Err(e),
         }
     }
     progress.clear();
     let out = writer.finish()?;
-    summary.duplicates = duplicates.load(Ordering::Relaxed);
-    // Duplicates were counted out before the writer saw them: they were read.
-    summary.read += summary.duplicates;
     let counters = notes.counters();
     let get = |k: &str| counters.get(k).copied().unwrap_or(0);
     summary.boilerplate_lines = get("boilerplate_lines");
@@ -295,6 +366,49 @@ pub fn run<W: Write>(
     summary.truncated_repeats = get("truncated_repeats");
     summary.notes = notes.snapshot();
     Ok((Outcome { summary, stopped }, out))
+}
+
+/// The write stage for one batch, in input order: drops duplicates, writes
+/// posts, reports rejections, counts. Returns the error that stops the run
+/// (strict mode, or an error that ends a file), if any.
+fn write_batch<W: Write>(
+    batch: Finished,
+    writer: &mut Writer<W>,
+    seen: &mut clean::Seen,
+    summary: &mut Summary,
+    strict: bool,
+    reject: &mut dyn FnMut(&Rejection) -> Result<()>,
+) -> Result<Option<Error>> {
+    for item in batch.items {
+        summary.read += 1;
+        match item {
+            Done::Post { post, line, cleaned, key } => {
+                if key.is_some_and(|k| !seen.first_time_key(k)) {
+                    summary.duplicates += 1;
+                    continue;
+                }
+                for c in cleaned {
+                    *summary.cleaned.entry(c).or_default() += 1;
+                }
+                match post {
+                    Some(post) => writer.write(&post)?,
+                    None => writer.write_encoded(batch.lines.get(line).unwrap_or_default())?,
+                }
+                summary.written += 1;
+            }
+            Done::Failed(e) if e.is_record_error() && !strict => {
+                summary.rejected += 1;
+                reject(&Rejection::from_error(&e))?;
+            }
+            Done::Failed(e) => {
+                if e.is_record_error() {
+                    summary.rejected += 1;
+                }
+                return Ok(Some(e));
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// Convenience for tests and library users: converts in-memory text to JSONL.

@@ -228,23 +228,6 @@ pub fn dedup<'a>(
     })
 }
 
-/// [`dedup`] with fingerprints kept in `seen`, so that one window spans
-/// several inputs (overlapping pages of one channel given as separate files).
-pub fn dedup_with<'a>(
-    posts: impl Iterator<Item = Result<Post>> + Send + 'a,
-    seen: &'a mut Seen,
-    dropped: Arc<AtomicU64>,
-) -> impl Iterator<Item = Result<Post>> + Send + 'a {
-    posts.filter(move |item| {
-        let Ok(post) = item else { return true };
-        let first = seen.first_time(post);
-        if !first {
-            dropped.fetch_add(1, Ordering::Relaxed);
-        }
-        first
-    })
-}
-
 /// Fingerprints of the last [`DEDUP_WINDOW`] posts.
 #[derive(Debug, Default)]
 pub struct Seen {
@@ -255,7 +238,12 @@ pub struct Seen {
 impl Seen {
     /// Records `post`; false when it was seen within the window.
     pub fn first_time(&mut self, post: &Post) -> bool {
-        let key = fingerprint(post);
+        self.first_time_key(fingerprint(post))
+    }
+
+    /// Records a post by its [`fingerprint`] (computed where the post is,
+    /// perhaps on another thread); false when it was seen within the window.
+    pub fn first_time_key(&mut self, key: u64) -> bool {
         if !self.set.insert(key) {
             return false;
         }
@@ -269,7 +257,9 @@ impl Seen {
     }
 }
 
-fn fingerprint(post: &Post) -> u64 {
+/// What [`Seen`] tells posts apart by: chat and id, or (for posts without
+/// an id) format, kind, text, headers and media. Taken before cleaning.
+pub fn fingerprint(post: &Post) -> u64 {
     let mut h = DefaultHasher::new();
     match post.id {
         Some(id) => {

@@ -32,6 +32,31 @@ use std::sync::{Arc, Mutex};
 /// A stream of posts, one at a time.
 pub type Posts<'a> = Box<dyn Iterator<Item = Result<Post>> + Send + 'a>;
 
+/// A reader item that may not be parsed yet: readers whose records can be
+/// parsed independently of each other (Telegram Desktop JSON, once a chat's
+/// header is read) hand them out cut but unparsed, so that the pipeline can
+/// parse them on several threads ([`crate::convert`]).
+#[derive(Debug)]
+pub enum Pending {
+    /// A post read to the end.
+    Ready(Box<Post>),
+    /// A Telegram Desktop message still to parse.
+    Unparsed(Box<tdesktop_json::Unparsed>),
+}
+
+impl Pending {
+    /// The post, parsing it if needed.
+    pub fn resolve(self) -> Result<Post> {
+        match self {
+            Pending::Ready(post) => Ok(*post),
+            Pending::Unparsed(raw) => raw.parse(),
+        }
+    }
+}
+
+/// A stream of [`Pending`] items, as [`read_pending`] gives them.
+pub type PendingPosts<'a> = Box<dyn Iterator<Item = Result<Pending>> + Send + 'a>;
+
 /// Input formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -403,6 +428,20 @@ pub fn read<'a>(input: Input, options: &ReadOptions, notes: &Notes) -> Result<Po
         // Telegram Desktop result.json (issue 3).
         Format::TdesktopJson => Box::new(tdesktop_json::Reader::new(reader, name, notes.clone())),
     })
+}
+
+/// [`read`], with parsing left to the caller where a reader can defer it
+/// (see [`Pending`]).
+pub fn read_pending<'a>(
+    input: Input,
+    options: &ReadOptions,
+    notes: &Notes,
+) -> Result<PendingPosts<'a>> {
+    if input.format == Format::TdesktopJson {
+        let Input { name, reader, .. } = input;
+        return Ok(Box::new(tdesktop_json::Reader::new(reader, name, notes.clone()).pending()));
+    }
+    Ok(Box::new(read(input, options, notes)?.map(|item| item.map(|p| Pending::Ready(Box::new(p))))))
 }
 
 #[cfg(test)]

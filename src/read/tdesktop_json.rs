@@ -50,7 +50,7 @@
 pub mod dates;
 pub mod repair;
 
-use super::Notes;
+use super::{Notes, Pending};
 use crate::error::{Error, ErrorKind, Position, Result};
 use crate::model::{
     Chat, Edited, Extra, Forward, Kind, Media, MediaStatus, Peer, Post, Reaction, Reply, Service,
@@ -101,7 +101,8 @@ pub struct Reader<R> {
     chat_path: Option<(&'static str, u64)>,
     /// Index of the next message within its chat's `messages`.
     in_chat: u64,
-    buf: Vec<u8>,
+    /// Capacity for the next message's buffer (about the last one's size).
+    buf_hint: usize,
     skipped: Vec<String>,
     chats: u64,
     done: bool,
@@ -154,7 +155,7 @@ impl<R: Read> Reader<R> {
             index: 0,
             chat_path: None,
             in_chat: 0,
-            buf: Vec::new(),
+            buf_hint: 4096,
             skipped: Vec::new(),
             chats: 0,
             done: false,
@@ -268,7 +269,7 @@ impl<R: Read> Reader<R> {
     }
 
     /// Walks the structure until the next message is cut out, and maps it.
-    fn step(&mut self) -> Result<Option<Result<Post>>> {
+    fn step(&mut self) -> Result<Option<Result<Pending>>> {
         if !self.started {
             self.started = true;
             let b = self.need("`{`")?;
@@ -397,7 +398,12 @@ impl<R: Read> Reader<R> {
     }
 
     /// Cuts out one message and maps it.
-    fn message(&mut self) -> Result<Post> {
+    /// Cuts the next message out of the file. Once the chat is decided (at
+    /// its first message), parsing and mapping need nothing more from the
+    /// reader, so the message is handed out unparsed and the pipeline parses
+    /// it on a worker thread ([`Unparsed::parse`]); until then it is parsed
+    /// here.
+    fn message(&mut self) -> Result<Pending> {
         let index = self.index;
         self.index += 1;
         let pointer = self.pointer();
@@ -405,49 +411,50 @@ impl<R: Read> Reader<R> {
         let start = (self.scan.rep.line(), self.scan.rep.column(), self.scan.byte);
         let repairs_before = self.scan.rep.x_escapes.count;
         let b = self.scan.peek().map_err(|e| self.io(e))?;
-        let mut buf = std::mem::take(&mut self.buf);
-        buf.clear();
+        let mut buf = Vec::with_capacity(self.buf_hint);
         let captured = self.scan.capture(&mut buf, MAX_MESSAGE_BYTES);
+        self.buf_hint = buf.len().next_power_of_two().clamp(256, 64 * 1024);
         let pos = Position {
             file: self.file.clone(),
             line: Some(start.0),
             column: Some(start.1),
             byte: Some(start.2),
             index: Some(index),
-            pointer: Some(pointer.clone()),
+            pointer: Some(pointer),
         };
         // A structural error (no `index` in its position) ends the file; see
         // `Iterator::next`.
-        let result = match captured {
+        match captured {
             Err(ScanError::TooLarge) => Err(Error::data(
                 pos,
                 format!("message larger than {} MiB", MAX_MESSAGE_BYTES >> 20),
             )),
-            Err(ScanError::Eof) => {
-                return Err(self.syntax(format!(
-                    "unexpected end of file inside message #{index}, which starts at line {}",
-                    start.0
-                )))
-            }
-            Err(e) => return Err(self.scan_error(e)),
+            Err(ScanError::Eof) => Err(self.syntax(format!(
+                "unexpected end of file inside message #{index}, which starts at line {}",
+                start.0
+            ))),
+            Err(e) => Err(self.scan_error(e)),
             Ok(()) if b != Some(b'{') => Err(Error::data(pos, "a message must be an object")),
             Ok(()) => {
-                let ctx = MapContext {
-                    file: &self.file,
+                let unparsed = Unparsed {
+                    bytes: buf,
                     index,
-                    line: start.0,
                     end_line: self.scan.rep.line(),
-                    byte: start.2,
                     x_escapes: self.scan.rep.x_escapes.count > repairs_before,
+                    chat: ChatState::default(),
+                    pos,
                 };
-                map_slice(&buf, &ctx, &mut self.chat, &pos)
+                match &self.chat.decided {
+                    Some(decided) => Ok(Pending::Unparsed(Box::new(Unparsed {
+                        chat: ChatState { decided: Some(decided.clone()), ..ChatState::default() },
+                        ..unparsed
+                    }))),
+                    None => {
+                        unparsed.parse_with(&mut self.chat).map(|p| Pending::Ready(Box::new(p)))
+                    }
+                }
             }
-        };
-        if buf.capacity() > 4 << 20 {
-            buf = Vec::new();
         }
-        self.buf = buf;
-        result
     }
 
     fn finish_notes(&mut self) {
@@ -483,15 +490,14 @@ impl<R: Read> Reader<R> {
     }
 }
 
-impl<R: Read> Iterator for Reader<R> {
-    type Item = Result<Post>;
-
-    fn next(&mut self) -> Option<Result<Post>> {
+impl<R: Read> Reader<R> {
+    /// The next message, possibly not parsed yet.
+    fn next_pending(&mut self) -> Option<Result<Pending>> {
         if self.done {
             return None;
         }
         match self.step() {
-            Ok(Some(Ok(post))) => Some(Ok(post)),
+            Ok(Some(Ok(item))) => Some(Ok(item)),
             Ok(Some(Err(e))) => {
                 // A per-message error has `index` set; anything else came from
                 // the structure around the messages and ends the file.
@@ -511,6 +517,53 @@ impl<R: Read> Iterator for Reader<R> {
                 Some(Err(e))
             }
         }
+    }
+
+    /// The messages as [`Pending`] items, whose parsing the caller may do
+    /// on another thread ([`crate::read::read_pending`]).
+    pub fn pending(mut self) -> impl Iterator<Item = Result<Pending>> {
+        std::iter::from_fn(move || self.next_pending())
+    }
+}
+
+impl<R: Read> Iterator for Reader<R> {
+    type Item = Result<Post>;
+
+    fn next(&mut self) -> Option<Result<Post>> {
+        self.next_pending().map(|item| item.and_then(Pending::resolve))
+    }
+}
+
+/// A message cut out of the file, its bytes repaired, not parsed yet.
+#[derive(Debug)]
+pub struct Unparsed {
+    bytes: Vec<u8>,
+    /// Where the message starts (with its index and pointer).
+    pos: Position,
+    index: u64,
+    end_line: u64,
+    x_escapes: bool,
+    /// The chat, already decided when the message is handed out unparsed.
+    chat: ChatState,
+}
+
+impl Unparsed {
+    /// Parses and maps the message.
+    pub fn parse(mut self) -> Result<Post> {
+        let mut chat = std::mem::take(&mut self.chat);
+        self.parse_with(&mut chat)
+    }
+
+    fn parse_with(&self, chat: &mut ChatState) -> Result<Post> {
+        let ctx = MapContext {
+            file: &self.pos.file,
+            index: self.index,
+            line: self.pos.line.unwrap_or(1),
+            end_line: self.end_line,
+            byte: self.pos.byte.unwrap_or(0),
+            x_escapes: self.x_escapes,
+        };
+        map_slice(&self.bytes, &ctx, chat, &self.pos)
     }
 }
 

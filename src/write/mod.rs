@@ -122,6 +122,21 @@ impl<W: Write> Writer<W> {
         }
     }
 
+    /// Writes a post [`jsonl::encode`] already made into a line; only for a
+    /// JSONL writer (the pipeline encodes on worker threads), others get
+    /// an error.
+    pub fn write_encoded(&mut self, line: &[u8]) -> Result<()> {
+        match self {
+            Writer::Jsonl(w) => w.write_line(line),
+            _ => Err(crate::error::Error::new(
+                crate::error::Position::file("-"),
+                crate::error::ErrorKind::Data(
+                    "a pre-encoded line given to a non-JSONL writer".into(),
+                ),
+            )),
+        }
+    }
+
     /// Writes the footer, flushes, and returns the inner writer.
     pub fn finish(self) -> Result<W> {
         match self {
