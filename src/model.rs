@@ -266,28 +266,69 @@ impl Text {
 }
 
 impl Serialize for Text {
+    /// The `text` and `entities` keys, written straight from the spans: the
+    /// text as one string without first joining it, the entities with their
+    /// offsets counted in code points as they are written.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut text = String::new();
-        let mut entities = Vec::new();
+        let mut map = s.serialize_map(Some(2))?;
+        map.serialize_entry("text", &Joined(&self.spans))?;
+        map.serialize_entry("entities", &Entities(&self.spans))?;
+        map.end()
+    }
+}
+
+/// The spans' text as one string.
+struct Joined<'a>(&'a [Span]);
+
+impl fmt::Display for Joined<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.iter().try_for_each(|span| f.write_str(&span.text))
+    }
+}
+
+impl Serialize for Joined<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            [] => s.serialize_str(""),
+            [one] => s.serialize_str(&one.text),
+            _ => s.collect_str(self),
+        }
+    }
+}
+
+/// The styled spans as wire entities.
+struct Entities<'a>(&'a [Span]);
+
+/// [`Entity`], borrowed.
+#[derive(Serialize)]
+struct EntityRef<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    offset: u64,
+    length: u64,
+    #[serde(flatten)]
+    attrs: &'a Extra,
+}
+
+impl Serialize for Entities<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(None)?;
         let mut offset = 0u64;
-        for span in &self.spans {
+        for span in self.0 {
             let length = span.text.chars().count() as u64;
-            text.push_str(&span.text);
             if let Some(style) = &span.style {
-                entities.push(Entity {
-                    kind: style.kind.clone(),
+                seq.serialize_element(&EntityRef {
+                    kind: &style.kind,
                     offset,
                     length,
-                    attrs: style.attrs.clone(),
-                });
+                    attrs: &style.attrs,
+                })?;
             }
             offset += length;
         }
-        let mut map = s.serialize_map(Some(2))?;
-        map.serialize_entry("text", &text)?;
-        map.serialize_entry("entities", &entities)?;
-        map.end()
+        seq.end()
     }
 }
 

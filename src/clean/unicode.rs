@@ -30,12 +30,7 @@ pub fn clean(text: &str) -> Option<String> {
 
 /// Line ends unified and junk removed; `None` when there is none.
 fn strip(text: &str) -> Option<String> {
-    // Bytes that can start a character to change: ASCII controls other than
-    // `\n` and `\t` (with `\r` and DEL), and the lead bytes of the non-ASCII
-    // junk (C1 controls and U+00AD: 0xC2; U+200B and U+2060..2064: 0xE2;
-    // U+FEFF: 0xEF). Most text has none, and is passed over at byte speed.
-    let suspect = |b: &u8| matches!(*b, 0..=8 | 0x0B..=0x1F | 0x7F | 0xC2 | 0xE2 | 0xEF);
-    if !text.as_bytes().iter().any(suspect) || !text.chars().any(|c| c == '\r' || is_junk(c)) {
+    if !has_junk(text.as_bytes()) {
         return None;
     }
     let mut out = String::with_capacity(text.len());
@@ -51,6 +46,31 @@ fn strip(text: &str) -> Option<String> {
         }
     }
     Some(out)
+}
+
+/// Whether [`strip`] has work: `\r` or a junk character, found by its UTF-8
+/// bytes (ASCII controls but `\n` and `\t`, DEL; C1 controls and U+00AD
+/// after 0xC2; U+200B and U+2060..2064 after 0xE2; U+FEFF after 0xEF), so
+/// that text without any is passed over at byte speed, without decoding.
+fn has_junk(b: &[u8]) -> bool {
+    let mut at = 0;
+    while let Some(i) = b.get(at..).and_then(|rest| {
+        rest.iter().position(|&x| matches!(x, 0..=8 | 0x0B..=0x1F | 0x7F | 0xC2 | 0xE2 | 0xEF))
+    }) {
+        let i = at + i;
+        let junk = match b.get(i..).unwrap_or_default() {
+            [0xC2, 0x80..=0x9F | 0xAD, ..] => true,
+            [0xE2, 0x80, 0x8B, ..] | [0xE2, 0x81, 0xA0..=0xA4, ..] => true,
+            [0xEF, 0xBB, 0xBF, ..] => true,
+            [0xC2 | 0xE2 | 0xEF, ..] => false,
+            _ => true, // an ASCII control
+        };
+        if junk {
+            return true;
+        }
+        at = i + 1;
+    }
+    false
 }
 
 /// `text` in NFC; `None` when it already is.
@@ -134,6 +154,16 @@ mod tests {
             if s.chars().count() < 4 {
                 stack.extend(pieces.iter().map(|p| format!("{s}{p}")));
             }
+        }
+    }
+
+    /// The byte test agrees with the character test on every character.
+    #[test]
+    fn junk_bytes_match_junk_chars() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let mut buf = [0; 4];
+            let s = c.encode_utf8(&mut buf);
+            assert_eq!(has_junk(s.as_bytes()), c == '\r' || is_junk(c), "{c:?}");
         }
     }
 

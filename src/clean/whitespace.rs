@@ -97,46 +97,49 @@ fn needs_work(text: &Text) -> bool {
 
 /// For each byte of `s` (UTF-8), whether it stays. Whole characters are
 /// kept or dropped.
+///
+/// One pass over the lines: each loses its trailing horizontal space; of
+/// the newlines between two lines with text the first two stay (at most one
+/// blank line), and newlines before the first or after the last line with
+/// text go.
 fn keep_mask(s: &[u8]) -> Vec<bool> {
     let mut keep = vec![true; s.len()];
-    // Trailing horizontal space before each newline and before the end.
-    let ends = memchr::memchr_iter(b'\n', s).chain(std::iter::once(s.len()));
-    for end in ends {
-        let mut k = end;
-        while let Some(n) = trailing_horizontal(s.get(..k).unwrap_or_default()) {
-            k -= n;
-            for slot in keep.get_mut(k..k + n).unwrap_or_default() {
-                *slot = false;
-            }
-        }
-    }
-    // Newlines among the kept bytes: none before the first other character
-    // or after the last, at most two in a row (one blank line).
-    let kept = || (0..s.len()).filter(|&p| keep.get(p) == Some(&true));
-    let is_text = |p: &usize| s.get(*p) != Some(&b'\n');
-    let first_text = kept().find(is_text);
-    let last_text = kept().rfind(is_text);
-    let mut drop = Vec::new();
-    let mut run = 0;
-    for p in kept() {
-        if s.get(p) == Some(&b'\n') {
-            run += 1;
-            let outside = match (first_text, last_text) {
-                (Some(f), Some(l)) => p < f || p > l,
-                _ => true,
-            };
-            if outside || run > 2 {
-                drop.push(p);
-            }
-        } else {
-            run = 0;
-        }
-    }
-    for p in drop {
-        if let Some(slot) = keep.get_mut(p) {
+    let mut drop = |range: std::ops::Range<usize>| {
+        for slot in keep.get_mut(range).unwrap_or_default() {
             *slot = false;
         }
+    };
+    let mut seen_text = false;
+    // The newlines since the last line with text: the first two, and how many.
+    let mut run: [usize; 2] = [0; 2];
+    let mut newlines = 0usize;
+    let mut line_start = 0;
+    let ends = memchr::memchr_iter(b'\n', s).chain(std::iter::once(s.len()));
+    for end in ends {
+        let mut trimmed = end;
+        while let Some(n) = trailing_horizontal(s.get(line_start..trimmed).unwrap_or_default()) {
+            trimmed -= n;
+        }
+        drop(trimmed..end);
+        if trimmed > line_start {
+            // A line with text: the newlines before it are settled.
+            if !seen_text {
+                run.iter().take(newlines.min(2)).for_each(|&p| drop(p..p + 1));
+            }
+            seen_text = true;
+            newlines = 0;
+        }
+        if end < s.len() {
+            match run.get_mut(newlines) {
+                Some(slot) => *slot = end,
+                None => drop(end..end + 1), // a third newline in a row
+            }
+            newlines += 1;
+        }
+        line_start = end + 1;
     }
+    // Newlines after the last line with text.
+    run.iter().take(newlines.min(2)).for_each(|&p| drop(p..p + 1));
     keep
 }
 
