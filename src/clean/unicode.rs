@@ -53,10 +53,17 @@ fn strip(text: &str) -> Option<String> {
 /// after 0xC2; U+200B and U+2060..2064 after 0xE2; U+FEFF after 0xEF), so
 /// that text without any is passed over at byte speed, without decoding.
 fn has_junk(b: &[u8]) -> bool {
+    let suspect = |x: u8| matches!(x, 0..=8 | 0x0B..=0x1F | 0x7F | 0xC2 | 0xE2 | 0xEF);
+    // Blocks with no suspect byte are skipped by a test without early exit
+    // (vectorised); a block with one is looked at byte by byte.
     let mut at = 0;
-    while let Some(i) = b.get(at..).and_then(|rest| {
-        rest.iter().position(|&x| matches!(x, 0..=8 | 0x0B..=0x1F | 0x7F | 0xC2 | 0xE2 | 0xEF))
-    }) {
+    for block in b.chunks(64) {
+        if block.iter().fold(false, |any, &x| any | suspect(x)) {
+            break;
+        }
+        at += block.len();
+    }
+    while let Some(i) = b.get(at..).and_then(|rest| rest.iter().position(|&x| suspect(x))) {
         let i = at + i;
         let junk = match b.get(i..).unwrap_or_default() {
             [0xC2, 0x80..=0x9F | 0xAD, ..] => true,
@@ -71,6 +78,28 @@ fn has_junk(b: &[u8]) -> bool {
         at = i + 1;
     }
     false
+}
+
+/// Characters that NFC leaves alone whatever surrounds them: combining
+/// class 0 and NFC quick check "yes" (so not the second half of any
+/// composition). A string of them is in NFC, which spares the common
+/// scripts the normalisation tables (`stable_ranges_are_stable` checks every
+/// one against the tables).
+fn stable(c: char) -> bool {
+    matches!(c,
+        '\0'..='\u{2FF}'                                     // Latin, IPA, modifiers
+        | '\u{400}'..='\u{482}' | '\u{48A}'..='\u{52F}'      // Cyrillic
+        | '\u{5D0}'..='\u{5EA}'                               // Hebrew letters
+        | '\u{600}'..='\u{60F}' | '\u{61B}'..='\u{64A}'      // Arabic
+        | '\u{660}'..='\u{66F}' | '\u{671}'..='\u{6D3}'
+        | '\u{200B}'..='\u{2027}' | '\u{2030}'..='\u{205E}'  // punctuation, joiners
+        | '\u{2190}'..='\u{21FF}' | '\u{2300}'..='\u{2328}' | '\u{232B}'..='\u{23FF}'
+        | '\u{25A0}'..='\u{27BF}' | '\u{2B00}'..='\u{2BFF}'  // shapes, symbols
+        | '\u{FE00}'..='\u{FE0F}'                             // variation selectors
+        | '\u{3040}'..='\u{3096}' | '\u{30A0}'..='\u{30FF}'  // kana
+        | '\u{4E00}'..='\u{9FFF}' | '\u{AC00}'..='\u{D7A3}'  // CJK, Hangul
+        | '\u{1F300}'..='\u{1FAFF}'                           // emoji
+    )
 }
 
 /// `text` in NFC; `None` when it already is.
@@ -96,7 +125,7 @@ fn nfc(text: &str) -> Option<String> {
         let start = run.saturating_sub(1);
         at = end;
         let Some(chunk) = text.get(start..end) else { continue };
-        if matches!(is_nfc_quick(chunk.chars()), IsNormalized::Yes) {
+        if chunk.chars().all(stable) || matches!(is_nfc_quick(chunk.chars()), IsNormalized::Yes) {
             continue;
         }
         let normalized: String = chunk.nfc().collect();
@@ -154,6 +183,15 @@ mod tests {
             if s.chars().count() < 4 {
                 stack.extend(pieces.iter().map(|p| format!("{s}{p}")));
             }
+        }
+    }
+
+    #[test]
+    fn stable_ranges_are_stable() {
+        use unicode_normalization::char::canonical_combining_class;
+        for c in (0..=0x10FFFF).filter_map(char::from_u32).filter(|&c| stable(c)) {
+            assert_eq!(canonical_combining_class(c), 0, "{c:?}");
+            assert!(matches!(is_nfc_quick(std::iter::once(c)), IsNormalized::Yes), "{c:?}");
         }
     }
 

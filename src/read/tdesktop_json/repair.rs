@@ -145,12 +145,30 @@ impl Repairer {
         self.state == State::Str
     }
 
-    /// Accounts for a run of spaces outside strings that the caller copied
-    /// itself.
+    /// True while the byte after a `"document_id":` is awaited: the caller
+    /// must feed bytes one at a time.
     #[inline]
-    pub fn advance_spaces(&mut self, n: usize) {
-        debug_assert!(self.state == State::Outside);
-        self.column += n as u64;
+    pub fn expects_value_check(&self) -> bool {
+        self.expect_doc_value
+    }
+
+    /// Accounts for a run of bytes outside strings that the caller copied
+    /// itself: whitespace, commas, numbers, literals; no `"`, `:` or
+    /// bracket. Only valid outside strings when
+    /// [`Repairer::expects_value_check`] is false.
+    #[inline]
+    pub fn advance_between(&mut self, chunk: &[u8]) {
+        debug_assert!(self.state == State::Outside && !self.expect_doc_value);
+        if chunk.iter().any(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
+            self.after_doc_key = false;
+        }
+        match memchr::memrchr(b'\n', chunk) {
+            Some(last) => {
+                self.line += memchr::memchr_iter(b'\n', chunk).count() as u64;
+                self.column = 1 + chars(chunk.get(last + 1..).unwrap_or_default());
+            }
+            None => self.column += chars(chunk),
+        }
     }
 
     /// Accounts for a run of plain string bytes (no `"`, `\` or newline)
@@ -158,7 +176,7 @@ impl Repairer {
     /// [`Repairer::in_plain_string`].
     #[inline]
     pub fn advance_plain(&mut self, chunk: &[u8]) {
-        self.column += chunk.iter().filter(|&&b| b & 0xC0 != 0x80).count() as u64;
+        self.column += chars(chunk);
         let end = self.key_len.saturating_add(chunk.len());
         match self.key.get_mut(self.key_len..end) {
             Some(slot) => {
@@ -309,6 +327,19 @@ impl Repairer {
             self.state = State::Outside;
         }
     }
+}
+
+/// Characters in `bytes`: the bytes that are not UTF-8 continuation bytes
+/// (so a stray byte of invalid input counts as one). Counted in blocks
+/// without early exit, which the compiler vectorises.
+#[inline]
+fn chars(bytes: &[u8]) -> u64 {
+    let mut n = 0u64;
+    let mut blocks = bytes.chunks_exact(64);
+    for block in &mut blocks {
+        n += u64::from(block.iter().map(|&b| u8::from(b & 0xC0 != 0x80)).sum::<u8>());
+    }
+    n + blocks.remainder().iter().filter(|&&b| b & 0xC0 != 0x80).count() as u64
 }
 
 fn push_u_escape(b: u8, out: &mut Vec<u8>) {
