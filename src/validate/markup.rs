@@ -22,10 +22,16 @@
 //! check them, and `<br>` is never closed) is dropped by starting a new
 //! tokenizer on the same input when it grows past [`QX_DEPTH`] names.
 //! Text is never decoded or kept.
+//!
+//! **Time.** Linear in the input: an end tag that matches no open element
+//! costs one lookup (open elements are counted by name), one that matches
+//! scans only the elements it closes, and a bogus tag is read again at most
+//! [`MAX_BOGUS_ROUNDS`] times.
 
 use crate::read::tdesktop_html::dom::Tag;
 use crate::read::tdesktop_html::{is_void, unescape_into, valid_name, Attributes};
 use quick_xml::events::{BytesStart, Event};
+use std::collections::HashMap;
 use std::io::{self, BufRead, Read};
 
 /// One tag or text run larger than this ends the page with an error.
@@ -38,6 +44,11 @@ pub(super) const MAX_DEPTH: usize = 1 << 16;
 const QX_DEPTH: usize = 4096;
 /// After this many malformed-markup errors in one page, the page is given up.
 const MAX_MARKUP_ERRORS: u32 = 100;
+/// A bogus tag is read again at most this many times (once per stray `<`
+/// in it); the rest of it is left as text. Each round may scan to the end of
+/// the tag, so without a bound `<3<3<3…` would cost quadratic time. A real
+/// bogus tag (a raw `<` in a Telegram Desktop button label) needs one or two.
+const MAX_BOGUS_ROUNDS: u32 = 64;
 
 /// A place in the input: 1-based line and column (in characters).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -110,7 +121,7 @@ pub(super) trait Rules {
 /// of the page; an I/O error is returned as it is.
 pub(super) fn scan<R: BufRead>(input: R, rules: &mut dyn Rules) -> io::Result<Mark> {
     let mut xml = tokenizer(Tracked::new(input));
-    let mut stack: Vec<u64> = Vec::with_capacity(64);
+    let mut stack = Stack::default();
     let mut qx_depth = 0usize;
     let mut errors = 0u32;
     let mut buf = Vec::with_capacity(4096);
@@ -211,7 +222,7 @@ fn start(
     e: &BytesStart<'_>,
     empty: bool,
     at: Mark,
-    stack: &mut Vec<u64>,
+    stack: &mut Stack,
     rules: &mut dyn Rules,
 ) -> Flow {
     let name = e.name();
@@ -240,19 +251,52 @@ fn start(
     Flow::Go
 }
 
-fn end(name: &[u8], at: Mark, stack: &mut Vec<u64>, rules: &mut dyn Rules) {
-    let key = name_key(name);
+fn end(name: &[u8], at: Mark, stack: &mut Stack, rules: &mut dyn Rules) {
     // An end tag with no open element of its name is ignored, as HTML does.
-    if let Some(i) = stack.iter().rposition(|&k| k == key) {
-        stack.truncate(i);
+    if let Some(i) = stack.close(name_key(name)) {
         rules.close(i, at);
+    }
+}
+
+/// The open elements (name keys), and how many of each name are open, so
+/// that an end tag nothing matches costs one lookup, not a scan of the
+/// stack. A matching one scans only what it closes.
+#[derive(Default)]
+struct Stack {
+    names: Vec<u64>,
+    open: HashMap<u64, u32>,
+}
+
+impl Stack {
+    fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    fn push(&mut self, key: u64) {
+        self.names.push(key);
+        *self.open.entry(key).or_default() += 1;
+    }
+
+    /// Closes the innermost open `key` and everything inside it; returns
+    /// the depth it had.
+    fn close(&mut self, key: u64) -> Option<usize> {
+        if self.open.get(&key).copied().unwrap_or(0) == 0 {
+            return None;
+        }
+        let i = self.names.iter().rposition(|&k| k == key)?;
+        for k in self.names.drain(i..) {
+            if let Some(n) = self.open.get_mut(&k) {
+                *n = n.saturating_sub(1);
+            }
+        }
+        Some(i)
     }
 }
 
 /// A start tag whose name is not a name (`< b`, `<3`): in HTML that is text.
 /// quick-xml has read up to the next `>`, which may have swallowed real
 /// tags: what follows the `<` is tokenized again (as the reader does).
-fn bogus(e: &BytesStart<'_>, empty: bool, at: Mark, stack: &mut Vec<u64>, rules: &mut dyn Rules) {
+fn bogus(e: &BytesStart<'_>, empty: bool, at: Mark, stack: &mut Stack, rules: &mut dyn Rules) {
     let mut work: Vec<u8> = e.to_vec();
     if empty {
         work.push(b'/');
@@ -260,8 +304,9 @@ fn bogus(e: &BytesStart<'_>, empty: bool, at: Mark, stack: &mut Vec<u64>, rules:
     work.push(b'>');
     // `work[0]` is the byte after the `<`.
     let mut base = at.advance(b"<");
-    // Each round turns at least one `<` into text, so this ends.
-    loop {
+    // Each round turns at least one `<` into text, so this ends; the
+    // rounds are bounded so that it ends soon.
+    for _ in 0..MAX_BOGUS_ROUNDS {
         let Some(cut) = memchr::memchr(b'<', &work) else { return };
         base = base.advance(work.get(..cut).unwrap_or_default());
         let rest = work.get(cut..).unwrap_or_default().to_vec();
@@ -552,6 +597,22 @@ mod tests {
         let got = log(&html);
         assert_eq!(got.len(), 100_002);
         assert_eq!(got.last().map(String::as_str), Some("1:400006 close 0"));
+    }
+
+    #[test]
+    fn hostile_markup_stays_linear() {
+        // One bogus tag holding 50k stray `<`: read again at most
+        // MAX_BOGUS_ROUNDS times (unbounded, this took minutes).
+        let html = format!("<div>{}></div><i>", "<3".repeat(50_000));
+        let got = log(&html);
+        assert_eq!(got.first().map(String::as_str), Some("1:1 <div > 0"));
+        assert_eq!(got.last().map(String::as_str), Some("1:100013 <i > 0"));
+        // 50k open elements, then 500k end tags that match none: each is
+        // one lookup, not a scan of the stack.
+        let html = format!("{}{}<i>", "<b>".repeat(50_000), "</x>".repeat(500_000));
+        let got = log(&html);
+        assert_eq!(got.len(), 50_001);
+        assert_eq!(got.last().map(String::as_str), Some("1:2150001 <i > 50000"));
     }
 
     #[test]
