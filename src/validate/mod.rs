@@ -4,9 +4,9 @@
 //! JSONL is checked line by line against `schemas/post.schema.json`, plus
 //! what a schema cannot say (entities inside the text, in order, not
 //! overlapping). `result.json` is checked message by message
-//! ([`tdesktop`]). HTML has no schema: Telegram Desktop pages
-//! ([`tdesktop_html`]) and saved web pages ([`web`]) are checked against the
-//! rules their format documents state, in one tokenizer pass ([`markup`]),
+//! (`tdesktop.rs`). HTML has no schema: Telegram Desktop pages
+//! (`tdesktop_html.rs`) and saved web pages (`web.rs`) are checked against the
+//! rules their format documents state, in one tokenizer pass (`markup.rs`),
 //! each problem naming its rule. Text dumps are not checked against a
 //! schema: the text reader's doubts (uncertain boundaries, truncated repeats)
 //! are reported as warnings with their lines. Memory stays flat: one line
