@@ -51,8 +51,8 @@ enum Command {
     /// Read archives, clean them and write them in another format (the
     /// default command: `tgnorm FILE` is `tgnorm convert FILE`).
     Convert(ConvertArgs),
-    /// Check archives against the bundled schemas (exit 0 valid, 1 invalid,
-    /// 2 could not read).
+    /// Check archives against the bundled schemas, or HTML pages against
+    /// their format's rules (exit 0 valid, 1 invalid, 2 could not read).
     Validate(ValidateArgs),
     /// Print a bundled JSON Schema.
     Schema {
@@ -66,7 +66,8 @@ struct ValidateArgs {
     /// Files or export folders; `-` is standard input.
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<PathBuf>,
-    /// Schema: auto (from content), post (tgnorm JSONL), tdesktop (result.json).
+    /// Schema: auto (from content), post (tgnorm JSONL), tdesktop (result.json),
+    /// tdesktop-html (messages*.html), web-html (t.me/s pages).
     #[arg(long, value_name = "SCHEMA", default_value = "auto")]
     schema: Schema,
     /// Output: text (one line per problem) or json (one object per line).

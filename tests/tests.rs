@@ -17,3 +17,5 @@ mod tdesktop_html;
 mod web_html;
 // `tgnorm validate` and the schemas.
 mod validate;
+// `tgnorm validate` on Telegram Desktop pages and saved web pages.
+mod validate_html;

@@ -342,7 +342,7 @@ fn export_files(dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// `messages.html` is page 1, `messagesN.html` page N.
-fn page_number(name: &str) -> Option<u64> {
+pub(crate) fn page_number(name: &str) -> Option<u64> {
     let middle = name.strip_prefix("messages")?.strip_suffix(".html")?;
     if middle.is_empty() {
         return Some(1);

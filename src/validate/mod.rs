@@ -3,12 +3,19 @@
 //!
 //! JSONL is checked line by line against `schemas/post.schema.json`, plus
 //! what a schema cannot say (entities inside the text, in order, not
-//! overlapping). Text dumps are not checked against a schema: the text
-//! reader's doubts (uncertain boundaries, truncated repeats) are reported as
-//! warnings with their lines. Memory stays flat: one line (or one message)
-//! at a time.
+//! overlapping). `result.json` is checked message by message
+//! (`tdesktop.rs`). HTML has no schema: Telegram Desktop pages
+//! (`tdesktop_html.rs`) and saved web pages (`web.rs`) are checked against the
+//! rules their format documents state, in one tokenizer pass (`markup.rs`),
+//! each problem naming its rule. Text dumps are not checked against a
+//! schema: the text reader's doubts (uncertain boundaries, truncated repeats)
+//! are reported as warnings with their lines. Memory stays flat: one line
+//! (or one message, or one tag) at a time.
 
+mod markup;
 mod tdesktop;
+mod tdesktop_html;
+mod web;
 
 use crate::error::{Error, ErrorKind, Position, Result};
 use crate::read::{self, lines::Lines, Format, Notes, ReadOptions};
@@ -44,14 +51,26 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pointer: Option<String>,
     /// Which rule: `syntax` (not JSON), `schema` (the bundled JSON Schema),
-    /// `check` (a rule a schema cannot express) or `reader` (a reader's doubt).
+    /// `check` (a rule a schema cannot express) or `reader` (a reader's
+    /// doubt); for HTML, the name of the rule itself (`date-title`,
+    /// `data-post`, …: see [`Problem::names_rule`]).
     pub rule: &'static str,
     /// What is wrong.
     pub message: String,
 }
 
+impl Problem {
+    /// True when `rule` is a rule's own name (the HTML validators), not one
+    /// of the kinds `syntax`, `schema`, `check` or `reader`: the text line
+    /// then shows it.
+    pub fn names_rule(&self) -> bool {
+        !matches!(self.rule, "syntax" | "schema" | "check" | "reader")
+    }
+}
+
 impl std::fmt::Display for Problem {
-    /// `file:LINE[:COL]: /pointer: message` (warnings say so).
+    /// `file:LINE[:COL]: /pointer: message`, or `file:LINE:COL: rule:
+    /// message` for HTML (warnings say so).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.file)?;
         if let Some(line) = self.line {
@@ -66,6 +85,9 @@ impl std::fmt::Display for Problem {
         if self.severity == Severity::Warning {
             f.write_str(": warning")?;
         }
+        if self.names_rule() {
+            write!(f, ": {}", self.rule)?;
+        }
         write!(f, ": {}", self.message)
     }
 }
@@ -79,6 +101,10 @@ pub enum Schema {
     Post,
     /// Telegram Desktop's `result.json`.
     Tdesktop,
+    /// Telegram Desktop's `messages*.html` pages.
+    TdesktopHtml,
+    /// Saved `t.me/s/<channel>` pages.
+    Web,
 }
 
 impl std::str::FromStr for Schema {
@@ -87,8 +113,12 @@ impl std::str::FromStr for Schema {
         match s {
             "auto" => Ok(Schema::Auto),
             "post" => Ok(Schema::Post),
-            "tdesktop" => Ok(Schema::Tdesktop),
-            _ => Err(format!("unknown schema `{s}` (expected auto, post or tdesktop)")),
+            "tdesktop" | "tdesktop-json" => Ok(Schema::Tdesktop),
+            "tdesktop-html" => Ok(Schema::TdesktopHtml),
+            "web-html" | "web" => Ok(Schema::Web),
+            _ => Err(format!(
+                "unknown schema `{s}` (expected auto, post, tdesktop, tdesktop-html or web-html)"
+            )),
         }
     }
 }
@@ -182,8 +212,27 @@ impl Sink<'_> {
 
 /// Validates every input; `emit` receives each problem as it is found.
 /// Fatal errors (unreadable file) are returned as `Err`.
+///
+/// A folder of Telegram Desktop pages is validated as one export (pages in
+/// order, ids carried over, page names and gaps checked); every other file
+/// on its own.
 pub fn run(options: &Options, emit: &mut dyn FnMut(&Problem) -> Result<()>) -> Result<Report> {
-    let files = read::expand(&options.inputs)?;
+    // Every input is expanded first, so that a missing one stops the run
+    // before anything is printed.
+    let inputs: Vec<(&PathBuf, Vec<PathBuf>)> = options
+        .inputs
+        .iter()
+        .map(|input| Ok((input, read::expand(std::slice::from_ref(input))?)))
+        .collect::<Result<_>>()?;
+    // A schema named on the command line decides the format (no sniffing).
+    let mut read_options = options.read.clone();
+    read_options.format = match options.schema {
+        Schema::Auto => options.read.format,
+        Schema::Post => Some(Format::Jsonl),
+        Schema::Tdesktop => Some(Format::TdesktopJson),
+        Schema::TdesktopHtml => Some(Format::TdesktopHtml),
+        Schema::Web => Some(Format::WebHtml),
+    };
     let mut sink = Sink { report: Report::default(), max_errors: options.max_errors, emit };
     let post_schema = compile(crate::schema::POST)?;
     let message_schema = compile(crate::schema::TDESKTOP_MESSAGE)?;
@@ -191,39 +240,64 @@ pub fn run(options: &Options, emit: &mut dyn FnMut(&Problem) -> Result<()>) -> R
         crate::schema::TDESKTOP_RESULT,
         &[(crate::schema::TDESKTOP_MESSAGE_ID, crate::schema::TDESKTOP_MESSAGE)],
     )?;
-    for path in &files {
-        let notes = Notes::default();
-        let input = read::open(path, &options.read, &notes)?;
-        sink.report.files += 1;
-        let format = match options.schema {
-            Schema::Post => Format::Jsonl,
-            Schema::Tdesktop => Format::TdesktopJson,
-            Schema::Auto => input.format,
+    for (input, files) in inputs {
+        let folder = if is_page_folder(input, &files) {
+            let (folder, go_on) = tdesktop_html::folder(input, &mut sink)?;
+            if !go_on {
+                break;
+            }
+            Some(folder)
+        } else {
+            None
         };
-        let go_on = match format {
-            Format::Jsonl => jsonl(input.reader, &input.name, &post_schema, &mut sink)?,
-            Format::TdesktopJson => {
-                let read::Input { name, reader, .. } = input;
-                tdesktop::validate(reader, &name, &message_schema, &result_schema, &mut sink)?
+        let mut chat = tdesktop_html::Chat::default();
+        let mut go_on = true;
+        for path in &files {
+            let notes = Notes::default();
+            let input = read::open(path, &read_options, &notes)?;
+            sink.report.files += 1;
+            let read::Input { name, reader, format } = input;
+            go_on = match format {
+                Format::Jsonl => jsonl(reader, &name, &post_schema, &mut sink)?,
+                Format::TdesktopJson => {
+                    tdesktop::validate(reader, &name, &message_schema, &result_schema, &mut sink)?
+                }
+                Format::TdesktopHtml => {
+                    // Single pages are checked each on its own.
+                    if folder.is_none() {
+                        chat = tdesktop_html::Chat::default();
+                    }
+                    tdesktop_html::validate(
+                        reader,
+                        &name,
+                        path,
+                        folder.as_ref(),
+                        &mut chat,
+                        &mut sink,
+                    )?
+                }
+                Format::WebHtml => web::validate(reader, &name, &mut sink)?,
+                Format::Text => text(reader, &name, &options.read, &mut sink)?,
+            };
+            if !go_on {
+                break;
             }
-            Format::Text => {
-                let read::Input { name, reader, .. } = input;
-                text(reader, &name, &options.read, &mut sink)?
-            }
-            other => {
-                return Err(Error::new(
-                    Position::file(input.name),
-                    ErrorKind::Format(format!(
-                        "validating {other} is not available in this version"
-                    )),
-                ))
-            }
-        };
+        }
         if !go_on {
             break;
         }
     }
     Ok(sink.report)
+}
+
+/// True when `input` is a folder read as a Telegram Desktop HTML export
+/// (`read::expand` found `messages*.html` pages in it).
+fn is_page_folder(input: &std::path::Path, files: &[PathBuf]) -> bool {
+    input.is_dir()
+        && !files.is_empty()
+        && files
+            .iter()
+            .all(|f| f.file_name().and_then(|n| n.to_str()).and_then(read::page_number).is_some())
 }
 
 /// Compiles a bundled schema that refers to others (`$ref` by `$id`).

@@ -5,12 +5,20 @@
 //! `tdesktop-result.schema.json` with the `messages` arrays emptied, so memory
 //! holds one message whatever the file size.
 //!
-//! serde_json parses the file through [`Tap`], which counts lines and columns
+//! serde_json parses the file through [`Tap`], which knows serde_json's place
 //! and keeps the raw bytes of the message being read: an offending value is
 //! then found in those bytes by its JSON pointer ([`locate`]) and reported at
-//! its own line and column. The bytes pass through the reader's repair filter
-//! first (`\xHH` escapes, unquoted `document_id`s), so a column on a line that
-//! held a repair is counted in repaired bytes (each `\xHH` is two longer).
+//! its own line and column. The bytes pass through the reader's repair
+//! machine first (`\xHH` escapes, unquoted `document_id`s), so a column on a
+//! line that held a repair is counted in repaired bytes (each `\xHH` is two
+//! longer).
+//!
+//! **Speed.** serde_json's `from_reader` asks for one byte per call, so that
+//! call is kept to a copy: whole buffers are repaired at once (string runs
+//! and indentation copied in bulk, [`repair_into`]), lines are counted only
+//! when a message starts, and a message's bytes are copied out in slices.
+//! On the 1 GiB benchmark that took CPU time from 31 s to 19 s (35 → 57 MB/s
+//! per CPU second; README, Performance).
 //!
 //! Beyond the schema, the checks of docs §5 that a schema cannot express:
 //! ids increasing within a chat (the migrated negative block first, so ids
@@ -19,51 +27,154 @@
 
 use super::{problem, Sink};
 use crate::error::{Error, Result};
-use crate::read::tdesktop_json::repair::RepairRead;
+use crate::read::tdesktop_json::repair::Repairer;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use std::cell::RefCell;
 use std::fmt;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, Read};
 use std::rc::Rc;
 
-/// Position and capture state shared by the tap and the visitors.
-#[derive(Default)]
+/// The bytes serde_json is reading, and the capture of the current message,
+/// shared by the tap and the visitors.
 struct TapState {
+    /// Repaired bytes of one input buffer; `idx` is serde_json's place.
+    chunk: Vec<u8>,
+    idx: usize,
+    /// Lines are counted lazily, up to `counted`: line and column there.
+    counted: usize,
     line: u64,
     column: u64,
-    capture: Option<Vec<u8>>,
+    capturing: bool,
+    capture: Vec<u8>,
+    /// Where in `chunk` the capture goes on from.
+    capture_from: usize,
     /// Line and column where the capture started.
     capture_at: (u64, u64),
 }
 
-/// A byte-at-a-time reader that tracks where serde_json is.
+impl TapState {
+    /// Counts lines and columns up to `chunk[..to]`.
+    fn count_to(&mut self, to: usize) {
+        let part = self.chunk.get(self.counted..to).unwrap_or_default();
+        let (line, column) = line_col(part, part.len(), (self.line, self.column));
+        self.line = line;
+        self.column = column;
+        self.counted = to.max(self.counted);
+    }
+
+    fn start_capture(&mut self) {
+        self.count_to(self.idx);
+        self.capturing = true;
+        self.capture.clear();
+        self.capture_from = self.idx;
+        self.capture_at = (self.line, self.column);
+    }
+
+    fn take_capture(&mut self) -> (Vec<u8>, (u64, u64)) {
+        if self.capturing {
+            let rest = self.chunk.get(self.capture_from..self.idx).unwrap_or_default();
+            self.capture.extend_from_slice(rest);
+            self.capturing = false;
+        }
+        (std::mem::take(&mut self.capture), self.capture_at)
+    }
+}
+
+/// The reader serde_json parses from (it asks for one byte at a time): input
+/// bytes are repaired a buffer at a time ([`repair_into`]), and the tap only
+/// hands them out; lines are counted when a message starts, and a message's
+/// bytes are copied out in slices.
 struct Tap<R> {
     inner: R,
+    repairer: Repairer,
+    finished: bool,
     state: Rc<RefCell<TapState>>,
 }
 
-impl<R: BufRead> Read for Tap<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let chunk = self.inner.fill_buf()?;
-        let n = chunk.len().min(buf.len());
-        let (Some(src), Some(dst)) = (chunk.get(..n), buf.get_mut(..n)) else { return Ok(0) };
-        dst.copy_from_slice(src);
-        let mut st = self.state.borrow_mut();
-        for &b in src {
-            if b == b'\n' {
-                st.line += 1;
-                st.column = 1;
-            } else if b & 0xC0 != 0x80 {
-                st.column += 1;
+/// Replaces the chunk with the next repaired bytes; false at the end.
+fn refill<R: BufRead>(
+    inner: &mut R,
+    repairer: &mut Repairer,
+    finished: &mut bool,
+    st: &mut TapState,
+) -> std::io::Result<bool> {
+    let len = st.chunk.len();
+    st.count_to(len);
+    if st.capturing {
+        let TapState { chunk, capture, capture_from, .. } = st;
+        capture.extend_from_slice(chunk.get(*capture_from..).unwrap_or_default());
+    }
+    st.chunk.clear();
+    st.idx = 0;
+    st.counted = 0;
+    st.capture_from = 0;
+    while st.chunk.is_empty() {
+        let raw = inner.fill_buf()?;
+        if raw.is_empty() {
+            if !*finished {
+                repairer.finish(&mut st.chunk);
+                *finished = true;
             }
-            if let Some(cap) = st.capture.as_mut() {
-                cap.push(b);
-            }
+            return Ok(!st.chunk.is_empty());
         }
-        drop(st);
-        self.inner.consume(n);
+        let n = raw.len();
+        repair_into(repairer, raw, &mut st.chunk);
+        inner.consume(n);
+    }
+    Ok(true)
+}
+
+impl<R: BufRead> Read for Tap<R> {
+    #[inline]
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let Tap { inner, repairer, finished, state } = self;
+        let mut st = state.borrow_mut();
+        // serde_json asks for one byte at a time: that path is kept short.
+        if let ([slot], Some(&b)) = (&mut *buf, st.chunk.get(st.idx)) {
+            *slot = b;
+            st.idx += 1;
+            return Ok(1);
+        }
+        if st.idx >= st.chunk.len() && !refill(inner, repairer, finished, &mut st)? {
+            return Ok(0);
+        }
+        let avail = st.chunk.get(st.idx..).unwrap_or_default();
+        let n = avail.len().min(buf.len());
+        let (Some(src), Some(dst)) = (avail.get(..n), buf.get_mut(..n)) else { return Ok(0) };
+        dst.copy_from_slice(src);
+        st.idx += n;
         Ok(n)
+    }
+}
+
+/// Repairs `raw` into `out` (the reader's repair machine), copying in bulk
+/// where it has nothing to do: string bytes up to the next quote, backslash
+/// or newline (found with `memchr`), and runs of spaces between tokens.
+fn repair_into(rep: &mut Repairer, raw: &[u8], out: &mut Vec<u8>) {
+    let mut i = 0;
+    while let Some(rest) = raw.get(i..).filter(|r| !r.is_empty()) {
+        let run = if rep.in_plain_string() {
+            memchr::memchr3(b'"', b'\\', b'\n', rest).unwrap_or(rest.len())
+        } else if !rep.in_string() {
+            rest.iter().position(|&b| b != b' ').unwrap_or(rest.len())
+        } else {
+            0
+        };
+        if let Some(chunk) = rest.get(..run).filter(|c| !c.is_empty()) {
+            if rep.in_string() {
+                rep.advance_plain(chunk);
+            } else {
+                rep.advance_spaces(run);
+            }
+            out.extend_from_slice(chunk);
+            i += run;
+            continue;
+        }
+        if let Some(&b) = rest.first() {
+            rep.feed(b, out);
+        }
+        i += 1;
     }
 }
 
@@ -75,13 +186,21 @@ pub(super) fn validate(
     result_schema: &jsonschema::Validator,
     sink: &mut Sink<'_>,
 ) -> Result<bool> {
-    let state = Rc::new(RefCell::new(TapState { line: 1, column: 1, ..TapState::default() }));
+    let state = Rc::new(RefCell::new(TapState {
+        chunk: Vec::with_capacity(1 << 18),
+        idx: 0,
+        counted: 0,
+        line: 1,
+        column: 1,
+        capturing: false,
+        capture: Vec::new(),
+        capture_from: 0,
+        capture_at: (1, 1),
+    }));
     // serde_json reads through `io::Bytes`, one byte per call, so the tap's
     // position is exactly serde_json's.
-    let tap = Tap {
-        inner: BufReader::with_capacity(1 << 16, RepairRead::new(reader)),
-        state: state.clone(),
-    };
+    let tap =
+        Tap { inner: reader, repairer: Repairer::new(), finished: false, state: state.clone() };
     let mut de = serde_json::Deserializer::from_reader(tap);
     let mut ctx = Ctx {
         name,
@@ -155,14 +274,11 @@ struct Ctx<'a, 'b> {
 
 impl Ctx<'_, '_> {
     fn start_capture(&mut self) {
-        let mut st = self.state.borrow_mut();
-        st.capture = Some(Vec::new());
-        st.capture_at = (st.line, st.column);
+        self.state.borrow_mut().start_capture();
     }
 
     fn take_capture(&mut self) -> (Vec<u8>, (u64, u64)) {
-        let mut st = self.state.borrow_mut();
-        (st.capture.take().unwrap_or_default(), st.capture_at)
+        self.state.borrow_mut().take_capture()
     }
 
     fn push(&mut self, p: super::Problem) {
@@ -537,6 +653,76 @@ impl<'de> Visitor<'de> for MessagesSeed<'_, '_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bulk_repair_is_the_byte_machine() {
+        let inputs: [&[u8]; 4] = [
+            br#"{"a": "x\x0By\x1f", "b": "\\x41", "c": "\"\x00"}"#,
+            "{\n \"document_id\": stickers/s (1).webp\n, \"t\": \"\\u00e9 é\"}".as_bytes(),
+            b"[\"unterminated \\x4",
+            "  {  \"\u{e9}l\u{e8}ve\" :   [1, 2,\t3], \"k\":\"v\\\\\"}  ".as_bytes(),
+        ];
+        for input in inputs {
+            let mut want = Vec::new();
+            let mut m = Repairer::new();
+            for &b in input {
+                m.feed(b, &mut want);
+            }
+            m.finish(&mut want);
+            // Every split into two buffers, as refills cut the input.
+            for cut in 0..=input.len() {
+                let mut got = Vec::new();
+                let mut r = Repairer::new();
+                repair_into(&mut r, &input[..cut], &mut got);
+                repair_into(&mut r, &input[cut..], &mut got);
+                r.finish(&mut got);
+                assert_eq!(got, want, "cut at {cut} of {:?}", String::from_utf8_lossy(input));
+                assert_eq!(
+                    (r.line(), r.column(), r.repairs()),
+                    (m.line(), m.column(), m.repairs())
+                );
+            }
+        }
+    }
+
+    /// The same problems at the same places whether the input comes in one
+    /// buffer or in seven-byte pieces (a refill inside every message).
+    #[test]
+    fn positions_do_not_depend_on_buffering() {
+        let message = super::super::compile(crate::schema::TDESKTOP_MESSAGE).unwrap();
+        let result = super::super::compile_with(
+            crate::schema::TDESKTOP_RESULT,
+            &[(crate::schema::TDESKTOP_MESSAGE_ID, crate::schema::TDESKTOP_MESSAGE)],
+        )
+        .unwrap();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for file in [
+            "fixtures/tdesktop/innerdvations-parser-tests/error-unexpected.json",
+            "fixtures/invalid/tdesktop-date-unixtime-off/input.json",
+            "fixtures/invalid/tdesktop-truncated/input.json",
+            "fixtures/tdesktop/repairs-2022/result.json",
+        ] {
+            let bytes = std::fs::read(root.join(file)).unwrap();
+            let run = |capacity: usize| -> Vec<String> {
+                let mut seen = Vec::new();
+                let mut emit = |p: &super::super::Problem| {
+                    seen.push(p.to_string());
+                    Ok(())
+                };
+                let mut sink =
+                    Sink { report: Default::default(), max_errors: None, emit: &mut emit };
+                let reader = std::io::BufReader::with_capacity(
+                    capacity,
+                    std::io::Cursor::new(bytes.clone()),
+                );
+                validate(Box::new(reader), "f", &message, &result, &mut sink).unwrap();
+                seen
+            };
+            let whole = run(1 << 20);
+            assert_eq!(whole.is_empty(), file.contains("repairs-2022"), "{file}: {whole:?}");
+            assert_eq!(run(7), whole, "{file}");
+        }
+    }
 
     #[test]
     fn locates_pointers() {

@@ -518,7 +518,7 @@ impl<R: BufRead> Iterator for Reader<R> {
 }
 
 /// An element name HTML would take as a tag: a letter first, no `<`.
-fn valid_name(name: &[u8]) -> bool {
+pub(crate) fn valid_name(name: &[u8]) -> bool {
     name.first().is_some_and(u8::is_ascii_alphabetic) && !name.contains(&b'<')
 }
 
@@ -535,7 +535,7 @@ fn tag_of(name: &[u8]) -> (Tag, u64) {
 }
 
 /// HTML void elements: they never have an end tag (§3.8: `<br>`).
-fn is_void(tag: Tag, name: &[u8]) -> bool {
+pub(crate) fn is_void(tag: Tag, name: &[u8]) -> bool {
     match tag {
         Tag::Br | Tag::Img => true,
         Tag::Other => {
@@ -586,7 +586,7 @@ fn div_role(e: &BytesStart<'_>) -> DivRole {
 /// HTML reads them: values quoted with `"` or `'` or unquoted, names without a
 /// value allowed, and an attribute with an empty name (`<a ="" …>`, §3.8)
 /// skipped. Values are still escaped.
-struct Attributes<'a>(&'a [u8]);
+pub(crate) struct Attributes<'a>(pub(crate) &'a [u8]);
 
 impl<'a> Iterator for Attributes<'a> {
     type Item = (&'a [u8], &'a [u8]);
@@ -681,7 +681,7 @@ fn resolve(name: &[u8]) -> Option<char> {
 
 /// Unescapes an attribute value: references as in text, and the raw `<br>`
 /// Telegram Desktop writes for a newline inside a value (§3.2).
-fn unescape_into(raw: &[u8], out: &mut String) {
+pub(crate) fn unescape_into(raw: &[u8], out: &mut String) {
     if memchr::memchr2(b'&', b'<', raw).is_none() {
         if let Ok(s) = std::str::from_utf8(raw) {
             out.push_str(s);

@@ -41,7 +41,7 @@
 
 mod dom;
 mod guard;
-mod post;
+pub(crate) mod post;
 mod text;
 
 use super::Notes;

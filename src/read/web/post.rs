@@ -136,7 +136,7 @@ pub(crate) fn tme_post(href: &str) -> Option<(String, Option<i64>)> {
 }
 
 /// Decodes `data-view` (base64url JSON without padding).
-fn data_view(value: &str) -> Option<Value> {
+pub(crate) fn data_view(value: &str) -> Option<Value> {
     let bytes = base64url(value)?;
     let v: Value = serde_json::from_slice(&bytes).ok()?;
     v.is_object().then_some(v)
