@@ -145,6 +145,14 @@ impl Repairer {
         self.state == State::Str
     }
 
+    /// Accounts for a run of spaces outside strings that the caller copied
+    /// itself.
+    #[inline]
+    pub fn advance_spaces(&mut self, n: usize) {
+        debug_assert!(self.state == State::Outside);
+        self.column += n as u64;
+    }
+
     /// True while the byte after a `"document_id":` is awaited: the caller
     /// must feed bytes one at a time.
     #[inline]
