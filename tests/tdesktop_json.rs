@@ -487,3 +487,73 @@ fn other_readers_posts_survive_tdesktop_json() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// The pipeline: many batches, several workers.
+
+/// A single-chat export of `n` messages (ids 1..=n), with message 100
+/// repeated after message 4500 and a broken message (`"text": {}`) at each
+/// position in `broken`.
+fn many_messages(n: usize, broken: &[usize]) -> String {
+    let message = |id: usize| {
+        if broken.contains(&id) {
+            format!(
+                r#"{{"id": {id}, "type": "message", "date": "2024-01-01T00:00:00", "text": {{}}}}"#
+            )
+        } else {
+            format!(
+                r#"{{"id": {id}, "type": "message", "date": "2024-01-01T00:00:00", "from": "A", "from_id": "user1", "text": "post {id} caf\u0065\u0301"}}"#
+            )
+        }
+    };
+    let mut list: Vec<String> = (1..=n).map(message).collect();
+    list.insert(4500, message(100));
+    format!(
+        r#"{{"name": "C", "type": "public_channel", "id": 7, "messages": [{}]}}"#,
+        list.join(",\n")
+    )
+}
+
+#[test]
+fn many_batches_come_out_in_input_order_with_every_message_accounted_for() {
+    let dir = scratch("many");
+    let file = dir.join("result.json");
+    std::fs::write(&file, many_messages(6000, &[7, 2600, 5999])).unwrap();
+    let (out, sum, rej) = (dir.join("out.jsonl"), dir.join("sum.json"), dir.join("rej.jsonl"));
+    let run =
+        tgnorm(&[s(&file), "-o", s(&out), "--summary", s(&sum), "--rejects", s(&rej), "-q"], b"");
+    assert_eq!(run.code, 1, "records were rejected: {}", run.stderr);
+    let posts = jsonl(&std::fs::read(&out).unwrap());
+    let ids: Vec<u64> = posts.iter().map(|p| p["id"].as_u64().unwrap()).collect();
+    let want: Vec<u64> = (1..=6000).filter(|i| ![7, 2600, 5999].contains(i)).collect();
+    assert_eq!(ids, want, "input order, the repeat of 100 dropped, the broken ones rejected");
+    // Cleaned on the workers: NFC applied to every post.
+    assert_eq!(posts[0]["text"], "post 1 café");
+    let s = summary(&sum);
+    assert_eq!((s["read"].as_u64(), s["written"].as_u64()), (Some(6001), Some(5997)));
+    assert_eq!((s["rejected"].as_u64(), s["duplicates"].as_u64()), (Some(3), Some(1)));
+    assert_eq!(s["cleaned"]["unicode"].as_u64(), Some(5997));
+    let rejects = jsonl(&std::fs::read(&rej).unwrap());
+    let indexes: Vec<u64> = rejects.iter().map(|r| r["index"].as_u64().unwrap()).collect();
+    assert_eq!(
+        indexes,
+        [6, 2599, 5999],
+        "rejections in input order (message 100's repeat is #4500)"
+    );
+}
+
+#[test]
+fn strict_mode_stops_at_the_first_broken_message_having_written_all_before_it() {
+    let dir = scratch("many-strict");
+    let file = dir.join("result.json");
+    std::fs::write(&file, many_messages(6000, &[3001, 5000])).unwrap();
+    let out = dir.join("out.jsonl");
+    let run = tgnorm(&[s(&file), "-o", s(&out), "--strict", "-q"], b"");
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("message 3001"), "{}", run.stderr);
+    // `-o` is atomic: a failed run leaves no output file behind.
+    assert!(!out.exists());
+    let run = tgnorm(&[s(&file), "--strict", "-q"], b"");
+    let ids: Vec<u64> = jsonl(&run.stdout).iter().map(|p| p["id"].as_u64().unwrap()).collect();
+    assert_eq!(ids, (1..=3000).collect::<Vec<u64>>());
+}
