@@ -2,8 +2,11 @@
 //! one and reused, so reading allocates nothing in the steady state.
 //!
 //! Only what the mapping needs is kept: the element kind, seven attributes
-//! (`class`, `id`, `href`, `title`, `onclick`, `src`, `style`), and text. All
-//! strings live in one `String`; nodes refer to ranges of it.
+//! (`class`, `id`, `href`, `title`, `onclick`, `src`, `style`), and text.
+//! Strings are ranges: of the message's own markup ([`Dom::set_source`],
+//! copied once when the message closes) when the page bytes say it as is,
+//! or of the arena's own buffer when the reader had to make the string
+//! (entities resolved, invalid UTF-8 replaced).
 
 /// Index of "no node".
 pub const NONE: u32 = u32::MAX;
@@ -54,6 +57,12 @@ pub enum Tag {
 impl Tag {
     /// The kind of an element name (ASCII case-insensitive, like HTML).
     pub fn of(name: &[u8]) -> Tag {
+        // Telegram Desktop writes lower case; other spellings take the
+        // slow path.
+        let tag = Tag::of_lower(name);
+        if tag != Tag::Other || !name.iter().any(u8::is_ascii_uppercase) {
+            return tag;
+        }
         let mut lower = [0u8; 10];
         if name.len() > lower.len() {
             return Tag::Other;
@@ -61,7 +70,11 @@ impl Tag {
         for (l, b) in lower.iter_mut().zip(name) {
             *l = b.to_ascii_lowercase();
         }
-        match lower.get(..name.len()).unwrap_or_default() {
+        Tag::of_lower(lower.get(..name.len()).unwrap_or_default())
+    }
+
+    fn of_lower(name: &[u8]) -> Tag {
+        match name {
             b"div" => Tag::Div,
             b"span" => Tag::Span,
             b"a" => Tag::A,
@@ -104,6 +117,10 @@ pub enum Attr {
 }
 
 impl Attr {
+    /// Every kept attribute, in index order.
+    pub const ALL: [Attr; 7] =
+        [Attr::Class, Attr::Id, Attr::Href, Attr::Title, Attr::Onclick, Attr::Src, Attr::Style];
+
     /// The attribute an attribute name stands for.
     pub fn of(name: &[u8]) -> Option<Attr> {
         Some(match name {
@@ -119,11 +136,27 @@ impl Attr {
     }
 }
 
-/// A range of [`Dom::strings`].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// A range of the message's markup, or (with [`OWN`] set in `end`) of the
+/// arena's own strings. `start == NO_STR` means absent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Str {
     start: u32,
     end: u32,
+}
+
+/// Marks a [`Str`] of the arena's own strings.
+const OWN: u32 = 1 << 31;
+/// `Str::start` of an absent string.
+const NO_STR: u32 = u32::MAX;
+
+impl Str {
+    const NONE: Str = Str { start: NO_STR, end: 0 };
+}
+
+impl Default for Str {
+    fn default() -> Str {
+        Str { start: 0, end: OWN }
+    }
 }
 
 /// One element or text node.
@@ -139,8 +172,8 @@ pub struct Node {
     pub last_child: u32,
     /// Next sibling, or [`NONE`].
     pub next: u32,
-    /// The kept attributes; `None` when absent.
-    attrs: [Option<Str>; 7],
+    /// The kept attributes; [`Str::NONE`] when absent.
+    attrs: [Str; 7],
     /// The known class names of the `class` attribute, as bits ([`class_bit`]).
     classes: u64,
     /// Text of a text node.
@@ -151,6 +184,9 @@ pub struct Node {
 #[derive(Debug, Default)]
 pub struct Dom {
     nodes: Vec<Node>,
+    /// The markup of the element read ([`Dom::set_source`]).
+    source: String,
+    /// Strings the reader made.
     strings: String,
 }
 
@@ -158,7 +194,16 @@ impl Dom {
     /// Empties the arena, keeping its allocations.
     pub fn clear(&mut self) {
         self.nodes.clear();
+        self.source.clear();
         self.strings.clear();
+    }
+
+    /// Sets the markup that source ranges ([`Dom::add_source_text`],
+    /// [`Dom::set_source_attr`]) index: the captured element's bytes, from
+    /// its start tag on. Ranges beyond it read as empty.
+    pub fn set_source(&mut self, markup: &str) {
+        self.source.clear();
+        self.source.push_str(markup);
     }
 
     /// The node at `i`.
@@ -167,13 +212,24 @@ impl Dom {
     }
 
     fn str_of(&self, s: Str) -> &str {
-        self.strings.get(s.start as usize..s.end as usize).unwrap_or_default()
+        if s.end & OWN != 0 {
+            self.strings.get(s.start as usize..(s.end & !OWN) as usize).unwrap_or_default()
+        } else {
+            self.source.get(s.start as usize..s.end as usize).unwrap_or_default()
+        }
+    }
+
+    /// A source range, or `None` when it does not fit the encoding (a
+    /// message that large is rejected anyway).
+    fn source_str(start: usize, end: usize) -> Option<Str> {
+        let (start, end) = (u32::try_from(start).ok()?, u32::try_from(end).ok()?);
+        (end < OWN && start <= end).then_some(Str { start, end })
     }
 
     fn push_str(&mut self, s: &str) -> Str {
         let start = self.strings.len() as u32;
         self.strings.push_str(s);
-        Str { start, end: self.strings.len() as u32 }
+        Str { start, end: self.strings.len() as u32 | OWN }
     }
 
     /// Adds an element under `parent` (or as a root with [`NONE`]).
@@ -184,7 +240,7 @@ impl Dom {
             first_child: NONE,
             last_child: NONE,
             next: NONE,
-            attrs: [None; 7],
+            attrs: [Str::NONE; 7],
             classes: 0,
             text: Str::default(),
         })
@@ -210,17 +266,49 @@ impl Dom {
         i
     }
 
-    /// Sets an attribute of element `i`.
+    /// Sets an attribute of element `i` to a string of the reader's.
     pub fn set_attr(&mut self, i: u32, attr: Attr, value: &str) {
         let s = self.push_str(value);
-        let classes = if attr == Attr::Class {
-            value.split_ascii_whitespace().filter_map(class_bit).fold(0, |a, b| a | b)
-        } else {
-            0
-        };
+        self.put_attr(i, attr, s, value);
+    }
+
+    /// Sets an attribute of element `i` to the source markup's bytes
+    /// `start..end` ([`Dom::set_source`]); `classes` are the bits of the
+    /// value for `class` ([`class_bits`]). False when the range cannot be
+    /// held (more than 2 GiB): nothing is set.
+    pub fn set_source_attr(
+        &mut self,
+        i: u32,
+        attr: Attr,
+        classes: u64,
+        start: usize,
+        end: usize,
+    ) -> bool {
+        let Some(s) = Dom::source_str(start, end) else { return false };
+        self.put_bits(i, attr, s, classes);
+        true
+    }
+
+    /// Sets an attribute from the reader's own buffer as it is being
+    /// written: `write` appends the value to the `String` it gets.
+    pub fn set_attr_with(&mut self, i: u32, attr: Attr, write: impl FnOnce(&mut String)) {
+        let start = self.strings.len();
+        write(&mut self.strings);
+        let s = Str { start: start as u32, end: self.strings.len() as u32 | OWN };
+        let value = std::mem::take(&mut self.strings);
+        self.put_attr(i, attr, s, value.get(start..).unwrap_or_default());
+        self.strings = value;
+    }
+
+    fn put_attr(&mut self, i: u32, attr: Attr, s: Str, value: &str) {
+        let classes = if attr == Attr::Class { class_bits(value.as_bytes()) } else { 0 };
+        self.put_bits(i, attr, s, classes);
+    }
+
+    fn put_bits(&mut self, i: u32, attr: Attr, s: Str, classes: u64) {
         if let Some(n) = self.nodes.get_mut(i as usize) {
             if let Some(slot) = n.attrs.get_mut(attr as usize) {
-                *slot = Some(s);
+                *slot = s;
             }
             if attr == Attr::Class {
                 n.classes = classes;
@@ -234,32 +322,48 @@ impl Dom {
             return;
         }
         let last = self.nodes.get(parent as usize).map_or(NONE, |p| p.last_child);
-        let end = self.strings.len() as u32;
+        let end = self.strings.len() as u32 | OWN;
         if let Some(l) = self.nodes.get_mut(last as usize) {
             if l.tag == Tag::Text && l.text.end == end {
                 self.strings.push_str(text);
-                l.text.end = self.strings.len() as u32;
+                l.text.end = self.strings.len() as u32 | OWN;
                 return;
             }
         }
         let s = self.push_str(text);
-        let i = self.add(Node {
+        self.add_text_node(parent, s);
+    }
+
+    /// Appends the source markup's bytes `start..end` as text under
+    /// `parent` (a text node of its own: readers of text join the nodes).
+    pub fn add_source_text(&mut self, parent: u32, text: &str, start: usize, end: usize) {
+        if start >= end {
+            return;
+        }
+        match Dom::source_str(start, end) {
+            Some(s) => self.add_text_node(parent, s),
+            None => self.add_text(parent, text),
+        }
+    }
+
+    fn add_text_node(&mut self, parent: u32, text: Str) {
+        self.add(Node {
             tag: Tag::Text,
             parent,
             first_child: NONE,
             last_child: NONE,
             next: NONE,
-            attrs: [None; 7],
+            attrs: [Str::NONE; 7],
             classes: 0,
-            text: s,
+            text,
         });
-        let _ = i;
     }
 
     /// An attribute of element `i`.
     pub fn attr(&self, i: u32, attr: Attr) -> Option<&str> {
         let n = self.nodes.get(i as usize)?;
-        n.attrs.get(attr as usize).copied().flatten().map(|s| self.str_of(s))
+        let s = *n.attrs.get(attr as usize)?;
+        (s.start != NO_STR).then(|| self.str_of(s))
     }
 
     /// The text of text node `i` (empty for elements).
@@ -276,6 +380,7 @@ impl Dom {
     }
 
     /// True when element `i`'s class list has `class`.
+    #[inline(always)]
     pub fn has_class(&self, i: u32, class: &str) -> bool {
         match class_bit(class) {
             Some(bit) => self.nodes.get(i as usize).is_some_and(|n| n.classes & bit != 0),
@@ -342,16 +447,55 @@ impl Dom {
     /// exporter puts after an opening tag and the newline + indent before a
     /// closing tag removed.
     pub fn block_text(&self, i: u32) -> String {
-        let mut out = String::new();
-        self.collect_text(i, &mut out, &|_, _| false);
-        trim_block(&out).to_owned()
+        self.block_text_except(i, &|_, _| false)
     }
 
     /// Like [`Dom::block_text`], skipping subtrees for which `skip` holds.
     pub fn block_text_except(&self, i: u32, skip: &dyn Fn(&Dom, u32) -> bool) -> String {
-        let mut out = String::new();
+        let mut out = String::with_capacity(self.text_len(i));
         self.collect_text(i, &mut out, skip);
-        trim_block(&out).to_owned()
+        let (start, end) = range_in(&out, trim_block(&out));
+        out.truncate(end);
+        out.drain(..start);
+        out
+    }
+
+    /// The descendant text of `i` with all whitespace around it removed
+    /// (`block_text(i).trim()`).
+    pub fn trimmed_text(&self, i: u32) -> String {
+        let mut out = String::with_capacity(self.text_len(i));
+        self.collect_text(i, &mut out, &|_, _| false);
+        let (start, end) = range_in(&out, out.trim());
+        out.truncate(end);
+        out.drain(..start);
+        out
+    }
+
+    /// Bytes of the descendant text of `i`, to size a buffer.
+    pub fn text_len(&self, i: u32) -> usize {
+        let mut len = 0;
+        self.walk(i, |n| match self.nodes.get(n as usize) {
+            Some(node) if node.tag == Tag::Text => {
+                len += (node.text.end & !OWN).saturating_sub(node.text.start) as usize;
+                false
+            }
+            Some(node) if node.tag == Tag::Br => {
+                len += 1;
+                false
+            }
+            _ => true,
+        });
+        len
+    }
+
+    /// Visits the descendants of `i` depth first, in document order; `visit`
+    /// says whether to descend into the node it is given.
+    pub fn walk(&self, i: u32, mut visit: impl FnMut(u32) -> bool) {
+        let mut n = self.first_child(i);
+        while n != NONE {
+            let descend = visit(n);
+            n = self.next_in(i, n, descend);
+        }
     }
 
     /// Appends the descendant text of `i` to `out`.
@@ -371,71 +515,185 @@ impl Dom {
     }
 }
 
+/// The class names the mapping asks about, by bit ([`class_bit`]).
+const CLASS_NAMES: [&[u8]; 58] = [
+    b"message",
+    b"service",
+    b"default",
+    b"joined",
+    b"body",
+    b"date",
+    b"details",
+    b"from_name",
+    b"forwarded",
+    b"reply_to",
+    b"media_wrap",
+    b"text",
+    b"signature",
+    b"reactions",
+    b"reaction",
+    b"bot_buttons_table",
+    b"bot_button_row",
+    b"bot_button",
+    b"media_poll",
+    b"media_giveaway",
+    b"photo_wrap",
+    b"video_file_wrap",
+    b"animated_wrap",
+    b"sticker_wrap",
+    b"media",
+    b"title",
+    b"description",
+    b"status",
+    b"question",
+    b"answer",
+    b"total",
+    b"video_duration",
+    b"userpic_wrap",
+    b"userpic",
+    b"userpics",
+    b"emoji",
+    b"count",
+    b"paid",
+    b"spoiler",
+    b"section_title",
+    b"section_body",
+    b"thumb",
+    b"photo",
+    b"video_file",
+    b"animated",
+    b"sticker",
+    b"userpic_link",
+    b"history",
+    b"page_header",
+    b"bold",
+    b"pull_left",
+    b"pull_right",
+    b"clearfix",
+    b"fill",
+    b"initials",
+    b"block_link",
+    b"content",
+    b"pagination",
+];
+
+/// A hash that tells the [`CLASS_NAMES`] apart (checked when
+/// [`CLASS_TABLE`] is built).
+const fn class_hash(len: usize, first: u8, middle: u8, last: u8) -> usize {
+    (len + first as usize * 26 + last as usize * 31 + middle as usize) % 256
+}
+
+/// [`class_hash`] → 1 + index in [`CLASS_NAMES`], 0 for none.
+const CLASS_TABLE: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut i = 0;
+    while i < CLASS_NAMES.len() {
+        let n = CLASS_NAMES[i];
+        let h = class_hash(n.len(), n[0], n[n.len() / 2], n[n.len() - 1]);
+        assert!(table[h] == 0, "two class names share a hash");
+        table[h] = i as u8 + 1;
+        i += 1;
+    }
+    table
+};
+
+/// The bits ([`class_bit`]) of the known class names in a `class` value,
+/// split at ASCII whitespace. Runs on every `class` of a message: one
+/// table lookup and one compare a name.
+pub fn class_bits(value: &[u8]) -> u64 {
+    let mut bits = 0;
+    for token in value.split(u8::is_ascii_whitespace) {
+        let (Some(&first), Some(&middle), Some(&last)) =
+            (token.first(), token.get(token.len() / 2), token.last())
+        else {
+            continue;
+        };
+        let i = CLASS_TABLE.get(class_hash(token.len(), first, middle, last)).copied().unwrap_or(0);
+        if i > 0 && CLASS_NAMES.get(usize::from(i) - 1) == Some(&token) {
+            bits |= 1u64 << (i - 1);
+        }
+    }
+    bits
+}
+
 /// The bit of a class name the mapping asks about; `None` for others.
+/// Inlined, so that a name written in the code becomes a constant.
+#[inline(always)]
 pub fn class_bit(name: &str) -> Option<u64> {
+    class_bit_of(name.as_bytes())
+}
+
+#[inline(always)]
+fn class_bit_of(name: &[u8]) -> Option<u64> {
     // A `match` compiles to a length switch and a few compares.
     let i = match name {
-        "message" => 0,
-        "service" => 1,
-        "default" => 2,
-        "joined" => 3,
-        "body" => 4,
-        "date" => 5,
-        "details" => 6,
-        "from_name" => 7,
-        "forwarded" => 8,
-        "reply_to" => 9,
-        "media_wrap" => 10,
-        "text" => 11,
-        "signature" => 12,
-        "reactions" => 13,
-        "reaction" => 14,
-        "bot_buttons_table" => 15,
-        "bot_button_row" => 16,
-        "bot_button" => 17,
-        "media_poll" => 18,
-        "media_giveaway" => 19,
-        "photo_wrap" => 20,
-        "video_file_wrap" => 21,
-        "animated_wrap" => 22,
-        "sticker_wrap" => 23,
-        "media" => 24,
-        "title" => 25,
-        "description" => 26,
-        "status" => 27,
-        "question" => 28,
-        "answer" => 29,
-        "total" => 30,
-        "video_duration" => 31,
-        "userpic_wrap" => 32,
-        "userpic" => 33,
-        "userpics" => 34,
-        "emoji" => 35,
-        "count" => 36,
-        "paid" => 37,
-        "spoiler" => 38,
-        "section_title" => 39,
-        "section_body" => 40,
-        "thumb" => 41,
-        "photo" => 42,
-        "video_file" => 43,
-        "animated" => 44,
-        "sticker" => 45,
-        "userpic_link" => 46,
-        "history" => 47,
-        "page_header" => 48,
-        "bold" => 49,
-        "pull_left" => 50,
-        "pull_right" => 51,
-        "clearfix" => 52,
-        "fill" => 53,
-        "initials" => 54,
-        "block_link" => 55,
-        "content" => 56,
-        "pagination" => 57,
+        b"message" => 0,
+        b"service" => 1,
+        b"default" => 2,
+        b"joined" => 3,
+        b"body" => 4,
+        b"date" => 5,
+        b"details" => 6,
+        b"from_name" => 7,
+        b"forwarded" => 8,
+        b"reply_to" => 9,
+        b"media_wrap" => 10,
+        b"text" => 11,
+        b"signature" => 12,
+        b"reactions" => 13,
+        b"reaction" => 14,
+        b"bot_buttons_table" => 15,
+        b"bot_button_row" => 16,
+        b"bot_button" => 17,
+        b"media_poll" => 18,
+        b"media_giveaway" => 19,
+        b"photo_wrap" => 20,
+        b"video_file_wrap" => 21,
+        b"animated_wrap" => 22,
+        b"sticker_wrap" => 23,
+        b"media" => 24,
+        b"title" => 25,
+        b"description" => 26,
+        b"status" => 27,
+        b"question" => 28,
+        b"answer" => 29,
+        b"total" => 30,
+        b"video_duration" => 31,
+        b"userpic_wrap" => 32,
+        b"userpic" => 33,
+        b"userpics" => 34,
+        b"emoji" => 35,
+        b"count" => 36,
+        b"paid" => 37,
+        b"spoiler" => 38,
+        b"section_title" => 39,
+        b"section_body" => 40,
+        b"thumb" => 41,
+        b"photo" => 42,
+        b"video_file" => 43,
+        b"animated" => 44,
+        b"sticker" => 45,
+        b"userpic_link" => 46,
+        b"history" => 47,
+        b"page_header" => 48,
+        b"bold" => 49,
+        b"pull_left" => 50,
+        b"pull_right" => 51,
+        b"clearfix" => 52,
+        b"fill" => 53,
+        b"initials" => 54,
+        b"block_link" => 55,
+        b"content" => 56,
+        b"pagination" => 57,
         _ => return None,
     };
     Some(1u64 << i)
+}
+
+/// Where `part` (a slice of `whole`) lies in it.
+fn range_in(whole: &str, part: &str) -> (usize, usize) {
+    let start = (part.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize).min(whole.len());
+    (start, (start + part.len()).min(whole.len()))
 }
 
 /// Removes the exporter's layout whitespace around a block's content: one
@@ -485,6 +743,17 @@ mod tests {
         assert!(!d.has_class(root, "bol"));
         assert_eq!(d.children(root).count(), 3);
         assert_eq!(d.block_text(root), "Hello world\nagain");
+    }
+
+    #[test]
+    fn class_table_and_match_agree() {
+        for (i, name) in CLASS_NAMES.iter().enumerate() {
+            let name = std::str::from_utf8(name).unwrap();
+            assert_eq!(class_bit(name), Some(1 << i), "{name}");
+            assert_eq!(class_bits(name.as_bytes()), 1 << i, "{name}");
+        }
+        assert_eq!(class_bits(b" text\tbold  x messages"), (1 << 11) | (1 << 49));
+        assert_eq!(class_bits(b""), 0);
     }
 
     #[test]
