@@ -3,10 +3,17 @@
 //!
 //! Only what the mapping needs is kept: the element kind, seven attributes
 //! (`class`, `id`, `href`, `title`, `onclick`, `src`, `style`), and text.
-//! Strings are ranges: of the message's own markup ([`Dom::set_source`],
-//! copied once when the message closes) when the page bytes say it as is,
-//! or of the arena's own buffer when the reader had to make the string
-//! (entities resolved, invalid UTF-8 replaced).
+//! Strings are ranges: of the message's own markup (the page's text,
+//! borrowed when the message is mapped: [`Arena::view`]) when the page
+//! bytes say it as is, or of the arena's own buffer when the reader had to
+//! make the string (entities resolved, invalid UTF-8 replaced).
+//!
+//! Attributes are read lazily: an element whose attribute values need no
+//! unescaping keeps the range of its raw attributes, parsed the first time
+//! the mapping asks about them (it never asks about many).
+
+use super::attrs::Attributes;
+use std::cell::Cell;
 
 /// Index of "no node".
 pub const NONE: u32 = u32::MAX;
@@ -117,6 +124,18 @@ pub enum Attr {
 }
 
 impl Attr {
+    /// True when the mapping reads this attribute on elements of kind
+    /// `tag` (most elements carry a `style` nobody needs).
+    pub fn kept_on(self, tag: Tag) -> bool {
+        match self {
+            Attr::Class | Attr::Id => true,
+            Attr::Href | Attr::Onclick => tag == Tag::A,
+            Attr::Src => tag == Tag::Img,
+            Attr::Title => matches!(tag, Tag::Div | Tag::Span),
+            Attr::Style => false,
+        }
+    }
+
     /// Every kept attribute, in index order.
     pub const ALL: [Attr; 7] =
         [Attr::Class, Attr::Id, Attr::Href, Attr::Title, Attr::Onclick, Attr::Src, Attr::Style];
@@ -173,50 +192,43 @@ pub struct Node {
     /// Next sibling, or [`NONE`].
     pub next: u32,
     /// The kept attributes; [`Str::NONE`] when absent.
-    attrs: [Str; 7],
+    attrs: [Cell<Str>; 7],
     /// The known class names of the `class` attribute, as bits ([`class_bit`]).
-    classes: u64,
+    classes: Cell<u64>,
+    /// Raw attributes not read yet ([`Arena::set_lazy_attrs`]), or
+    /// [`Str::NONE`].
+    lazy: Cell<Str>,
     /// Text of a text node.
     text: Str,
 }
 
-/// The arena.
+/// The arena, written while a message is read.
 #[derive(Debug, Default)]
-pub struct Dom {
+pub struct Arena {
     nodes: Vec<Node>,
-    /// The markup of the element read ([`Dom::set_source`]).
-    source: String,
     /// Strings the reader made.
     strings: String,
 }
 
-impl Dom {
+/// The arena as the mapping reads it, with the markup its source ranges
+/// index: the captured element's text from its start tag on, borrowed from
+/// the page (ranges beyond it read as empty).
+#[derive(Clone, Copy)]
+pub struct Dom<'a> {
+    arena: &'a Arena,
+    source: &'a str,
+}
+
+impl Arena {
     /// Empties the arena, keeping its allocations.
     pub fn clear(&mut self) {
         self.nodes.clear();
-        self.source.clear();
         self.strings.clear();
     }
 
-    /// Sets the markup that source ranges ([`Dom::add_source_text`],
-    /// [`Dom::set_source_attr`]) index: the captured element's bytes, from
-    /// its start tag on. Ranges beyond it read as empty.
-    pub fn set_source(&mut self, markup: &str) {
-        self.source.clear();
-        self.source.push_str(markup);
-    }
-
-    /// The node at `i`.
-    pub fn node(&self, i: u32) -> Option<&Node> {
-        self.nodes.get(i as usize)
-    }
-
-    fn str_of(&self, s: Str) -> &str {
-        if s.end & OWN != 0 {
-            self.strings.get(s.start as usize..(s.end & !OWN) as usize).unwrap_or_default()
-        } else {
-            self.source.get(s.start as usize..s.end as usize).unwrap_or_default()
-        }
+    /// The arena as the mapping reads it, over `source`.
+    pub fn view<'a>(&'a self, source: &'a str) -> Dom<'a> {
+        Dom { arena: self, source }
     }
 
     /// A source range, or `None` when it does not fit the encoding (a
@@ -240,8 +252,9 @@ impl Dom {
             first_child: NONE,
             last_child: NONE,
             next: NONE,
-            attrs: [Str::NONE; 7],
-            classes: 0,
+            attrs: [const { Cell::new(Str::NONE) }; 7],
+            classes: Cell::new(0),
+            lazy: Cell::new(Str::NONE),
             text: Str::default(),
         })
     }
@@ -273,7 +286,7 @@ impl Dom {
     }
 
     /// Sets an attribute of element `i` to the source markup's bytes
-    /// `start..end` ([`Dom::set_source`]); `classes` are the bits of the
+    /// `start..end` ([`Arena::view`]); `classes` are the bits of the
     /// value for `class` ([`class_bits`]). False when the range cannot be
     /// held (more than 2 GiB): nothing is set.
     pub fn set_source_attr(
@@ -284,7 +297,7 @@ impl Dom {
         start: usize,
         end: usize,
     ) -> bool {
-        let Some(s) = Dom::source_str(start, end) else { return false };
+        let Some(s) = Arena::source_str(start, end) else { return false };
         self.put_bits(i, attr, s, classes);
         true
     }
@@ -305,14 +318,29 @@ impl Dom {
         self.put_bits(i, attr, s, classes);
     }
 
-    fn put_bits(&mut self, i: u32, attr: Attr, s: Str, classes: u64) {
-        if let Some(n) = self.nodes.get_mut(i as usize) {
-            if let Some(slot) = n.attrs.get_mut(attr as usize) {
-                *slot = s;
+    fn put_bits(&self, i: u32, attr: Attr, s: Str, classes: u64) {
+        if let Some(n) = self.nodes.get(i as usize) {
+            if let Some(slot) = n.attrs.get(attr as usize) {
+                slot.set(s);
             }
             if attr == Attr::Class {
-                n.classes = classes;
+                n.classes.set(classes);
             }
+        }
+    }
+
+    /// Gives element `i` the source markup's bytes `start..end` as its raw
+    /// attributes, read when first asked about. Every value in them must
+    /// be free of `&` and `<` (they are used as they are). False when the
+    /// range cannot be held: nothing is set.
+    pub fn set_lazy_attrs(&mut self, i: u32, start: usize, end: usize) -> bool {
+        let Some(s) = Arena::source_str(start, end) else { return false };
+        match self.nodes.get(i as usize) {
+            Some(n) => {
+                n.lazy.set(s);
+                true
+            }
+            None => false,
         }
     }
 
@@ -340,7 +368,7 @@ impl Dom {
         if start >= end {
             return;
         }
-        match Dom::source_str(start, end) {
+        match Arena::source_str(start, end) {
             Some(s) => self.add_text_node(parent, s),
             None => self.add_text(parent, text),
         }
@@ -353,22 +381,57 @@ impl Dom {
             first_child: NONE,
             last_child: NONE,
             next: NONE,
-            attrs: [Str::NONE; 7],
-            classes: 0,
+            attrs: [const { Cell::new(Str::NONE) }; 7],
+            classes: Cell::new(0),
+            lazy: Cell::new(Str::NONE),
             text,
         });
     }
+}
+
+impl<'a> Dom<'a> {
+    /// The node at `i`.
+    pub fn node(&self, i: u32) -> Option<&'a Node> {
+        self.arena.nodes.get(i as usize)
+    }
+
+    fn str_of(&self, s: Str) -> &'a str {
+        if s.end & OWN != 0 {
+            self.arena.strings.get(s.start as usize..(s.end & !OWN) as usize).unwrap_or_default()
+        } else {
+            self.source.get(s.start as usize..s.end as usize).unwrap_or_default()
+        }
+    }
+
+    /// Reads the raw attributes of node `i` if they are still unread.
+    fn read_lazy(&self, i: u32) {
+        let Some(n) = self.arena.nodes.get(i as usize) else { return };
+        let raw = n.lazy.replace(Str::NONE);
+        if raw.start == NO_STR {
+            return;
+        }
+        let source = self.source.as_bytes();
+        let bytes = source.get(raw.start as usize..raw.end as usize).unwrap_or_default();
+        for (key, value) in Attributes(bytes) {
+            let Some(which) = Attr::of(key).filter(|a| a.kept_on(n.tag)) else { continue };
+            let start = (value.as_ptr() as usize).saturating_sub(source.as_ptr() as usize);
+            let Some(s) = Arena::source_str(start, start + value.len()) else { continue };
+            let classes = if which == Attr::Class { class_bits(value) } else { 0 };
+            self.arena.put_bits(i, which, s, classes);
+        }
+    }
 
     /// An attribute of element `i`.
-    pub fn attr(&self, i: u32, attr: Attr) -> Option<&str> {
-        let n = self.nodes.get(i as usize)?;
-        let s = *n.attrs.get(attr as usize)?;
+    pub fn attr(&self, i: u32, attr: Attr) -> Option<&'a str> {
+        self.read_lazy(i);
+        let n = self.arena.nodes.get(i as usize)?;
+        let s = n.attrs.get(attr as usize)?.get();
         (s.start != NO_STR).then(|| self.str_of(s))
     }
 
     /// The text of text node `i` (empty for elements).
-    pub fn text(&self, i: u32) -> &str {
-        match self.nodes.get(i as usize) {
+    pub fn text(&self, i: u32) -> &'a str {
+        match self.arena.nodes.get(i as usize) {
             Some(n) if n.tag == Tag::Text => self.str_of(n.text),
             _ => "",
         }
@@ -376,14 +439,17 @@ impl Dom {
 
     /// The tag of node `i`.
     pub fn tag(&self, i: u32) -> Tag {
-        self.nodes.get(i as usize).map_or(Tag::Other, |n| n.tag)
+        self.arena.nodes.get(i as usize).map_or(Tag::Other, |n| n.tag)
     }
 
     /// True when element `i`'s class list has `class`.
     #[inline(always)]
     pub fn has_class(&self, i: u32, class: &str) -> bool {
         match class_bit(class) {
-            Some(bit) => self.nodes.get(i as usize).is_some_and(|n| n.classes & bit != 0),
+            Some(bit) => {
+                self.read_lazy(i);
+                self.arena.nodes.get(i as usize).is_some_and(|n| n.classes.get() & bit != 0)
+            }
             None => self
                 .attr(i, Attr::Class)
                 .is_some_and(|c| c.split_ascii_whitespace().any(|t| t == class)),
@@ -391,13 +457,14 @@ impl Dom {
     }
 
     /// The children of `i`, in order.
-    pub fn children(&self, i: u32) -> Children<'_> {
-        Children { dom: self, next: self.nodes.get(i as usize).map_or(NONE, |n| n.first_child) }
+    pub fn children(&self, i: u32) -> Children<'a> {
+        let nodes = self.arena.nodes.as_slice();
+        Children { nodes, next: nodes.get(i as usize).map_or(NONE, |n| n.first_child) }
     }
 
     /// The first descendant of `i` (depth first, `i` excluded) for which
     /// `pred` holds.
-    pub fn find(&self, i: u32, pred: &dyn Fn(&Dom, u32) -> bool) -> Option<u32> {
+    pub fn find(&self, i: u32, pred: &dyn Fn(&Dom<'a>, u32) -> bool) -> Option<u32> {
         let mut n = self.first_child(i);
         while n != NONE {
             if pred(self, n) {
@@ -409,7 +476,7 @@ impl Dom {
     }
 
     fn first_child(&self, i: u32) -> u32 {
-        self.nodes.get(i as usize).map_or(NONE, |n| n.first_child)
+        self.arena.nodes.get(i as usize).map_or(NONE, |n| n.first_child)
     }
 
     /// The node after `n` in a depth-first walk of `root`'s subtree
@@ -427,7 +494,7 @@ impl Dom {
             if n == root {
                 return NONE;
             }
-            let Some(node) = self.nodes.get(n as usize) else { return NONE };
+            let Some(node) = self.arena.nodes.get(n as usize) else { return NONE };
             if node.next != NONE {
                 return node.next;
             }
@@ -440,7 +507,20 @@ impl Dom {
 
     /// The first descendant element of `i` with tag `tag` and class `class`.
     pub fn find_class(&self, i: u32, tag: Tag, class: &str) -> Option<u32> {
-        self.find(i, &|d, n| d.tag(n) == tag && d.has_class(n, class))
+        let mut n = self.first_child(i);
+        while n != NONE {
+            if self.tag(n) == tag && self.has_class(n, class) {
+                return Some(n);
+            }
+            n = self.next_in(i, n, true);
+        }
+        None
+    }
+
+    /// The known class names of element `i` ([`class_bit`]).
+    pub fn classes(&self, i: u32) -> u64 {
+        self.read_lazy(i);
+        self.arena.nodes.get(i as usize).map_or(0, |n| n.classes.get())
     }
 
     /// Descendant text of `i`, `<br>` as `\n`, with the newline the
@@ -451,7 +531,7 @@ impl Dom {
     }
 
     /// Like [`Dom::block_text`], skipping subtrees for which `skip` holds.
-    pub fn block_text_except(&self, i: u32, skip: &dyn Fn(&Dom, u32) -> bool) -> String {
+    pub fn block_text_except(&self, i: u32, skip: &dyn Fn(&Dom<'a>, u32) -> bool) -> String {
         let mut out = String::with_capacity(self.text_len(i));
         self.collect_text(i, &mut out, skip);
         let (start, end) = range_in(&out, trim_block(&out));
@@ -474,7 +554,7 @@ impl Dom {
     /// Bytes of the descendant text of `i`, to size a buffer.
     pub fn text_len(&self, i: u32) -> usize {
         let mut len = 0;
-        self.walk(i, |n| match self.nodes.get(n as usize) {
+        self.walk(i, |n| match self.arena.nodes.get(n as usize) {
             Some(node) if node.tag == Tag::Text => {
                 len += (node.text.end & !OWN).saturating_sub(node.text.start) as usize;
                 false
@@ -499,7 +579,7 @@ impl Dom {
     }
 
     /// Appends the descendant text of `i` to `out`.
-    pub fn collect_text(&self, i: u32, out: &mut String, skip: &dyn Fn(&Dom, u32) -> bool) {
+    pub fn collect_text(&self, i: u32, out: &mut String, skip: &dyn Fn(&Dom<'a>, u32) -> bool) {
         let mut n = self.first_child(i);
         while n != NONE {
             let mut descend = false;
@@ -710,7 +790,7 @@ pub fn trim_block(s: &str) -> &str {
 
 /// Iterator over a node's children.
 pub struct Children<'a> {
-    dom: &'a Dom,
+    nodes: &'a [Node],
     next: u32,
 }
 
@@ -718,7 +798,7 @@ impl Iterator for Children<'_> {
     type Item = u32;
     fn next(&mut self) -> Option<u32> {
         let cur = self.next;
-        let node = self.dom.nodes.get(cur as usize)?;
+        let node = self.nodes.get(cur as usize)?;
         self.next = node.next;
         Some(cur)
     }
@@ -730,18 +810,26 @@ mod tests {
 
     #[test]
     fn builds_and_walks() {
-        let mut d = Dom::default();
+        let mut a = Arena::default();
         assert!(class_bit("pagination").is_some() && class_bit("nope").is_none());
-        let root = d.add_element(Tag::Div, NONE);
-        d.set_attr(root, Attr::Class, "text bold");
-        d.add_text(root, "\nHello ");
-        d.add_text(root, "world");
-        let br = d.add_element(Tag::Br, root);
+        let root = a.add_element(Tag::Div, NONE);
+        a.set_attr(root, Attr::Class, "text bold");
+        a.add_text(root, "\nHello ");
+        a.add_text(root, "world");
+        let br = a.add_element(Tag::Br, root);
+        let span = a.add_element(Tag::Span, root);
+        // Source ranges and lazy attributes index the markup given to the view.
+        assert!(a.set_lazy_attrs(span, 0, 21));
+        a.add_source_text(span, "again", 22, 27);
+        a.add_source_text(root, "\n   ", 27, 31);
+        let d = a.view(" class=\"title x\" id=1 again\n   ");
+        assert_eq!(d.attr(span, Attr::Class), Some("title x"));
+        assert!(d.has_class(span, "title") && d.has_class(span, "x"));
+        assert_eq!(d.attr(span, Attr::Id), Some("1"));
         let _ = br;
-        d.add_text(root, "again\n   ");
         assert!(d.has_class(root, "bold"));
         assert!(!d.has_class(root, "bol"));
-        assert_eq!(d.children(root).count(), 3);
+        assert_eq!(d.children(root).count(), 4);
         assert_eq!(d.block_text(root), "Hello world\nagain");
     }
 

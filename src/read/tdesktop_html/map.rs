@@ -2,7 +2,7 @@
 //! (markup), §3.5 (media), §3.6 (text), §3.7 (service sentences) and §4 (the
 //! conversion rules). What the page does not show stays `null`.
 
-use super::dom::{Attr, Dom, Tag};
+use super::dom::{class_bit, Attr, Dom, Tag};
 use super::window::Mark;
 use crate::error::{Error, Position, Result};
 use crate::model::{
@@ -53,7 +53,7 @@ impl Ctx<'_> {
 }
 
 /// Maps one `div.message`; `None` for a date separator.
-pub fn message(dom: &Dom, root: u32, page: &mut Page, ctx: &Ctx<'_>) -> Option<Result<Post>> {
+pub fn message(dom: &Dom<'_>, root: u32, page: &mut Page, ctx: &Ctx<'_>) -> Option<Result<Post>> {
     let id = match dom.attr(root, Attr::Id) {
         None => None,
         Some(raw) => match raw.strip_prefix("message").and_then(|n| n.parse::<i64>().ok()) {
@@ -87,7 +87,7 @@ pub fn message(dom: &Dom, root: u32, page: &mut Page, ctx: &Ctx<'_>) -> Option<R
 }
 
 /// `div.message.service`: a date separator (skipped), or a service post.
-fn service(dom: &Dom, root: u32, mut post: Post) -> Option<Post> {
+fn service(dom: &Dom<'_>, root: u32, mut post: Post) -> Option<Post> {
     let body = dom.find_class(root, Tag::Div, "body").unwrap_or(root);
     let text = dom.block_text_except(body, &|d, n| d.has_class(n, "userpic_wrap"));
     let text = text.trim();
@@ -140,7 +140,7 @@ struct Parts {
     forward_date: Option<String>,
 }
 
-fn default_message(dom: &Dom, root: u32, page: &mut Page, post: &mut Post) {
+fn default_message(dom: &Dom<'_>, root: u32, page: &mut Page, post: &mut Post) {
     let body = dom
         .children(root)
         .find(|&n| dom.tag(n) == Tag::Div && dom.has_class(n, "body"))
@@ -202,17 +202,22 @@ fn default_message(dom: &Dom, root: u32, page: &mut Page, post: &mut Post) {
     }
 }
 
-fn walk_body(dom: &Dom, node: u32, in_forward: bool, post: &mut Post, parts: &mut Parts) {
+fn walk_body(dom: &Dom<'_>, node: u32, in_forward: bool, post: &mut Post, parts: &mut Parts) {
     for n in dom.children(node) {
         let tag = dom.tag(n);
         if tag == Tag::Text {
             continue;
         }
-        let class = |c: &str| dom.has_class(n, c);
+        // The class bits once; a name written here folds to a constant.
+        let bits = dom.classes(n);
+        let class = |c: &str| match class_bit(c) {
+            Some(bit) => bits & bit != 0,
+            None => dom.has_class(n, c),
+        };
         if class("date") && class("details") && !in_forward && parts.date.is_none() {
             parts.date = dom.attr(n, Attr::Title).map(str::to_owned);
         } else if class("from_name") {
-            let is_date = |d: &Dom, m: u32| d.has_class(m, "date") && d.has_class(m, "details");
+            let is_date = |d: &Dom<'_>, m: u32| d.has_class(m, "date") && d.has_class(m, "details");
             let text = dom.block_text_except(n, &is_date);
             let (name, via) = split_via(&text);
             if in_forward {
@@ -375,7 +380,7 @@ fn has_scheme(href: &str) -> bool {
 }
 
 /// The message text with its entities (§3.6; §4 for link/text_link/mention).
-fn rich_text(dom: &Dom, block: u32) -> Text {
+fn rich_text(dom: &Dom<'_>, block: u32) -> Text {
     let mut spans: Vec<Span> = Vec::new();
     // The plain text since the last entity: plain neighbours are one span.
     // Sized for the rest of the text, so that it grows at most once.
@@ -540,7 +545,7 @@ fn placeholder(description: &str) -> Option<MediaStatus> {
     })
 }
 
-fn media_wrap(dom: &Dom, wrap: u32, out: &mut Vec<Media>) {
+fn media_wrap(dom: &Dom<'_>, wrap: u32, out: &mut Vec<Media>) {
     for n in dom.children(wrap) {
         if dom.tag(n) == Tag::Text {
             continue;
@@ -594,11 +599,31 @@ fn media_wrap(dom: &Dom, wrap: u32, out: &mut Vec<Media>) {
 }
 
 /// `div|a.media.media_KIND > div.body > title / description / status` (§3.5).
-fn generic_media(dom: &Dom, n: u32, href: Option<String>) -> Media {
-    let part = |c: &str| dom.find_class(n, Tag::Div, c).map(|d| dom.trimmed_text(d));
-    let title = part("title").unwrap_or_default();
-    let description = part("description");
-    let status_text = part("status").unwrap_or_default();
+fn generic_media(dom: &Dom<'_>, n: u32, href: Option<String>) -> Media {
+    // The first div.title, div.description, div.status and img.thumb, in
+    // one walk.
+    let [mut title, mut description, mut status_div, mut thumb] = [None; 4];
+    let bit = |c: &str| class_bit(c).unwrap_or(0);
+    dom.walk(n, |m| {
+        let first = |slot: &mut Option<u32>, class: u64| {
+            if slot.is_none() && dom.classes(m) & class != 0 {
+                *slot = Some(m);
+            }
+        };
+        match dom.tag(m) {
+            Tag::Div => {
+                first(&mut title, bit("title"));
+                first(&mut description, bit("description"));
+                first(&mut status_div, bit("status"));
+            }
+            Tag::Img => first(&mut thumb, bit("thumb")),
+            _ => {}
+        }
+        true
+    });
+    let title = title.map(|d| dom.trimmed_text(d)).unwrap_or_default();
+    let description = description.map(|d| dom.trimmed_text(d));
+    let status_text = status_div.map(|d| dom.trimmed_text(d)).unwrap_or_default();
     let class = dom.attr(n, Attr::Class).unwrap_or_default();
     let kind_class =
         class.split_ascii_whitespace().find_map(|t| t.strip_prefix("media_")).unwrap_or("unknown");
@@ -624,7 +649,7 @@ fn generic_media(dom: &Dom, n: u32, href: Option<String>) -> Media {
     if status.is_none() {
         m.file = href.clone();
     }
-    if let Some(t) = dom.find_class(n, Tag::Img, "thumb").and_then(|i| dom.attr(i, Attr::Src)) {
+    if let Some(t) = thumb.and_then(|i| dom.attr(i, Attr::Src)) {
         if let Some(t) = local_path(t) {
             m.extra.insert("thumbnail".into(), Value::String(t));
         }
@@ -790,7 +815,7 @@ pub fn parse_duration(s: &str) -> Option<u64> {
 /// list) with `result.json`'s keys (§2.4), so that both exports of a chat
 /// give the same media; the kind line, which only HTML shows, is
 /// `extra.details`.
-fn poll(dom: &Dom, n: u32) -> Media {
+fn poll(dom: &Dom<'_>, n: u32) -> Media {
     let details = dom
         .children(n)
         .find(|&c| {
@@ -813,7 +838,7 @@ fn poll(dom: &Dom, n: u32) -> Media {
     }
     let mut answers = Vec::new();
     for a in dom.children(n).filter(|&c| dom.has_class(c, "answer")) {
-        let is_details = |d: &Dom, m: u32| d.tag(m) == Tag::Span && d.has_class(m, "details");
+        let is_details = |d: &Dom<'_>, m: u32| d.tag(m) == Tag::Span && d.has_class(m, "details");
         let text = dom.block_text_except(a, &is_details);
         let text = text.trim();
         let text = text.strip_prefix("- ").unwrap_or(text);
@@ -848,7 +873,7 @@ fn vote_count(s: &str) -> Option<u64> {
 
 /// `span.reactions` (2025-03 on) or `div.reactions` (2024-09 on): emoji,
 /// count, or as many reactor userpics as the count when it is left out.
-fn reactions(dom: &Dom, n: u32) -> Vec<Reaction> {
+fn reactions(dom: &Dom<'_>, n: u32) -> Vec<Reaction> {
     let mut out = Vec::new();
     for r in dom.children(n).filter(|&c| dom.has_class(c, "reaction")) {
         let emoji_el = dom.find(r, &|d, m| d.has_class(m, "emoji"));
@@ -887,7 +912,7 @@ fn reactions(dom: &Dom, n: u32) -> Vec<Reaction> {
 }
 
 /// `table.bot_buttons_table`: rows of `div.bot_button > a > div > LABEL`.
-fn buttons(dom: &Dom, table: u32) -> Vec<Value> {
+fn buttons(dom: &Dom<'_>, table: u32) -> Vec<Value> {
     let mut rows = Vec::new();
     let mut stack = vec![table];
     while let Some(n) = stack.pop() {

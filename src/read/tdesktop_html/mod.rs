@@ -30,11 +30,13 @@
 //! id and a date as text) are not posts. Everything the HTML cannot carry
 //! (§4: sender ids, `edited`, file sizes, mime types, …) stays `null`.
 
+mod attrs;
 pub mod dom;
 mod map;
 mod window;
 
-use self::dom::{Attr, Dom, Tag, NONE};
+use self::attrs::Attributes;
+use self::dom::{Arena, Attr, Tag, NONE};
 use self::window::{Lines, Mark, View, Window};
 use super::Notes;
 use crate::error::{Error, ErrorKind, Position, Result};
@@ -74,7 +76,7 @@ struct State {
     file: String,
     notes: Notes,
     stack: Vec<Open>,
-    dom: Dom,
+    dom: Arena,
     capture: Option<Capture>,
     page: map::Page,
     pending: VecDeque<Result<Post>>,
@@ -88,6 +90,8 @@ struct State {
     done: bool,
     /// Input offset just after the event being handled.
     end: u64,
+    /// Finds `message` in raw attributes.
+    message: memchr::memmem::Finder<'static>,
 }
 
 /// The window and its line counter, as the event handlers see them.
@@ -158,7 +162,7 @@ impl<R: BufRead> Reader<R> {
                 file,
                 notes,
                 stack: Vec::with_capacity(64),
-                dom: Dom::default(),
+                dom: Arena::default(),
                 capture: None,
                 page: map::Page::default(),
                 pending: VecDeque::new(),
@@ -168,6 +172,11 @@ impl<R: BufRead> Reader<R> {
                 errors: 0,
                 done: false,
                 end: 0,
+                // Haystacks are a few dozen bytes: no vector prefilter.
+                message: memchr::memmem::FinderBuilder::new()
+                    .prefilter(memchr::memmem::Prefilter::None)
+                    .build_forward(b"message")
+                    .into_owned(),
             },
         }
     }
@@ -436,7 +445,7 @@ impl State {
         self.check_size();
     }
 
-    /// Index in the captured markup ([`Dom::set_source`]) of input offset
+    /// Index in the captured markup (`Arena::view`) of input offset
     /// `abs`.
     fn source_index(&self, abs: u64) -> usize {
         let origin = self.capture.as_ref().map_or(0, |c| c.start.byte);
@@ -477,7 +486,34 @@ impl State {
             }
             return;
         }
-        let scan = Scan::of(e.attributes_raw(), tag);
+        let raw = e.attributes_raw();
+        // Inside a message, an element that cannot be a nested message (no
+        // `message` in its attributes) keeps its raw attributes for later,
+        // when none needs unescaping.
+        if let Some(parent) = parent {
+            let maybe_message = tag == Tag::Div && self.message.find(raw).is_some();
+            if !maybe_message && attrs::is_plain(raw) {
+                if let Some((abs, _)) = src.view.locate(raw) {
+                    let start = self.source_index(abs);
+                    let n = self.dom.add_element(tag, parent);
+                    if self.dom.set_lazy_attrs(n, start, start + raw.len()) {
+                        self.check_size();
+                        if !void {
+                            self.stack.push(Open { tag, other, node: n });
+                        }
+                        return;
+                    }
+                    let scan = Scan::of(raw, tag);
+                    self.set_attrs(n, &scan, src);
+                    self.check_size();
+                    if !void {
+                        self.stack.push(Open { tag, other, node: n });
+                    }
+                    return;
+                }
+            }
+        }
+        let scan = Scan::of(raw, tag);
         if tag == Tag::Div {
             let capturing = self.capture.is_some();
             // Inside a message only a nested message matters: a `div` there
@@ -547,8 +583,8 @@ impl State {
 
     /// Stores the kept attributes of element `node`.
     fn set_attrs(&mut self, node: u32, scan: &Scan<'_>, src: &Src<'_, '_>) {
-        for (which, raw, plain) in scan.values() {
-            if plain {
+        for (which, raw) in scan.values() {
+            if attrs::is_plain(raw) {
                 if let Some((abs, value)) = src.view.locate(raw) {
                     let start = self.source_index(abs);
                     let classes = if which == Attr::Class { scan.last_classes } else { 0 };
@@ -588,29 +624,28 @@ impl State {
             CaptureKind::Message => src.mark_at(self.end),
             CaptureKind::Header => Mark::default(),
         };
-        if !c.too_big {
-            // The markup the DOM's ranges index. The window kept it; it is
-            // valid UTF-8 at least up to the last range made from it.
-            let base = src.view.base();
-            let markup = src
-                .view
-                .bytes()
-                .get(
-                    c.start.byte.saturating_sub(base) as usize
-                        ..self.end.saturating_sub(base) as usize,
-                )
-                .unwrap_or_default();
-            match src.view.str_of(markup) {
-                Ok(text) => self.dom.set_source(text),
-                Err(_) => self.dom.set_source(&String::from_utf8_lossy(markup)),
+        // The markup the DOM's ranges index, borrowed from the window, which
+        // kept it (valid UTF-8 at least up to the last range made from it).
+        let base = src.view.base();
+        let markup = src
+            .view
+            .bytes()
+            .get(c.start.byte.saturating_sub(base) as usize..self.end.saturating_sub(base) as usize)
+            .unwrap_or_default();
+        let lossy;
+        let source = match src.view.str_of(markup) {
+            Ok(text) => text,
+            Err(_) => {
+                lossy = String::from_utf8_lossy(markup);
+                &*lossy
             }
-        }
+        };
+        let dom = self.dom.view(source);
         match c.kind {
             CaptureKind::Header => {
-                let name = self
-                    .dom
+                let name = dom
                     .find(c.root, &|d, n| d.tag(n) == Tag::Div && d.has_class(n, "text"))
-                    .map(|n| self.dom.block_text(n))
+                    .map(|n| dom.block_text(n))
                     .unwrap_or_default();
                 let name = name.trim();
                 self.page.chat = (!name.is_empty())
@@ -630,7 +665,7 @@ impl State {
                     )));
                     return;
                 }
-                if let Some(item) = map::message(&self.dom, c.root, &mut self.page, &ctx) {
+                if let Some(item) = map::message(&dom, c.root, &mut self.page, &ctx) {
                     if let Ok(post) = &item {
                         if post.source.flags.is_empty() && post.kind == crate::model::Kind::Message
                         {
@@ -760,15 +795,14 @@ struct Scan<'a> {
     last_classes: u64,
     /// The last `id` is `message…` (or there is none).
     id_ok: bool,
-    /// The last raw value of each kept attribute ([`Attr`] order), and
-    /// whether it is free of `&` and `<`.
-    values: [Option<(&'a [u8], bool)>; 7],
+    /// The last raw value of each kept attribute ([`Attr`] order).
+    values: [Option<&'a [u8]>; 7],
 }
 
 impl<'a> Scan<'a> {
     fn of(raw: &'a [u8], tag: Tag) -> Scan<'a> {
         let mut scan = Scan { classes: 0, last_classes: 0, id_ok: true, values: [None; 7] };
-        for (key, value, plain) in Attributes(raw) {
+        for (key, value) in Attributes(raw) {
             let Some(which) = Attr::of(key) else { continue };
             match which {
                 Attr::Class => {
@@ -778,18 +812,9 @@ impl<'a> Scan<'a> {
                 Attr::Id => scan.id_ok = value.starts_with(b"message"),
                 _ => {}
             }
-            // Only what the mapping reads, on the elements it reads it from
-            // (most elements carry a `style` nobody needs).
-            let wanted = match which {
-                Attr::Class | Attr::Id => true,
-                Attr::Href | Attr::Onclick => tag == Tag::A,
-                Attr::Src => tag == Tag::Img,
-                Attr::Title => matches!(tag, Tag::Div | Tag::Span),
-                Attr::Style => false,
-            };
-            if wanted {
+            if which.kept_on(tag) {
                 if let Some(slot) = scan.values.get_mut(which as usize) {
-                    *slot = Some((value, plain));
+                    *slot = Some(value);
                 }
             }
         }
@@ -800,133 +825,9 @@ impl<'a> Scan<'a> {
         self.classes & class != 0
     }
 
-    /// The kept attributes, their raw values and whether those are plain.
-    fn values(&self) -> impl Iterator<Item = (Attr, &'a [u8], bool)> + '_ {
-        Attr::ALL.iter().zip(self.values).filter_map(|(&a, v)| v.map(|(v, p)| (a, v, p)))
-    }
-}
-
-/// The attributes of a start tag as raw `(name, value)` byte pairs, the way
-/// HTML reads them: values quoted with `"` or `'` or unquoted, names without a
-/// value allowed, and an attribute with an empty name (`<a ="" …>`, §3.8)
-/// skipped. Values are still escaped.
-struct Attributes<'a>(&'a [u8]);
-
-/// Bytes that end an attribute name: ASCII whitespace, `=`, `/`.
-const NAME_END: [bool; 256] = {
-    let mut t = [false; 256];
-    let ends = *b" \t\n\x0C\r=/";
-    let mut i = 0;
-    while i < ends.len() {
-        t[ends[i] as usize] = true;
-        i += 1;
-    }
-    t
-};
-
-/// The first `q`, `&` or `<` in `hay`. Attribute values are short, so a
-/// word-at-a-time scan beats setting up a vector search for each.
-fn find_value_end(hay: &[u8], q: u8) -> Option<usize> {
-    const ONES: u64 = u64::from_ne_bytes([1; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    // Bytes of `w` equal to `b` get their high bit set (the lowest set one
-    // is exact; borrows can only mark bytes after it).
-    let eq = |w: u64, b: u8| {
-        let x = w ^ (ONES * u64::from(b));
-        x.wrapping_sub(ONES) & !x & HIGHS
-    };
-    let mut chunks = hay.chunks_exact(8);
-    let mut at = 0;
-    for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let w = u64::from_le_bytes(word);
-        let hits = eq(w, q) | eq(w, b'&') | eq(w, b'<');
-        if hits != 0 {
-            return Some(at + (hits.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    let tail = chunks.remainder();
-    tail.iter().position(|&b| b == q || b == b'&' || b == b'<').map(|k| at + k)
-}
-
-fn is_name_end(b: u8) -> bool {
-    NAME_END.get(usize::from(b)).copied().unwrap_or(false)
-}
-
-impl<'a> Iterator for Attributes<'a> {
-    /// Name, raw value, and whether the value is free of `&` and `<` (so
-    /// that it needs no unescaping).
-    type Item = (&'a [u8], &'a [u8], bool);
-
-    fn next(&mut self) -> Option<(&'a [u8], &'a [u8], bool)> {
-        let s = self.0;
-        let at = |i: usize| s.get(i).copied();
-        let mut i = 0;
-        loop {
-            while at(i).is_some_and(|b| b.is_ascii_whitespace() || b == b'/') {
-                i += 1;
-            }
-            if i >= s.len() {
-                self.0 = &[];
-                return None;
-            }
-            let name_start = i;
-            while at(i).is_some_and(|b| !is_name_end(b)) {
-                i += 1;
-            }
-            let name = s.get(name_start..i)?;
-            let mut j = i;
-            while at(j).is_some_and(|b| b.is_ascii_whitespace()) {
-                j += 1;
-            }
-            let mut value: &[u8] = &[];
-            let mut plain = true;
-            if at(j) == Some(b'=') {
-                j += 1;
-                while at(j).is_some_and(|b| b.is_ascii_whitespace()) {
-                    j += 1;
-                }
-                match at(j) {
-                    Some(q) if q == b'"' || q == b'\'' => {
-                        let body = s.get(j + 1..)?;
-                        // One pass finds the closing quote and notes an
-                        // `&` or `<` before it.
-                        let mut from = 0;
-                        let end = loop {
-                            let rest = body.get(from..).unwrap_or_default();
-                            match find_value_end(rest, q) {
-                                None => break body.len(),
-                                Some(k) if rest.get(k) == Some(&q) => break from + k,
-                                Some(k) => {
-                                    plain = false;
-                                    from += k + 1;
-                                }
-                            }
-                        };
-                        value = body.get(..end)?;
-                        i = (j + 2 + end).min(s.len());
-                    }
-                    _ => {
-                        let start = j;
-                        while let Some(b) = at(j).filter(|b| !b.is_ascii_whitespace()) {
-                            plain &= b != b'&' && b != b'<';
-                            j += 1;
-                        }
-                        value = s.get(start..j)?;
-                        i = j;
-                    }
-                }
-            } else {
-                i = j;
-            }
-            // An attribute with an empty name (`<a ="" …>`, §3.8) is skipped.
-            if !name.is_empty() {
-                self.0 = s.get(i..)?;
-                return Some((name, value, plain));
-            }
-        }
+    /// The kept attributes and their raw values.
+    fn values(&self) -> impl Iterator<Item = (Attr, &'a [u8])> + '_ {
+        Attr::ALL.iter().zip(self.values).filter_map(|(&a, v)| Some((a, v?)))
     }
 }
 
@@ -1024,43 +925,6 @@ mod tests {
         format!(
             "<!DOCTYPE html>\n<html>\n<body>\n<div class=\"page_wrap\">\n<div class=\"page_header\">\n<div class=\"content\">\n<div class=\"text bold\">\nChat \n</div>\n</div>\n</div>\n<div class=\"page_body chat_page\">\n<div class=\"history\">\n{body}\n</div>\n</div>\n</div>\n</body>\n</html>\n"
         )
-    }
-
-    #[test]
-    fn splits_attributes_like_html() {
-        let got: Vec<(String, String)> =
-            Attributes(b" =\"\" href=\"x y\" class='a b' checked id=m1 title = \"t\"/")
-                .map(|(k, v, _)| {
-                    (String::from_utf8_lossy(k).into(), String::from_utf8_lossy(v).into())
-                })
-                .collect();
-        let want =
-            [("href", "x y"), ("class", "a b"), ("checked", ""), ("id", "m1"), ("title", "t")];
-        assert_eq!(got, want.map(|(k, v)| (k.to_owned(), v.to_owned())));
-    }
-
-    #[test]
-    fn finds_value_ends() {
-        let hay = b"0123456789abcdef&<\"xyz\xff\x80\x00\"";
-        for start in 0..hay.len() {
-            for q in [b'"', b'\'', b'x', 0x80] {
-                let h = &hay[start..];
-                let want = h.iter().position(|&b| b == q || b == b'&' || b == b'<');
-                assert_eq!(find_value_end(h, q), want, "{start} {q}");
-            }
-        }
-    }
-
-    #[test]
-    fn notes_values_to_unescape() {
-        let got: Vec<bool> =
-            Attributes(b"a=\"x&amp;y\" b='<br>' c=\"plain\" d=p&q e=\"&\" f=\"x\" g=&")
-                .map(|(_, _, plain)| plain)
-                .collect();
-        assert_eq!(got, [false, false, true, false, false, true, false]);
-        let values: Vec<&[u8]> =
-            Attributes(b"a=\"x&amp;y\" b=\"1&2<3\" c=\"z\"").map(|(_, v, _)| v).collect();
-        assert_eq!(values, [&b"x&amp;y"[..], b"1&2<3", b"z"]);
     }
 
     #[test]
