@@ -2,11 +2,12 @@
 //! (markup), §3.5 (media), §3.6 (text), §3.7 (service sentences) and §4 (the
 //! conversion rules). What the page does not show stays `null`.
 
-use super::dom::{Attr, Dom, Tag};
+use super::dom::{class_bit, Attr, Dom, Tag};
+use super::window::Mark;
 use crate::error::{Error, Position, Result};
 use crate::model::{
     Chat, Extra, Forward, Kind, Media, MediaStatus, Peer, Post, Reaction, Reply, Service, Source,
-    Style, Text,
+    Span, Style, Text,
 };
 use serde_json::{json, Value};
 
@@ -29,21 +30,37 @@ pub struct Page {
 pub struct Ctx<'a> {
     /// Input name.
     pub file: &'a str,
-    /// Position of the opening tag (with the message index).
-    pub pos: Position,
+    /// Line, column and byte offset of the opening tag.
+    pub start: Mark,
+    /// Index of the message in its file.
+    pub index: u64,
     /// Line of the closing tag.
     pub end_line: u64,
 }
 
+impl Ctx<'_> {
+    /// The message's position, for errors.
+    pub fn position(&self) -> Position {
+        Position {
+            file: self.file.to_owned(),
+            line: Some(self.start.line),
+            column: Some(self.start.column),
+            byte: Some(self.start.byte),
+            index: Some(self.index),
+            ..Position::default()
+        }
+    }
+}
+
 /// Maps one `div.message`; `None` for a date separator.
-pub fn message(dom: &Dom, root: u32, page: &mut Page, ctx: &Ctx<'_>) -> Option<Result<Post>> {
+pub fn message(dom: &Dom<'_>, root: u32, page: &mut Page, ctx: &Ctx<'_>) -> Option<Result<Post>> {
     let id = match dom.attr(root, Attr::Id) {
         None => None,
         Some(raw) => match raw.strip_prefix("message").and_then(|n| n.parse::<i64>().ok()) {
             Some(id) => Some(id),
             None => {
                 return Some(Err(Error::data(
-                    ctx.pos.clone(),
+                    ctx.position(),
                     format!("message id `{raw}` is not `message` + a number"),
                 )))
             }
@@ -52,10 +69,10 @@ pub fn message(dom: &Dom, root: u32, page: &mut Page, ctx: &Ctx<'_>) -> Option<R
     let source = Source {
         format: "tdesktop-html".into(),
         file: ctx.file.to_owned(),
-        line: ctx.pos.line,
+        line: Some(ctx.start.line),
         end_line: Some(ctx.end_line),
-        index: ctx.pos.index,
-        byte: ctx.pos.byte,
+        index: Some(ctx.index),
+        byte: Some(ctx.start.byte),
         ..Source::default()
     };
     let mut post = Post { chat: page.chat.clone(), id, source, ..Post::default() };
@@ -70,7 +87,7 @@ pub fn message(dom: &Dom, root: u32, page: &mut Page, ctx: &Ctx<'_>) -> Option<R
 }
 
 /// `div.message.service`: a date separator (skipped), or a service post.
-fn service(dom: &Dom, root: u32, mut post: Post) -> Option<Post> {
+fn service(dom: &Dom<'_>, root: u32, mut post: Post) -> Option<Post> {
     let body = dom.find_class(root, Tag::Div, "body").unwrap_or(root);
     let text = dom.block_text_except(body, &|d, n| d.has_class(n, "userpic_wrap"));
     let text = text.trim();
@@ -123,7 +140,7 @@ struct Parts {
     forward_date: Option<String>,
 }
 
-fn default_message(dom: &Dom, root: u32, page: &mut Page, post: &mut Post) {
+fn default_message(dom: &Dom<'_>, root: u32, page: &mut Page, post: &mut Post) {
     let body = dom
         .children(root)
         .find(|&n| dom.tag(n) == Tag::Div && dom.has_class(n, "body"))
@@ -185,17 +202,22 @@ fn default_message(dom: &Dom, root: u32, page: &mut Page, post: &mut Post) {
     }
 }
 
-fn walk_body(dom: &Dom, node: u32, in_forward: bool, post: &mut Post, parts: &mut Parts) {
+fn walk_body(dom: &Dom<'_>, node: u32, in_forward: bool, post: &mut Post, parts: &mut Parts) {
     for n in dom.children(node) {
         let tag = dom.tag(n);
         if tag == Tag::Text {
             continue;
         }
-        let class = |c: &str| dom.has_class(n, c);
+        // The class bits once; a name written here folds to a constant.
+        let bits = dom.classes(n);
+        let class = |c: &str| match class_bit(c) {
+            Some(bit) => bits & bit != 0,
+            None => dom.has_class(n, c),
+        };
         if class("date") && class("details") && !in_forward && parts.date.is_none() {
             parts.date = dom.attr(n, Attr::Title).map(str::to_owned);
         } else if class("from_name") {
-            let is_date = |d: &Dom, m: u32| d.has_class(m, "date") && d.has_class(m, "details");
+            let is_date = |d: &Dom<'_>, m: u32| d.has_class(m, "date") && d.has_class(m, "details");
             let text = dom.block_text_except(n, &is_date);
             let (name, via) = split_via(&text);
             if in_forward {
@@ -358,21 +380,31 @@ fn has_scheme(href: &str) -> bool {
 }
 
 /// The message text with its entities (§3.6; §4 for link/text_link/mention).
-fn rich_text(dom: &Dom, block: u32) -> Text {
-    let mut text = Text::default();
-    let mut stack: Vec<u32> = dom.children(block).collect();
-    stack.reverse();
-    let mut buf = String::new();
-    while let Some(n) = stack.pop() {
+fn rich_text(dom: &Dom<'_>, block: u32) -> Text {
+    let mut spans: Vec<Span> = Vec::new();
+    // The plain text since the last entity: plain neighbours are one span.
+    // Sized for the rest of the text, so that it grows at most once.
+    let mut left = dom.text_len(block);
+    let mut plain = String::new();
+    dom.walk(block, |n| {
         let tag = dom.tag(n);
         let style: Option<Style> = match tag {
             Tag::Text => {
-                text.push(dom.text(n), None);
-                continue;
+                let t = dom.text(n);
+                if plain.capacity() == 0 {
+                    plain.reserve(left);
+                }
+                plain.push_str(t);
+                left = left.saturating_sub(t.len());
+                return false;
             }
             Tag::Br => {
-                text.push("\n", None);
-                continue;
+                if plain.capacity() == 0 {
+                    plain.reserve(left);
+                }
+                plain.push('\n');
+                left = left.saturating_sub(1);
+                return false;
             }
             Tag::Strong | Tag::B => Some(style("bold")),
             Tag::Em | Tag::I => Some(style("italic")),
@@ -383,35 +415,38 @@ fn rich_text(dom: &Dom, block: u32) -> Text {
             Tag::Blockquote => Some(style("blockquote")),
             Tag::Span if dom.has_class(n, "spoiler") => Some(style("spoiler")),
             Tag::A => None,
-            _ => {
-                let at = stack.len();
-                stack.extend(dom.children(n));
-                if let Some(tail) = stack.get_mut(at..) {
-                    tail.reverse();
-                }
-                continue;
-            }
+            _ => return true,
         };
-        buf.clear();
-        dom.collect_text(n, &mut buf, &|_, _| false);
+        let mut inner = String::with_capacity(dom.text_len(n));
+        dom.collect_text(n, &mut inner, &|_, _| false);
+        left = left.saturating_sub(inner.len());
         let style = match style {
             Some(s) => Some(s),
-            None => link_style(dom.attr(n, Attr::Href), dom.attr(n, Attr::Onclick), &buf),
+            None => link_style(dom.attr(n, Attr::Href), dom.attr(n, Attr::Onclick), &inner),
         };
-        if buf.is_empty() {
-            continue;
-        }
-        text.push(&buf, style);
-    }
-    // The exporter's layout newlines around the block's content (§3.1).
-    if let Some(first) = text.spans.first_mut() {
-        if first.style.is_none() {
-            if let Some(rest) = first.text.strip_prefix('\n') {
-                first.text = rest.to_owned();
+        match style {
+            // An entity with no text is no entity.
+            _ if inner.is_empty() => {}
+            None => plain.push_str(&inner),
+            Some(style) => {
+                if !plain.is_empty() {
+                    spans.push(Span { text: std::mem::take(&mut plain), style: None });
+                }
+                spans.push(Span { text: inner, style: Some(style) });
             }
         }
+        false
+    });
+    if !plain.is_empty() {
+        spans.push(Span { text: plain, style: None });
     }
-    if let Some(last) = text.spans.last_mut() {
+    // The exporter's layout newlines around the block's content (§3.1).
+    if let Some(first) = spans.first_mut() {
+        if first.style.is_none() && first.text.starts_with('\n') {
+            first.text.remove(0);
+        }
+    }
+    if let Some(last) = spans.last_mut() {
         if last.style.is_none() {
             let without_indent = last.text.trim_end_matches(' ');
             if without_indent.ends_with('\n') {
@@ -420,7 +455,18 @@ fn rich_text(dom: &Dom, block: u32) -> Text {
             }
         }
     }
-    text.normalize();
+    // Only the trimming can leave an empty span, at either end; plain
+    // spans never touch, so dropping it is all `Text::normalize` would do.
+    if spans.last().is_some_and(|s| s.text.is_empty()) {
+        spans.pop();
+    }
+    if spans.first().is_some_and(|s| s.text.is_empty()) {
+        spans.remove(0);
+    }
+    let mut text = Text { spans };
+    if text.spans.iter().any(|s| s.text.is_empty()) {
+        text.normalize();
+    }
     text
 }
 
@@ -499,7 +545,7 @@ fn placeholder(description: &str) -> Option<MediaStatus> {
     })
 }
 
-fn media_wrap(dom: &Dom, wrap: u32, out: &mut Vec<Media>) {
+fn media_wrap(dom: &Dom<'_>, wrap: u32, out: &mut Vec<Media>) {
     for n in dom.children(wrap) {
         if dom.tag(n) == Tag::Text {
             continue;
@@ -553,12 +599,31 @@ fn media_wrap(dom: &Dom, wrap: u32, out: &mut Vec<Media>) {
 }
 
 /// `div|a.media.media_KIND > div.body > title / description / status` (§3.5).
-fn generic_media(dom: &Dom, n: u32, href: Option<String>) -> Media {
-    let part =
-        |c: &str| dom.find_class(n, Tag::Div, c).map(|d| dom.block_text(d).trim().to_owned());
-    let title = part("title").unwrap_or_default();
-    let description = part("description");
-    let status_text = part("status").unwrap_or_default();
+fn generic_media(dom: &Dom<'_>, n: u32, href: Option<String>) -> Media {
+    // The first div.title, div.description, div.status and img.thumb, in
+    // one walk.
+    let [mut title, mut description, mut status_div, mut thumb] = [None; 4];
+    let bit = |c: &str| class_bit(c).unwrap_or(0);
+    dom.walk(n, |m| {
+        let first = |slot: &mut Option<u32>, class: u64| {
+            if slot.is_none() && dom.classes(m) & class != 0 {
+                *slot = Some(m);
+            }
+        };
+        match dom.tag(m) {
+            Tag::Div => {
+                first(&mut title, bit("title"));
+                first(&mut description, bit("description"));
+                first(&mut status_div, bit("status"));
+            }
+            Tag::Img => first(&mut thumb, bit("thumb")),
+            _ => {}
+        }
+        true
+    });
+    let title = title.map(|d| dom.trimmed_text(d)).unwrap_or_default();
+    let description = description.map(|d| dom.trimmed_text(d));
+    let status_text = status_div.map(|d| dom.trimmed_text(d)).unwrap_or_default();
     let class = dom.attr(n, Attr::Class).unwrap_or_default();
     let kind_class =
         class.split_ascii_whitespace().find_map(|t| t.strip_prefix("media_")).unwrap_or("unknown");
@@ -584,7 +649,7 @@ fn generic_media(dom: &Dom, n: u32, href: Option<String>) -> Media {
     if status.is_none() {
         m.file = href.clone();
     }
-    if let Some(t) = dom.find_class(n, Tag::Img, "thumb").and_then(|i| dom.attr(i, Attr::Src)) {
+    if let Some(t) = thumb.and_then(|i| dom.attr(i, Attr::Src)) {
         if let Some(t) = local_path(t) {
             m.extra.insert("thumbnail".into(), Value::String(t));
         }
@@ -750,20 +815,18 @@ pub fn parse_duration(s: &str) -> Option<u64> {
 /// list) with `result.json`'s keys (§2.4), so that both exports of a chat
 /// give the same media; the kind line, which only HTML shows, is
 /// `extra.details`.
-fn poll(dom: &Dom, n: u32) -> Media {
+fn poll(dom: &Dom<'_>, n: u32) -> Media {
     let details = dom
         .children(n)
         .find(|&c| {
             dom.tag(c) == Tag::Div && dom.attr(c, Attr::Class).map(str::trim) == Some("details")
         })
-        .map(|d| dom.block_text(d).trim().to_owned());
+        .map(|d| dom.trimmed_text(d));
     let todo = details.as_deref() == Some("To-do List");
     let mut m = Media::new(if todo { "todo_list" } else { "poll" }, MediaStatus::Ok);
     let mut poll = serde_json::Map::new();
-    let question = dom
-        .find_class(n, Tag::Div, "question")
-        .map(|q| dom.block_text(q).trim().to_owned())
-        .unwrap_or_default();
+    let question =
+        dom.find_class(n, Tag::Div, "question").map(|q| dom.trimmed_text(q)).unwrap_or_default();
     poll.insert((if todo { "title" } else { "question" }).into(), Value::String(question));
     if !todo {
         poll.insert("closed".into(), Value::Bool(details.as_deref() == Some("Final results")));
@@ -775,7 +838,7 @@ fn poll(dom: &Dom, n: u32) -> Media {
     }
     let mut answers = Vec::new();
     for a in dom.children(n).filter(|&c| dom.has_class(c, "answer")) {
-        let is_details = |d: &Dom, m: u32| d.tag(m) == Tag::Span && d.has_class(m, "details");
+        let is_details = |d: &Dom<'_>, m: u32| d.tag(m) == Tag::Span && d.has_class(m, "details");
         let text = dom.block_text_except(a, &is_details);
         let text = text.trim();
         let text = text.strip_prefix("- ").unwrap_or(text);
@@ -810,11 +873,11 @@ fn vote_count(s: &str) -> Option<u64> {
 
 /// `span.reactions` (2025-03 on) or `div.reactions` (2024-09 on): emoji,
 /// count, or as many reactor userpics as the count when it is left out.
-fn reactions(dom: &Dom, n: u32) -> Vec<Reaction> {
+fn reactions(dom: &Dom<'_>, n: u32) -> Vec<Reaction> {
     let mut out = Vec::new();
     for r in dom.children(n).filter(|&c| dom.has_class(c, "reaction")) {
         let emoji_el = dom.find(r, &|d, m| d.has_class(m, "emoji"));
-        let emoji = emoji_el.map(|e| dom.block_text(e).trim().to_owned()).unwrap_or_default();
+        let emoji = emoji_el.map(|e| dom.trimmed_text(e)).unwrap_or_default();
         let custom = emoji_el
             .and_then(|e| dom.find(e, &|d, m| d.tag(m) == Tag::A))
             .and_then(|a| dom.attr(a, Attr::Href))
@@ -849,7 +912,7 @@ fn reactions(dom: &Dom, n: u32) -> Vec<Reaction> {
 }
 
 /// `table.bot_buttons_table`: rows of `div.bot_button > a > div > LABEL`.
-fn buttons(dom: &Dom, table: u32) -> Vec<Value> {
+fn buttons(dom: &Dom<'_>, table: u32) -> Vec<Value> {
     let mut rows = Vec::new();
     let mut stack = vec![table];
     while let Some(n) = stack.pop() {
@@ -868,7 +931,7 @@ fn buttons(dom: &Dom, table: u32) -> Vec<Value> {
             found.sort_unstable();
             for b in found {
                 let mut button = serde_json::Map::new();
-                button.insert("text".into(), Value::String(dom.block_text(b).trim().to_owned()));
+                button.insert("text".into(), Value::String(dom.trimmed_text(b)));
                 if let Some(href) = dom
                     .find(b, &|d, m| d.tag(m) == Tag::A)
                     .and_then(|a| dom.attr(a, Attr::Href))

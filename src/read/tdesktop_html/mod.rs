@@ -15,30 +15,35 @@
 //! of the page: on the benchmark export its parse alone takes about four
 //! times the CPU of this whole reader (numbers in `scripts/bench_html.sh`).
 //!
-//! **Streaming.** One page is read event by event. A message (`div.message`,
-//! found at any depth) is collected into a small reusable arena [`dom::Dom`]
-//! and mapped to a post when it closes ([`map`]); nothing else of the page is
-//! kept except the chat name and the author of the current run of `joined`
-//! messages. A folder's pages are separate inputs (see `read::expand`), read
-//! one after the other in page order, so memory is flat across pages.
+//! **Streaming.** A page is held in memory a `window` at a time (the
+//! whole page for any real one: a few MB; bigger inputs in 4 MiB windows),
+//! checked for UTF-8 once, and quick-xml reads it borrowed, with no copy per
+//! event. A message (`div.message`, found at any depth) is collected into a
+//! small reusable arena [`dom::Dom`] whose strings are ranges of the
+//! message's own bytes, and mapped to a post when it closes ([`map`]);
+//! nothing else of the page is kept except the chat name and the author of
+//! the current run of `joined` messages. A folder's pages are separate
+//! inputs (see `read::expand`), read one after the other in page order, so
+//! memory is flat across pages.
 //!
 //! **What is not read.** Date separators (service messages with a negative
 //! id and a date as text) are not posts. Everything the HTML cannot carry
 //! (§4: sender ids, `edited`, file sizes, mime types, …) stays `null`.
 
-mod counted;
+mod attrs;
 pub mod dom;
 mod map;
+mod window;
 
-use self::counted::{Counted, Mark};
-use self::dom::{Attr, Dom, Tag, NONE};
+pub(crate) use self::attrs::Attributes;
+use self::dom::{Arena, Attr, Tag, NONE};
+use self::window::{Lines, Mark, View, Window};
 use super::Notes;
 use crate::error::{Error, ErrorKind, Position, Result};
 use crate::model::{Chat, Post};
+use quick_xml::errors::SyntaxError;
 use quick_xml::events::{BytesStart, Event};
-use std::collections::hash_map::DefaultHasher;
 use std::collections::VecDeque;
-use std::hash::{Hash, Hasher};
 use std::io::BufRead;
 
 pub use self::map::parse_service;
@@ -50,25 +55,55 @@ const MAX_MESSAGE_BYTES: u64 = 8 << 20;
 const MAX_ITEM_BYTES: u64 = 32 << 20;
 /// After this many markup errors in one page, reading stops.
 const MAX_ERRORS: u32 = 1000;
+/// The UTF-8 byte-order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Streams posts from one page of a Telegram Desktop HTML export.
 pub struct Reader<R: BufRead> {
-    xml: quick_xml::Reader<Counted<R>>,
+    window: Window<R>,
+    lines: Lines,
+    /// Index in the window where the next event starts.
+    pos: usize,
+    /// The window has been filled once.
+    started: bool,
+    /// quick-xml gave up (an unclosed tag at the end…): the page is read.
+    xml_done: bool,
+    state: State,
+}
+
+/// Everything but the bytes: what the events build.
+struct State {
     file: String,
     notes: Notes,
-    buf: Vec<u8>,
-    /// Reused for attribute values.
-    scratch: String,
     stack: Vec<Open>,
-    dom: Dom,
+    dom: Arena,
     capture: Option<Capture>,
     page: map::Page,
     pending: VecDeque<Result<Post>>,
     /// `div.message` elements seen, separators included.
     messages: u64,
     saw_history: bool,
+    /// Messages mapped, for the `tdesktop_html_messages` counter (added to
+    /// the notes once, when the reader goes).
+    read_messages: u64,
     errors: u32,
     done: bool,
+    /// Input offset just after the event being handled.
+    end: u64,
+    /// Finds `message` in raw attributes.
+    message: memchr::memmem::Finder<'static>,
+}
+
+/// The window and its line counter, as the event handlers see them.
+struct Src<'a, 'v> {
+    view: View<'v>,
+    lines: &'a mut Lines,
+}
+
+impl Src<'_, '_> {
+    fn mark_at(&mut self, at: u64) -> Mark {
+        self.lines.mark_at(&self.view, at)
+    }
 }
 
 /// An open element.
@@ -96,38 +131,177 @@ struct Capture {
     too_big: bool,
 }
 
+/// The tolerant configuration (§3.8).
+fn configure<R>(xml: &mut quick_xml::Reader<R>) {
+    let config = xml.config_mut();
+    // Close tags always match in these pages except around void
+    // elements, which our own stack handles (§3.8).
+    config.check_end_names = false;
+    config.allow_unmatched_ends = true;
+    // Button labels and custom service texts carry raw `&` (§3.8).
+    config.allow_dangling_amp = true;
+    config.check_comments = false;
+    config.expand_empty_elements = false;
+    config.trim_text(false);
+}
+
 impl<R: BufRead> Reader<R> {
     /// Reads the page `inner`; `file` names it in positions.
     pub fn new(inner: R, file: String, notes: Notes) -> Reader<R> {
-        let mut xml = quick_xml::Reader::from_reader(Counted::new(inner, MAX_ITEM_BYTES));
-        let config = xml.config_mut();
-        // Close tags always match in these pages except around void
-        // elements, which our own stack handles (§3.8).
-        config.check_end_names = false;
-        config.allow_unmatched_ends = true;
-        // Button labels and custom service texts carry raw `&` (§3.8).
-        config.allow_dangling_amp = true;
-        config.check_comments = false;
-        config.expand_empty_elements = false;
-        config.trim_text(false);
+        Reader::with_window(Window::new(inner), file, notes)
+    }
+
+    fn with_window(window: Window<R>, file: String, notes: Notes) -> Reader<R> {
         Reader {
-            xml,
-            file,
-            notes,
-            buf: Vec::with_capacity(4096),
-            scratch: String::new(),
-            stack: Vec::with_capacity(64),
-            dom: Dom::default(),
-            capture: None,
-            page: map::Page::default(),
-            pending: VecDeque::new(),
-            messages: 0,
-            saw_history: false,
-            errors: 0,
-            done: false,
+            window,
+            lines: Lines::default(),
+            pos: 0,
+            started: false,
+            xml_done: false,
+            state: State {
+                file,
+                notes,
+                stack: Vec::with_capacity(64),
+                dom: Arena::default(),
+                capture: None,
+                page: map::Page::default(),
+                pending: VecDeque::new(),
+                messages: 0,
+                saw_history: false,
+                read_messages: 0,
+                errors: 0,
+                done: false,
+                end: 0,
+                // Haystacks are a few dozen bytes: no vector prefilter.
+                message: memchr::memmem::FinderBuilder::new()
+                    .prefilter(memchr::memmem::Prefilter::None)
+                    .build_forward(b"message")
+                    .into_owned(),
+            },
         }
     }
 
+    /// A reader whose window takes `chunk` bytes at a time (tests: any
+    /// window size must read the same).
+    #[cfg(test)]
+    fn with_chunk(inner: R, file: String, notes: Notes, chunk: usize) -> Reader<R> {
+        Reader::with_window(Window::with_chunk(inner, chunk), file, notes)
+    }
+
+    /// Reads events until a post (or an error) is pending or the page ends.
+    fn pump(&mut self) {
+        while self.state.pending.is_empty() && !self.state.done {
+            if !self.started || self.read_events() {
+                self.started = true;
+                self.refill();
+            }
+        }
+    }
+
+    /// Brings more of the input into the window, keeping the event that
+    /// ran into its end.
+    fn refill(&mut self) {
+        let base = self.window.view().base();
+        let at = base + self.pos as u64;
+        let held = self.window.view().bytes().len().saturating_sub(self.pos) as u64;
+        // The message being read keeps its bytes: its DOM refers to them.
+        let keep = match self.state.capture.as_ref().filter(|c| !c.too_big) {
+            Some(c) => (c.start.byte.saturating_sub(base) as usize).min(self.pos),
+            None => self.pos,
+        };
+        let result = if held > MAX_ITEM_BYTES {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "one tag or text run is larger than {} MiB; this is not a Telegram Desktop page",
+                    MAX_ITEM_BYTES >> 20
+                ),
+            ))
+        } else {
+            self.window.refill(keep, &mut self.lines)
+        };
+        self.pos -= keep;
+        if let Err(e) = result {
+            let mut src = Src { view: self.window.view(), lines: &mut self.lines };
+            self.state.end = at;
+            self.state.on_error(quick_xml::Error::Io(std::sync::Arc::new(e)), at, &mut src);
+        }
+    }
+
+    /// Reads events from the window until a post (or an error) is pending,
+    /// the page ends, or an event runs into the end of the window before
+    /// the end of the input: then returns true, to be called again after
+    /// a refill.
+    fn read_events(&mut self) -> bool {
+        let view = self.window.view();
+        let mut src = Src { view, lines: &mut self.lines };
+        let state = &mut self.state;
+        if self.xml_done {
+            state.end = view.base() + view.bytes().len() as u64;
+            state.finish(&mut src);
+            return false;
+        }
+        let bytes = view.bytes();
+        let mut origin = self.pos;
+        // quick-xml drops a byte-order mark where it starts reading: at the
+        // start of the input that is right (and counted in positions), but
+        // it starts again after each post, where a U+FEFF is text.
+        if view.base() + origin as u64 == 0 && bytes.starts_with(BOM) {
+            origin += BOM.len();
+        }
+        while bytes.get(origin..).is_some_and(|b| b.starts_with(BOM)) {
+            if bytes.len() - origin == BOM.len() && !view.at_eof() {
+                self.pos = origin;
+                return true;
+            }
+            origin += BOM.len();
+            state.end = view.base() + origin as u64;
+            if state.capturing() {
+                state.add_text("\u{feff}");
+            }
+        }
+        let mut xml = quick_xml::Reader::from_reader(bytes.get(origin..).unwrap_or_default());
+        configure(&mut xml);
+        loop {
+            let at_idx = origin + xml.buffer_position() as usize;
+            let ev = xml.read_event();
+            let end_idx = origin + xml.buffer_position() as usize;
+            // An event that runs to the end of the window, or a syntax error
+            // (all of them are "the input ended before …"), may have been
+            // cut by it: read it again with more bytes.
+            let cut = match &ev {
+                Err(quick_xml::Error::Syntax(SyntaxError::InvalidBangMarkup)) => {
+                    bytes.len() <= at_idx + 2 // `<!` and nothing after it.
+                }
+                Err(quick_xml::Error::Syntax(_)) => true,
+                _ => end_idx >= bytes.len(),
+            };
+            if cut && !view.at_eof() {
+                self.pos = at_idx;
+                return true;
+            }
+            let at = view.base() + at_idx as u64;
+            state.end = view.base() + end_idx as u64;
+            self.pos = end_idx;
+            match ev {
+                Ok(Event::Eof) => state.finish(&mut src),
+                Ok(ev) => state.on_event(ev, at, &mut src),
+                Err(e) => {
+                    // quick-xml reads nothing more after these.
+                    if !matches!(e, quick_xml::Error::IllFormed(_)) {
+                        self.xml_done = true;
+                    }
+                    state.on_error(e, at, &mut src);
+                }
+            }
+            if !state.pending.is_empty() || state.done || self.xml_done {
+                return false;
+            }
+        }
+    }
+}
+
+impl State {
     fn pos_at(&self, at: Mark) -> Position {
         Position {
             file: self.file.clone(),
@@ -138,26 +312,9 @@ impl<R: BufRead> Reader<R> {
         }
     }
 
-    /// Reads events until a post (or an error) is pending or the page ends.
-    fn pump(&mut self) {
-        while self.pending.is_empty() && !self.done {
-            self.xml.get_mut().start_item();
-            // Only the offset here: lines are counted when a place is needed.
-            let at = self.xml.get_ref().offset();
-            let mut buf = std::mem::take(&mut self.buf);
-            buf.clear();
-            match self.xml.read_event_into(&mut buf) {
-                Ok(Event::Eof) => self.finish(),
-                Ok(ev) => self.on_event(ev, at),
-                Err(e) => self.on_error(e, at),
-            }
-            self.buf = buf;
-        }
-    }
-
-    fn on_error(&mut self, e: quick_xml::Error, at: u64) {
+    fn on_error(&mut self, e: quick_xml::Error, at: u64, src: &mut Src<'_, '_>) {
         let fatal = matches!(e, quick_xml::Error::Io(_));
-        let at = self.xml.get_mut().mark_at(at);
+        let at = src.mark_at(at);
         let mut pos = self.pos_at(at);
         pos.index = self
             .capture
@@ -187,7 +344,7 @@ impl<R: BufRead> Reader<R> {
         self.pending.push_back(Err(Error::new(pos, ErrorKind::Data(what))));
     }
 
-    fn finish(&mut self) {
+    fn finish(&mut self, src: &mut Src<'_, '_>) {
         self.done = true;
         if let Some(c) = &self.capture {
             if c.kind == CaptureKind::Message {
@@ -203,7 +360,7 @@ impl<R: BufRead> Reader<R> {
             }
         }
         if !self.saw_history {
-            let at = self.xml.get_mut().mark();
+            let at = src.mark_at(self.end);
             self.pending.push_back(Err(Error::new(
                 self.pos_at(at),
                 ErrorKind::Format(
@@ -213,22 +370,22 @@ impl<R: BufRead> Reader<R> {
         }
     }
 
-    fn on_event(&mut self, ev: Event<'_>, at: u64) {
+    fn on_event(&mut self, ev: Event<'_>, at: u64, src: &mut Src<'_, '_>) {
         match ev {
-            Event::Start(e) => self.on_start(&e, false, at),
-            Event::Empty(e) => self.on_start(&e, true, at),
+            Event::Start(e) => self.on_start(&e, false, at, src),
+            Event::Empty(e) => self.on_start(&e, true, at, src),
             Event::End(e) => {
                 let (tag, other) = tag_of(e.name().as_ref());
-                self.on_end(tag, other);
+                self.on_end(tag, other, src);
             }
             Event::Text(t) => {
                 if self.capturing() {
-                    self.add_text_bytes(&t, at);
+                    self.add_text_bytes(&t, at, src);
                 }
             }
             Event::CData(t) => {
                 if self.capturing() {
-                    self.add_text_bytes(&t, at);
+                    self.add_text_bytes(&t, at, src);
                 }
             }
             Event::GeneralRef(r) => {
@@ -246,11 +403,18 @@ impl<R: BufRead> Reader<R> {
         self.capture.as_ref().is_some_and(|c| !c.too_big)
     }
 
-    fn add_text_bytes(&mut self, bytes: &[u8], at: u64) {
-        match std::str::from_utf8(bytes) {
+    fn add_text_bytes(&mut self, bytes: &[u8], at: u64, src: &mut Src<'_, '_>) {
+        if let Some((abs, text)) = src.view.locate(bytes) {
+            let Some(parent) = self.current_node() else { return };
+            let start = self.source_index(abs);
+            self.dom.add_source_text(parent, text, start, start + text.len());
+            self.check_size();
+            return;
+        }
+        match src.view.str_of(bytes) {
             Ok(s) => self.add_text(s),
             Err(e) => {
-                let at = self.xml.get_mut().mark_at(at);
+                let at = src.mark_at(at);
                 let mut pos = self.pos_at(at);
                 let before = bytes.get(..e.valid_up_to()).unwrap_or_default();
                 if let Some(nl) = before.iter().rposition(|&b| b == b'\n') {
@@ -281,6 +445,13 @@ impl<R: BufRead> Reader<R> {
         self.check_size();
     }
 
+    /// Index in the captured markup (`Arena::view`) of input offset
+    /// `abs`.
+    fn source_index(&self, abs: u64) -> usize {
+        let origin = self.capture.as_ref().map_or(0, |c| c.start.byte);
+        abs.saturating_sub(origin) as usize
+    }
+
     /// The DOM node new children go under, when capturing.
     fn current_node(&self) -> Option<u32> {
         let c = self.capture.as_ref().filter(|c| !c.too_big)?;
@@ -289,7 +460,7 @@ impl<R: BufRead> Reader<R> {
     }
 
     fn check_size(&mut self) {
-        let used = self.xml.get_ref().offset();
+        let used = self.end;
         if let Some(c) = self.capture.as_mut() {
             if used.saturating_sub(c.start.byte) > MAX_MESSAGE_BYTES {
                 c.too_big = true;
@@ -297,49 +468,87 @@ impl<R: BufRead> Reader<R> {
         }
     }
 
-    fn on_start(&mut self, e: &BytesStart<'_>, empty: bool, at: u64) {
+    fn on_start(&mut self, e: &BytesStart<'_>, empty: bool, at: u64, src: &mut Src<'_, '_>) {
         let name = e.name();
         let name = name.as_ref();
         if !valid_name(name) {
-            self.recover_bogus_tag(e, empty, at);
+            self.recover_bogus_tag(e, empty, at, src);
             return;
         }
         let (tag, other) = tag_of(name);
         let void = empty || is_void(tag, name);
-        // Inside a message only a nested message matters, and most divs
-        // there say nothing about `message`: skip the attribute scan.
-        let maybe = self.capture.is_none()
-            || memchr::memmem::find(e.attributes_raw(), b"message").is_some();
-        let role = if tag == Tag::Div && maybe { div_role(e) } else { DivRole::default() };
-        let is_message = role.message;
-        if role.history {
-            self.saw_history = true;
-        }
-        if is_message {
-            // A message inside a message: the 2024 unclosed-table bug (§3.8).
-            // The outer one is complete as far as it goes.
-            if self.capture.is_some() {
-                self.end_capture();
-            }
-            self.messages += 1;
-            self.start_capture(CaptureKind::Message, tag, other, e, at);
-            if void {
-                self.on_end(tag, other);
+        let parent = self.current_node();
+        // Attributes matter on the elements of a message, and on `div`s
+        // anywhere (a message, the header, the history). One scan serves both.
+        if tag != Tag::Div && parent.is_none() {
+            if !void {
+                self.stack.push(Open { tag, other, node: NONE });
             }
             return;
         }
-        let is_header = role.header && self.capture.is_none();
-        if is_header {
-            self.start_capture(CaptureKind::Header, tag, other, e, at);
-            if void {
-                self.on_end(tag, other);
+        let raw = e.attributes_raw();
+        // Inside a message, an element that cannot be a nested message (no
+        // `message` in its attributes) keeps its raw attributes for later,
+        // when none needs unescaping.
+        if let Some(parent) = parent {
+            let maybe_message = tag == Tag::Div && self.message.find(raw).is_some();
+            if !maybe_message && attrs::is_plain(raw) {
+                if let Some((abs, _)) = src.view.locate(raw) {
+                    let start = self.source_index(abs);
+                    let n = self.dom.add_element(tag, parent);
+                    if self.dom.set_lazy_attrs(n, start, start + raw.len()) {
+                        self.check_size();
+                        if !void {
+                            self.stack.push(Open { tag, other, node: n });
+                        }
+                        return;
+                    }
+                    let scan = Scan::of(raw, tag);
+                    self.set_attrs(n, &scan, src);
+                    self.check_size();
+                    if !void {
+                        self.stack.push(Open { tag, other, node: n });
+                    }
+                    return;
+                }
             }
-            return;
         }
-        let node = match self.current_node() {
+        let scan = Scan::of(raw, tag);
+        if tag == Tag::Div {
+            let capturing = self.capture.is_some();
+            // Inside a message only a nested message matters: a `div` there
+            // counts as the history only with `message` in its attributes,
+            // as it always did (no real page has one).
+            if scan.has(HISTORY)
+                && (!capturing || memchr::memmem::find(e.attributes_raw(), b"message").is_some())
+            {
+                self.saw_history = true;
+            }
+            if scan.has(MESSAGE) && scan.id_ok {
+                // A message inside a message: the 2024 unclosed-table bug
+                // (§3.8). The outer one is complete as far as it goes.
+                if capturing {
+                    self.end_capture(src);
+                }
+                self.messages += 1;
+                self.start_capture(CaptureKind::Message, tag, other, &scan, at, src);
+                if void {
+                    self.on_end(tag, other, src);
+                }
+                return;
+            }
+            if scan.has(PAGE_HEADER) && !capturing {
+                self.start_capture(CaptureKind::Header, tag, other, &scan, at, src);
+                if void {
+                    self.on_end(tag, other, src);
+                }
+                return;
+            }
+        }
+        let node = match parent {
             Some(parent) => {
                 let n = self.dom.add_element(tag, parent);
-                self.set_attrs(n, e);
+                self.set_attrs(n, &scan, src);
                 self.check_size();
                 n
             }
@@ -355,53 +564,46 @@ impl<R: BufRead> Reader<R> {
         kind: CaptureKind,
         tag: Tag,
         other: u64,
-        e: &BytesStart<'_>,
+        scan: &Scan<'_>,
         at: u64,
+        src: &mut Src<'_, '_>,
     ) {
         // Counting lines once per message start keeps reading fast.
         let at = match kind {
-            CaptureKind::Message => self.xml.get_mut().mark_at(at),
+            CaptureKind::Message => src.mark_at(at),
             CaptureKind::Header => Mark { byte: at, line: 0, column: 0 },
         };
         self.dom.clear();
         let root = self.dom.add_element(tag, NONE);
-        self.set_attrs(root, e);
         self.capture =
             Some(Capture { kind, depth: self.stack.len(), root, start: at, too_big: false });
+        self.set_attrs(root, scan, src);
         self.stack.push(Open { tag, other, node: root });
     }
 
-    fn set_attrs(&mut self, node: u32, e: &BytesStart<'_>) {
-        let tag = self.dom.tag(node);
-        let mut value = std::mem::take(&mut self.scratch);
-        for (key, raw) in Attributes(e.attributes_raw()) {
-            let Some(which) = Attr::of(key) else { continue };
-            // Only what the mapping reads, on the elements it reads it from
-            // (most elements carry a `style` nobody needs).
-            let wanted = match which {
-                Attr::Class | Attr::Id => true,
-                Attr::Href | Attr::Onclick => tag == Tag::A,
-                Attr::Src => tag == Tag::Img,
-                Attr::Title => matches!(tag, Tag::Div | Tag::Span),
-                Attr::Style => false,
-            };
-            if !wanted {
-                continue;
+    /// Stores the kept attributes of element `node`.
+    fn set_attrs(&mut self, node: u32, scan: &Scan<'_>, src: &Src<'_, '_>) {
+        for (which, raw) in scan.values() {
+            if attrs::is_plain(raw) {
+                if let Some((abs, value)) = src.view.locate(raw) {
+                    let start = self.source_index(abs);
+                    let classes = if which == Attr::Class { scan.last_classes } else { 0 };
+                    if self.dom.set_source_attr(node, which, classes, start, start + value.len()) {
+                        continue;
+                    }
+                }
             }
-            value.clear();
-            unescape_into(raw, &mut value);
-            self.dom.set_attr(node, which, &value);
+            self.dom.set_attr_with(node, which, |out| unescape_view(raw, &src.view, out));
         }
-        self.scratch = value;
     }
 
-    fn on_end(&mut self, tag: Tag, other: u64) {
+    fn on_end(&mut self, tag: Tag, other: u64, src: &mut Src<'_, '_>) {
         let Some(i) = self.stack.iter().rposition(|o| o.tag == tag && o.other == other) else {
             return; // An end tag with no open element: ignored, as HTML does.
         };
         self.stack.truncate(i);
         if self.capture.as_ref().is_some_and(|c| self.stack.len() <= c.depth) {
-            self.end_capture();
+            self.end_capture(src);
         }
     }
 
@@ -413,42 +615,61 @@ impl<R: BufRead> Reader<R> {
         }
     }
 
-    fn end_capture(&mut self) {
+    fn end_capture(&mut self, src: &mut Src<'_, '_>) {
         let Some(c) = self.capture.take() else { return };
         for o in &mut self.stack {
             o.node = NONE;
         }
         let end = match c.kind {
-            CaptureKind::Message => self.xml.get_mut().mark(),
+            CaptureKind::Message => src.mark_at(self.end),
             CaptureKind::Header => Mark::default(),
         };
+        // The markup the DOM's ranges index, borrowed from the window, which
+        // kept it (valid UTF-8 at least up to the last range made from it).
+        let base = src.view.base();
+        let markup = src
+            .view
+            .bytes()
+            .get(c.start.byte.saturating_sub(base) as usize..self.end.saturating_sub(base) as usize)
+            .unwrap_or_default();
+        let lossy;
+        let source = match src.view.str_of(markup) {
+            Ok(text) => text,
+            Err(_) => {
+                lossy = String::from_utf8_lossy(markup);
+                &*lossy
+            }
+        };
+        let dom = self.dom.view(source);
         match c.kind {
             CaptureKind::Header => {
-                let name = self
-                    .dom
+                let name = dom
                     .find(c.root, &|d, n| d.tag(n) == Tag::Div && d.has_class(n, "text"))
-                    .map(|n| self.dom.block_text(n))
+                    .map(|n| dom.block_text(n))
                     .unwrap_or_default();
                 let name = name.trim();
                 self.page.chat = (!name.is_empty())
                     .then(|| Chat { name: Some(name.to_owned()), ..Chat::default() });
             }
             CaptureKind::Message => {
-                let mut pos = self.pos_at(c.start);
-                pos.index = Some(self.messages.saturating_sub(1));
+                let ctx = map::Ctx {
+                    file: &self.file,
+                    start: c.start,
+                    index: self.messages.saturating_sub(1),
+                    end_line: end.line,
+                };
                 if c.too_big {
                     self.pending.push_back(Err(Error::data(
-                        pos,
+                        ctx.position(),
                         format!("message larger than {} MiB", MAX_MESSAGE_BYTES >> 20),
                     )));
                     return;
                 }
-                let ctx = map::Ctx { file: &self.file, pos, end_line: end.line };
-                if let Some(item) = map::message(&self.dom, c.root, &mut self.page, &ctx) {
+                if let Some(item) = map::message(&dom, c.root, &mut self.page, &ctx) {
                     if let Ok(post) = &item {
                         if post.source.flags.is_empty() && post.kind == crate::model::Kind::Message
                         {
-                            self.notes.add("tdesktop_html_messages", 1);
+                            self.read_messages += 1;
                         }
                     }
                     self.pending.push_back(item);
@@ -460,7 +681,13 @@ impl<R: BufRead> Reader<R> {
     /// A start tag whose name is not a name (`< b`, `<3`): in HTML that is
     /// text. quick-xml has read up to the next `>`, so the text is put back
     /// and what followed the `<` is read again (§3.8: raw `<` in labels).
-    fn recover_bogus_tag(&mut self, e: &BytesStart<'_>, empty: bool, at: u64) {
+    fn recover_bogus_tag(
+        &mut self,
+        e: &BytesStart<'_>,
+        empty: bool,
+        at: u64,
+        src: &mut Src<'_, '_>,
+    ) {
         let raw: &[u8] = e;
         let mut work: Vec<u8> = raw.to_vec();
         if empty {
@@ -471,7 +698,7 @@ impl<R: BufRead> Reader<R> {
         let mut text = String::from("<");
         loop {
             let cut = work.iter().position(|&b| b == b'<').unwrap_or(work.len());
-            unescape_into(work.get(..cut).unwrap_or_default(), &mut text);
+            unescape_view(work.get(..cut).unwrap_or_default(), &src.view, &mut text);
             if self.capturing() {
                 self.add_text(&text);
             }
@@ -481,10 +708,7 @@ impl<R: BufRead> Reader<R> {
                 return;
             }
             let mut sub = quick_xml::Reader::from_reader(rest.as_slice());
-            let config = sub.config_mut();
-            config.check_end_names = false;
-            config.allow_unmatched_ends = true;
-            config.allow_dangling_amp = true;
+            configure(&mut sub);
             let mut next: Option<Vec<u8>> = None;
             loop {
                 let before = sub.buffer_position() as usize;
@@ -497,7 +721,7 @@ impl<R: BufRead> Reader<R> {
                         text.push('<');
                         break;
                     }
-                    Ok(ev) => self.on_event(ev, at),
+                    Ok(ev) => self.on_event(ev, at, src),
                 }
             }
             match next {
@@ -508,12 +732,18 @@ impl<R: BufRead> Reader<R> {
     }
 }
 
+impl Drop for State {
+    fn drop(&mut self) {
+        self.notes.add("tdesktop_html_messages", self.read_messages);
+    }
+}
+
 impl<R: BufRead> Iterator for Reader<R> {
     type Item = Result<Post>;
 
     fn next(&mut self) -> Option<Result<Post>> {
         self.pump();
-        self.pending.pop_front()
+        self.state.pending.pop_front()
     }
 }
 
@@ -527,11 +757,12 @@ fn tag_of(name: &[u8]) -> (Tag, u64) {
     if tag != Tag::Other {
         return (tag, 0);
     }
-    let mut h = DefaultHasher::new();
+    // FNV-1a of the lower-cased name: end tags match start tags by it.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in name {
-        b.to_ascii_lowercase().hash(&mut h);
+        h = (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x0100_0000_01b3);
     }
-    (tag, h.finish() | 1)
+    (tag, h | 1)
 }
 
 /// HTML void elements: they never have an end tag (§3.8: `<br>`).
@@ -549,91 +780,54 @@ pub(crate) fn is_void(tag: Tag, name: &[u8]) -> bool {
     }
 }
 
-/// What a `div` start tag says about its role, read from the raw attribute
-/// bytes without allocating (every `div` of the page passes here).
-#[derive(Default)]
-struct DivRole {
-    message: bool,
-    history: bool,
-    header: bool,
+/// Class bits ([`dom::class_bit`]) of the page roles.
+const MESSAGE: u64 = 1 << 0;
+const HISTORY: u64 = 1 << 47;
+const PAGE_HEADER: u64 = 1 << 48;
+
+/// What the attributes of one start tag say, read from the raw bytes in one
+/// pass without allocating.
+struct Scan<'a> {
+    /// Known class names over every `class` attribute (raw tokens): the
+    /// element's roles.
+    classes: u64,
+    /// Known class names of the last `class` attribute, the one kept.
+    last_classes: u64,
+    /// The last `id` is `message…` (or there is none).
+    id_ok: bool,
+    /// The last raw value of each kept attribute ([`Attr`] order).
+    values: [Option<&'a [u8]>; 7],
 }
 
-fn div_role(e: &BytesStart<'_>) -> DivRole {
-    let mut role = DivRole::default();
-    let mut has_class_message = false;
-    let mut id_ok = true;
-    for (key, value) in Attributes(e.attributes_raw()) {
-        match key {
-            b"class" => {
-                for token in value.split(u8::is_ascii_whitespace) {
-                    match token {
-                        b"message" => has_class_message = true,
-                        b"history" => role.history = true,
-                        b"page_header" => role.header = true,
-                        _ => {}
-                    }
+impl<'a> Scan<'a> {
+    fn of(raw: &'a [u8], tag: Tag) -> Scan<'a> {
+        let mut scan = Scan { classes: 0, last_classes: 0, id_ok: true, values: [None; 7] };
+        for (key, value) in Attributes(raw) {
+            let Some(which) = Attr::of(key) else { continue };
+            match which {
+                Attr::Class => {
+                    scan.last_classes = dom::class_bits(value);
+                    scan.classes |= scan.last_classes;
+                }
+                Attr::Id => scan.id_ok = value.starts_with(b"message"),
+                _ => {}
+            }
+            if which.kept_on(tag) {
+                if let Some(slot) = scan.values.get_mut(which as usize) {
+                    *slot = Some(value);
                 }
             }
-            b"id" => id_ok = value.starts_with(b"message"),
-            _ => {}
         }
+        scan
     }
-    role.message = has_class_message && id_ok;
-    role
-}
 
-/// The attributes of a start tag as raw `(name, value)` byte pairs, the way
-/// HTML reads them: values quoted with `"` or `'` or unquoted, names without a
-/// value allowed, and an attribute with an empty name (`<a ="" …>`, §3.8)
-/// skipped. Values are still escaped.
-pub(crate) struct Attributes<'a>(pub(crate) &'a [u8]);
+    fn has(&self, class: u64) -> bool {
+        self.classes & class != 0
+    }
 
-impl<'a> Iterator for Attributes<'a> {
-    type Item = (&'a [u8], &'a [u8]);
-
-    fn next(&mut self) -> Option<(&'a [u8], &'a [u8])> {
-        loop {
-            let s = self.0;
-            let start = s.iter().position(|b| !b.is_ascii_whitespace() && *b != b'/')?;
-            let rest = s.get(start..)?;
-            let name_len = rest
-                .iter()
-                .position(|&b| b.is_ascii_whitespace() || b == b'=' || b == b'/')
-                .unwrap_or(rest.len());
-            let name = rest.get(..name_len)?;
-            let mut after = rest.get(name_len..)?;
-            let ws = after.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(after.len());
-            let mut value: &[u8] = &[];
-            if after.get(ws) == Some(&b'=') {
-                after = after.get(ws + 1..)?;
-                let ws = after.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(after.len());
-                after = after.get(ws..)?;
-                match after.first() {
-                    Some(&q) if q == b'"' || q == b'\'' => {
-                        let body = after.get(1..)?;
-                        let end = memchr::memchr(q, body).unwrap_or(body.len());
-                        value = body.get(..end)?;
-                        after = body.get((end + 1).min(body.len())..)?;
-                    }
-                    _ => {
-                        let end =
-                            after.iter().position(u8::is_ascii_whitespace).unwrap_or(after.len());
-                        value = after.get(..end)?;
-                        after = after.get(end..)?;
-                    }
-                }
-            } else {
-                after = after.get(ws..)?;
-            }
-            self.0 = after;
-            if name.is_empty() {
-                if after.len() >= s.len() {
-                    return None; // No progress: malformed beyond repair.
-                }
-                continue;
-            }
-            return Some((name, value));
-        }
+    /// The kept attributes and their raw values.
+    fn values(&self) -> impl Iterator<Item = (Attr, &'a [u8])> + '_ {
+        Attr::ALL.iter().zip(self.values).filter_map(|(&a, v)| Some((a, v?)))
     }
 }
 
@@ -681,15 +875,25 @@ fn resolve(name: &[u8]) -> Option<char> {
 
 /// Unescapes an attribute value: references as in text, and the raw `<br>`
 /// Telegram Desktop writes for a newline inside a value (§3.2).
-pub(crate) fn unescape_into(raw: &[u8], out: &mut String) {
-    if memchr::memchr2(b'&', b'<', raw).is_none() {
-        if let Ok(s) = std::str::from_utf8(raw) {
-            out.push_str(s);
-            return;
-        }
+fn unescape_view(raw: &[u8], view: &View<'_>, out: &mut String) {
+    match view.str_of(raw) {
+        Ok(s) if memchr::memchr2(b'&', b'<', raw).is_none() => out.push_str(s),
+        Ok(s) => unescape_text(s, out),
+        Err(_) => unescape_text(&String::from_utf8_lossy(raw), out),
     }
-    let text = String::from_utf8_lossy(raw);
-    let mut rest: &str = &text;
+}
+
+/// [`unescape_view`] for bytes outside a page window (the validator's).
+pub(crate) fn unescape_into(raw: &[u8], out: &mut String) {
+    match std::str::from_utf8(raw) {
+        Ok(s) if memchr::memchr2(b'&', b'<', raw).is_none() => out.push_str(s),
+        Ok(s) => unescape_text(s, out),
+        Err(_) => unescape_text(&String::from_utf8_lossy(raw), out),
+    }
+}
+
+fn unescape_text(text: &str, out: &mut String) {
+    let mut rest: &str = text;
     while let Some(i) = rest.find(['&', '<']) {
         out.push_str(rest.get(..i).unwrap_or_default());
         let tail = rest.get(i..).unwrap_or_default();
@@ -733,23 +937,78 @@ mod tests {
     }
 
     #[test]
-    fn splits_attributes_like_html() {
-        let got: Vec<(String, String)> =
-            Attributes(b" =\"\" href=\"x y\" class='a b' checked id=m1 title = \"t\"/")
-                .map(|(k, v)| {
-                    (String::from_utf8_lossy(k).into(), String::from_utf8_lossy(v).into())
-                })
-                .collect();
-        let want =
-            [("href", "x y"), ("class", "a b"), ("checked", ""), ("id", "m1"), ("title", "t")];
-        assert_eq!(got, want.map(|(k, v)| (k.to_owned(), v.to_owned())));
+    fn unescapes_attributes() {
+        let mut s = String::new();
+        let w = window::Window::new(&b""[..]);
+        unescape_view(b"a&amp;b&quot;c<br>d &unknown; &#x41;&laquo;", &w.view(), &mut s);
+        assert_eq!(s, "a&b\"c\nd &unknown; A«");
+    }
+
+    /// Every item, printed, read with windows of `chunk` bytes.
+    fn read_in_chunks(html: &[u8], chunk: usize) -> Vec<String> {
+        Reader::with_chunk(html, "t.html".into(), Notes::default(), chunk)
+            .map(|item| format!("{item:?}"))
+            .collect()
     }
 
     #[test]
-    fn unescapes_attributes() {
-        let mut s = String::new();
-        unescape_into(b"a&amp;b&quot;c<br>d &unknown; &#x41;&laquo;", &mut s);
-        assert_eq!(s, "a&b\"c\nd &unknown; A«");
+    fn any_window_size_reads_the_same() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/tdesktop-html");
+        let mut pages: Vec<Vec<u8>> = Vec::new();
+        for case in std::fs::read_dir(dir).unwrap() {
+            let case = case.unwrap().path();
+            if !case.is_dir() {
+                continue;
+            }
+            for file in std::fs::read_dir(case).unwrap() {
+                let path = file.unwrap().path();
+                if path.extension().is_some_and(|e| e == "html") {
+                    pages.push(std::fs::read(path).unwrap());
+                }
+            }
+        }
+        assert!(pages.len() >= 7);
+        // Edge cases for the window: U+FEFF and invalid bytes at every
+        // place a window can start or end, a message cut by the end.
+        let body = "<div class=\"message default clearfix\" id=\"message5\">\n<div class=\"body\">\n<div class=\"text\">\n\u{feff}\u{feff}é<b>x\u{feff}</b>&amp;\u{feff}&#x41;\n</div>\n</div>\n</div>";
+        pages.push(page(body).into_bytes());
+        pages.push(format!("\u{feff}\u{feff}{}", page(body)).into_bytes());
+        let mut bad = page(body).into_bytes();
+        let at = bad.iter().position(|&b| b == 0xC3).unwrap();
+        bad[at + 1] = b'!';
+        pages.push(bad);
+        let mut cut = page(body).into_bytes();
+        cut.truncate(cut.len() - 60);
+        pages.push(cut);
+        for html in &pages {
+            let whole = read_in_chunks(html, 1 << 30);
+            assert!(!whole.is_empty());
+            // Tiny windows re-read each event byte by byte: small pages only.
+            let tiny: &[usize] = if html.len() < 4096 { &[1, 2, 3, 5] } else { &[] };
+            for &chunk in tiny.iter().chain(&[64, 1000, 4096]) {
+                assert_eq!(read_in_chunks(html, chunk), whole, "window of {chunk} bytes");
+            }
+        }
+    }
+
+    #[test]
+    fn positions_are_exact_past_any_buffer_size() {
+        // The first message is ~300 KB, so the second starts past where
+        // the old 128 KiB buffer ended (its position came out clamped).
+        let long = "x".repeat(300_000);
+        let html = page(&format!(
+            "<div class=\"message default clearfix\" id=\"message1\">\n<div class=\"body\">\n<div class=\"text\">\n{long}\n</div>\n</div>\n</div>\n<div class=\"message default clearfix joined\" id=\"message2\">\n<div class=\"body\">\n<div class=\"text\">\nhi\n</div>\n</div>\n</div>"
+        ));
+        let posts: Vec<Post> = read(&html).into_iter().map(|p| p.unwrap()).collect();
+        let second = html.find("<div class=\"message default clearfix joined\"").unwrap();
+        assert_eq!(posts[1].source.byte, Some(second as u64));
+        assert_eq!(posts[1].source.line, Some(21));
+        for chunk in [7, 4096, 131_072] {
+            assert_eq!(
+                read_in_chunks(html.as_bytes(), chunk),
+                read_in_chunks(html.as_bytes(), 1 << 30)
+            );
+        }
     }
 
     #[test]

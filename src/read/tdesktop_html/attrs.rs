@@ -1,0 +1,114 @@
+//! The attributes of a start tag, read from its raw bytes the way HTML
+//! reads them, without allocating (every element of a message passes here).
+
+/// The attributes of a start tag as raw `(name, value)` byte pairs, the way
+/// HTML reads them: values quoted with `"` or `'` or unquoted, names without a
+/// value allowed, and an attribute with an empty name (`<a ="" …>`, §3.8)
+/// skipped. Values are still escaped.
+pub struct Attributes<'a>(pub &'a [u8]);
+
+/// True when `value` needs no unescaping: no `&`, no `<` (§3.2).
+pub fn is_plain(value: &[u8]) -> bool {
+    memchr::memchr2(b'&', b'<', value).is_none()
+}
+
+/// Bytes that end an attribute name: ASCII whitespace, `=`, `/`.
+const NAME_END: [bool; 256] = {
+    let mut t = [false; 256];
+    let ends = *b" \t\n\x0C\r=/";
+    let mut i = 0;
+    while i < ends.len() {
+        t[ends[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
+fn is_name_end(b: u8) -> bool {
+    NAME_END.get(usize::from(b)).copied().unwrap_or(false)
+}
+
+impl<'a> Iterator for Attributes<'a> {
+    type Item = (&'a [u8], &'a [u8]);
+
+    fn next(&mut self) -> Option<(&'a [u8], &'a [u8])> {
+        let s = self.0;
+        let at = |i: usize| s.get(i).copied();
+        let mut i = 0;
+        loop {
+            while at(i).is_some_and(|b| b.is_ascii_whitespace() || b == b'/') {
+                i += 1;
+            }
+            if i >= s.len() {
+                self.0 = &[];
+                return None;
+            }
+            let name_start = i;
+            while at(i).is_some_and(|b| !is_name_end(b)) {
+                i += 1;
+            }
+            let name = s.get(name_start..i)?;
+            let mut j = i;
+            while at(j).is_some_and(|b| b.is_ascii_whitespace()) {
+                j += 1;
+            }
+            let mut value: &[u8] = &[];
+            if at(j) == Some(b'=') {
+                j += 1;
+                while at(j).is_some_and(|b| b.is_ascii_whitespace()) {
+                    j += 1;
+                }
+                match at(j) {
+                    Some(q) if q == b'"' || q == b'\'' => {
+                        let body = s.get(j + 1..)?;
+                        let end = memchr::memchr(q, body).unwrap_or(body.len());
+                        value = body.get(..end)?;
+                        i = (j + 2 + end).min(s.len());
+                    }
+                    _ => {
+                        let start = j;
+                        while at(j).is_some_and(|b| !b.is_ascii_whitespace()) {
+                            j += 1;
+                        }
+                        value = s.get(start..j)?;
+                        i = j;
+                    }
+                }
+            } else {
+                i = j;
+            }
+            // An attribute with an empty name (`<a ="" …>`, §3.8) is skipped.
+            if !name.is_empty() {
+                self.0 = s.get(i..)?;
+                return Some((name, value));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_attributes_like_html() {
+        let got: Vec<(String, String)> =
+            Attributes(b" =\"\" href=\"x y\" class='a b' checked id=m1 title = \"t\"/")
+                .map(|(k, v)| {
+                    (String::from_utf8_lossy(k).into(), String::from_utf8_lossy(v).into())
+                })
+                .collect();
+        let want =
+            [("href", "x y"), ("class", "a b"), ("checked", ""), ("id", "m1"), ("title", "t")];
+        assert_eq!(got, want.map(|(k, v)| (k.to_owned(), v.to_owned())));
+    }
+
+    #[test]
+    fn tells_values_to_unescape() {
+        let got: Vec<bool> =
+            Attributes(b"a=\"x&amp;y\" b='<br>' c=\"plain\" d=p&q e=\"&\" f=\"x\" g=&")
+                .map(|(_, v)| is_plain(v))
+                .collect();
+        assert_eq!(got, [false, false, true, false, false, true, false]);
+    }
+}
