@@ -90,8 +90,6 @@ struct State {
     done: bool,
     /// Input offset just after the event being handled.
     end: u64,
-    /// Finds `message` in raw attributes.
-    message: memchr::memmem::Finder<'static>,
 }
 
 /// The window and its line counter, as the event handlers see them.
@@ -172,11 +170,6 @@ impl<R: BufRead> Reader<R> {
                 errors: 0,
                 done: false,
                 end: 0,
-                // Haystacks are a few dozen bytes: no vector prefilter.
-                message: memchr::memmem::FinderBuilder::new()
-                    .prefilter(memchr::memmem::Prefilter::None)
-                    .build_forward(b"message")
-                    .into_owned(),
             },
         }
     }
@@ -491,7 +484,7 @@ impl State {
         // `message` in its attributes) keeps its raw attributes for later,
         // when none needs unescaping.
         if let Some(parent) = parent {
-            let maybe_message = tag == Tag::Div && self.message.find(raw).is_some();
+            let maybe_message = tag == Tag::Div && has_message(raw);
             if !maybe_message && attrs::is_plain(raw) {
                 if let Some((abs, _)) = src.view.locate(raw) {
                     let start = self.source_index(abs);
@@ -519,9 +512,7 @@ impl State {
             // Inside a message only a nested message matters: a `div` there
             // counts as the history only with `message` in its attributes,
             // as it always did (no real page has one).
-            if scan.has(HISTORY)
-                && (!capturing || memchr::memmem::find(e.attributes_raw(), b"message").is_some())
-            {
+            if scan.has(HISTORY) && (!capturing || has_message(e.attributes_raw())) {
                 self.saw_history = true;
             }
             if scan.has(MESSAGE) && scan.id_ok {
@@ -745,6 +736,13 @@ impl<R: BufRead> Iterator for Reader<R> {
         self.pump();
         self.state.pending.pop_front()
     }
+}
+
+/// True when `message` occurs in `raw` (a start tag's attributes, a few
+/// dozen bytes: a plain scan beats setting up a substring search).
+fn has_message(raw: &[u8]) -> bool {
+    memchr::memchr_iter(b'm', raw)
+        .any(|i| raw.get(i..).is_some_and(|rest| rest.starts_with(b"message")))
 }
 
 /// An element name HTML would take as a tag: a letter first, no `<`.
@@ -1000,6 +998,14 @@ mod tests {
                 read_in_chunks(html.as_bytes(), 1 << 30)
             );
         }
+    }
+
+    #[test]
+    fn finds_message_in_attributes() {
+        assert!(has_message(b" class=\"message default\""));
+        assert!(has_message(b" id=\"x\" data=\"mmessage\""));
+        assert!(!has_message(b" class=\"media_wrap messag\""));
+        assert!(!has_message(b""));
     }
 
     #[test]
