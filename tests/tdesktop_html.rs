@@ -217,6 +217,67 @@ fn spot_checks_civil_updates_2023_page_2_and_the_folder() {
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "page order");
 }
 
+/// Pages are read along their "Next messages" links (issue 4): numbering
+/// does not decide, a missing page or a cycle stops the chain, and pages the
+/// chain did not reach are read last, in page order, with a note.
+#[test]
+fn pagination_links_decide_the_page_order() {
+    type Case<'a> = (&'a str, [(i64, &'a str); 3], Option<&'a str>);
+    let cases: [Case; 3] = [
+        (
+            "pages-reordered-chain",
+            [(1, "./messages.html"), (2, "./messages3.html"), (3, "./messages2.html")],
+            None,
+        ),
+        (
+            "pages-missing-page",
+            [(1, "./messages.html"), (2, "./messages2.html"), (4, "./messages4.html")],
+            Some(
+                "messages2.html links to messages3.html, which is not in the folder; \
+                 not reached by the links, so read last in page order: messages4.html",
+            ),
+        ),
+        (
+            "pages-cycle",
+            [(1, "./messages.html"), (2, "./messages2.html"), (3, "./messages3.html")],
+            Some(
+                "messages2.html links back to messages.html (a cycle): not followed; \
+                 not reached by the links, so read last in page order: messages3.html",
+            ),
+        ),
+    ];
+    for (case, order, note) in cases {
+        let dir = root().join("fixtures/tdesktop-html").join(case);
+        let sum = scratch(&format!("html-pagination-{case}")).join("summary.json");
+        let run = tgnorm_in(&dir, &[".", "--summary", sum.to_str().unwrap()], b"");
+        assert_eq!(run.code, 0, "{case}: {}", run.stderr);
+        let got: Vec<(i64, String)> = posts(&run.stdout)
+            .iter()
+            .map(|p| (p["id"].as_i64().unwrap(), p["source"]["file"].as_str().unwrap().to_owned()))
+            .collect();
+        let want: Vec<(i64, String)> = order.iter().map(|(i, f)| (*i, f.to_string())).collect();
+        assert_eq!(got, want, "{case}");
+        let notes = &summary(&sum)["notes"];
+        assert_eq!(notes.get("pages .").and_then(Value::as_str), note, "{case}");
+        match note {
+            Some(note) => {
+                assert!(run.stderr.contains(&format!("tgnorm: pages .: {note}\n")), "{case}")
+            }
+            None => assert!(!run.stderr.contains("pages"), "{case}: {}", run.stderr),
+        }
+    }
+    // A folder cut from a bigger export: its first page is not messages.html.
+    let sum = scratch("html-pagination-cut").join("summary.json");
+    let dir = root().join("fixtures/tdesktop-html/quoxent-group-2020");
+    let run = tgnorm_in(&dir, &[".", "--summary", sum.to_str().unwrap(), "-q"], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        summary(&sum)["notes"]["pages ."],
+        "no messages.html: reading starts at messages7.html; \
+         messages7.html links to messages8.html, which is not in the folder"
+    );
+}
+
 #[test]
 fn spot_checks_quoxent_group_2020() {
     let p = read_page("quoxent-group-2020/messages7.html");
