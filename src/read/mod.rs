@@ -299,13 +299,16 @@ fn web_pages(dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// The export files of a folder: `result.json` if present (it holds
-/// everything), else the folder itself when it holds `messages*.html` pages
-/// (read as one input by [`tdesktop_html::Folder`], which follows their
-/// links).
+/// everything), else the chat folders of a full-account HTML export, else
+/// the folder itself when it holds `messages*.html` pages (read as one
+/// input by [`tdesktop_html::Folder`], which follows their links).
 fn export_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let json = dir.join("result.json");
     if json.is_file() {
         return Ok(vec![json]);
+    }
+    if let Some(chats) = tdesktop_html::account_chats(dir) {
+        return Ok(chats); // A full-account HTML export: its chat folders.
     }
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io(Position::name_of(dir), e))?;
     let mut pages = Vec::new();

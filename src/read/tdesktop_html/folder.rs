@@ -17,7 +17,7 @@ use crate::model::Post;
 use crate::read::{self, Format, Notes, Posts, ReadOptions};
 use std::collections::VecDeque;
 use std::io::BufRead;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The pages of one folder, read in link order.
 pub struct Folder {
@@ -230,6 +230,33 @@ impl Iterator for Folder {
             }
         }
     }
+}
+
+/// The chat folders of a full-account HTML export (`export_results.html`
+/// with `chats/chat_NN/messages*.html`, tdesktop-export-format.md §1, §3.9)
+/// in chat order, or `None` when `dir` is not one. Each chat folder is read
+/// as a [`Folder`]; its pages' header names the chat, so every post carries
+/// its own chat.
+pub fn account_chats(dir: &Path) -> Option<Vec<PathBuf>> {
+    if !dir.join("export_results.html").is_file() {
+        return None;
+    }
+    let mut chats: Vec<(u64, String, PathBuf)> = Vec::new();
+    for entry in std::fs::read_dir(dir.join("chats")).ok()?.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(number) = name.strip_prefix("chat_").and_then(|n| n.parse::<u64>().ok()) else {
+            continue;
+        };
+        let has_pages = std::fs::read_dir(&path).is_ok_and(|pages| {
+            pages.flatten().any(|p| p.file_name().to_str().and_then(page_number).is_some())
+        });
+        if has_pages {
+            chats.push((number, name, path));
+        }
+    }
+    chats.sort();
+    Some(chats.into_iter().map(|(_, _, path)| path).collect())
 }
 
 /// `messages.html` is page 1, `messagesN.html` page N.

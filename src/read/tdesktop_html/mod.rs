@@ -47,7 +47,7 @@ use quick_xml::events::{BytesStart, Event};
 use std::collections::VecDeque;
 use std::io::BufRead;
 
-pub use self::folder::Folder;
+pub use self::folder::{account_chats, Folder};
 pub use self::map::parse_service;
 
 /// A message larger than this (markup bytes) is rejected: a real one is a
