@@ -215,6 +215,9 @@ pub struct Input {
     pub format: Format,
     /// UTF-8 text of the input.
     pub reader: Box<dyn BufRead + Send>,
+    /// For a folder of `messages*.html` pages: the folder, whose pages
+    /// [`tdesktop_html::Folder`] opens itself (`reader` is then unused).
+    pub folder: Option<PathBuf>,
 }
 
 /// Expands command-line paths into input files: `-` is standard input, a
@@ -321,11 +324,16 @@ fn web_pages(dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// The export files of a folder: `result.json` if present (it holds
-/// everything), else `messages.html`, `messages2.html`, … in page order.
+/// everything), else the chat folders of a full-account HTML export, else
+/// the folder itself when it holds `messages*.html` pages (read as one
+/// input by [`tdesktop_html::Folder`], which follows their links).
 fn export_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let json = dir.join("result.json");
     if json.is_file() {
         return Ok(vec![json]);
+    }
+    if let Some(chats) = tdesktop_html::account_chats(dir) {
+        return Ok(chats); // A full-account HTML export: its chat folders.
     }
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io(Position::name_of(dir), e))?;
     let mut pages = Vec::new();
@@ -337,8 +345,7 @@ fn export_files(dir: &Path) -> Result<Vec<PathBuf>> {
             pages.push((page, entry.path()));
         }
     }
-    pages.sort();
-    Ok(pages.into_iter().map(|(_, p)| p).collect())
+    Ok(if pages.is_empty() { Vec::new() } else { vec![dir.to_path_buf()] })
 }
 
 /// `messages.html` is page 1, `messagesN.html` page N.
@@ -353,6 +360,12 @@ pub(crate) fn page_number(name: &str) -> Option<u64> {
 /// Opens and decodes one input and decides its format.
 pub fn open(path: &Path, options: &ReadOptions, notes: &Notes) -> Result<Input> {
     let name = Position::name_of(path);
+    if path.as_os_str() != "-" && path.is_dir() {
+        // A folder of pages (see `expand`): its reader opens them.
+        let reader = Box::new(io::BufReader::new(FolderStub));
+        let format = options.format.unwrap_or(Format::TdesktopHtml);
+        return Ok(Input { name, format, reader, folder: Some(path.to_path_buf()) });
+    }
     let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
         Box::new(io::stdin())
     } else {
@@ -412,12 +425,24 @@ pub fn open(path: &Path, options: &ReadOptions, notes: &Notes) -> Result<Input> 
             format
         }
     };
-    Ok(Input { name, format, reader })
+    Ok(Input { name, format, reader, folder: None })
+}
+
+/// The `reader` of a folder input: only `tdesktop_html::Folder` reads one.
+struct FolderStub;
+
+impl Read for FolderStub {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        Err(io::Error::other("a folder of Telegram Desktop HTML pages: read it as tdesktop-html"))
+    }
 }
 
 /// Reads posts from an opened input.
 pub fn read<'a>(input: Input, options: &ReadOptions, notes: &Notes) -> Result<Posts<'a>> {
-    let Input { name, format, reader } = input;
+    let Input { name, format, reader, folder } = input;
+    if let (Format::TdesktopHtml, Some(dir)) = (format, folder) {
+        return Ok(Box::new(tdesktop_html::Folder::new(dir, options.clone(), notes.clone())));
+    }
     Ok(match format {
         Format::Text => {
             Box::new(text::Reader::new(reader, name, options.text.clone(), notes.clone()))

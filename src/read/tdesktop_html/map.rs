@@ -381,7 +381,13 @@ fn has_scheme(href: &str) -> bool {
 
 /// The message text with its entities (§3.6; §4 for link/text_link/mention).
 fn rich_text(dom: &Dom<'_>, block: u32) -> Text {
-    let mut spans: Vec<Span> = Vec::new();
+    // At most one span an element and one a run of plain text between.
+    let mut elements = 0;
+    dom.walk(block, |n| {
+        elements += usize::from(!matches!(dom.tag(n), Tag::Text | Tag::Br));
+        true
+    });
+    let mut spans: Vec<Span> = Vec::with_capacity(2 * elements + 1);
     // The plain text since the last entity: plain neighbours are one span.
     // Sized for the rest of the text, so that it grows at most once.
     let mut left = dom.text_len(block);
@@ -549,6 +555,10 @@ fn media_wrap(dom: &Dom<'_>, wrap: u32, out: &mut Vec<Media>) {
     for n in dom.children(wrap) {
         if dom.tag(n) == Tag::Text {
             continue;
+        }
+        // Most messages have one media: room for one, not the default four.
+        if out.capacity() == 0 {
+            out.reserve_exact(1);
         }
         let class = |c: &str| dom.has_class(n, c);
         let href = dom.attr(n, Attr::Href).and_then(local_path);

@@ -22,9 +22,9 @@
 //! small reusable arena [`dom::Dom`] whose strings are ranges of the
 //! message's own bytes, and mapped to a post when it closes ([`map`]);
 //! nothing else of the page is kept except the chat name and the author of
-//! the current run of `joined` messages. A folder's pages are separate
-//! inputs (see `read::expand`), read one after the other in page order, so
-//! memory is flat across pages.
+//! the current run of `joined` messages. A folder of pages is one input,
+//! read by [`Folder`] one page after the other along their "Next messages"
+//! links, so memory is flat across pages.
 //!
 //! **What is not read.** Date separators (service messages with a negative
 //! id and a date as text) are not posts. Everything the HTML cannot carry
@@ -32,6 +32,7 @@
 
 mod attrs;
 pub mod dom;
+mod folder;
 mod map;
 mod window;
 
@@ -46,6 +47,7 @@ use quick_xml::events::{BytesStart, Event};
 use std::collections::VecDeque;
 use std::io::BufRead;
 
+pub use self::folder::{account_chats, Folder};
 pub use self::map::parse_service;
 
 /// A message larger than this (markup bytes) is rejected: a real one is a
@@ -90,8 +92,8 @@ struct State {
     done: bool,
     /// Input offset just after the event being handled.
     end: u64,
-    /// Finds `message` in raw attributes.
-    message: memchr::memmem::Finder<'static>,
+    /// Where the page's "Next messages" link points.
+    next_page: Option<String>,
 }
 
 /// The window and its line counter, as the event handlers see them.
@@ -119,6 +121,8 @@ struct Open {
 enum CaptureKind {
     Message,
     Header,
+    /// `a.pagination` (§3.3): its link says which page comes next.
+    Pagination,
 }
 
 /// The element being collected into the DOM.
@@ -172,11 +176,7 @@ impl<R: BufRead> Reader<R> {
                 errors: 0,
                 done: false,
                 end: 0,
-                // Haystacks are a few dozen bytes: no vector prefilter.
-                message: memchr::memmem::FinderBuilder::new()
-                    .prefilter(memchr::memmem::Prefilter::None)
-                    .build_forward(b"message")
-                    .into_owned(),
+                next_page: None,
             },
         }
     }
@@ -186,6 +186,12 @@ impl<R: BufRead> Reader<R> {
     #[cfg(test)]
     fn with_chunk(inner: R, file: String, notes: Notes, chunk: usize) -> Reader<R> {
         Reader::with_window(Window::with_chunk(inner, chunk), file, notes)
+    }
+
+    /// Where the page's "Next messages" link points (§3.3), as written
+    /// (`messages2.html`); known once the page has been read to its end.
+    pub fn next_page(&self) -> Option<&str> {
+        self.state.next_page.as_deref()
     }
 
     /// Reads events until a post (or an error) is pending or the page ends.
@@ -481,6 +487,14 @@ impl State {
         // Attributes matter on the elements of a message, and on `div`s
         // anywhere (a message, the header, the history). One scan serves both.
         if tag != Tag::Div && parent.is_none() {
+            // Outside messages only a pagination link matters.
+            if tag == Tag::A && self.capture.is_none() && !void {
+                let scan = Scan::of(e.attributes_raw(), tag);
+                if scan.has(PAGINATION) {
+                    self.start_capture(CaptureKind::Pagination, tag, other, &scan, at, src);
+                    return;
+                }
+            }
             if !void {
                 self.stack.push(Open { tag, other, node: NONE });
             }
@@ -491,7 +505,7 @@ impl State {
         // `message` in its attributes) keeps its raw attributes for later,
         // when none needs unescaping.
         if let Some(parent) = parent {
-            let maybe_message = tag == Tag::Div && self.message.find(raw).is_some();
+            let maybe_message = tag == Tag::Div && has_message(raw);
             if !maybe_message && attrs::is_plain(raw) {
                 if let Some((abs, _)) = src.view.locate(raw) {
                     let start = self.source_index(abs);
@@ -519,9 +533,7 @@ impl State {
             // Inside a message only a nested message matters: a `div` there
             // counts as the history only with `message` in its attributes,
             // as it always did (no real page has one).
-            if scan.has(HISTORY)
-                && (!capturing || memchr::memmem::find(e.attributes_raw(), b"message").is_some())
-            {
+            if scan.has(HISTORY) && (!capturing || has_message(e.attributes_raw())) {
                 self.saw_history = true;
             }
             if scan.has(MESSAGE) && scan.id_ok {
@@ -571,7 +583,7 @@ impl State {
         // Counting lines once per message start keeps reading fast.
         let at = match kind {
             CaptureKind::Message => src.mark_at(at),
-            CaptureKind::Header => Mark { byte: at, line: 0, column: 0 },
+            CaptureKind::Header | CaptureKind::Pagination => Mark { byte: at, line: 0, column: 0 },
         };
         self.dom.clear();
         let root = self.dom.add_element(tag, NONE);
@@ -622,7 +634,7 @@ impl State {
         }
         let end = match c.kind {
             CaptureKind::Message => src.mark_at(self.end),
-            CaptureKind::Header => Mark::default(),
+            CaptureKind::Header | CaptureKind::Pagination => Mark::default(),
         };
         // The markup the DOM's ranges index, borrowed from the window, which
         // kept it (valid UTF-8 at least up to the last range made from it).
@@ -642,6 +654,20 @@ impl State {
         };
         let dom = self.dom.view(source);
         match c.kind {
+            CaptureKind::Pagination => {
+                // "Next messages" ends every page but the last; "Previous
+                // messages" starts every page but the first (§3.3). Other
+                // words: a link after the first message is the next one.
+                let text = dom.trimmed_text(c.root);
+                let next = match text.as_str() {
+                    "Next messages" => true,
+                    "Previous messages" => false,
+                    _ => self.messages > 0,
+                };
+                if next {
+                    self.next_page = dom.attr(c.root, Attr::Href).map(str::to_owned);
+                }
+            }
             CaptureKind::Header => {
                 let name = dom
                     .find(c.root, &|d, n| d.tag(n) == Tag::Div && d.has_class(n, "text"))
@@ -747,6 +773,13 @@ impl<R: BufRead> Iterator for Reader<R> {
     }
 }
 
+/// True when `message` occurs in `raw` (a start tag's attributes, a few
+/// dozen bytes: a plain scan beats setting up a substring search).
+fn has_message(raw: &[u8]) -> bool {
+    memchr::memchr_iter(b'm', raw)
+        .any(|i| raw.get(i..).is_some_and(|rest| rest.starts_with(b"message")))
+}
+
 /// An element name HTML would take as a tag: a letter first, no `<`.
 pub(crate) fn valid_name(name: &[u8]) -> bool {
     name.first().is_some_and(u8::is_ascii_alphabetic) && !name.contains(&b'<')
@@ -784,6 +817,7 @@ pub(crate) fn is_void(tag: Tag, name: &[u8]) -> bool {
 const MESSAGE: u64 = 1 << 0;
 const HISTORY: u64 = 1 << 47;
 const PAGE_HEADER: u64 = 1 << 48;
+const PAGINATION: u64 = 1 << 57;
 
 /// What the attributes of one start tag say, read from the raw bytes in one
 /// pass without allocating.
@@ -1012,6 +1046,14 @@ mod tests {
     }
 
     #[test]
+    fn finds_message_in_attributes() {
+        assert!(has_message(b" class=\"message default\""));
+        assert!(has_message(b" id=\"x\" data=\"mmessage\""));
+        assert!(!has_message(b" class=\"media_wrap messag\""));
+        assert!(!has_message(b""));
+    }
+
+    #[test]
     fn reads_a_minimal_page() {
         let html = page(
             "<div class=\"message service\" id=\"message-1\">\n<div class=\"body details\">\n7 March 2022\n</div>\n</div>\n<div class=\"message default clearfix\" id=\"message5\">\n<div class=\"body\">\n<div class=\"pull_right date details\" title=\"08.03.2022 11:10:02 UTC+05:30\">\n11:10\n</div>\n<div class=\"from_name\">\nA B \n</div>\n<div class=\"text\">\nhi<br>there &amp; &laquo;x&raquo;\n</div>\n</div>\n</div>",
@@ -1025,6 +1067,20 @@ mod tests {
         assert_eq!(p.from.as_ref().unwrap().name.as_deref(), Some("A B"));
         assert_eq!(p.chat.as_ref().unwrap().name.as_deref(), Some("Chat"));
         assert_eq!(p.source.line, Some(19));
+    }
+
+    #[test]
+    fn knows_the_next_page() {
+        let body = "<a class=\"pagination block_link\" href=\"messages1.html\">\nPrevious messages\n</a>\n<div class=\"message service\" id=\"message-1\">\n<div class=\"body details\">\n7 March 2022\n</div>\n</div>\n<a class=\"pagination block_link\" href=\"messages3.html\">\nNext messages\n</a>";
+        let html = page(body);
+        let mut r = Reader::new(html.as_bytes(), "t.html".into(), Notes::default());
+        assert_eq!(r.by_ref().count(), 0);
+        assert_eq!(r.next_page(), Some("messages3.html"));
+        // Only a previous link, or a link in other words before any message.
+        let html = page("<a class=\"pagination\" href=\"m.html\">back</a>");
+        let mut r = Reader::new(html.as_bytes(), "t.html".into(), Notes::default());
+        assert_eq!(r.by_ref().count(), 0);
+        assert_eq!(r.next_page(), None);
     }
 
     #[test]

@@ -1,0 +1,294 @@
+//! A folder of pages (`messages.html`, `messages2.html`, …) as one stream
+//! of posts, in the order the pages link to each other.
+//!
+//! Telegram Desktop ends every page but the last with a "Next messages"
+//! link (tdesktop-export-format.md §3.3). The folder is read from
+//! `messages.html` (or, when a cut-down folder lacks it, its first page)
+//! along those links, one page at a time: a page's link is known once the
+//! page has been read. The chain stops at the last page, at a link to a
+//! file the folder does not have, at a link outside the folder, or at a
+//! link back to a page already read (a cycle). Pages the chain did not
+//! reach are then read in page-number order, so that nothing is dropped;
+//! every such irregularity is noted in the run summary (`pages FOLDER`).
+
+use super::Reader;
+use crate::error::{Position, Result};
+use crate::model::Post;
+use crate::read::{self, Format, Notes, Posts, ReadOptions};
+use std::collections::VecDeque;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+/// The pages of one folder, read in link order.
+pub struct Folder {
+    dir: PathBuf,
+    options: ReadOptions,
+    notes: Notes,
+    /// The folder's pages by page number (`None` until listed).
+    pages: Option<Vec<Page>>,
+    /// The page being read.
+    current: Option<Current>,
+    /// Page to read next (an index in `pages`), when known.
+    next: Option<usize>,
+    /// The link chain has ended; the pages left are read in order.
+    chain_over: bool,
+    /// What was irregular, for the summary.
+    issues: Vec<String>,
+    /// An error to yield before going on (listing or opening failed).
+    pending: VecDeque<Result<Post>>,
+    done: bool,
+}
+
+struct Page {
+    number: u64,
+    name: String,
+    read: bool,
+}
+
+enum Current {
+    /// A page read as a page: its link is asked for at its end.
+    Html(usize, Box<Reader<Box<dyn BufRead + Send>>>),
+    /// A file that did not sniff as a page (forced or detected otherwise):
+    /// read by its own reader; the chain ends with it.
+    Other(Posts<'static>),
+}
+
+impl Folder {
+    /// Reads the pages of `dir` with `options` (encoding, …).
+    pub fn new(dir: PathBuf, options: ReadOptions, notes: Notes) -> Folder {
+        Folder {
+            dir,
+            options,
+            notes,
+            pages: None,
+            current: None,
+            next: None,
+            chain_over: false,
+            issues: Vec::new(),
+            pending: VecDeque::new(),
+            done: false,
+        }
+    }
+
+    /// Lists the folder and picks the first page of the chain.
+    fn list(&mut self) -> Result<()> {
+        let name = Position::name_of(&self.dir);
+        let entries = std::fs::read_dir(&self.dir).map_err(|e| crate::Error::io(&name, e))?;
+        let mut pages = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| crate::Error::io(&name, e))?;
+            let file = entry.file_name();
+            let Some(file) = file.to_str() else { continue };
+            if let Some(number) = page_number(file) {
+                pages.push(Page { number, name: file.to_owned(), read: false });
+            }
+        }
+        pages.sort_by(|a, b| (a.number, &a.name).cmp(&(b.number, &b.name)));
+        self.next = pages.iter().position(|p| p.name == "messages.html");
+        if self.next.is_none() && !pages.is_empty() {
+            self.next = Some(0);
+            if let Some(first) = pages.first() {
+                self.issues.push(format!("no messages.html: reading starts at {}", first.name));
+            }
+        }
+        self.pages = Some(pages);
+        Ok(())
+    }
+
+    /// Where the page `from` (an index) links to: the next page of the
+    /// chain, or `None` with the reason noted.
+    fn follow(&mut self, from: usize, link: Option<&str>) -> Option<usize> {
+        let pages = self.pages.as_ref()?;
+        let from_name = pages.get(from).map(|p| p.name.clone()).unwrap_or_default();
+        let link = link?;
+        let Some(target) = link_file(link) else {
+            self.issues.push(format!(
+                "{from_name} links to `{link}`, not a page of this folder: not followed"
+            ));
+            return None;
+        };
+        match pages.iter().position(|p| p.name == target) {
+            None => {
+                self.issues
+                    .push(format!("{from_name} links to {target}, which is not in the folder"));
+                None
+            }
+            Some(i) if pages.get(i).is_some_and(|p| p.read) => {
+                self.issues
+                    .push(format!("{from_name} links back to {target} (a cycle): not followed"));
+                None
+            }
+            Some(i) => Some(i),
+        }
+    }
+
+    /// The chain has ended: the pages it did not reach come next, in order.
+    fn end_chain(&mut self) {
+        self.chain_over = true;
+        let Some(pages) = &self.pages else { return };
+        let left: Vec<&str> = pages.iter().filter(|p| !p.read).map(|p| p.name.as_str()).collect();
+        if !left.is_empty() {
+            self.issues.push(format!(
+                "not reached by the links, so read last in page order: {}",
+                left.join(", ")
+            ));
+        }
+    }
+
+    /// Opens page `i`; an error is yielded and the page skipped.
+    fn open(&mut self, i: usize) {
+        let Some(page) = self.pages.as_mut().and_then(|p| p.get_mut(i)) else { return };
+        page.read = true;
+        let path = self.dir.join(&page.name);
+        let input = match read::open(&path, &self.options, &self.notes) {
+            Ok(input) => input,
+            Err(e) => {
+                self.pending.push_back(Err(e));
+                return;
+            }
+        };
+        if input.format == Format::TdesktopHtml {
+            let reader = Reader::new(input.reader, input.name, self.notes.clone());
+            self.current = Some(Current::Html(i, Box::new(reader)));
+            return;
+        }
+        match read::read(input, &self.options, &self.notes) {
+            Ok(posts) => self.current = Some(Current::Other(posts)),
+            Err(e) => self.pending.push_back(Err(e)),
+        }
+    }
+
+    fn finish(&mut self) {
+        self.done = true;
+        if !self.issues.is_empty() {
+            let key = format!("pages {}", Position::name_of(&self.dir));
+            self.notes.set(&key, self.issues.join("; "));
+        }
+    }
+}
+
+impl Iterator for Folder {
+    type Item = Result<Post>;
+
+    fn next(&mut self) -> Option<Result<Post>> {
+        loop {
+            if let Some(item) = self.pending.pop_front() {
+                return Some(item);
+            }
+            if self.done {
+                return None;
+            }
+            if self.pages.is_none() {
+                if let Err(e) = self.list() {
+                    self.pages = Some(Vec::new());
+                    self.done = true;
+                    return Some(Err(e));
+                }
+            }
+            match &mut self.current {
+                Some(Current::Html(i, reader)) => {
+                    if let Some(item) = reader.next() {
+                        return Some(item);
+                    }
+                    let (i, link) = (*i, reader.next_page().map(str::to_owned));
+                    self.current = None;
+                    if !self.chain_over {
+                        self.next = self.follow(i, link.as_deref());
+                        if self.next.is_none() {
+                            self.end_chain();
+                        }
+                    }
+                }
+                Some(Current::Other(posts)) => {
+                    if let Some(item) = posts.next() {
+                        return Some(item);
+                    }
+                    self.current = None;
+                    if !self.chain_over {
+                        self.next = None;
+                        self.end_chain();
+                    }
+                }
+                None => {
+                    let next = match self.next.take() {
+                        Some(i) => Some(i),
+                        None if !self.chain_over => {
+                            // A chain that never started (no pages) or
+                            // whose first page failed to open.
+                            self.end_chain();
+                            continue;
+                        }
+                        None => {
+                            self.pages.as_ref().and_then(|pages| pages.iter().position(|p| !p.read))
+                        }
+                    };
+                    match next {
+                        Some(i) => self.open(i),
+                        None => self.finish(),
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The chat folders of a full-account HTML export (`export_results.html`
+/// with `chats/chat_NN/messages*.html`, tdesktop-export-format.md §1, §3.9)
+/// in chat order, or `None` when `dir` is not one. Each chat folder is read
+/// as a [`Folder`]; its pages' header names the chat, so every post carries
+/// its own chat.
+pub fn account_chats(dir: &Path) -> Option<Vec<PathBuf>> {
+    if !dir.join("export_results.html").is_file() {
+        return None;
+    }
+    let mut chats: Vec<(u64, String, PathBuf)> = Vec::new();
+    for entry in std::fs::read_dir(dir.join("chats")).ok()?.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(number) = name.strip_prefix("chat_").and_then(|n| n.parse::<u64>().ok()) else {
+            continue;
+        };
+        let has_pages = std::fs::read_dir(&path).is_ok_and(|pages| {
+            pages.flatten().any(|p| p.file_name().to_str().and_then(page_number).is_some())
+        });
+        if has_pages {
+            chats.push((number, name, path));
+        }
+    }
+    chats.sort();
+    Some(chats.into_iter().map(|(_, _, path)| path).collect())
+}
+
+/// `messages.html` is page 1, `messagesN.html` page N.
+fn page_number(name: &str) -> Option<u64> {
+    let middle = name.strip_prefix("messages")?.strip_suffix(".html")?;
+    if middle.is_empty() {
+        return Some(1);
+    }
+    middle.parse().ok()
+}
+
+/// The file a pagination link names, if it is a page of the same folder
+/// (`messages2.html`, `./messages2.html`, with or without a `#fragment`).
+fn link_file(href: &str) -> Option<&str> {
+    let href = href.split(['#', '?']).next().unwrap_or_default();
+    let href = href.strip_prefix("./").unwrap_or(href);
+    (page_number(href).is_some() && !href.contains(['/', '\\'])).then_some(href)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_of_pages_and_links() {
+        assert_eq!(page_number("messages.html"), Some(1));
+        assert_eq!(page_number("messages12.html"), Some(12));
+        assert_eq!(page_number("messages_x.html"), None);
+        assert_eq!(link_file("messages2.html"), Some("messages2.html"));
+        assert_eq!(link_file("./messages2.html#go_to_message5"), Some("messages2.html"));
+        assert_eq!(link_file("../other/messages2.html"), None);
+        assert_eq!(link_file("https://t.me/x"), None);
+        assert_eq!(link_file("lists/chats.html"), None);
+    }
+}
