@@ -222,7 +222,7 @@ pub fn run(options: &Options, emit: &mut dyn FnMut(&Problem) -> Result<()>) -> R
     let inputs: Vec<(&PathBuf, Vec<PathBuf>)> = options
         .inputs
         .iter()
-        .map(|input| Ok((input, read::expand(std::slice::from_ref(input))?)))
+        .map(|input| Ok((input, pages_of(read::expand(std::slice::from_ref(input))?)?)))
         .collect::<Result<_>>()?;
     // A schema named on the command line decides the format (no sniffing).
     let mut read_options = options.read.clone();
@@ -256,7 +256,7 @@ pub fn run(options: &Options, emit: &mut dyn FnMut(&Problem) -> Result<()>) -> R
             let notes = Notes::default();
             let input = read::open(path, &read_options, &notes)?;
             sink.report.files += 1;
-            let read::Input { name, reader, format } = input;
+            let read::Input { name, reader, format, .. } = input;
             go_on = match format {
                 Format::Jsonl => jsonl(reader, &name, &post_schema, &mut sink)?,
                 Format::TdesktopJson => {
@@ -292,6 +292,31 @@ pub fn run(options: &Options, emit: &mut dyn FnMut(&Problem) -> Result<()>) -> R
 
 /// True when `input` is a folder read as a Telegram Desktop HTML export
 /// (`read::expand` found `messages*.html` pages in it).
+/// `read::expand` gives a folder of Telegram Desktop pages as the folder
+/// (its reader follows the pagination links); the validator checks page by
+/// page, so a folder becomes its `messages*.html` files in page order.
+fn pages_of(files: Vec<PathBuf>) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for path in files {
+        if path.as_os_str() == "-" || !path.is_dir() {
+            out.push(path);
+            continue;
+        }
+        let entries = std::fs::read_dir(&path)
+            .map_err(|e| Error::io(crate::error::Position::name_of(&path), e))?;
+        let mut pages = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io(crate::error::Position::name_of(&path), e))?;
+            if let Some(n) = read::page_number(&entry.file_name().to_string_lossy()) {
+                pages.push((n, entry.path()));
+            }
+        }
+        pages.sort();
+        out.extend(pages.into_iter().map(|(_, p)| p));
+    }
+    Ok(out)
+}
+
 fn is_page_folder(input: &std::path::Path, files: &[PathBuf]) -> bool {
     input.is_dir()
         && !files.is_empty()
