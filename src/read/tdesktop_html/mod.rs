@@ -181,11 +181,11 @@ impl<R: BufRead> Reader<R> {
         }
     }
 
-    /// A reader whose window takes `chunk` bytes at a time (tests: any
-    /// window size must read the same).
-    #[cfg(test)]
-    fn with_chunk(inner: R, file: String, notes: Notes, chunk: usize) -> Reader<R> {
-        Reader::with_window(Window::with_chunk(inner, chunk), file, notes)
+    /// A reader whose window takes `chunk` bytes at a time (tests and the
+    /// fuzz target: any window size must read the same).
+    #[doc(hidden)]
+    pub fn with_chunk(inner: R, file: String, notes: Notes, chunk: usize) -> Reader<R> {
+        Reader::with_window(Window::with_chunk(inner, chunk.max(1)), file, notes)
     }
 
     /// Where the page's "Next messages" link points (§3.3), as written
