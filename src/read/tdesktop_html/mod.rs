@@ -243,7 +243,8 @@ impl<R: BufRead> Reader<R> {
         let mut src = Src { view, lines: &mut self.lines };
         let state = &mut self.state;
         if self.xml_done {
-            state.end = view.base() + view.bytes().len() as u64;
+            // Where quick-xml stopped reading, as the end of the page.
+            state.end = view.base() + self.pos as u64;
             state.finish(&mut src);
             return false;
         }
@@ -286,6 +287,19 @@ impl<R: BufRead> Reader<R> {
                 self.pos = at_idx;
                 return true;
             }
+            // After a syntax error quick-xml reads no more; where it stopped
+            // is the page's end for what follows (the missing-history
+            // error). Reading from a slice it stops short in two cases
+            // where reading from a stream (as this reader did before pages
+            // were held whole) had taken more: the `<!` of a bad `<!x`, and
+            // a `<` that ends the input.
+            let end_idx = match &ev {
+                Err(quick_xml::Error::Syntax(SyntaxError::InvalidBangMarkup)) => {
+                    end_idx.max(at_idx + 2).min(bytes.len())
+                }
+                Err(quick_xml::Error::Syntax(SyntaxError::UnclosedTag)) => bytes.len(),
+                _ => end_idx,
+            };
             let at = view.base() + at_idx as u64;
             state.end = view.base() + end_idx as u64;
             self.pos = end_idx;
@@ -1013,6 +1027,20 @@ mod tests {
             for &chunk in tiny.iter().chain(&[64, 1000, 4096]) {
                 assert_eq!(read_in_chunks(html, chunk), whole, "window of {chunk} bytes");
             }
+        }
+    }
+
+    #[test]
+    fn a_syntax_error_ends_the_page_where_it_is() {
+        // Found by the fuzzer: `<!x` stops quick-xml; the page's end (for
+        // the missing div.history) is just after `<!`, as it always was,
+        // whatever the window size.
+        let html = b"<html>\n<!x junk\n<div class=\"history\">\n</div>\n";
+        let whole = read_in_chunks(html, 1 << 30);
+        assert_eq!(whole.len(), 2, "{whole:?}");
+        assert!(whole[1].contains("line: Some(2), column: Some(3), byte: Some(9)"), "{}", whole[1]);
+        for chunk in [1, 2, 3, 5, 8, 13] {
+            assert_eq!(read_in_chunks(html, chunk), whole, "window of {chunk} bytes");
         }
     }
 
