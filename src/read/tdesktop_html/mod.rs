@@ -1045,6 +1045,21 @@ mod tests {
     }
 
     #[test]
+    fn invalid_utf8_is_placed_exactly() {
+        // The bad byte after an entity and a `<br>` on line 17: column 14,
+        // after the 13 characters of `é&amp;b<br>xy`.
+        let body = "<div class=\"message default clearfix\" id=\"message5\">\n<div class=\"body\">\n<div class=\"text\">\né&amp;b<br>xy\u{1}\n</div>\n</div>\n</div>";
+        let html = page(body).replace('\u{1}', "\u{0}").into_bytes();
+        let mut bad = html.clone();
+        let at = bad.iter().position(|&b| b == 0).unwrap();
+        bad[at] = 0xFF;
+        let items = read_in_chunks(&bad, 1 << 30);
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert!(items[0].contains("line: Some(17), column: Some(14)"), "{}", items[0]);
+        assert!(items[0].contains("invalid UTF-8 in this message"), "{}", items[0]);
+    }
+
+    #[test]
     fn positions_are_exact_past_any_buffer_size() {
         // The first message is ~300 KB, so the second starts past where
         // the old 128 KiB buffer ended (its position came out clamped).
