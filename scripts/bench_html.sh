@@ -8,7 +8,8 @@
 #   2. HTML → JSONL with the default cleaning passes,
 #   3. HTML → JSONL with the text passes off (the reader's own cost),
 # with wall time and peak RSS, and peak RSS on a tenth of the pages to show
-# that memory stays flat as pages are added.
+# that memory stays flat as pages are added. A second bare pass reads each
+# page into memory and borrows its events, as the reader now does.
 # `--html5ever` also builds scripts/html5ever-bench and parses the same
 # pages with an HTML5 parser (tree building), for comparison.
 #
@@ -64,6 +65,7 @@ measure() { # label, bytes, command…
 }
 
 measure "quick-xml tokenise (the limit)" "$BYTES" "$HELPER" tokenize $FILES
+measure "quick-xml tokenise, page in memory" "$BYTES" "$HELPER" tokenize-page $FILES
 measure "tgnorm reader alone (no output)" "$BYTES" "$HELPER" read $FILES
 measure "tgnorm HTML → JSONL, default passes" "$BYTES" "$BIN" -q "$WORK/export"
 measure "tgnorm HTML → JSONL, text passes off" "$BYTES" "$BIN" -q --no-unicode --no-emoji --no-whitespace --no-dedup "$WORK/export"

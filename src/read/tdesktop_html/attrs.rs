@@ -32,56 +32,76 @@ impl<'a> Iterator for Attributes<'a> {
     type Item = (&'a [u8], &'a [u8]);
 
     fn next(&mut self) -> Option<(&'a [u8], &'a [u8])> {
-        let s = self.0;
-        let at = |i: usize| s.get(i).copied();
-        let mut i = 0;
-        loop {
-            while at(i).is_some_and(|b| b.is_ascii_whitespace() || b == b'/') {
-                i += 1;
-            }
-            if i >= s.len() {
-                self.0 = &[];
-                return None;
-            }
-            let name_start = i;
-            while at(i).is_some_and(|b| !is_name_end(b)) {
-                i += 1;
-            }
-            let name = s.get(name_start..i)?;
-            let mut j = i;
+        let (name, value, rest) = usual(self.0).or_else(|| general(self.0))?;
+        self.0 = rest;
+        Some((name, value))
+    }
+}
+
+/// An attribute of the shape Telegram Desktop writes, ` name="value"`
+/// (lower-case name): what [`general`] reads it as, in fewer steps.
+fn usual(s: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
+    let rest = s.strip_prefix(b" ")?;
+    let k = rest
+        .iter()
+        .position(|&b| !(b.is_ascii_lowercase() || b == b'_' || b == b'-'))
+        .unwrap_or(rest.len());
+    if k == 0 || rest.get(k..k + 2) != Some(b"=\"") {
+        return None;
+    }
+    let body = rest.get(k + 2..)?;
+    let end = memchr::memchr(b'"', body)?;
+    Some((rest.get(..k)?, body.get(..end)?, body.get(end + 1..)?))
+}
+
+/// The next attribute of `s` and what follows it, read the way HTML does.
+fn general(s: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
+    let at = |i: usize| s.get(i).copied();
+    let mut i = 0;
+    loop {
+        while at(i).is_some_and(|b| b.is_ascii_whitespace() || b == b'/') {
+            i += 1;
+        }
+        if i >= s.len() {
+            return None;
+        }
+        let name_start = i;
+        while at(i).is_some_and(|b| !is_name_end(b)) {
+            i += 1;
+        }
+        let name = s.get(name_start..i)?;
+        let mut j = i;
+        while at(j).is_some_and(|b| b.is_ascii_whitespace()) {
+            j += 1;
+        }
+        let mut value: &[u8] = &[];
+        if at(j) == Some(b'=') {
+            j += 1;
             while at(j).is_some_and(|b| b.is_ascii_whitespace()) {
                 j += 1;
             }
-            let mut value: &[u8] = &[];
-            if at(j) == Some(b'=') {
-                j += 1;
-                while at(j).is_some_and(|b| b.is_ascii_whitespace()) {
-                    j += 1;
+            match at(j) {
+                Some(q) if q == b'"' || q == b'\'' => {
+                    let body = s.get(j + 1..)?;
+                    let end = memchr::memchr(q, body).unwrap_or(body.len());
+                    value = body.get(..end)?;
+                    i = (j + 2 + end).min(s.len());
                 }
-                match at(j) {
-                    Some(q) if q == b'"' || q == b'\'' => {
-                        let body = s.get(j + 1..)?;
-                        let end = memchr::memchr(q, body).unwrap_or(body.len());
-                        value = body.get(..end)?;
-                        i = (j + 2 + end).min(s.len());
+                _ => {
+                    let start = j;
+                    while at(j).is_some_and(|b| !b.is_ascii_whitespace()) {
+                        j += 1;
                     }
-                    _ => {
-                        let start = j;
-                        while at(j).is_some_and(|b| !b.is_ascii_whitespace()) {
-                            j += 1;
-                        }
-                        value = s.get(start..j)?;
-                        i = j;
-                    }
+                    value = s.get(start..j)?;
+                    i = j;
                 }
-            } else {
-                i = j;
             }
-            // An attribute with an empty name (`<a ="" …>`, §3.8) is skipped.
-            if !name.is_empty() {
-                self.0 = s.get(i..)?;
-                return Some((name, value));
-            }
+        } else {
+            i = j;
+        }
+        // An attribute with an empty name (`<a ="" …>`, §3.8) is skipped.
+        if !name.is_empty() {
+            return Some((name, value, s.get(i..)?));
         }
     }
 }
@@ -101,6 +121,30 @@ mod tests {
         let want =
             [("href", "x y"), ("class", "a b"), ("checked", ""), ("id", "m1"), ("title", "t")];
         assert_eq!(got, want.map(|(k, v)| (k.to_owned(), v.to_owned())));
+    }
+
+    #[test]
+    fn the_usual_shape_reads_as_any_other() {
+        let all = |mut s: &[u8], fast: bool| {
+            let mut out = Vec::new();
+            while let Some((k, v, rest)) =
+                if fast { usual(s).or_else(|| general(s)) } else { general(s) }
+            {
+                out.push((k.to_vec(), v.to_vec()));
+                s = rest;
+            }
+            out
+        };
+        for raw in [
+            &b" class=\"a b\" href=\"x\" data-x=\"1\" on_click=\"f()\" id=\"\""[..],
+            b" class=\"unclosed",
+            b" class=\"\" id=\"message5\"/",
+            b" Class=\"x\" a=b c='d' e  =\"f\" =\"\" g=\"<br>&amp;\"",
+            b"  class=\"x\"",
+            b"",
+        ] {
+            assert_eq!(all(raw, true), all(raw, false), "{}", String::from_utf8_lossy(raw));
+        }
     }
 
     #[test]

@@ -181,11 +181,11 @@ impl<R: BufRead> Reader<R> {
         }
     }
 
-    /// A reader whose window takes `chunk` bytes at a time (tests: any
-    /// window size must read the same).
-    #[cfg(test)]
-    fn with_chunk(inner: R, file: String, notes: Notes, chunk: usize) -> Reader<R> {
-        Reader::with_window(Window::with_chunk(inner, chunk), file, notes)
+    /// A reader whose window takes `chunk` bytes at a time (tests and the
+    /// fuzz target: any window size must read the same).
+    #[doc(hidden)]
+    pub fn with_chunk(inner: R, file: String, notes: Notes, chunk: usize) -> Reader<R> {
+        Reader::with_window(Window::with_chunk(inner, chunk.max(1)), file, notes)
     }
 
     /// Where the page's "Next messages" link points (§3.3), as written
@@ -243,7 +243,8 @@ impl<R: BufRead> Reader<R> {
         let mut src = Src { view, lines: &mut self.lines };
         let state = &mut self.state;
         if self.xml_done {
-            state.end = view.base() + view.bytes().len() as u64;
+            // Where quick-xml stopped reading, as the end of the page.
+            state.end = view.base() + self.pos as u64;
             state.finish(&mut src);
             return false;
         }
@@ -286,6 +287,19 @@ impl<R: BufRead> Reader<R> {
                 self.pos = at_idx;
                 return true;
             }
+            // After a syntax error quick-xml reads no more; where it stopped
+            // is the page's end for what follows (the missing-history
+            // error). Reading from a slice it stops short in two cases
+            // where reading from a stream (as this reader did before pages
+            // were held whole) had taken more: the `<!` of a bad `<!x`, and
+            // a `<` that ends the input.
+            let end_idx = match &ev {
+                Err(quick_xml::Error::Syntax(SyntaxError::InvalidBangMarkup)) => {
+                    end_idx.max(at_idx + 2).min(bytes.len())
+                }
+                Err(quick_xml::Error::Syntax(SyntaxError::UnclosedTag)) => bytes.len(),
+                _ => end_idx,
+            };
             let at = view.base() + at_idx as u64;
             state.end = view.base() + end_idx as u64;
             self.pos = end_idx;
@@ -1023,6 +1037,35 @@ mod tests {
                 assert_eq!(read_in_chunks(html, chunk), whole, "window of {chunk} bytes");
             }
         }
+    }
+
+    #[test]
+    fn a_syntax_error_ends_the_page_where_it_is() {
+        // Found by the fuzzer: `<!x` stops quick-xml; the page's end (for
+        // the missing div.history) is just after `<!`, as it always was,
+        // whatever the window size.
+        let html = b"<html>\n<!x junk\n<div class=\"history\">\n</div>\n";
+        let whole = read_in_chunks(html, 1 << 30);
+        assert_eq!(whole.len(), 2, "{whole:?}");
+        assert!(whole[1].contains("line: Some(2), column: Some(3), byte: Some(9)"), "{}", whole[1]);
+        for chunk in [1, 2, 3, 5, 8, 13] {
+            assert_eq!(read_in_chunks(html, chunk), whole, "window of {chunk} bytes");
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_is_placed_exactly() {
+        // The bad byte after an entity and a `<br>` on line 17: column 14,
+        // after the 13 characters of `é&amp;b<br>xy`.
+        let body = "<div class=\"message default clearfix\" id=\"message5\">\n<div class=\"body\">\n<div class=\"text\">\né&amp;b<br>xy\u{1}\n</div>\n</div>\n</div>";
+        let html = page(body).replace('\u{1}', "\u{0}").into_bytes();
+        let mut bad = html.clone();
+        let at = bad.iter().position(|&b| b == 0).unwrap();
+        bad[at] = 0xFF;
+        let items = read_in_chunks(&bad, 1 << 30);
+        assert_eq!(items.len(), 1, "{items:?}");
+        assert!(items[0].contains("line: Some(17), column: Some(14)"), "{}", items[0]);
+        assert!(items[0].contains("invalid UTF-8 in this message"), "{}", items[0]);
     }
 
     #[test]

@@ -69,7 +69,6 @@ impl<R: Read> Window<R> {
     }
 
     /// A window reading `chunk` bytes at a time (tests: many refills).
-    #[cfg(test)]
     pub fn with_chunk(inner: R, chunk: usize) -> Window<R> {
         Window { chunk, ..Window::new(inner) }
     }
