@@ -5,6 +5,8 @@
 //! by copy-paste. ZWJ and ZWNJ stay (emoji sequences and Persian or Indic
 //! script need them), and so do bidi marks (RTL text needs them).
 
+use std::sync::OnceLock;
+use unicode_normalization::char::canonical_combining_class;
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 /// Characters removed from text: BOM / zero-width no-break space, zero-width
@@ -80,62 +82,94 @@ fn has_junk(b: &[u8]) -> bool {
     false
 }
 
-/// Characters that NFC leaves alone whatever surrounds them: combining
-/// class 0 and NFC quick check "yes" (so not the second half of any
-/// composition). A string of them is in NFC, which spares the common
-/// scripts the normalisation tables (`stable_ranges_are_stable` checks every
-/// one against the tables).
-fn stable(c: char) -> bool {
-    matches!(c,
-        '\0'..='\u{2FF}'                                     // Latin, IPA, modifiers
-        | '\u{400}'..='\u{482}' | '\u{48A}'..='\u{52F}'      // Cyrillic
-        | '\u{5D0}'..='\u{5EA}'                               // Hebrew letters
-        | '\u{600}'..='\u{60F}' | '\u{61B}'..='\u{64A}'      // Arabic
-        | '\u{660}'..='\u{66F}' | '\u{671}'..='\u{6D3}'
-        | '\u{200B}'..='\u{2027}' | '\u{2030}'..='\u{205E}'  // punctuation, joiners
-        | '\u{2190}'..='\u{21FF}' | '\u{2300}'..='\u{2328}' | '\u{232B}'..='\u{23FF}'
-        | '\u{25A0}'..='\u{27BF}' | '\u{2B00}'..='\u{2BFF}'  // shapes, symbols
-        | '\u{FE00}'..='\u{FE0F}'                             // variation selectors
-        | '\u{3040}'..='\u{3096}' | '\u{30A0}'..='\u{30FF}'  // kana
-        | '\u{4E00}'..='\u{9FFF}' | '\u{AC00}'..='\u{D7A3}'  // CJK, Hangul
-        | '\u{1F300}'..='\u{1FAFF}'                           // emoji
-    )
+/// The NFC quick-check facts of every BMP character, one lookup each:
+/// its canonical combining class (low byte) and [`NOT_YES`] when its
+/// `NFC_Quick_Check` is not "yes" (it may compose with what precedes it, or
+/// never survives NFC). Built once from `unicode-normalization`'s tables,
+/// about a millisecond.
+fn bmp_facts() -> &'static [u16] {
+    static FACTS: OnceLock<Vec<u16>> = OnceLock::new();
+    FACTS
+        .get_or_init(|| (0..=0xFFFF_u32).map(|cp| char::from_u32(cp).map_or(0, facts_of)).collect())
+}
+
+/// Flag in [`bmp_facts`]: quick check is not "yes".
+const NOT_YES: u16 = 0x100;
+
+fn facts_of(c: char) -> u16 {
+    let ccc = u16::from(canonical_combining_class(c));
+    let yes = matches!(is_nfc_quick(std::iter::once(c)), IsNormalized::Yes);
+    ccc | if yes { 0 } else { NOT_YES }
 }
 
 /// `text` in NFC; `None` when it already is.
 ///
-/// NFC never reorders or composes across an ASCII character (ASCII
-/// characters have combining class 0 and are never the second half of a
-/// composition), so the text is taken in chunks: each run of non-ASCII
-/// characters with the ASCII character before it (which may compose with a
-/// mark after it, `e` + U+0301). Only chunks that fail the quick check are
-/// normalised; the rest is copied as it is.
+/// One pass runs the NFC quick check (UAX #15 §9) with a table lookup per
+/// non-ASCII character. Where it fails, only the chunk around that point is
+/// normalised: NFC never reorders or composes across an ASCII character
+/// (ASCII characters have combining class 0 and are never the second half of
+/// a composition), so a chunk is a run of non-ASCII characters with the
+/// ASCII character before it (which may compose with a mark after it, `e` +
+/// U+0301). A chunk that normalises to itself is left as it is.
 fn nfc(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
+    let facts = bmp_facts();
     let mut out: Option<String> = None;
     let mut copied = 0; // `text[..copied]` is in `out` (when there is one)
-    let mut at = 0;
-    while let Some(skip) = bytes.get(at..).and_then(|rest| rest.iter().position(|&b| b >= 0x80)) {
-        let run = at + skip;
+    let mut at = 0; // where the quick check goes on, after any chunk done
+    let mut i = 0;
+    let mut last_ccc = 0u16;
+    while let Some(&b) = bytes.get(i) {
+        if b < 0x80 {
+            last_ccc = 0;
+            i += 1;
+            continue;
+        }
+        let (cp, len) = match b {
+            0xC0..=0xDF => (
+                (u32::from(b & 0x1F) << 6) | u32::from(bytes.get(i + 1).map_or(0, |x| x & 0x3F)),
+                2,
+            ),
+            0xE0..=0xEF => (
+                (u32::from(b & 0x0F) << 12)
+                    | (u32::from(bytes.get(i + 1).map_or(0, |x| x & 0x3F)) << 6)
+                    | u32::from(bytes.get(i + 2).map_or(0, |x| x & 0x3F)),
+                3,
+            ),
+            _ => (text.get(i..).and_then(|t| t.chars().next()).map_or(0, u32::from), 4),
+        };
+        let f = match facts.get(cp as usize) {
+            Some(&f) => f,
+            None if (0x1F300..=0x1FAFF).contains(&cp) => 0, // emoji
+            None => char::from_u32(cp).map_or(0, facts_of),
+        };
+        let ccc = f & 0xFF;
+        if f & NOT_YES == 0 && (ccc == 0 || last_ccc <= ccc) {
+            last_ccc = ccc;
+            i += len;
+            continue;
+        }
+        // The quick check fails here: normalise the chunk around `i`.
+        let start = bytes
+            .get(at..i)
+            .and_then(|before| before.iter().rposition(|&x| x < 0x80))
+            .map_or(at, |n| at + n);
         let end = bytes
-            .get(run..)
-            .and_then(|rest| rest.iter().position(|&b| b < 0x80))
-            .map_or(bytes.len(), |n| run + n);
-        // The byte before a run (if any) is the ASCII character that opens it.
-        let start = run.saturating_sub(1);
+            .get(i..)
+            .and_then(|rest| rest.iter().position(|&x| x < 0x80))
+            .map_or(bytes.len(), |n| i + n);
+        if let Some(chunk) = text.get(start..end) {
+            let normalized: String = chunk.nfc().collect();
+            if normalized != chunk {
+                let out = out.get_or_insert_with(|| String::with_capacity(text.len() + 8));
+                out.push_str(text.get(copied..start).unwrap_or_default());
+                out.push_str(&normalized);
+                copied = end;
+            }
+        }
         at = end;
-        let Some(chunk) = text.get(start..end) else { continue };
-        if chunk.chars().all(stable) || matches!(is_nfc_quick(chunk.chars()), IsNormalized::Yes) {
-            continue;
-        }
-        let normalized: String = chunk.nfc().collect();
-        if normalized == chunk {
-            continue;
-        }
-        let out = out.get_or_insert_with(|| String::with_capacity(text.len() + 8));
-        out.push_str(text.get(copied..start).unwrap_or_default());
-        out.push_str(&normalized);
-        copied = end;
+        i = end;
+        last_ccc = 0;
     }
     let mut out = out?;
     out.push_str(text.get(copied..).unwrap_or_default());
@@ -186,12 +220,34 @@ mod tests {
         }
     }
 
+    /// The emoji block the table does not hold needs no normalisation.
     #[test]
-    fn stable_ranges_are_stable() {
-        use unicode_normalization::char::canonical_combining_class;
-        for c in (0..=0x10FFFF).filter_map(char::from_u32).filter(|&c| stable(c)) {
-            assert_eq!(canonical_combining_class(c), 0, "{c:?}");
-            assert!(matches!(is_nfc_quick(std::iter::once(c)), IsNormalized::Yes), "{c:?}");
+    fn emoji_block_is_stable() {
+        for c in ('\u{1F300}'..='\u{1FAFF}').filter(|&c| char::from_u32(c as u32).is_some()) {
+            assert_eq!(facts_of(c), 0, "{c:?}");
+        }
+    }
+
+    /// The one-pass check agrees with NFC of the whole string on strings
+    /// drawn from marks of many classes (in and out of canonical order),
+    /// composable letters, Hangul jamo, emoji and ASCII.
+    #[test]
+    fn quick_check_pass_is_nfc() {
+        let alphabet: Vec<char> = "ae \u{301}\u{300}\u{323}\u{327}\u{651}\u{64e}\u{650}\u{627}\u{653}\u{654}\u{655}\u{5b4}\u{5bc}\u{5d9}\u{915}\u{93c}\u{1100}\u{1161}\u{11a8}\u{ac00}\u{212b}\u{2126}\u{f900}\u{1d15e}\u{1d165}\u{1f600}\u{fe0f}\u{e9}\u{3099}\u{304b}"
+            .chars()
+            .collect();
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..20_000 {
+            let mut s = String::new();
+            for _ in 0..(seed % 9) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                s.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            seed = seed.wrapping_add(0x9e37_79b9);
+            let want: String = s.nfc().collect();
+            assert_eq!(nfc(&s).unwrap_or_else(|| s.clone()), want, "{s:?}");
         }
     }
 

@@ -118,6 +118,32 @@ impl Repairer {
         }
     }
 
+    /// A machine outside any string whose next byte is at `line`, `column`
+    /// of the file: for repairing one message cut out of it.
+    pub fn at(line: u64, column: u64) -> Repairer {
+        Repairer { line, column, ..Repairer::new() }
+    }
+
+    /// Accounts for a whole value (a message) that the caller cut out and
+    /// copied itself, without repairing it: the machine resumes outside any
+    /// string at `line`, `column`. Only valid between values.
+    pub fn resume_at(&mut self, line: u64, column: u64) {
+        debug_assert!(self.state == State::Outside && !self.expect_doc_value);
+        self.line = line;
+        self.column = column;
+        self.after_doc_key = false;
+    }
+
+    /// Repairs a whole slice; `None` when nothing needed repair.
+    pub fn repair_slice(&mut self, bytes: &[u8]) -> Option<Vec<u8>> {
+        let before = self.repairs();
+        let mut out = Vec::with_capacity(bytes.len() + 64);
+        for &b in bytes {
+            self.feed(b, &mut out);
+        }
+        (self.repairs() > before).then_some(out)
+    }
+
     /// Line (1-based) of the next byte to be fed.
     pub fn line(&self) -> u64 {
         self.line
