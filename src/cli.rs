@@ -226,7 +226,7 @@ fn convert_cmd(args: ConvertArgs) -> Result<Exit, Error> {
             let file = File::create(&tmp).map_err(|e| Error::io(path.display().to_string(), e))?;
             let result = convert::run(
                 &options,
-                BufWriter::new(file),
+                BufWriter::with_capacity(1 << 20, file),
                 &path.display().to_string(),
                 &mut reject,
             );
@@ -253,7 +253,7 @@ fn convert_cmd(args: ConvertArgs) -> Result<Exit, Error> {
             let stdout = io::stdout().lock();
             convert::run(
                 &options,
-                BufWriter::with_capacity(1 << 16, stdout),
+                BufWriter::with_capacity(1 << 20, stdout),
                 "<stdout>",
                 &mut reject,
             )?

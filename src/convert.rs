@@ -211,8 +211,16 @@ struct Finished {
 }
 
 /// The work stage for one batch: parse, fingerprint, clean, encode.
-fn work(job: Job, clean: &CleanConfig, dedup: bool, encode: bool) -> Finished {
-    let mut lines = Vec::new();
+/// `lines_hint` is the size of the worker's last batch of lines, so that the
+/// buffer is allocated once instead of grown (and copied) a dozen times.
+fn work(
+    job: Job,
+    clean: &CleanConfig,
+    dedup: bool,
+    encode: bool,
+    lines_hint: &mut usize,
+) -> Finished {
+    let mut lines = Vec::with_capacity(if encode { *lines_hint } else { 0 });
     let items = job
         .items
         .into_iter()
@@ -236,6 +244,7 @@ fn work(job: Job, clean: &CleanConfig, dedup: bool, encode: bool) -> Finished {
             Done::Post { post: None, line: start..lines.len(), cleaned, key }
         })
         .collect();
+    *lines_hint = lines.len() + lines.len() / 8;
     Finished { seq: job.seq, items, lines }
 }
 
@@ -307,15 +316,19 @@ pub fn run<W: Write>(
             for _ in 0..workers() {
                 let (job_rx, done_tx) = (job_rx.clone(), done_tx.clone());
                 let clean = &options.clean;
-                scope.spawn(move || loop {
-                    // The lock is held only to take a job, not to do it.
-                    let job = match job_rx.lock() {
-                        Ok(rx) => rx.recv(),
-                        Err(_) => return,
-                    };
-                    let Ok(job) = job else { return };
-                    if done_tx.send(work(job, clean, dedup, encode)).is_err() {
-                        return; // the writer stopped
+                scope.spawn(move || {
+                    let mut lines_hint = 0;
+                    loop {
+                        // The lock is held only to take a job, not to do it.
+                        let job = match job_rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok(job) = job else { return };
+                        let finished = work(job, clean, dedup, encode, &mut lines_hint);
+                        if done_tx.send(finished).is_err() {
+                            return; // the writer stopped
+                        }
                     }
                 });
             }

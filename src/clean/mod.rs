@@ -157,25 +157,52 @@ fn unicode_pass(post: &mut Post) -> bool {
     for span in &mut post.text.spans {
         fix(&mut span.text);
     }
-    let (reply_author, reply_quote) = match post.reply_to.as_mut() {
-        Some(r) => (r.author.as_mut(), r.quote.as_mut()),
-        None => (None, None),
-    };
-    let optional = [
+    if let Some(quote) = post.reply_to.as_mut().and_then(|r| r.quote.as_mut()) {
+        fix(quote);
+    }
+    // Names come back post after post (the chat's, the channel's as sender):
+    // the last few are remembered.
+    let names = [
         post.author.as_mut(),
         post.forwarded_from.as_mut().and_then(|f| f.name.as_mut()),
-        reply_author,
-        reply_quote,
+        post.reply_to.as_mut().and_then(|r| r.author.as_mut()),
         post.from.as_mut().and_then(|f| f.name.as_mut()),
         post.chat.as_mut().and_then(|c| c.name.as_mut()),
     ];
-    for s in optional.into_iter().flatten() {
-        fix(s);
+    for name in names.into_iter().flatten() {
+        if let Some(new) = unicode_name(name) {
+            *name = new;
+            changed = true;
+        }
     }
     if changed {
         post.text.normalize();
     }
     changed
+}
+
+/// [`unicode::clean`] for names, with the last few answers remembered per
+/// thread (a name is a few dozen bytes: comparing is cheaper than cleaning).
+fn unicode_name(name: &str) -> Option<String> {
+    use std::cell::RefCell;
+    const KEPT: usize = 8;
+    thread_local! {
+        static LAST: RefCell<Vec<(String, Option<String>)>> = const { RefCell::new(Vec::new()) };
+    }
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if let Some(i) = last.iter().position(|(k, _)| k == name) {
+            // Move to the front so the names in use stay.
+            let hit = last.remove(i);
+            let answer = hit.1.clone();
+            last.insert(0, hit);
+            return answer;
+        }
+        let answer = unicode::clean(name);
+        last.truncate(KEPT - 1);
+        last.insert(0, (name.to_owned(), answer.clone()));
+        answer
+    })
 }
 
 fn emoji_pass(post: &mut Post, mode: EmojiMode) -> bool {

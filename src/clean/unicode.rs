@@ -6,7 +6,7 @@
 //! script need them), and so do bidi marks (RTL text needs them).
 
 use std::sync::OnceLock;
-use unicode_normalization::char::canonical_combining_class;
+use unicode_normalization::char::{canonical_combining_class, decompose_canonical};
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 /// Characters removed from text: BOM / zero-width no-break space, zero-width
@@ -55,29 +55,35 @@ fn strip(text: &str) -> Option<String> {
 /// after 0xC2; U+200B and U+2060..2064 after 0xE2; U+FEFF after 0xEF), so
 /// that text without any is passed over at byte speed, without decoding.
 fn has_junk(b: &[u8]) -> bool {
-    let suspect = |x: u8| matches!(x, 0..=8 | 0x0B..=0x1F | 0x7F | 0xC2 | 0xE2 | 0xEF);
-    // Blocks with no suspect byte are skipped by a test without early exit
-    // (vectorised); a block with one is looked at byte by byte.
+    // Written with `&`/`|` on comparisons, no branches, so that the test of
+    // a whole block vectorises.
+    #[inline(always)]
+    fn suspect(x: u8) -> bool {
+        ((x < 0x20) & (x != b'\n') & (x != b'\t'))
+            | (x == 0x7F)
+            | (x == 0xC2)
+            | (x == 0xE2)
+            | (x == 0xEF)
+    }
+    // Blocks with no suspect byte are passed over by one test each; in a
+    // block with one, each suspect byte is looked at.
     let mut at = 0;
     for block in b.chunks(64) {
         if block.iter().fold(false, |any, &x| any | suspect(x)) {
-            break;
+            for (i, _) in block.iter().enumerate().filter(|(_, &x)| suspect(x)) {
+                let junk = match b.get(at + i..).unwrap_or_default() {
+                    [0xC2, 0x80..=0x9F | 0xAD, ..] => true,
+                    [0xE2, 0x80, 0x8B, ..] | [0xE2, 0x81, 0xA0..=0xA4, ..] => true,
+                    [0xEF, 0xBB, 0xBF, ..] => true,
+                    [0xC2 | 0xE2 | 0xEF, ..] => false,
+                    _ => true, // an ASCII control
+                };
+                if junk {
+                    return true;
+                }
+            }
         }
         at += block.len();
-    }
-    while let Some(i) = b.get(at..).and_then(|rest| rest.iter().position(|&x| suspect(x))) {
-        let i = at + i;
-        let junk = match b.get(i..).unwrap_or_default() {
-            [0xC2, 0x80..=0x9F | 0xAD, ..] => true,
-            [0xE2, 0x80, 0x8B, ..] | [0xE2, 0x81, 0xA0..=0xA4, ..] => true,
-            [0xEF, 0xBB, 0xBF, ..] => true,
-            [0xC2 | 0xE2 | 0xEF, ..] => false,
-            _ => true, // an ASCII control
-        };
-        if junk {
-            return true;
-        }
-        at = i + 1;
     }
     false
 }
@@ -95,11 +101,54 @@ fn bmp_facts() -> &'static [u16] {
 
 /// Flag in [`bmp_facts`]: quick check is not "yes".
 const NOT_YES: u16 = 0x100;
+/// Flag in [`bmp_facts`]: the character has a canonical decomposition.
+const DECOMPOSES: u16 = 0x200;
 
 fn facts_of(c: char) -> u16 {
     let ccc = u16::from(canonical_combining_class(c));
     let yes = matches!(is_nfc_quick(std::iter::once(c)), IsNormalized::Yes);
-    ccc | if yes { 0 } else { NOT_YES }
+    let (mut parts, mut itself) = (0, true);
+    decompose_canonical(c, |d| {
+        parts += 1;
+        itself &= d == c;
+    });
+    let decomposes = !(parts == 1 && itself);
+    ccc | if yes { 0 } else { NOT_YES } | if decomposes { DECOMPOSES } else { 0 }
+}
+
+/// The facts of one character (see [`bmp_facts`]).
+fn facts(table: &[u16], c: char) -> u16 {
+    match table.get(c as usize) {
+        Some(&f) => f,
+        None if ('\u{1F300}'..='\u{1FAFF}').contains(&c) => 0, // emoji
+        None => facts_of(c),
+    }
+}
+
+/// NFC of a chunk whose only fault is the order of its combining marks:
+/// when no character in it decomposes or may compose (quick check "yes"
+/// for all), NFC is the canonical reordering alone (each run of marks
+/// sorted by combining class, stably). `None` when the chunk is not such.
+fn reorder_only(chunk: &str, table: &[u16]) -> Option<String> {
+    let mut out = String::with_capacity(chunk.len());
+    let mut marks: Vec<(u16, char)> = Vec::new();
+    for c in chunk.chars() {
+        let f = facts(table, c);
+        if f & (NOT_YES | DECOMPOSES) != 0 {
+            return None;
+        }
+        let ccc = f & 0xFF;
+        if ccc == 0 {
+            marks.sort_by_key(|&(ccc, _)| ccc);
+            out.extend(marks.drain(..).map(|(_, c)| c));
+            out.push(c);
+        } else {
+            marks.push((ccc, c));
+        }
+    }
+    marks.sort_by_key(|&(ccc, _)| ccc);
+    out.extend(marks.drain(..).map(|(_, c)| c));
+    Some(out)
 }
 
 /// `text` in NFC; `None` when it already is.
@@ -140,8 +189,7 @@ fn nfc(text: &str) -> Option<String> {
         };
         let f = match facts.get(cp as usize) {
             Some(&f) => f,
-            None if (0x1F300..=0x1FAFF).contains(&cp) => 0, // emoji
-            None => char::from_u32(cp).map_or(0, facts_of),
+            None => char::from_u32(cp).map_or(0, |c| self::facts(facts, c)),
         };
         let ccc = f & 0xFF;
         if f & NOT_YES == 0 && (ccc == 0 || last_ccc <= ccc) {
@@ -159,7 +207,8 @@ fn nfc(text: &str) -> Option<String> {
             .and_then(|rest| rest.iter().position(|&x| x < 0x80))
             .map_or(bytes.len(), |n| i + n);
         if let Some(chunk) = text.get(start..end) {
-            let normalized: String = chunk.nfc().collect();
+            let normalized: String =
+                reorder_only(chunk, facts).unwrap_or_else(|| chunk.nfc().collect());
             if normalized != chunk {
                 let out = out.get_or_insert_with(|| String::with_capacity(text.len() + 8));
                 out.push_str(text.get(copied..start).unwrap_or_default());
