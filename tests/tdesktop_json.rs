@@ -557,3 +557,30 @@ fn strict_mode_stops_at_the_first_broken_message_having_written_all_before_it() 
     let ids: Vec<u64> = jsonl(&run.stdout).iter().map(|p| p["id"].as_u64().unwrap()).collect();
     assert_eq!(ids, (1..=3000).collect::<Vec<u64>>());
 }
+
+/// On every corpus file (and the broken one), cutting messages out by their
+/// layout gives exactly what walking every byte gives: each post, each
+/// rejection with its position, the notes (repairs) and the counters.
+#[test]
+fn cutting_by_layout_equals_walking_on_the_corpus() {
+    use tgnorm::read::tdesktop_json::Reader;
+    use tgnorm::read::Notes;
+    fn outcome(reader: Reader<&[u8]>, notes: &Notes) -> (Vec<String>, String) {
+        let items = reader
+            .map(|r| match r {
+                Ok(p) => format!("{p:?}"),
+                Err(e) => format!("error {e}"),
+            })
+            .collect();
+        (items, format!("{:?} {:?}", notes.snapshot(), notes.counters()))
+    }
+    let broken = "../shared/corpus/tdesktop/innerdvations-parser-tests/error-unexpected.json";
+    for file in CORPUS.iter().copied().chain([broken]) {
+        let bytes = std::fs::read(root().join(file)).unwrap();
+        let (a, b) = (Notes::default(), Notes::default());
+        let cut = outcome(Reader::new(&bytes[..], file.into(), a.clone()), &a);
+        let walked = outcome(Reader::new(&bytes[..], file.into(), b.clone()).walk_only(), &b);
+        assert!(!cut.0.is_empty(), "{file}");
+        assert_eq!(cut, walked, "{file}");
+    }
+}

@@ -123,6 +123,8 @@ pub struct Reader<R> {
     /// Capacity for the next message's buffer (about the last one's size).
     buf_hint: usize,
     layout: Layout,
+    /// Never cut by layout (see [`Reader::walk_only`]).
+    walk_only: bool,
     repairs: Arc<RepairLog>,
     skipped: Vec<String>,
     chats: u64,
@@ -183,12 +185,21 @@ impl<R: Read> Reader<R> {
             in_chat: 0,
             buf_hint: 4096,
             layout: Layout::default(),
+            walk_only: false,
             repairs,
             skipped: Vec::new(),
             chats: 0,
             done: false,
             started: false,
         }
+    }
+
+    /// Walks every message byte by byte, never cutting by layout: the
+    /// reference the layout cut is tested (and fuzzed) against.
+    #[doc(hidden)]
+    pub fn walk_only(mut self) -> Reader<R> {
+        self.walk_only = true;
+        self
     }
 
     fn pos(&self) -> Position {
@@ -447,7 +458,7 @@ impl<R: Read> Reader<R> {
             index: Some(index),
             pointer: Some(pointer),
         };
-        let cut = match self.layout.trusted() {
+        let cut = match self.layout.trusted().filter(|_| !self.walk_only) {
             Some(indent)
                 if b == Some(b'{')
                     && start.1 == indent as u64 + 1
@@ -667,6 +678,20 @@ impl RepairLog {
             }
         }
         self.notes.set(&format!("repair {}", self.file), parts.join("; "));
+    }
+}
+
+/// Whether `rest`, what follows an array element, is `,` and the next
+/// object's `{`, or the array's `]` (whitespace allowed around both);
+/// `None` when it ends before that can be told (more input is needed), and
+/// at the end of the input, which is for the walker to report.
+fn follows_element(rest: &[u8]) -> Option<bool> {
+    let ws = |b: &&u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    let mut bytes = rest.iter().skip_while(ws);
+    match bytes.next()? {
+        b']' => Some(true),
+        b',' => Some(*bytes.find(|b| !ws(b))? == b'{'),
+        _ => Some(false),
     }
 }
 
@@ -923,6 +948,20 @@ impl<R: Read> Scanner<R> {
                 }
                 if spaces == indent && after.get(indent) == Some(&b'}') {
                     let end = p + 2 + indent;
+                    // What follows must be `,` and the next `{`, or the
+                    // array's `]`; otherwise the layout was wrong after all
+                    // (a raw newline in a broken string): walk instead.
+                    match follows_element(window.get(end..).unwrap_or_default()) {
+                        Some(true) => {}
+                        Some(false) => return Ok(None),
+                        None => {
+                            // Undecided: the window ends too soon.
+                            searched = p;
+                            short = true;
+                            newlines -= 1;
+                            break;
+                        }
+                    }
                     let bytes = window.get(..end).unwrap_or_default().to_vec();
                     self.at += end;
                     self.byte += end as u64;
