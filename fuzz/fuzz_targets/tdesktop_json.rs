@@ -3,8 +3,9 @@
 //! read back as the same number of posts without an error.
 //!
 //! Also differential: messages cut out by their layout must give what
-//! walking every byte gives (posts, errors with positions, notes), on every
-//! input where the cut's premise holds (no raw newline inside a string).
+//! walking every byte gives (posts, positions, notes, repairs), on every
+//! input that the walker reads without an error and where the cut's premise
+//! holds (no raw newline inside a string).
 //! Seed the corpus with real exports (`fuzz/README.md`) so that inputs have
 //! the layout at all.
 #![no_main]
@@ -50,8 +51,14 @@ fuzz_target!(|data: &[u8]| {
 
     if newlines_outside_strings(data) {
         let (a, b) = (Notes::default(), Notes::default());
-        let cut = outcome(Reader::new(data, "fuzz".into(), a.clone()), &a);
         let walked = outcome(Reader::new(data, "fuzz".into(), b.clone()).walk_only(), &b);
-        assert_eq!(cut, walked, "cutting by layout differs from walking");
+        // Where a message is broken, the two ways may recover differently
+        // (a layout cut rejects an unbalanced message alone; walking runs to
+        // the end of the file looking for its end): compare on files the
+        // walker reads without an error.
+        if walked.0.iter().all(|item| !item.starts_with("error")) {
+            let cut = outcome(Reader::new(data, "fuzz".into(), a.clone()), &a);
+            assert_eq!(cut, walked, "cutting by layout differs from walking");
+        }
     }
 });

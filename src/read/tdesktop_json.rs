@@ -26,7 +26,10 @@
 //! the layout sends the reader back to walking. Such messages are repaired
 //! only if they fail to parse as they are (valid JSON never needs a repair),
 //! on the worker that parses them, with the same positions and the same
-//! summary note; a test compares both ways on the same bytes.
+//! summary note; tests and the fuzz target compare both ways on the same
+//! bytes. One difference is deliberate: in a trusted layout, a message whose
+//! brackets do not balance ends where the layout says and is rejected alone,
+//! where walking could not tell where it ends and stops the file.
 //!
 //! Cutting messages out first has two more payoffs: parsing from a slice is
 //! several times faster than serde_json's `from_reader`, and a message that
@@ -2182,6 +2185,26 @@ mod layout_tests {
             a.1.get("repair t.json").map(String::as_str),
             Some("4 × \\xHH escape first at line 154 col 14; 1 × unquoted document_id first at line 177 col 21"),
         );
+    }
+
+    /// Once the layout is trusted, a message whose brackets do not balance
+    /// is rejected alone and the messages after it are read; walking cannot
+    /// tell where such a message ends and stops the file at its end.
+    #[test]
+    fn an_unbalanced_message_is_rejected_alone_once_the_layout_is_trusted() {
+        let unbalanced = "\n  {\n   \"id\": 12,\n   \"type\": \"message\",\n   \"text\": [\n    {\n     \"type\": \"bold\",\n     \"text\": \"b\"\n    [\n   ]\n  }";
+        let json = export(16, &[(12, unbalanced)]);
+        let (cut, _, _) = outcome(&json);
+        assert_eq!(cut.len(), 16);
+        let errors: Vec<&String> = cut.iter().filter(|s| s.starts_with("error")).collect();
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        assert!(errors[0].starts_with("error t.json:157:5: message #12:"), "{}", errors[0]);
+        let walked: Vec<String> = Reader::new(json.as_bytes(), "t.json".into(), Notes::default())
+            .walk_only()
+            .map(|r| r.map_or_else(|e| format!("error {e}"), |p| format!("{p:?}")))
+            .collect();
+        assert_eq!(walked.len(), 12 + 2, "{walked:#?}"); // 12 posts, the message, the end
+        assert!(walked.last().is_some_and(|s| s.contains("unexpected end of file")), "{walked:#?}");
     }
 
     /// A message whose inner lines come back to its own indentation (valid
