@@ -153,7 +153,7 @@ fn trim_start(bytes: &[u8]) -> &[u8] {
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
+    memchr::memmem::find(hay, needle).is_some()
 }
 
 /// What readers tell the run summary: assumptions and repairs by topic, and
