@@ -584,3 +584,44 @@ fn cutting_by_layout_equals_walking_on_the_corpus() {
         assert_eq!(cut, walked, "{file}");
     }
 }
+
+/// Fuzz crash 581ae2cc: a text part with a second `text` key (kept as an
+/// attribute when read) replaced the part's own text when written back, so
+/// the output did not read back. The part keeps its text; the round trip
+/// gives the same text.
+#[test]
+fn fuzz_581ae2cc_duplicate_part_text_round_trips() {
+    use tgnorm::read::tdesktop_json::Reader;
+    use tgnorm::read::Notes;
+    use tgnorm::write::tdesktop_json::Writer;
+    let json = r#"{
+ "name": "c",
+ "type": "private_channel",
+ "id": 1,
+ "messages": [
+  {
+   "id": 7,
+   "type": "message",
+   "date": "2021-03-15T16:42:45",
+   "text": [
+    "a ",
+    {
+     "type": "strikethrough",
+     "text": "5:32",
+     "text": [{"type": "italic", "text": "b"}]
+    }
+   ]
+  }
+ ]
+}"#;
+    let posts: Vec<_> =
+        Reader::new(json.as_bytes(), "in".into(), Notes::default()).map(Result::unwrap).collect();
+    assert_eq!(posts[0].text.to_plain_string(), "a 5:32");
+    let mut w = Writer::new(Vec::new(), "out".into());
+    w.write(&posts[0]).unwrap();
+    let out = w.finish().unwrap();
+    let back: Vec<_> =
+        Reader::new(&out[..], "out".into(), Notes::default()).map(Result::unwrap).collect();
+    assert_eq!(back.len(), 1);
+    assert_eq!(back[0].text.to_plain_string(), "a 5:32");
+}

@@ -610,7 +610,12 @@ fn text_values(text: &Text, trailing: bool) -> (Value, Value) {
             Some(style) => {
                 obj.insert("type".into(), s(&style.kind));
                 obj.insert("text".into(), s(&span.text));
-                for (k, v) in &style.attrs {
+                // A part's own `type` and `text` come from the span; an
+                // attribute by either name (a duplicate key in the source)
+                // must not replace them.
+                for (k, v) in
+                    style.attrs.iter().filter(|(k, _)| !matches!(k.as_str(), "type" | "text"))
+                {
                     obj.insert(k.clone(), v.clone());
                 }
                 parts.push(Value::Object(obj.clone()));
