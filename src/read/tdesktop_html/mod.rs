@@ -59,6 +59,10 @@ const MAX_ITEM_BYTES: u64 = 32 << 20;
 const MAX_ERRORS: u32 = 1000;
 /// The UTF-8 byte-order mark.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
+/// Posts (or errors) read ahead in one go: each go makes a quick-xml reader
+/// over the window, whose tag-name buffers grow again from nothing, so one
+/// a message cost more than the mapping's allocations.
+const BATCH: usize = 32;
 
 /// Streams posts from one page of a Telegram Desktop HTML export.
 pub struct Reader<R: BufRead> {
@@ -234,8 +238,8 @@ impl<R: BufRead> Reader<R> {
         }
     }
 
-    /// Reads events from the window until a post (or an error) is pending,
-    /// the page ends, or an event runs into the end of the window before
+    /// Reads events from the window until [`BATCH`] posts (or errors) are
+    /// pending, the page ends, or an event runs into the end of the window before
     /// the end of the input: then returns true, to be called again after
     /// a refill.
     fn read_events(&mut self) -> bool {
@@ -314,7 +318,7 @@ impl<R: BufRead> Reader<R> {
                     state.on_error(e, at, &mut src);
                 }
             }
-            if !state.pending.is_empty() || state.done || self.xml_done {
+            if state.pending.len() >= BATCH || state.done || self.xml_done {
                 return false;
             }
         }

@@ -143,6 +143,13 @@ impl<R: Read> Window<R> {
     /// `bytes` as text if they are valid UTF-8, a character cut by the end
     /// of the read aside (it goes to `carry`, for the next read).
     fn held_from(&mut self, bytes: Vec<u8>) -> Held {
+        // simdutf8 checks valid text several times faster than `std` (a
+        // page is mostly multi-byte text), and copying the checked text
+        // costs less than checking it again (no `unsafe` here); on failure
+        // `std` says where.
+        if let Ok(text) = simdutf8::basic::from_utf8(&bytes) {
+            return Held::Str(text.to_owned());
+        }
         match String::from_utf8(bytes) {
             Ok(s) => Held::Str(s),
             Err(e) => {
