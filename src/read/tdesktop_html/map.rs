@@ -486,26 +486,29 @@ const EMOJI_FOLDERS: [&str; 5] = ["stickers/", "video_files/", "animations/", "f
 
 fn link_style(href: Option<&str>, onclick: Option<&str>, text: &str) -> Option<Style> {
     let onclick = onclick.unwrap_or_default();
-    for (call, kind) in [
-        ("ShowHashtag(", "hashtag"),
-        ("ShowCashtag(", "cashtag"),
-        ("ShowBotCommand(", "bot_command"),
-        ("ShowMentionName(", "mention_name"),
-    ] {
-        if onclick.contains(call) {
-            return Some(style(kind));
-        }
-    }
     let emoji = |doc: &str| {
         let mut s = style("custom_emoji");
         s.attrs.insert("document_id".into(), Value::String(doc.to_owned()));
         Some(s)
     };
-    if onclick.contains("ShowNotLoadedEmoji") {
-        return emoji("");
-    }
-    if onclick.contains("ShowNotAvailableEmoji") {
-        return emoji("(unavailable)");
+    // Most links have no `onclick`: no substring searches for them.
+    if !onclick.is_empty() {
+        for (call, kind) in [
+            ("ShowHashtag(", "hashtag"),
+            ("ShowCashtag(", "cashtag"),
+            ("ShowBotCommand(", "bot_command"),
+            ("ShowMentionName(", "mention_name"),
+        ] {
+            if onclick.contains(call) {
+                return Some(style(kind));
+            }
+        }
+        if onclick.contains("ShowNotLoadedEmoji") {
+            return emoji("");
+        }
+        if onclick.contains("ShowNotAvailableEmoji") {
+            return emoji("(unavailable)");
+        }
     }
     let href = href?;
     // tgnorm's writer neutralises dangerous schemes this way; undo it.

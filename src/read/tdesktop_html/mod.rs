@@ -945,29 +945,36 @@ pub(crate) fn unescape_into(raw: &[u8], out: &mut String) {
 }
 
 fn unescape_text(text: &str, out: &mut String) {
-    let mut rest: &str = text;
-    while let Some(i) = rest.find(['&', '<']) {
-        out.push_str(rest.get(..i).unwrap_or_default());
-        let tail = rest.get(i..).unwrap_or_default();
-        if let Some(after) = tail.strip_prefix("<br>") {
-            out.push('\n');
-            rest = after;
-            continue;
-        }
-        if tail.starts_with('&') {
-            if let Some(semi) = tail.get(1..).and_then(|t| t.find(';')).filter(|&s| s <= 32) {
-                let name = tail.get(1..=semi).unwrap_or_default();
-                if let Some(c) = resolve(name.as_bytes()) {
-                    out.push(c);
-                    rest = tail.get(semi + 2..).unwrap_or_default();
-                    continue;
-                }
+    // Byte offsets: `&`, `<` and `;` are ASCII, so every cut is a character
+    // boundary. Text between references is copied in one piece.
+    let bytes = text.as_bytes();
+    let (mut copied, mut from) = (0, 0);
+    while let Some(i) =
+        memchr::memchr2(b'&', b'<', bytes.get(from..).unwrap_or_default()).map(|i| from + i)
+    {
+        let tail = bytes.get(i..).unwrap_or_default();
+        let resolved = if tail.starts_with(b"<br>") {
+            Some(('\n', 4))
+        } else if tail.first() == Some(&b'&') {
+            // A name of at most 32 bytes before its `;`.
+            let name = tail.get(1..).unwrap_or_default();
+            let name = name.get(..33).unwrap_or(name);
+            memchr::memchr(b';', name)
+                .and_then(|semi| Some((resolve(name.get(..semi)?)?, semi + 2)))
+        } else {
+            None
+        };
+        match resolved {
+            Some((c, len)) => {
+                out.push_str(text.get(copied..i).unwrap_or_default());
+                out.push(c);
+                copied = i + len;
+                from = copied;
             }
+            None => from = i + 1,
         }
-        out.push_str(tail.get(..1).unwrap_or_default());
-        rest = tail.get(1..).unwrap_or_default();
     }
-    out.push_str(rest);
+    out.push_str(text.get(copied..).unwrap_or_default());
 }
 
 fn count_chars(bytes: &[u8]) -> u64 {
@@ -994,6 +1001,18 @@ mod tests {
         let w = window::Window::new(&b""[..]);
         unescape_view(b"a&amp;b&quot;c<br>d &unknown; &#x41;&laquo;", &w.view(), &mut s);
         assert_eq!(s, "a&b\"c\nd &unknown; A«");
+        for (raw, want) in [
+            ("x &amp y; z", "x &amp y; z"),
+            ("&#233;&lt;br>", "é<br>"),
+            ("é&&amp;<br", "é&&<br"),
+            ("<br><br>&amp;", "\n\n&"),
+            ("&#x1F600;&#xFFFFFF;", "😀\u{fffd}"),
+            ("&aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa;&amp;", "&aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa;&"),
+        ] {
+            let mut s = String::new();
+            unescape_text(raw, &mut s);
+            assert_eq!(s, want, "{raw}");
+        }
     }
 
     /// Every item, printed, read with windows of `chunk` bytes.
