@@ -12,6 +12,32 @@ pub fn is_plain(value: &[u8]) -> bool {
     memchr::memchr2(b'&', b'<', value).is_none()
 }
 
+/// Bytes [`lone_class`] looks at: `"`, `&`, `<`, and `m` (of `message`).
+const CLASS_SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'"' as usize] = true;
+    t[b'&' as usize] = true;
+    t[b'<' as usize] = true;
+    t[b'm' as usize] = true;
+    t
+};
+
+/// The value of the attributes `raw` when they are exactly ` class="VALUE"`
+/// (most elements of a message) and VALUE needs no unescaping (no `&`, no
+/// `<`) and has no `message` in it (so that the element cannot be a
+/// message): what [`Attributes`] would read, in one pass.
+pub fn lone_class(raw: &[u8]) -> Option<&[u8]> {
+    let value = raw.strip_prefix(b" class=\"")?.strip_suffix(b"\"")?;
+    for (i, &b) in value.iter().enumerate() {
+        if CLASS_SPECIAL.get(usize::from(b)).copied().unwrap_or(true)
+            && (b != b'm' || value.get(i..).is_some_and(|rest| rest.starts_with(b"message")))
+        {
+            return None;
+        }
+    }
+    Some(value)
+}
+
 /// Bytes that end an attribute name: ASCII whitespace, `=`, `/`.
 const NAME_END: [bool; 256] = {
     let mut t = [false; 256];
@@ -145,6 +171,37 @@ mod tests {
         ] {
             assert_eq!(all(raw, true), all(raw, false), "{}", String::from_utf8_lossy(raw));
         }
+    }
+
+    #[test]
+    fn a_lone_class_reads_as_any_other() {
+        for raw in [
+            &b" class=\"text bold\""[..],
+            b" class=\"\"",
+            b" class=\"media_wrap clearfix\"",
+            b" class=\"a\" id=\"b\"",
+            b" class=\"a&amp;\"",
+            b" class=\"a<br>\"",
+            b" class=\"message default\"",
+            b" class=\"messages\"",
+            b" class=\"x\"\"",
+            b"  class=\"x\"",
+            b" class='x'",
+            b" class=\"x",
+            b"",
+        ] {
+            // When it answers, it answers what the general reading does.
+            if let Some(v) = lone_class(raw) {
+                let all: Vec<_> = Attributes(raw).collect();
+                assert_eq!(all, [(&b"class"[..], v)], "{}", String::from_utf8_lossy(raw));
+                assert!(is_plain(v) && !v.windows(7).any(|w| w == b"message"));
+            }
+        }
+        assert_eq!(lone_class(b" class=\"text bold\""), Some(&b"text bold"[..]));
+        for no in [&b" class=\"mmessage\""[..], b" class=\"a&amp;\"", b" class=\"a\" id=\"b\""] {
+            assert_eq!(lone_class(no), None);
+        }
+        assert_eq!(lone_class(b" class=\"media\""), Some(&b"media"[..]));
     }
 
     #[test]
