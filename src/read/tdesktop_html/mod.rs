@@ -309,6 +309,17 @@ impl<R: BufRead> Reader<R> {
             self.pos = end_idx;
             match ev {
                 Ok(Event::Eof) => state.finish(&mut src),
+                // The most frequent events without the general dispatch
+                // (`on_event`, which does the same with them).
+                Ok(Event::Text(t)) => {
+                    if state.capturing() {
+                        state.add_text_bytes(&t, at, &mut src);
+                    }
+                }
+                Ok(Event::End(e)) => {
+                    let (tag, other) = tag_of(e.name().as_ref());
+                    state.on_end(tag, other, &mut src);
+                }
                 Ok(ev) => state.on_event(ev, at, &mut src),
                 Err(e) => {
                     // quick-xml reads nothing more after these.
