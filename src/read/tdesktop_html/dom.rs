@@ -726,10 +726,30 @@ fn token_bit(token: &[u8]) -> u64 {
         return 0;
     };
     let i = CLASS_TABLE.get(class_hash(token.len(), first, middle, last)).copied().unwrap_or(0);
-    if i > 0 && CLASS_NAMES.get(usize::from(i) - 1) == Some(&token) {
-        1u64 << (i - 1)
-    } else {
-        0
+    match CLASS_NAMES.get(usize::from(i).wrapping_sub(1)) {
+        Some(name) if same_short(name, token) => 1u64 << (i - 1),
+        _ => 0,
+    }
+}
+
+/// `a == b` for names of a few bytes, with word loads instead of a call to
+/// `memcmp` (which this runs often enough to show).
+fn same_short(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| -> u64 {
+        s.get(at..at + 8).and_then(|w| w.try_into().ok()).map_or(0, u64::from_le_bytes)
+    };
+    let half = |s: &[u8], at: usize| -> u32 {
+        s.get(at..at + 4).and_then(|w| w.try_into().ok()).map_or(0, u32::from_le_bytes)
+    };
+    match n {
+        // Overlapping first and last words cover 8 to 16 bytes.
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        _ => a == b,
     }
 }
 
@@ -905,6 +925,23 @@ mod tests {
                 assert_eq!(class_bits(&v), slow, "{}", String::from_utf8_lossy(&v));
                 if split {
                     assert_eq!(class_bits(&v), want);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn compares_short_names() {
+        let all: Vec<&[u8]> =
+            CLASS_NAMES.iter().copied().chain([&b""[..], b"x", b"textx"]).collect();
+        for a in &all {
+            for b in &all {
+                assert_eq!(same_short(a, b), a == b);
+                // One byte off, anywhere.
+                for i in 0..b.len() {
+                    let mut c = b.to_vec();
+                    c[i] ^= 1;
+                    assert_eq!(same_short(a, &c), *a == c.as_slice());
                 }
             }
         }
