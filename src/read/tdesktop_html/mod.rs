@@ -320,6 +320,7 @@ impl<R: BufRead> Reader<R> {
                     let (tag, other) = tag_of(e.name().as_ref());
                     state.on_end(tag, other, &mut src);
                 }
+                Ok(Event::Start(ref e)) => state.on_start(e, false, at, &mut src),
                 Ok(ev) => state.on_event(ev, at, &mut src),
                 Err(e) => {
                     // quick-xml reads nothing more after these.
