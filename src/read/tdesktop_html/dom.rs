@@ -568,6 +568,27 @@ impl<'a> Dom<'a> {
         len
     }
 
+    /// [`Dom::text_len`] of `i`, and the number of its descendant elements
+    /// other than `br`, in one walk.
+    pub fn text_len_and_elements(&self, i: u32) -> (usize, usize) {
+        let (mut len, mut elements) = (0, 0);
+        self.walk(i, |n| match self.arena.nodes.get(n as usize) {
+            Some(node) if node.tag == Tag::Text => {
+                len += (node.text.end & !OWN).saturating_sub(node.text.start) as usize;
+                false
+            }
+            Some(node) if node.tag == Tag::Br => {
+                len += 1;
+                false
+            }
+            _ => {
+                elements += 1;
+                true
+            }
+        });
+        (len, elements)
+    }
+
     /// Visits the descendants of `i` depth first, in document order; `visit`
     /// says whether to descend into the node it is given.
     pub fn walk(&self, i: u32, mut visit: impl FnMut(u32) -> bool) {
