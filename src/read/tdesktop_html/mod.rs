@@ -12,7 +12,7 @@
 //! names and to allow a dangling `&`, plus our own element stack with void
 //! elements, reads every corpus page exactly, and needs no tree of the whole
 //! page. An HTML5 parser (html5ever) copes too, but only by building a tree
-//! of the page: on the benchmark export its parse alone takes about four
+//! of the page: on the benchmark export its parse alone takes several
 //! times the CPU of this whole reader (numbers in `scripts/bench_html.sh`).
 //!
 //! **Streaming.** A page is held in memory a `window` at a time (the
