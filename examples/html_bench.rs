@@ -8,6 +8,8 @@
 //!   reads now: each page read into memory and its events borrowed.
 //! - `html_bench read FILE…`: tgnorm's reader alone (no cleaning, no
 //!   output).
+//! - `html_bench dump FILE…`: every item the reader yields, `{:?}`-printed
+//!   (to check that a change to the reader reads the same).
 //! - `html_bench repeat N < posts.jsonl > more.jsonl`: the posts N times,
 //!   ids renumbered so that every copy is a new message of one chat.
 
@@ -15,16 +17,22 @@ use quick_xml::events::Event;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::time::Instant;
 
+/// tgnorm's allocator (src/main.rs), so that `read` costs what it costs in
+/// tgnorm.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("tokenize") => tokenize(args.get(1..).unwrap_or_default()),
         Some("tokenize-page") => tokenize_page(args.get(1..).unwrap_or_default()),
         Some("read") => read(args.get(1..).unwrap_or_default()),
+        Some("dump") => dump(args.get(1..).unwrap_or_default()),
         Some("repeat") => repeat(args.get(1).and_then(|n| n.parse().ok()).unwrap_or(1)),
         _ => {
             eprintln!(
-                "usage: html_bench tokenize|tokenize-page|read FILE… | html_bench repeat N < in.jsonl"
+                "usage: html_bench tokenize|tokenize-page|read|dump FILE… | html_bench repeat N < in.jsonl"
             );
             std::process::exit(2);
         }
@@ -111,6 +119,23 @@ fn read(files: &[String]) {
         secs,
         bytes as f64 / 1e6 / secs
     );
+}
+
+/// Every item the reader yields, printed.
+fn dump(files: &[String]) {
+    let out = std::io::stdout();
+    let mut out = BufWriter::new(out.lock());
+    for f in files {
+        let file = BufReader::with_capacity(256 * 1024, std::fs::File::open(f).expect("open"));
+        let notes = tgnorm::read::Notes::default();
+        let mut r = tgnorm::read::tdesktop_html::Reader::new(file, f.clone(), notes.clone());
+        for p in r.by_ref() {
+            writeln!(out, "{p:?}").expect("write");
+        }
+        writeln!(out, "next page: {:?}", r.next_page()).expect("write");
+        drop(r);
+        writeln!(out, "notes: {:?}", notes.counters()).expect("write");
+    }
 }
 
 fn repeat(n: i64) {

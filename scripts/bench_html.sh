@@ -15,18 +15,28 @@
 #
 # Usage: scripts/bench_html.sh [--html5ever]   (REPEAT=N to change the size)
 #
-# Results on the shared 2-core dev machine (2026-11-28; 238 pages, 272 MB,
-# 237,480 messages; CPU seconds, as wall time there includes waiting):
-#   quick-xml tokenise (the limit)          0.65 s CPU  419 MB/s  RSS  2.5 MB
-#   tgnorm reader alone (no output)         2.81 s CPU   97 MB/s  RSS  3.2 MB
-#   tgnorm HTML → JSONL, default passes     5.85 s CPU   47 MB/s  RSS 13.7 MB
-#   tgnorm HTML → JSONL, text passes off    4.34 s CPU   63 MB/s  RSS 12.4 MB
-#   tgnorm, first tenth of the pages                              RSS 13.9 MB
+# Results on the shared 2-core dev machine (2026-11-28, after the html-perf
+# profiling pass; 238 pages, 272 MB, 237,480 messages; CPU seconds, as wall
+# time there includes waiting for the other core's load):
+#   quick-xml tokenise (the limit)          0.49 s CPU  556 MB/s  RSS  3.1 MB
+#   quick-xml tokenise, page in memory      0.35 s CPU  779 MB/s  RSS  8.1 MB
+#   tgnorm reader alone (no output)         1.25 s CPU  218 MB/s  RSS  9.6 MB
+#   tgnorm HTML → JSONL, default passes     3.91 s CPU   70 MB/s  RSS 45.1 MB
+#   tgnorm HTML → JSONL, text passes off    2.73 s CPU  100 MB/s  RSS 33.1 MB
+#   tgnorm, first tenth of the pages                              RSS 39.9 MB
 #   html5ever parse to RcDom (no mapping)  11.82 s CPU   23 MB/s  RSS 18.4 MB
-# The reader runs at about a quarter of the bare pass (which neither parses
-# attributes nor validates UTF-8 nor builds anything); the rest of the
-# pipeline (cleaning, JSON) runs on a second thread. Memory is flat: a tenth
-# of the pages and all of them peak at the same RSS.
+#     (html5ever: an earlier run, not repeated)
+# The reader alone runs at 40% of the bare pass (it was a quarter: 1.88 s
+# CPU before this pass). CPU times swing by ±20% between runs on this
+# machine; instruction counts (valgrind --tool=callgrind on the first ten
+# pages) are steadier: bare pass (page in memory) 158 M, reader alone
+# 527 M (627 M before), tgnorm 985 M (1,045 M before), of which the reader
+# 523 M (585 M). In
+# tgnorm the reader thread is the bottleneck (about 55% of the CPU, one
+# thread; the cleaning and JSON encoding are spread over the workers).
+# `html_bench read` uses tgnorm's allocator (mimalloc), hence its larger
+# RSS. Memory is flat: a tenth of the pages and all of them peak at about
+# the same RSS (it varies with the batches in flight between threads).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPEAT=${REPEAT:-60}

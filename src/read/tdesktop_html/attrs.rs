@@ -12,6 +12,54 @@ pub fn is_plain(value: &[u8]) -> bool {
     memchr::memchr2(b'&', b'<', value).is_none()
 }
 
+/// The value of the attributes `raw` when they are exactly ` class="VALUE"`
+/// (most elements of a message) and VALUE needs no unescaping (no `&`, no
+/// `<`) and has no `message` in it (so that the element cannot be a
+/// message): what [`Attributes`] would read, in one pass.
+pub fn lone_class(raw: &[u8]) -> Option<&[u8]> {
+    let value = raw.strip_prefix(b" class=\"")?.strip_suffix(b"\"")?;
+    // Eight bytes at a time, without a branch a byte: class values are a
+    // few dozen bytes, too short for vector searches to pay.
+    let mut words = value.chunks_exact(8);
+    let mut at = 0;
+    for word in words.by_ref() {
+        clean_word(value, at, u64::from_le_bytes(word.try_into().ok()?))?;
+        at += 8;
+    }
+    let mut last = [0u8; 8]; // NUL pads: none of the bytes looked for.
+    for (l, b) in last.iter_mut().zip(words.remainder()) {
+        *l = *b;
+    }
+    clean_word(value, at, u64::from_le_bytes(last))?;
+    Some(value)
+}
+
+/// `None` when the eight bytes `w` of `value` at `at` have a `"`, `&` or
+/// `<`, or the start of a `message`.
+fn clean_word(value: &[u8], at: usize, w: u64) -> Option<()> {
+    if byte_mask(w, b'"') | byte_mask(w, b'&') | byte_mask(w, b'<') != 0 {
+        return None;
+    }
+    let mut m = byte_mask(w, b'm');
+    while m != 0 {
+        let i = at + (m.trailing_zeros() / 8) as usize;
+        if value.get(i..).is_some_and(|rest| rest.starts_with(b"message")) {
+            return None;
+        }
+        m &= m - 1;
+    }
+    Some(())
+}
+
+/// The high bit of each byte of `w` that is `b`, and no other bit.
+fn byte_mask(w: u64, b: u8) -> u64 {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    let x = w ^ (0x0101_0101_0101_0101 * u64::from(b));
+    // A byte of `x` is zero exactly when neither its high bit nor (its low
+    // seven bits + 0x7F) carries into bit 7; no carry crosses bytes.
+    !(((x & LOW7) + LOW7) | x | LOW7)
+}
+
 /// Bytes that end an attribute name: ASCII whitespace, `=`, `/`.
 const NAME_END: [bool; 256] = {
     let mut t = [false; 256];
@@ -144,6 +192,56 @@ mod tests {
             b"",
         ] {
             assert_eq!(all(raw, true), all(raw, false), "{}", String::from_utf8_lossy(raw));
+        }
+    }
+
+    #[test]
+    fn a_lone_class_reads_as_any_other() {
+        for raw in [
+            &b" class=\"text bold\""[..],
+            b" class=\"\"",
+            b" class=\"media_wrap clearfix\"",
+            b" class=\"a\" id=\"b\"",
+            b" class=\"a&amp;\"",
+            b" class=\"a<br>\"",
+            b" class=\"message default\"",
+            b" class=\"messages\"",
+            b" class=\"x\"\"",
+            b"  class=\"x\"",
+            b" class='x'",
+            b" class=\"x",
+            b"",
+        ] {
+            // When it answers, it answers what the general reading does.
+            if let Some(v) = lone_class(raw) {
+                let all: Vec<_> = Attributes(raw).collect();
+                assert_eq!(all, [(&b"class"[..], v)], "{}", String::from_utf8_lossy(raw));
+                assert!(is_plain(v) && !v.windows(7).any(|w| w == b"message"));
+            }
+        }
+        assert_eq!(lone_class(b" class=\"text bold\""), Some(&b"text bold"[..]));
+        for no in [&b" class=\"mmessage\""[..], b" class=\"a&amp;\"", b" class=\"a\" id=\"b\""] {
+            assert_eq!(lone_class(no), None);
+        }
+        assert_eq!(lone_class(b" class=\"media\""), Some(&b"media"[..]));
+        // Every place in and around a word of eight.
+        for len in 0..20 {
+            for at in 0..len {
+                for (b, ok) in
+                    [(b'"', false), (b'&', false), (b'<', false), (b'm', true), (b'x', true)]
+                {
+                    let mut v = vec![b'a'; len];
+                    v[at] = b;
+                    let raw = [&b" class=\""[..], &v, b"\""].concat();
+                    assert_eq!(lone_class(&raw).is_some(), ok, "{}", String::from_utf8_lossy(&raw));
+                }
+                if at + 7 <= len {
+                    let mut v = vec![b'a'; len];
+                    v[at..at + 7].copy_from_slice(b"message");
+                    let raw = [&b" class=\""[..], &v, b"\""].concat();
+                    assert_eq!(lone_class(&raw), None);
+                }
+            }
         }
     }
 

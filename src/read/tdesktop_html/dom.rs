@@ -568,6 +568,27 @@ impl<'a> Dom<'a> {
         len
     }
 
+    /// [`Dom::text_len`] of `i`, and the number of its descendant elements
+    /// other than `br`, in one walk.
+    pub fn text_len_and_elements(&self, i: u32) -> (usize, usize) {
+        let (mut len, mut elements) = (0, 0);
+        self.walk(i, |n| match self.arena.nodes.get(n as usize) {
+            Some(node) if node.tag == Tag::Text => {
+                len += (node.text.end & !OWN).saturating_sub(node.text.start) as usize;
+                false
+            }
+            Some(node) if node.tag == Tag::Br => {
+                len += 1;
+                false
+            }
+            _ => {
+                elements += 1;
+                true
+            }
+        });
+        (len, elements)
+    }
+
     /// Visits the descendants of `i` depth first, in document order; `visit`
     /// says whether to descend into the node it is given.
     pub fn walk(&self, i: u32, mut visit: impl FnMut(u32) -> bool) {
@@ -681,19 +702,76 @@ const CLASS_TABLE: [u8; 256] = {
 /// split at ASCII whitespace. Runs on every `class` of a message: one
 /// table lookup and one compare a name.
 pub fn class_bits(value: &[u8]) -> u64 {
+    // Token ends are found eight bytes at a time (a byte loop's branches
+    // cost more than its instructions): bytes up to 0x20 are candidates,
+    // checked one by one.
     let mut bits = 0;
-    for token in value.split(u8::is_ascii_whitespace) {
-        let (Some(&first), Some(&middle), Some(&last)) =
-            (token.first(), token.get(token.len() / 2), token.last())
-        else {
-            continue;
-        };
-        let i = CLASS_TABLE.get(class_hash(token.len(), first, middle, last)).copied().unwrap_or(0);
-        if i > 0 && CLASS_NAMES.get(usize::from(i) - 1) == Some(&token) {
-            bits |= 1u64 << (i - 1);
+    let mut start = 0;
+    let mut at = 0;
+    let mut words = value.chunks_exact(8);
+    for word in words.by_ref() {
+        if let Ok(w) = word.try_into() {
+            let mut low = low_bytes(u64::from_le_bytes(w));
+            while low != 0 {
+                let i = at + (low.trailing_zeros() / 8) as usize;
+                if value.get(i).is_some_and(u8::is_ascii_whitespace) {
+                    bits |= token_bit(value.get(start..i).unwrap_or_default());
+                    start = i + 1;
+                }
+                low &= low - 1;
+            }
+        }
+        at += 8;
+    }
+    for (i, b) in words.remainder().iter().enumerate() {
+        if b.is_ascii_whitespace() {
+            bits |= token_bit(value.get(start..at + i).unwrap_or_default());
+            start = at + i + 1;
         }
     }
-    bits
+    bits | token_bit(value.get(start..).unwrap_or_default())
+}
+
+/// The high bit of every byte of `w` below 0x21, and maybe of bytes above
+/// one (a borrow): a superset of the ASCII whitespace in `w`.
+fn low_bytes(w: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    w.wrapping_sub(ONES * 0x21) & !w & (ONES << 7)
+}
+
+/// The bit ([`class_bit`]) of one class name; 0 for others and for "".
+fn token_bit(token: &[u8]) -> u64 {
+    let (Some(&first), Some(&middle), Some(&last)) =
+        (token.first(), token.get(token.len() / 2), token.last())
+    else {
+        return 0;
+    };
+    let i = CLASS_TABLE.get(class_hash(token.len(), first, middle, last)).copied().unwrap_or(0);
+    match CLASS_NAMES.get(usize::from(i).wrapping_sub(1)) {
+        Some(name) if same_short(name, token) => 1u64 << (i - 1),
+        _ => 0,
+    }
+}
+
+/// `a == b` for names of a few bytes, with word loads instead of a call to
+/// `memcmp` (which this runs often enough to show).
+fn same_short(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| -> u64 {
+        s.get(at..at + 8).and_then(|w| w.try_into().ok()).map_or(0, u64::from_le_bytes)
+    };
+    let half = |s: &[u8], at: usize| -> u32 {
+        s.get(at..at + 4).and_then(|w| w.try_into().ok()).map_or(0, u32::from_le_bytes)
+    };
+    match n {
+        // Overlapping first and last words cover 8 to 16 bytes.
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        _ => a == b,
+    }
 }
 
 /// The bit of a class name the mapping asks about; `None` for others.
@@ -842,6 +920,52 @@ mod tests {
         }
         assert_eq!(class_bits(b" text\tbold  x messages"), (1 << 11) | (1 << 49));
         assert_eq!(class_bits(b""), 0);
+        // Separators at every place around a word of eight, and bytes
+        // below and above the whitespace.
+        let names = ["text", "bold", "media_wrap", "x", "message", "from_name"];
+        for sep in [&b" "[..], b"\t", b"\n", b"\x0C", b"\r", b"  ", b" \x01 ", b"\x0B", b"!"] {
+            for lead in 0..10 {
+                let mut v = vec![b' '; lead];
+                let mut want = 0;
+                let split = sep.iter().all(u8::is_ascii_whitespace);
+                for (k, n) in names.iter().enumerate() {
+                    if k > 0 {
+                        v.extend_from_slice(sep);
+                    }
+                    v.extend_from_slice(n.as_bytes());
+                }
+                if split {
+                    for n in names {
+                        want |= class_bit(n).unwrap_or(0);
+                    }
+                }
+                let slow = v
+                    .split(u8::is_ascii_whitespace)
+                    .map(|t| std::str::from_utf8(t).ok().and_then(class_bit).unwrap_or(0))
+                    .fold(0, |a, b| a | b);
+                assert_eq!(class_bits(&v), slow, "{}", String::from_utf8_lossy(&v));
+                if split {
+                    assert_eq!(class_bits(&v), want);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn compares_short_names() {
+        let all: Vec<&[u8]> =
+            CLASS_NAMES.iter().copied().chain([&b""[..], b"x", b"textx"]).collect();
+        for a in &all {
+            for b in &all {
+                assert_eq!(same_short(a, b), a == b);
+                // One byte off, anywhere.
+                for i in 0..b.len() {
+                    let mut c = b.to_vec();
+                    c[i] ^= 1;
+                    assert_eq!(same_short(a, &c), *a == c.as_slice());
+                }
+            }
+        }
     }
 
     #[test]

@@ -382,15 +382,11 @@ fn has_scheme(href: &str) -> bool {
 /// The message text with its entities (§3.6; §4 for link/text_link/mention).
 fn rich_text(dom: &Dom<'_>, block: u32) -> Text {
     // At most one span an element and one a run of plain text between.
-    let mut elements = 0;
-    dom.walk(block, |n| {
-        elements += usize::from(!matches!(dom.tag(n), Tag::Text | Tag::Br));
-        true
-    });
+    let (mut left, elements) = dom.text_len_and_elements(block);
     let mut spans: Vec<Span> = Vec::with_capacity(2 * elements + 1);
     // The plain text since the last entity: plain neighbours are one span.
-    // Sized for the rest of the text, so that it grows at most once.
-    let mut left = dom.text_len(block);
+    // `left`, the text still to come, sizes it, so that it grows at most
+    // once.
     let mut plain = String::new();
     dom.walk(block, |n| {
         let tag = dom.tag(n);
@@ -486,26 +482,29 @@ const EMOJI_FOLDERS: [&str; 5] = ["stickers/", "video_files/", "animations/", "f
 
 fn link_style(href: Option<&str>, onclick: Option<&str>, text: &str) -> Option<Style> {
     let onclick = onclick.unwrap_or_default();
-    for (call, kind) in [
-        ("ShowHashtag(", "hashtag"),
-        ("ShowCashtag(", "cashtag"),
-        ("ShowBotCommand(", "bot_command"),
-        ("ShowMentionName(", "mention_name"),
-    ] {
-        if onclick.contains(call) {
-            return Some(style(kind));
-        }
-    }
     let emoji = |doc: &str| {
         let mut s = style("custom_emoji");
         s.attrs.insert("document_id".into(), Value::String(doc.to_owned()));
         Some(s)
     };
-    if onclick.contains("ShowNotLoadedEmoji") {
-        return emoji("");
-    }
-    if onclick.contains("ShowNotAvailableEmoji") {
-        return emoji("(unavailable)");
+    // Most links have no `onclick`: no substring searches for them.
+    if !onclick.is_empty() {
+        for (call, kind) in [
+            ("ShowHashtag(", "hashtag"),
+            ("ShowCashtag(", "cashtag"),
+            ("ShowBotCommand(", "bot_command"),
+            ("ShowMentionName(", "mention_name"),
+        ] {
+            if onclick.contains(call) {
+                return Some(style(kind));
+            }
+        }
+        if onclick.contains("ShowNotLoadedEmoji") {
+            return emoji("");
+        }
+        if onclick.contains("ShowNotAvailableEmoji") {
+            return emoji("(unavailable)");
+        }
     }
     let href = href?;
     // tgnorm's writer neutralises dangerous schemes this way; undo it.

@@ -12,7 +12,7 @@
 //! names and to allow a dangling `&`, plus our own element stack with void
 //! elements, reads every corpus page exactly, and needs no tree of the whole
 //! page. An HTML5 parser (html5ever) copes too, but only by building a tree
-//! of the page: on the benchmark export its parse alone takes about four
+//! of the page: on the benchmark export its parse alone takes several
 //! times the CPU of this whole reader (numbers in `scripts/bench_html.sh`).
 //!
 //! **Streaming.** A page is held in memory a `window` at a time (the
@@ -59,6 +59,10 @@ const MAX_ITEM_BYTES: u64 = 32 << 20;
 const MAX_ERRORS: u32 = 1000;
 /// The UTF-8 byte-order mark.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
+/// Posts (or errors) read ahead in one go: each go makes a quick-xml reader
+/// over the window, whose tag-name buffers grow again from nothing, so one
+/// a message cost more than the mapping's allocations.
+const BATCH: usize = 32;
 
 /// Streams posts from one page of a Telegram Desktop HTML export.
 pub struct Reader<R: BufRead> {
@@ -234,8 +238,8 @@ impl<R: BufRead> Reader<R> {
         }
     }
 
-    /// Reads events from the window until a post (or an error) is pending,
-    /// the page ends, or an event runs into the end of the window before
+    /// Reads events from the window until [`BATCH`] posts (or errors) are
+    /// pending, the page ends, or an event runs into the end of the window before
     /// the end of the input: then returns true, to be called again after
     /// a refill.
     fn read_events(&mut self) -> bool {
@@ -305,6 +309,18 @@ impl<R: BufRead> Reader<R> {
             self.pos = end_idx;
             match ev {
                 Ok(Event::Eof) => state.finish(&mut src),
+                // The most frequent events without the general dispatch
+                // (`on_event`, which does the same with them).
+                Ok(Event::Text(t)) => {
+                    if state.capturing() {
+                        state.add_text_bytes(&t, at, &mut src);
+                    }
+                }
+                Ok(Event::End(e)) => {
+                    let (tag, other) = tag_of(e.name().as_ref());
+                    state.on_end(tag, other, &mut src);
+                }
+                Ok(Event::Start(ref e)) => state.on_start(e, false, at, &mut src),
                 Ok(ev) => state.on_event(ev, at, &mut src),
                 Err(e) => {
                     // quick-xml reads nothing more after these.
@@ -314,7 +330,7 @@ impl<R: BufRead> Reader<R> {
                     state.on_error(e, at, &mut src);
                 }
             }
-            if !state.pending.is_empty() || state.done || self.xml_done {
+            if state.pending.len() >= BATCH || state.done || self.xml_done {
                 return false;
             }
         }
@@ -519,6 +535,23 @@ impl State {
         // `message` in its attributes) keeps its raw attributes for later,
         // when none needs unescaping.
         if let Some(parent) = parent {
+            // The usual shape, ` class="…"` alone: its class bits now, in one
+            // pass, rather than three searches now and a parse later.
+            if let Some(value) = attrs::lone_class(raw) {
+                if let Some((abs, text)) = src.view.locate(value) {
+                    let start = self.source_index(abs);
+                    let n = self.dom.add_element(tag, parent);
+                    let bits = dom::class_bits(value);
+                    if !self.dom.set_source_attr(n, Attr::Class, bits, start, start + value.len()) {
+                        self.dom.set_attr(n, Attr::Class, text);
+                    }
+                    self.check_size();
+                    if !void {
+                        self.stack.push(Open { tag, other, node: n });
+                    }
+                    return;
+                }
+            }
             let maybe_message = tag == Tag::Div && has_message(raw);
             if !maybe_message && attrs::is_plain(raw) {
                 if let Some((abs, _)) = src.view.locate(raw) {
@@ -941,29 +974,36 @@ pub(crate) fn unescape_into(raw: &[u8], out: &mut String) {
 }
 
 fn unescape_text(text: &str, out: &mut String) {
-    let mut rest: &str = text;
-    while let Some(i) = rest.find(['&', '<']) {
-        out.push_str(rest.get(..i).unwrap_or_default());
-        let tail = rest.get(i..).unwrap_or_default();
-        if let Some(after) = tail.strip_prefix("<br>") {
-            out.push('\n');
-            rest = after;
-            continue;
-        }
-        if tail.starts_with('&') {
-            if let Some(semi) = tail.get(1..).and_then(|t| t.find(';')).filter(|&s| s <= 32) {
-                let name = tail.get(1..=semi).unwrap_or_default();
-                if let Some(c) = resolve(name.as_bytes()) {
-                    out.push(c);
-                    rest = tail.get(semi + 2..).unwrap_or_default();
-                    continue;
-                }
+    // Byte offsets: `&`, `<` and `;` are ASCII, so every cut is a character
+    // boundary. Text between references is copied in one piece.
+    let bytes = text.as_bytes();
+    let (mut copied, mut from) = (0, 0);
+    while let Some(i) =
+        memchr::memchr2(b'&', b'<', bytes.get(from..).unwrap_or_default()).map(|i| from + i)
+    {
+        let tail = bytes.get(i..).unwrap_or_default();
+        let resolved = if tail.starts_with(b"<br>") {
+            Some(('\n', 4))
+        } else if tail.first() == Some(&b'&') {
+            // A name of at most 32 bytes before its `;`.
+            let name = tail.get(1..).unwrap_or_default();
+            let name = name.get(..33).unwrap_or(name);
+            memchr::memchr(b';', name)
+                .and_then(|semi| Some((resolve(name.get(..semi)?)?, semi + 2)))
+        } else {
+            None
+        };
+        match resolved {
+            Some((c, len)) => {
+                out.push_str(text.get(copied..i).unwrap_or_default());
+                out.push(c);
+                copied = i + len;
+                from = copied;
             }
+            None => from = i + 1,
         }
-        out.push_str(tail.get(..1).unwrap_or_default());
-        rest = tail.get(1..).unwrap_or_default();
     }
-    out.push_str(rest);
+    out.push_str(text.get(copied..).unwrap_or_default());
 }
 
 fn count_chars(bytes: &[u8]) -> u64 {
@@ -990,6 +1030,18 @@ mod tests {
         let w = window::Window::new(&b""[..]);
         unescape_view(b"a&amp;b&quot;c<br>d &unknown; &#x41;&laquo;", &w.view(), &mut s);
         assert_eq!(s, "a&b\"c\nd &unknown; A«");
+        for (raw, want) in [
+            ("x &amp y; z", "x &amp y; z"),
+            ("&#233;&lt;br>", "é<br>"),
+            ("é&&amp;<br", "é&&<br"),
+            ("<br><br>&amp;", "\n\n&"),
+            ("&#x1F600;&#xFFFFFF;", "😀\u{fffd}"),
+            ("&aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa;&amp;", "&aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa;&"),
+        ] {
+            let mut s = String::new();
+            unescape_text(raw, &mut s);
+            assert_eq!(s, want, "{raw}");
+        }
     }
 
     /// Every item, printed, read with windows of `chunk` bytes.
