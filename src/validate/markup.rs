@@ -201,13 +201,7 @@ pub(super) fn scan<R: BufRead>(input: R, rules: &mut dyn Rules) -> io::Result<Ma
 
 fn tokenizer<R: BufRead>(input: Tracked<R>) -> quick_xml::Reader<Tracked<R>> {
     let mut xml = quick_xml::Reader::from_reader(input);
-    let config = xml.config_mut();
-    config.check_end_names = false;
-    config.allow_unmatched_ends = true;
-    config.allow_dangling_amp = true;
-    config.check_comments = false;
-    config.expand_empty_elements = false;
-    config.trim_text(false);
+    crate::read::tdesktop_html::configure(&mut xml);
     xml
 }
 
@@ -311,10 +305,7 @@ fn bogus(e: &BytesStart<'_>, empty: bool, at: Mark, stack: &mut Stack, rules: &m
         base = base.advance(work.get(..cut).unwrap_or_default());
         let rest = work.get(cut..).unwrap_or_default().to_vec();
         let mut sub = quick_xml::Reader::from_reader(rest.as_slice());
-        let config = sub.config_mut();
-        config.check_end_names = false;
-        config.allow_unmatched_ends = true;
-        config.allow_dangling_amp = true;
+        crate::read::tdesktop_html::configure(&mut sub);
         let mut again: Option<(usize, Vec<u8>)> = None;
         loop {
             let before = usize::try_from(sub.buffer_position()).unwrap_or(usize::MAX);

@@ -139,8 +139,9 @@ struct Capture {
     too_big: bool,
 }
 
-/// The tolerant configuration (§3.8).
-fn configure<R>(xml: &mut quick_xml::Reader<R>) {
+/// The tolerant configuration (§3.8), shared with the HTML validator
+/// (`validate::markup`) so that both read a page the same way.
+pub(crate) fn configure<R>(xml: &mut quick_xml::Reader<R>) {
     let config = xml.config_mut();
     // Close tags always match in these pages except around void
     // elements, which our own stack handles (§3.8).
