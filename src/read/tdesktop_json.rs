@@ -1102,6 +1102,14 @@ impl<'de> Deserialize<'de> for Part {
                     match k.as_ref() {
                         "type" if kind.is_none() => kind = Some(map.next_value::<String>()?),
                         "text" if text.is_none() => text = Some(map.next_value::<String>()?),
+                        // No writer repeats these in a part; which one would
+                        // be meant cannot be told (serde's own structs
+                        // reject duplicate fields too).
+                        "type" | "text" => {
+                            return Err(de::Error::custom(format!(
+                                "a text part with a second `{k}`"
+                            )))
+                        }
                         _ => {
                             let v: Value = map.next_value()?;
                             attrs.insert(k.into_owned(), v);

@@ -767,6 +767,23 @@ mod tests {
     use super::*;
     use crate::read::tdesktop_json::Reader;
 
+    /// An entity attribute named `type` or `text` (possible in JSONL) never
+    /// replaces the part's own type and text.
+    #[test]
+    fn attributes_do_not_replace_a_parts_type_or_text() {
+        use crate::model::{Span, Style};
+        let mut attrs = crate::model::Extra::new();
+        attrs.insert("text".into(), Value::from(vec![1, 2]));
+        attrs.insert("type".into(), Value::from("x"));
+        attrs.insert("collapsed".into(), Value::from(false));
+        let style = Style { kind: "blockquote".into(), attrs };
+        let text = Text { spans: vec![Span { text: "q".into(), style: Some(style) }] };
+        let (parts, ents) = text_values(&text, false);
+        let want = serde_json::json!([{"type": "blockquote", "text": "q", "collapsed": false}]);
+        assert_eq!(parts, want);
+        assert_eq!(ents, want);
+    }
+
     fn round_trip(input: &str) -> String {
         let posts: Vec<Post> = Reader::new(input.as_bytes(), "t".into(), Notes::default())
             .map(|p| p.unwrap())
