@@ -162,7 +162,7 @@ fn reorder_only(chunk: &str, table: &[u16]) -> Option<String> {
 /// U+0301). A chunk that normalises to itself is left as it is.
 fn nfc(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
-    let facts = bmp_facts();
+    let table = bmp_facts();
     let mut out: Option<String> = None;
     let mut copied = 0; // `text[..copied]` is in `out` (when there is one)
     let mut at = 0; // where the quick check goes on, after any chunk done
@@ -187,9 +187,9 @@ fn nfc(text: &str) -> Option<String> {
             ),
             _ => (text.get(i..).and_then(|t| t.chars().next()).map_or(0, u32::from), 4),
         };
-        let f = match facts.get(cp as usize) {
+        let f = match table.get(cp as usize) {
             Some(&f) => f,
-            None => char::from_u32(cp).map_or(0, |c| self::facts(facts, c)),
+            None => char::from_u32(cp).map_or(0, |c| facts(table, c)),
         };
         let ccc = f & 0xFF;
         if f & NOT_YES == 0 && (ccc == 0 || last_ccc <= ccc) {
@@ -208,7 +208,7 @@ fn nfc(text: &str) -> Option<String> {
             .map_or(bytes.len(), |n| i + n);
         if let Some(chunk) = text.get(start..end) {
             let normalized: String =
-                reorder_only(chunk, facts).unwrap_or_else(|| chunk.nfc().collect());
+                reorder_only(chunk, table).unwrap_or_else(|| chunk.nfc().collect());
             if normalized != chunk {
                 let out = out.get_or_insert_with(|| String::with_capacity(text.len() + 8));
                 out.push_str(text.get(copied..start).unwrap_or_default());

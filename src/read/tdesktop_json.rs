@@ -725,16 +725,39 @@ impl Layout {
     }
 }
 
+/// How a line starts, against the indentation of the object it is in.
+enum LineStart {
+    /// More than `indent` spaces: a line inside the object.
+    Deeper,
+    /// Exactly `indent` spaces and `}`: the object's closing line.
+    Closing,
+    /// Anything else: the layout does not hold.
+    Other,
+}
+
+/// Classifies the line starting at `after` (the bytes after a newline).
+fn line_start(after: &[u8], indent: usize) -> LineStart {
+    let spaces = after.iter().take(indent + 1).take_while(|&&b| b == b' ').count();
+    if spaces > indent {
+        LineStart::Deeper
+    } else if spaces == indent && after.get(indent) == Some(&b'}') {
+        LineStart::Closing
+    } else {
+        LineStart::Other
+    }
+}
+
 /// Whether an object whose `{` is at column `indent + 1` ends at its first
 /// line back at that indentation, as [`Scanner::cut_indented`] assumes.
 fn indented_alike(bytes: &[u8], indent: usize) -> bool {
     for p in memchr::memchr_iter(b'\n', bytes) {
         let after = bytes.get(p + 1..).unwrap_or_default();
-        let spaces = after.iter().take(indent + 1).take_while(|&&b| b == b' ').count();
-        if spaces > indent {
-            continue;
+        match line_start(after, indent) {
+            LineStart::Deeper => continue,
+            // The closing line must end the object.
+            LineStart::Closing => return after.len() == indent + 1,
+            LineStart::Other => return false,
         }
-        return spaces == indent && after.get(indent..) == Some(&b"}"[..]);
     }
     false
 }
@@ -945,32 +968,30 @@ impl<R: Read> Scanner<R> {
                     break;
                 };
                 newlines += 1;
-                let spaces = after.iter().take_while(|&&b| b == b' ').count();
-                if spaces > indent {
-                    continue;
+                match line_start(after, indent) {
+                    LineStart::Deeper => continue,
+                    LineStart::Other => return Ok(None),
+                    LineStart::Closing => {}
                 }
-                if spaces == indent && after.get(indent) == Some(&b'}') {
-                    let end = p + 2 + indent;
-                    // What follows must be `,` and the next `{`, or the
-                    // array's `]`; otherwise the layout was wrong after all
-                    // (a raw newline in a broken string): walk instead.
-                    match follows_element(window.get(end..).unwrap_or_default()) {
-                        Some(true) => {}
-                        Some(false) => return Ok(None),
-                        None => {
-                            // Undecided: the window ends too soon.
-                            searched = p;
-                            short = true;
-                            newlines -= 1;
-                            break;
-                        }
+                let end = p + 2 + indent;
+                // What follows must be `,` and the next `{`, or the
+                // array's `]`; otherwise the layout was wrong after all
+                // (a raw newline in a broken string): walk instead.
+                match follows_element(window.get(end..).unwrap_or_default()) {
+                    Some(true) => {}
+                    Some(false) => return Ok(None),
+                    None => {
+                        // Undecided: the window ends too soon.
+                        searched = p;
+                        short = true;
+                        newlines -= 1;
+                        break;
                     }
-                    let bytes = window.get(..end).unwrap_or_default().to_vec();
-                    self.at += end;
-                    self.byte += end as u64;
-                    return Ok(Some((bytes, newlines)));
                 }
-                return Ok(None);
+                let bytes = window.get(..end).unwrap_or_default().to_vec();
+                self.at += end;
+                self.byte += end as u64;
+                return Ok(Some((bytes, newlines)));
             }
             if !short {
                 searched = window.len();

@@ -553,19 +553,7 @@ impl<'a> Dom<'a> {
 
     /// Bytes of the descendant text of `i`, to size a buffer.
     pub fn text_len(&self, i: u32) -> usize {
-        let mut len = 0;
-        self.walk(i, |n| match self.arena.nodes.get(n as usize) {
-            Some(node) if node.tag == Tag::Text => {
-                len += (node.text.end & !OWN).saturating_sub(node.text.start) as usize;
-                false
-            }
-            Some(node) if node.tag == Tag::Br => {
-                len += 1;
-                false
-            }
-            _ => true,
-        });
-        len
+        self.text_len_and_elements(i).0
     }
 
     /// [`Dom::text_len`] of `i`, and the number of its descendant elements
