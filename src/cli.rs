@@ -2,12 +2,11 @@
 //!
 //! Arguments are parsed by clap (doc comments are the `--help` text), then
 //! resolved into library options before any I/O, as ripgrep separates its
-//! low-level and high-level arguments. Output to a file goes to a temporary
-//! name beside it and is renamed at the end, so a failed run never leaves
-//! half a file, and an output path equal to an input is refused.
+//! low-level and high-level arguments. Where output files go and how they
+//! are written without destroying anything is `output.rs`.
 
-use clap::{Args, Parser, Subcommand};
-use std::fs::{self, File};
+use crate::output::{self, Outputs, Sink, Staged};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -56,9 +55,40 @@ enum Command {
     Validate(ValidateArgs),
     /// Print a bundled JSON Schema.
     Schema {
-        /// Which schema: `post` (one JSONL line).
-        name: String,
+        /// Which schema.
+        name: SchemaName,
     },
+    /// Print a shell completion script: `tgnorm completions bash >
+    /// ~/.local/share/bash-completion/completions/tgnorm`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `tgnorm man > ~/.local/share/man/man1/tgnorm.1`.
+    Man,
+}
+
+/// The bundled schemas (`tgnorm::schema::by_name`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum SchemaName {
+    /// One line of tgnorm's JSONL.
+    Post,
+    /// Telegram Desktop's result.json (same as tdesktop-result).
+    Tdesktop,
+    /// Telegram Desktop's result.json, single-chat and full-account shapes.
+    TdesktopResult,
+    /// One message of a result.json.
+    TdesktopMessage,
+}
+
+impl SchemaName {
+    fn text(self) -> &'static str {
+        match self {
+            SchemaName::Post => tgnorm::schema::POST,
+            SchemaName::Tdesktop | SchemaName::TdesktopResult => tgnorm::schema::TDESKTOP_RESULT,
+            SchemaName::TdesktopMessage => tgnorm::schema::TDESKTOP_MESSAGE,
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -156,19 +186,64 @@ struct ConvertArgs {
 }
 
 /// The subcommands, for telling `tgnorm FILE` from `tgnorm convert FILE`.
-const COMMANDS: [&str; 4] = ["convert", "validate", "schema", "help"];
+const COMMANDS: [&str; 6] = ["convert", "validate", "schema", "completions", "man", "help"];
 
 /// Parses the process arguments, inserting the default `convert` command.
+/// A first word that is neither a command nor an existing file, but is
+/// close to a command (`valdate`), is an error that suggests it.
 pub fn parse() -> Result<Cli, clap::Error> {
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if let Some(first) = args.get(1) {
         let s = first.to_string_lossy();
         let is_flag_for_top = matches!(s.as_ref(), "-h" | "--help" | "-V" | "--version");
         if !COMMANDS.contains(&s.as_ref()) && !is_flag_for_top {
+            if let Some(command) = mistyped_command(&s) {
+                return Err(Cli::command().error(
+                    clap::error::ErrorKind::InvalidSubcommand,
+                    format!("`{s}` is neither a file nor a command; did you mean `{command}`?"),
+                ));
+            }
             args.insert(1, "convert".into());
         }
     }
     Cli::try_parse_from(args)
+}
+
+/// The command `word` is a typo of: a word that is not a path, a flag or
+/// `-`, within two edits of a command (one for short words).
+fn mistyped_command(word: &str) -> Option<&'static str> {
+    if word.starts_with('-') || Path::new(word).exists() {
+        return None;
+    }
+    let limit = if word.chars().count() <= 4 { 1 } else { 2 };
+    COMMANDS
+        .iter()
+        .map(|c| (edit_distance(word, c), *c))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row.first().copied().unwrap_or(0);
+        if let Some(first) = row.first_mut() {
+            *first = i + 1;
+        }
+        for (j, cb) in b.iter().enumerate() {
+            let above = row.get(j + 1).copied().unwrap_or(usize::MAX);
+            let left = row.get(j).copied().unwrap_or(usize::MAX);
+            let value = (diagonal + usize::from(ca != *cb)).min(above + 1).min(left + 1);
+            diagonal = above;
+            if let Some(cell) = row.get_mut(j + 1) {
+                *cell = value;
+            }
+        }
+    }
+    row.last().copied().unwrap_or(0)
 }
 
 /// Runs a parsed command line.
@@ -176,35 +251,47 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
     match cli.command {
         Command::Convert(args) => convert_cmd(args),
         Command::Validate(args) => validate_cmd(args),
-        Command::Schema { name } => {
-            let schema = tgnorm::schema::by_name(&name)
-                .ok_or_else(|| Error::usage(format!("unknown schema `{name}` (expected: post)")))?;
-            let mut out = io::stdout().lock();
-            out.write_all(schema.as_bytes()).map_err(|e| Error::io("<stdout>", e))?;
-            Ok(Exit::Ok)
+        Command::Schema { name } => print(name.text().as_bytes()),
+        Command::Completions { shell } => {
+            let mut page = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "tgnorm", &mut page);
+            print(&page)
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut page)
+                .map_err(|e| Error::io("<stdout>", e))?;
+            print(&page)
         }
     }
 }
 
+fn print(bytes: &[u8]) -> Result<Exit, Error> {
+    let mut out = io::stdout().lock();
+    out.write_all(bytes).and_then(|()| out.flush()).map_err(|e| Error::io("<stdout>", e))?;
+    Ok(Exit::Ok)
+}
+
 fn convert_cmd(args: ConvertArgs) -> Result<Exit, Error> {
     let options = resolve(&args)?;
-    if let Some(out) = &args.output {
-        refuse_overwrite(out, &options.inputs)?;
-    }
-    let mut rejects = match &args.rejects {
-        Some(path) => Some(BufWriter::new(
-            File::create(path).map_err(|e| Error::io(path.display().to_string(), e))?,
-        )),
-        None => None,
+    let folder = options.to.is_some_and(|f| f.is_folder());
+    let outputs = Outputs {
+        output: args.output.as_deref(),
+        folder,
+        rejects: args.rejects.as_deref(),
+        summary: args.summary.as_deref(),
     };
+    output::check(&outputs, &options.inputs)?;
+    let mut rejects = args.rejects.as_deref().map(Sink::create).transpose()?;
     let rejects_name = args.rejects.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
     let quiet = args.quiet;
     let mut reject = |r: &Rejection| -> Result<(), Error> {
         match rejects.as_mut() {
-            Some(w) => {
+            Some(sink) => {
                 let line =
                     serde_json::to_string(r).map_err(|e| Error::io(&rejects_name, e.into()))?;
-                writeln!(w, "{line}").map_err(|e| Error::io(&rejects_name, e))
+                writeln!(sink.out, "{line}").map_err(|e| Error::io(&rejects_name, e))
             }
             None => {
                 if !quiet {
@@ -215,55 +302,38 @@ fn convert_cmd(args: ConvertArgs) -> Result<Exit, Error> {
         }
     };
 
-    let outcome = match &args.output {
+    let (outcome, written) = match &args.output {
         // A folder format (tdesktop-html) with -o DIR: written into a
         // staging folder beside DIR and renamed at the end, like files.
-        Some(path) if options.to.is_some_and(|f| f.is_folder()) => {
-            write_folder(&options, path, &mut reject)?
+        Some(path) if folder => {
+            let (outcome, staged) = write_folder(&options, path, &mut reject)?;
+            (outcome, Some(Written::Folder(staged)))
         }
         Some(path) => {
-            let tmp = temp_name(path);
-            let file = File::create(&tmp).map_err(|e| Error::io(path.display().to_string(), e))?;
-            let result = convert::run(
-                &options,
-                BufWriter::with_capacity(1 << 20, file),
-                &path.display().to_string(),
-                &mut reject,
-            );
-            match result {
-                Ok((outcome, w)) if outcome.stopped.is_none() => {
-                    let file = w
-                        .into_inner()
-                        .map_err(|e| Error::io(path.display().to_string(), e.into_error()))?;
-                    file.sync_all().map_err(|e| Error::io(path.display().to_string(), e))?;
-                    fs::rename(&tmp, path).map_err(|e| Error::io(path.display().to_string(), e))?;
-                    outcome
-                }
-                Ok((outcome, _)) => {
-                    let _ = fs::remove_file(&tmp);
-                    outcome
-                }
-                Err(e) => {
-                    let _ = fs::remove_file(&tmp);
-                    return Err(e);
-                }
-            }
+            let mut sink = Sink::create(path)?;
+            let name = path.display().to_string();
+            let (outcome, _) = convert::run(&options, &mut sink.out, &name, &mut reject)?;
+            (outcome, Some(Written::File(sink)))
         }
         None => {
             let stdout = io::stdout().lock();
-            convert::run(
-                &options,
-                BufWriter::with_capacity(1 << 20, stdout),
-                "<stdout>",
-                &mut reject,
-            )?
-            .0
+            let out = BufWriter::with_capacity(1 << 20, stdout);
+            (convert::run(&options, out, "<stdout>", &mut reject)?.0, None)
         }
     };
-    if let Some(mut w) = rejects {
-        w.flush().map_err(|e| Error::io(&rejects_name, e))?;
+    let verdict = match outcome.stopped {
+        None if outcome.summary.read == 0 => no_posts(&options, args.quiet),
+        _ => Ok(()),
+    };
+    // A run that stopped, or read the wrong thing, leaves no output.
+    if let Some(written) = written.filter(|_| outcome.stopped.is_none() && verdict.is_ok()) {
+        written.commit()?;
+    }
+    if let Some(sink) = rejects {
+        sink.commit()?;
     }
     report(&outcome.summary, args.quiet, args.summary.as_deref())?;
+    verdict?;
     if let Some(err) = outcome.stopped {
         if err.is_broken_pipe() {
             return Ok(Exit::Ok);
@@ -272,6 +342,79 @@ fn convert_cmd(args: ConvertArgs) -> Result<Exit, Error> {
         return Ok(Exit::from(err.kind()));
     }
     Ok(if outcome.summary.rejected > 0 { Exit::Invalid } else { Exit::Ok })
+}
+
+/// An output written under a temporary name, to put in place at the end.
+enum Written {
+    File(Sink),
+    Folder(Staged),
+}
+
+impl Written {
+    fn commit(self) -> Result<(), Error> {
+        match self {
+            Written::File(sink) => sink.commit(),
+            Written::Folder(staged) => staged.commit(),
+        }
+    }
+}
+
+/// A run that read no post at all says why (issue 13): an input that is
+/// not of the format `--from` forced, or not recognisably an archive at
+/// all, is an error (exit 1); an archive of the right kind that holds no
+/// posts is a warning.
+fn no_posts(options: &convert::Options, quiet: bool) -> Result<(), Error> {
+    let warn = |what: String| {
+        if !quiet {
+            eprintln!("tgnorm: warning: {what}");
+        }
+    };
+    for input in &options.inputs {
+        let name = input.display();
+        if input.as_os_str() == "-" {
+            warn("no posts in standard input".into());
+            continue;
+        }
+        if input.is_dir() {
+            warn(format!("the folder `{name}` holds no posts"));
+            continue;
+        }
+        let forced = options.read.format;
+        let refuse = |what: String| Err(Error::new(Position::default(), ErrorKind::Format(what)));
+        match (forced, read::looks_like(input, &options.read)?) {
+            (_, None) => warn(format!("`{name}` is empty")),
+            (Some(asked), Some(found)) if asked != found => {
+                return refuse(format!(
+                    "`{name}` does not look like {} (it looks like {})",
+                    described(asked).0,
+                    described(found).1
+                ));
+            }
+            (_, Some(read::Format::Text)) => {
+                return refuse(format!(
+                    "`{name}` does not look like a Telegram archive: no posts found in it"
+                ));
+            }
+            (_, Some(found)) => {
+                warn(format!("`{name}` looks like {} but holds no posts", described(found).1))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A format for messages: with an article, and as it is usually called.
+fn described(format: read::Format) -> (&'static str, &'static str) {
+    match format {
+        read::Format::TdesktopJson => ("a Telegram Desktop result.json", "result.json"),
+        read::Format::TdesktopHtml => {
+            ("a Telegram Desktop HTML page", "a Telegram Desktop HTML page")
+        }
+        read::Format::WebHtml => ("a saved t.me/s page", "a saved t.me/s page"),
+        read::Format::Text => ("a text dump", "plain text"),
+        read::Format::Jsonl => ("tgnorm JSONL", "tgnorm JSONL"),
+        _ => ("that format", "another format"),
+    }
 }
 
 fn validate_cmd(args: ValidateArgs) -> Result<Exit, Error> {
@@ -315,62 +458,19 @@ fn parse_encoding(label: Option<&str>) -> Result<Option<&'static encoding_rs::En
     }
 }
 
-/// Runs a conversion into the folder `dir` (issue 4's `-o DIR`): refuses a
-/// `dir` that holds anything (so nothing of the user's is ever replaced),
-/// writes into `.DIR.tgnorm-PID.tmp` beside it, and renames that to `dir`
-/// only when the run finished; a failed run leaves no folder behind.
+/// Runs a conversion into the folder `dir` (issue 4's `-o DIR`, a new or
+/// empty folder: `output::check`): the pages go into a staging folder beside
+/// it, which the caller renames to `dir` when the run finished.
 fn write_folder(
     options: &convert::Options,
     dir: &Path,
     reject: &mut dyn FnMut(&Rejection) -> Result<(), Error>,
-) -> Result<convert::Outcome, Error> {
-    let name = dir.display().to_string();
-    let existing_empty = match fs::read_dir(dir) {
-        Ok(mut entries) => {
-            if entries.next().is_some() {
-                return Err(Error::new(
-                    Position::file(&name),
-                    ErrorKind::Usage(
-                        "the output folder is not empty; give a new or empty folder".into(),
-                    ),
-                ));
-            }
-            true
-        }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => false,
-        Err(e) => {
-            if dir.exists() && !dir.is_dir() {
-                return Err(Error::new(
-                    Position::file(&name),
-                    ErrorKind::Usage("tdesktop-html writes a folder; this is a file".into()),
-                ));
-            }
-            return Err(Error::io(&name, e));
-        }
-    };
-    let staging = temp_name(dir);
-    let _ = fs::remove_dir_all(&staging);
-    fs::create_dir_all(&staging).map_err(|e| Error::io(staging.display().to_string(), e))?;
+) -> Result<(convert::Outcome, Staged), Error> {
+    let staged = Staged::folder(dir)?;
     let mut options = options.clone();
-    options.output_dir = Some(staging.clone());
-    let result = convert::run(&options, io::sink(), &name, reject);
-    match result {
-        Ok((outcome, _)) if outcome.stopped.is_none() => {
-            if existing_empty {
-                fs::remove_dir(dir).map_err(|e| Error::io(&name, e))?;
-            }
-            fs::rename(&staging, dir).map_err(|e| Error::io(&name, e))?;
-            Ok(outcome)
-        }
-        Ok((outcome, _)) => {
-            let _ = fs::remove_dir_all(&staging);
-            Ok(outcome)
-        }
-        Err(e) => {
-            let _ = fs::remove_dir_all(&staging);
-            Err(e)
-        }
-    }
+    options.output_dir = Some(staged.path().to_path_buf());
+    let (outcome, _) = convert::run(&options, io::sink(), &dir.display().to_string(), reject)?;
+    Ok((outcome, staged))
 }
 
 fn report(summary: &Summary, quiet: bool, file: Option<&Path>) -> Result<(), Error> {
@@ -385,7 +485,7 @@ fn report(summary: &Summary, quiet: bool, file: Option<&Path>) -> Result<(), Err
         let mut json =
             serde_json::to_string_pretty(summary).map_err(|e| Error::io(&name, e.into()))?;
         json.push('\n');
-        fs::write(path, json).map_err(|e| Error::io(&name, e))?;
+        output::write_file(path, json.as_bytes())?;
     }
     Ok(())
 }
@@ -432,51 +532,6 @@ fn resolve(args: &ConvertArgs) -> Result<convert::Options, Error> {
     })
 }
 
-/// Refuses an output path that is one of the inputs (or a file inside an
-/// input folder's export files).
-fn refuse_overwrite(out: &Path, inputs: &[PathBuf]) -> Result<(), Error> {
-    let out_canon = canonical_target(out);
-    for input in inputs {
-        if input.as_os_str() == "-" {
-            continue;
-        }
-        let same = match (&out_canon, fs::canonicalize(input)) {
-            (Some(o), Ok(i)) => o == &i || o.starts_with(&i) && i.is_dir() && is_export_file(o),
-            _ => out == input,
-        };
-        if same {
-            return Err(Error::new(
-                Position::file(out.display().to_string()),
-                ErrorKind::Usage(format!(
-                    "refusing to write the output over the input {}",
-                    input.display()
-                )),
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn is_export_file(p: &Path) -> bool {
-    let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    name == "result.json" || (name.starts_with("messages") && name.ends_with(".html"))
-}
-
-/// The canonical path a file would have, whether or not it exists yet.
-fn canonical_target(path: &Path) -> Option<PathBuf> {
-    if let Ok(p) = fs::canonicalize(path) {
-        return Some(p);
-    }
-    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    Some(fs::canonicalize(parent).ok()?.join(path.file_name()?))
-}
-
-fn temp_name(path: &Path) -> PathBuf {
-    let name =
-        path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
-    path.with_file_name(format!(".{name}.tgnorm-{}.tmp", std::process::id()))
-}
-
 impl From<&ErrorKind> for Exit {
     fn from(kind: &ErrorKind) -> Exit {
         match kind {
@@ -486,5 +541,32 @@ impl From<&ErrorKind> for Exit {
             | ErrorKind::Format(_) => Exit::Invalid,
             _ => Exit::Error,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_counts_edits() {
+        assert_eq!(edit_distance("valdate", "validate"), 1);
+        assert_eq!(edit_distance("convret", "convert"), 2);
+        assert_eq!(edit_distance("", "man"), 3);
+        assert_eq!(edit_distance("schema", "schema"), 0);
+    }
+
+    #[test]
+    fn suggests_only_near_commands() {
+        assert_eq!(mistyped_command("valdate"), Some("validate"));
+        assert_eq!(mistyped_command("shcema"), Some("schema"));
+        assert_eq!(mistyped_command("mna"), None);
+        assert_eq!(mistyped_command("dump.txt"), None);
+        assert_eq!(mistyped_command("-"), None);
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
     }
 }

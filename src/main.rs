@@ -2,6 +2,7 @@
 //! exit code. Everything else is in `cli.rs` and the library.
 
 mod cli;
+mod output;
 
 /// mimalloc instead of the system allocator: posts are built on the reader
 /// thread and freed on the writer thread, and glibc's arenas serialise that
@@ -12,6 +13,11 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Without it an interrupted run would leave its temporary file; with
+    // it, it does not (and the default action, to end the process, stays).
+    if let Err(err) = output::remove_on_signal() {
+        eprintln!("tgnorm: warning: no signal handler, an interrupted run may leave a temporary file: {err}");
+    }
     let cli = match cli::parse() {
         Ok(cli) => cli,
         Err(err) => {

@@ -46,7 +46,14 @@ impl<R: BufRead> Iterator for Reader<R> {
             return Some(serde_json::from_str::<Post>(&line.text).map_err(|e| {
                 let pos = Position::line(self.file.clone(), line.number, Some(e.column() as u64));
                 let kind = if e.is_data() {
-                    ErrorKind::Data(format!("not a tgnorm post: {}", strip_position(&e)))
+                    let what = strip_position(&e)
+                        .replacen("missing field", "missing key", 1)
+                        .replacen("unknown field", "unknown key", 1);
+                    // The line itself, when it is short enough to read.
+                    let line = line.text.trim();
+                    let shown = if line.chars().count() <= 40 { line } else { "" };
+                    let sep = if shown.is_empty() { "" } else { " is " };
+                    ErrorKind::Data(format!("{shown}{sep}not a tgnorm post: {what}"))
                 } else {
                     ErrorKind::Json(strip_position(&e))
                 };

@@ -100,6 +100,11 @@ impl Format {
             if first_line.starts_with(b"{\"chat\":") || first_line.starts_with(b"{\"chat\": ") {
                 return Format::Jsonl;
             }
+            // A whole object on the first line without an export's keys
+            // (`{}`) is a JSONL line, and is read, and rejected, as one.
+            if is_plain_json_line(first_line) {
+                return Format::Jsonl;
+            }
             return Format::TdesktopJson;
         }
         if contains(head, b"tgme_widget_message")
@@ -138,6 +143,26 @@ impl FromStr for Format {
             }
         })
     }
+}
+
+/// A complete JSON object with none of the top-level keys of a
+/// `result.json` (single-chat or full-account).
+fn is_plain_json_line(line: &[u8]) -> bool {
+    const EXPORT_KEYS: [&str; 4] = ["messages", "chats", "left_chats", "personal_information"];
+    serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(line)
+        .is_ok_and(|object| !EXPORT_KEYS.iter().any(|k| object.contains_key(*k)))
+}
+
+/// What the file at `path` looks like, by the sniffing [`open`] does
+/// (`None` when it is empty): for saying why a forced `--from` found
+/// nothing.
+pub fn looks_like(path: &Path, options: &ReadOptions) -> Result<Option<Format>> {
+    let name = Position::name_of(path);
+    let file = File::open(path).map_err(|e| Error::io(&name, e))?;
+    let mut decoded =
+        decode::decode(Box::new(file), options.encoding).map_err(|e| Error::io(&name, e))?;
+    let head = decoded.reader.fill_buf().map_err(|e| Error::io(&name, e))?;
+    Ok((!head.is_empty()).then(|| Format::sniff(head)))
 }
 
 /// Starts like an HTML document (`<!DOCTYPE html`, `<html`).
@@ -477,6 +502,9 @@ mod tests {
     fn sniffs_formats() {
         assert_eq!(Format::sniff(b"{\n \"name\": \"x\",\n \"messages\": []"), Format::TdesktopJson);
         assert_eq!(Format::sniff(b"{\"chat\":null,\"id\":1}\n"), Format::Jsonl);
+        assert_eq!(Format::sniff(b"{}\n"), Format::Jsonl);
+        assert_eq!(Format::sniff(b"{\"name\":\"x\",\"messages\":[]}"), Format::TdesktopJson);
+        assert_eq!(Format::sniff(b"{\"name\":\"x\",\"messages\":["), Format::TdesktopJson);
         assert_eq!(Format::sniff(b"<div class=\"tgme_widget_message\">"), Format::WebHtml);
         assert_eq!(
             Format::sniff(b"<div class=\"page_wrap\"><div class=\"history\">"),
