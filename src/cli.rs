@@ -130,7 +130,8 @@ struct ConvertArgs {
     /// faithful Telegram Desktop export: the text passes are off).
     #[arg(long, value_name = "FORMAT")]
     to: Option<write::Format>,
-    /// Write to FILE instead of standard output (atomically). For
+    /// Write to FILE instead of standard output (atomically; never over an
+    /// input; a device or FIFO is written into; its folder must exist). For
     /// tdesktop-html this is a folder (it must not exist or be empty): its
     /// pages, css/ and js/; without -o, one self-contained page goes to
     /// standard output.
@@ -257,13 +258,65 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
             clap_complete::generate(shell, &mut Cli::command(), "tgnorm", &mut page);
             print(&page)
         }
-        Command::Man => {
-            let mut page = Vec::new();
-            clap_mangen::Man::new(Cli::command())
-                .render(&mut page)
-                .map_err(|e| Error::io("<stdout>", e))?;
-            print(&page)
+        Command::Man => print(&man_page().map_err(|e| Error::io("<stdout>", e))?),
+    }
+}
+
+/// One man page for the whole tool: clap_mangen's sections for `tgnorm`,
+/// then each command's synopsis and options as subsections (clap_mangen's
+/// own page would point to a page per command, which we do not install).
+fn man_page() -> io::Result<Vec<u8>> {
+    let mut cli = Cli::command();
+    cli.build();
+    let top = clap_mangen::Man::new(cli.clone());
+    let mut page = Vec::new();
+    top.render_title(&mut page)?;
+    top.render_name_section(&mut page)?;
+    top.render_synopsis_section(&mut page)?;
+    top.render_description_section(&mut page)?;
+    for command in cli.get_subcommands().filter(|c| c.get_name() != "help") {
+        let name = command.get_name().to_uppercase();
+        let about = command.get_about().map(|a| a.to_string()).unwrap_or_default();
+        writeln!(page, ".SH \"COMMAND: {name}\"\n{}", roff_text(&about))?;
+        let man = clap_mangen::Man::new(command.clone());
+        let mut section = Vec::new();
+        man.render_synopsis_section(&mut section)?;
+        man.render_options_section(&mut section)?;
+        let section = String::from_utf8_lossy(&section).replace(".SH ", ".SS ");
+        page.extend_from_slice(section.as_bytes());
+    }
+    top.render_version_section(&mut page)?;
+    Ok(title_first(&String::from_utf8_lossy(&page)).into_bytes())
+}
+
+/// Each clap_mangen section starts with roff's apostrophe definition
+/// (`.ie \n(.g .ds Aq …`, `.el .ds Aq '`): keep one, after the `.TH` line, so
+/// that the page starts with its title as man pages do.
+fn title_first(page: &str) -> String {
+    let is_preamble = |l: &&str| l.starts_with(".ie \\n(.g .ds Aq") || l.starts_with(".el .ds Aq");
+    let preamble: Vec<&str> = page.lines().filter(is_preamble).take(2).collect();
+    let mut out = String::with_capacity(page.len());
+    for line in page.lines().filter(|l| !is_preamble(l)) {
+        out.push_str(line);
+        out.push('\n');
+        if line.starts_with(".TH ") {
+            for p in &preamble {
+                out.push_str(p);
+                out.push('\n');
+            }
         }
+    }
+    out
+}
+
+/// Text for a roff paragraph: a leading `.` or `'` would be a request, and
+/// `\` and `-` are escaped as clap_mangen does.
+fn roff_text(text: &str) -> String {
+    let escaped = text.replace('\\', "\\e").replace('-', "\\-");
+    if escaped.starts_with('.') || escaped.starts_with('\'') {
+        format!("\\&{escaped}")
+    } else {
+        escaped
     }
 }
 
@@ -469,8 +522,24 @@ fn write_folder(
     let staged = Staged::folder(dir)?;
     let mut options = options.clone();
     options.output_dir = Some(staged.path().to_path_buf());
-    let (outcome, _) = convert::run(&options, io::sink(), &dir.display().to_string(), reject)?;
+    let real = |e: Error| named_for_user(e, staged.path(), dir);
+    let (mut outcome, _) =
+        convert::run(&options, io::sink(), &dir.display().to_string(), reject).map_err(real)?;
+    outcome.stopped = outcome.stopped.map(real);
     Ok((outcome, staged))
+}
+
+/// An I/O error about a file in the staging folder `temp`, renamed to be
+/// about the same file in `dir`, the folder the user named.
+fn named_for_user(err: Error, temp: &Path, dir: &Path) -> Error {
+    let file = Path::new(&err.position().file);
+    match (file.strip_prefix(temp), err.kind()) {
+        (Ok(inside), ErrorKind::Io(io_err)) => {
+            let shown = dir.join(inside).display().to_string();
+            Error::io(shown, io::Error::new(io_err.kind(), io_err.to_string()))
+        }
+        _ => err,
+    }
 }
 
 fn report(summary: &Summary, quiet: bool, file: Option<&Path>) -> Result<(), Error> {
@@ -563,6 +632,17 @@ mod tests {
         assert_eq!(mistyped_command("mna"), None);
         assert_eq!(mistyped_command("dump.txt"), None);
         assert_eq!(mistyped_command("-"), None);
+    }
+
+    #[test]
+    fn errors_in_the_staging_folder_name_the_real_folder() {
+        let temp = Path::new("/t/.html.x1.tgnorm.tmp");
+        let err =
+            Error::io(temp.join("css/style.css").display().to_string(), io::Error::other("full"));
+        let err = named_for_user(err, temp, Path::new("out/html"));
+        assert_eq!(err.to_string(), "out/html/css/style.css: full");
+        let err = named_for_user(Error::usage("other"), temp, Path::new("out/html"));
+        assert_eq!(err.to_string(), "other");
     }
 
     #[test]

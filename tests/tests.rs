@@ -19,3 +19,5 @@ mod web_html;
 mod validate;
 // `tgnorm validate` on Telegram Desktop pages and saved web pages.
 mod validate_html;
+// The command line: output safety, signals, no quiet success, completions.
+mod cli;
