@@ -186,8 +186,9 @@ fn a_device_output_is_written_into_not_replaced() {
     assert_eq!(names(&d), ["null", "r.json"]);
 }
 
-/// Starts tgnorm on a standard input that is held open after `head`, so
-/// that the run is still going when the signal comes.
+/// Starts tgnorm, feeds it `head` on a standard input held open (so that
+/// a run reading `-` is still going when the signal comes), waits for its
+/// temporary output to appear, sends `signal`, and returns the exit code.
 fn interrupted(dir: &Path, args: &[&str], head: &[u8], signal: &str) -> i32 {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tgnorm"))
         .args(args)
@@ -199,13 +200,12 @@ fn interrupted(dir: &Path, args: &[&str], head: &[u8], signal: &str) -> i32 {
         .expect("spawn tgnorm");
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(head).unwrap();
-    // Wait for the temporary output to appear beside the target.
     let start = Instant::now();
     while !names(dir).iter().any(|n| n.ends_with(".tgnorm.tmp")) {
         assert!(start.elapsed() < Duration::from_secs(30), "no temporary output appeared");
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(10));
     }
-    std::thread::sleep(Duration::from_millis(300));
+    std::thread::sleep(Duration::from_millis(200));
     let pid = child.id().to_string();
     let sent = Command::new("kill").args([signal, &pid]).status().expect("kill");
     assert!(sent.success());
@@ -231,6 +231,32 @@ fn sigterm_leaves_no_temporary_file() {
     let code = interrupted(&d, &args, &big_dump(20_000), "-TERM");
     assert_eq!(code, 143);
     assert!(names(&d).is_empty(), "left behind: {:?}", names(&d));
+}
+
+/// A `result.json` of `messages` messages, about 600 bytes each.
+fn big_result_json(messages: usize) -> String {
+    let mut json = String::from(
+        "{\n \"name\": \"Big\",\n \"type\": \"public_channel\",\n \"id\": 1,\n \"messages\": [",
+    );
+    for id in 1..=messages {
+        let comma = if id == 1 { "" } else { "," };
+        let text = "word ".repeat(50);
+        json.push_str(&format!(
+            "{comma}\n  {{\n   \"id\": {id},\n   \"type\": \"message\",\n   \"date\": \"2024-01-01T00:00:00\",\n   \"date_unixtime\": \"1704067200\",\n   \"from\": \"Big\",\n   \"from_id\": \"channel1\",\n   \"text\": \"{text}{id}\",\n   \"text_entities\": [{{\"type\": \"plain\", \"text\": \"{text}{id}\"}}]\n  }}"
+        ));
+    }
+    json.push_str("\n ]\n}\n");
+    json
+}
+
+#[test]
+fn sigterm_on_a_big_file_leaves_no_output() {
+    let d = scratch("cli-sigterm-file");
+    fs::write(d.join("big.json"), big_result_json(30_000)).unwrap();
+    let args = ["big.json", "-o", "out.jsonl", "--summary", "s.json", "-q"];
+    let code = interrupted(&d, &args, b"", "-TERM");
+    assert_eq!(code, 143, "the run ended before the signal: make the input bigger");
+    assert_eq!(names(&d), ["big.json"]);
 }
 
 #[test]
