@@ -147,6 +147,23 @@ fn a_file_output_replaces_a_file_and_leaves_nothing_else() {
 }
 
 #[test]
+fn a_run_that_stops_leaves_no_output_but_its_reports() {
+    let d = scratch("cli-stopped");
+    let input = b"{\"bogus\":1}\n";
+    let args = ["-", "--from", "jsonl", "--strict", "-o", "o.jsonl", "--summary", "s.json"];
+    let run = tgnorm_in(&d, &args, input);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("-:1:"), "{}", run.stderr);
+    assert_eq!(names(&d), ["s.json"]);
+    let args = ["-", "--from", "jsonl", "-o", "o.jsonl", "--rejects", "r.jsonl"];
+    let run = tgnorm_in(&d, &args, input);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(names(&d), ["o.jsonl", "r.jsonl", "s.json"]);
+    assert_eq!(fs::read_to_string(d.join("o.jsonl")).unwrap(), "");
+    assert!(fs::read_to_string(d.join("r.jsonl")).unwrap().contains("unknown key `bogus`"));
+}
+
+#[test]
 fn a_fifo_output_is_written_into_not_replaced() {
     let d = with_result_json("cli-fifo");
     let expected = tgnorm_in(&d, &["r.json"], b"").stdout;
@@ -281,6 +298,14 @@ fn a_forced_format_that_finds_nothing_is_an_error() {
         run.stderr
     );
     assert_eq!(names(&d), ["r.json"], "no output for a wrong format");
+    fs::write(d.join("blank.txt"), "\n\n \n").unwrap();
+    let run = tgnorm_in(&d, &["blank.txt"], b"");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("`blank.txt` does not look like a Telegram archive: no posts found"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
