@@ -84,7 +84,7 @@ impl Staged {
     fn file(path: &Path) -> Result<(Staged, File), Error> {
         let name = path.display().to_string();
         let target = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        let mode = fs::metadata(&target).map_or(0o666, |m| m.permissions().mode() & 0o7777);
+        let mode = fs::metadata(&target).map_or(0o666, |m| m.permissions().mode() & 0o777);
         let mut paths = staged_paths();
         let file = tempfile::Builder::new()
             .prefix(&temp_prefix(&target))
@@ -164,17 +164,15 @@ impl Sink {
     /// a [`Staged`] temporary file beside it.
     pub fn create(path: &Path) -> Result<Sink, Error> {
         let name = path.display().to_string();
-        let file = if is_special(path) {
-            OpenOptions::new().write(true).open(path).map_err(|e| Error::io(&name, e))?
+        let (file, staged) = if is_special(path) {
+            let file =
+                OpenOptions::new().write(true).open(path).map_err(|e| Error::io(&name, e))?;
+            (file, None)
         } else {
             let (staged, file) = Staged::file(path)?;
-            return Ok(Sink {
-                out: BufWriter::with_capacity(1 << 20, file),
-                staged: Some(staged),
-                name,
-            });
+            (file, Some(staged))
         };
-        Ok(Sink { out: BufWriter::with_capacity(1 << 20, file), staged: None, name })
+        Ok(Sink { out: BufWriter::with_capacity(1 << 20, file), staged, name })
     }
 
     /// Flushes, and puts a staged file in place.
