@@ -49,7 +49,7 @@ BIN=$CARGO_TARGET_DIR/release/tgnorm
 HELPER=$CARGO_TARGET_DIR/release/examples/html_bench
 
 rm -rf "$WORK" && mkdir -p "$WORK"
-CORPUS=../shared/corpus/tdesktop
+CORPUS=fixtures/corpus/tdesktop
 "$BIN" -q --emoji keep --no-dedup \
   "$CORPUS"/civil-updates-2023 "$CORPUS"/cyber-news-2022/messages40.html \
   "$CORPUS"/quoxent-group-2020/messages7.html "$CORPUS"/teleaudio-2025/messages4.html \

@@ -574,7 +574,7 @@ fn cutting_by_layout_equals_walking_on_the_corpus() {
             .collect();
         (items, format!("{:?} {:?}", notes.snapshot(), notes.counters()))
     }
-    let broken = "../shared/corpus/tdesktop/innerdvations-parser-tests/error-unexpected.json";
+    let broken = "fixtures/tdesktop/innerdvations-parser-tests/error-unexpected.json";
     for file in CORPUS.iter().copied().chain([broken]) {
         let bytes = std::fs::read(root().join(file)).unwrap();
         let (a, b) = (Notes::default(), Notes::default());

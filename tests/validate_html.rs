@@ -7,7 +7,7 @@ use crate::util::*;
 use std::path::{Path, PathBuf};
 
 fn corpus() -> PathBuf {
-    root().join("../shared/corpus/tdesktop")
+    root().join("fixtures/corpus/tdesktop")
 }
 
 const CORPUS_FOLDERS: [&str; 4] =

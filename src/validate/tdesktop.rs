@@ -20,7 +20,8 @@
 //! On the 1 GiB benchmark that took CPU time from 31 s to 19 s (35 → 57 MB/s
 //! per CPU second; README, Performance).
 //!
-//! Beyond the schema, the checks of docs §5 that a schema cannot express:
+//! Beyond the schema, the checks of `docs/tdesktop-export-format.md` §5 that
+//! a schema cannot express:
 //! ids increasing within a chat (the migrated negative block first, so ids
 //! are unique too), `text_entities` concatenated equal to `text`, and
 //! `date_unixtime` consistent with `date` (a whole offset within ±14 h).
@@ -339,7 +340,8 @@ fn line_col(raw: &[u8], offset: usize, at: (u64, u64)) -> (u64, u64) {
     (line, column)
 }
 
-/// The checks of docs §5 a schema cannot express, on one message.
+/// The checks of `docs/tdesktop-export-format.md` §5 a schema cannot
+/// express, on one message.
 fn checks(m: &Value, last_id: &mut Option<i64>) -> Vec<(String, String)> {
     let mut out = Vec::new();
     if let Some(id) = m.get("id").and_then(Value::as_i64) {

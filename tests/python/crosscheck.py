@@ -1,15 +1,24 @@
 #!/usr/bin/env python3
 """Independent check of tgnorm's schemas with Python's `jsonschema` package.
 
-Usage: crosscheck.py FILE...   (JSONL files use the post schema, .json files the
-Telegram Desktop result schema). Prints one line per file, `valid` or `invalid`,
-using only the JSON Schemas (no tgnorm code): the Rust test compares these
-verdicts with tgnorm's schema verdicts. Also checks that every bundled schema
-is itself a valid 2020-12 schema.
+Usage: crosscheck.py [--tgnorm BIN] [FILE...]
+
+JSONL files use the post schema, .json files the Telegram Desktop result
+schema. Without FILE, every `.json`/`.jsonl` file one folder down in
+`fixtures/{invalid,text,tdesktop,web,tdesktop-html}/` is checked (at least 20).
+Prints one line per file, `FILE<TAB>valid` or `FILE<TAB>invalid`, using only
+the JSON Schemas (no tgnorm code). With `--tgnorm BIN`, it also runs
+`BIN validate FILE --format json` and compares: tgnorm's verdict counts only
+`syntax` and `schema` problems (its extra checks, rule `check`, are beyond what
+a schema can say). Exit 1 when they disagree on any file, or when tgnorm
+cannot read one (exit 2). Also checks that every bundled schema is itself a
+valid 2020-12 schema. `.ci/run` runs this in a venv; `cargo test` does not,
+so that the test suite needs nothing but Rust.
 """
 import json
 import pathlib
 import re
+import subprocess
 import sys
 
 from jsonschema import Draft202012Validator
@@ -52,5 +61,69 @@ def verdict(path: pathlib.Path) -> str:
     return "invalid" if any(True for _ in RESULT.iter_errors(value)) else "valid"
 
 
-for arg in sys.argv[1:]:
-    print(f"{arg}\t{verdict(pathlib.Path(arg))}")
+GROUPS = ["invalid", "text", "tdesktop", "web", "tdesktop-html"]
+
+
+def fixture_files() -> list:
+    """The files the check covers when none are named."""
+    files = []
+    for group in GROUPS:
+        base = ROOT / "fixtures" / group
+        if not base.is_dir():
+            continue
+        for case in base.iterdir():
+            if not case.is_dir():
+                continue
+            for f in case.iterdir():
+                if f.is_file() and (
+                    f.name.endswith(".jsonl")
+                    or (f.name.endswith(".json") and f.name != "expected_segmentation.json")
+                ):
+                    files.append(f)
+    return sorted(files)
+
+
+def tgnorm_verdict(binary: str, path: pathlib.Path) -> str:
+    """tgnorm's schema verdict on `path`, or `error: …` when it cannot read it."""
+    run = subprocess.run(
+        [binary, "validate", str(path), "--format", "json"],
+        capture_output=True,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+    )
+    if run.returncode not in (0, 1):
+        return f"error: exit {run.returncode}: {run.stderr.decode(errors='replace').strip()}"
+    for line in run.stdout.decode().splitlines():
+        if json.loads(line).get("rule") in ("schema", "syntax"):
+            return "invalid"
+    return "valid"
+
+
+def main(argv: list) -> int:
+    binary = None
+    if argv[:1] == ["--tgnorm"]:
+        if len(argv) < 2:
+            print("crosscheck.py: --tgnorm needs a path", file=sys.stderr)
+            return 2
+        binary, argv = argv[1], argv[2:]
+    files = [pathlib.Path(a) for a in argv] or fixture_files()
+    if not argv and len(files) < 20:
+        print(f"crosscheck.py: only {len(files)} fixture files found", file=sys.stderr)
+        return 1
+    disagreements = 0
+    for path in files:
+        ours = verdict(path)
+        if binary is None:
+            print(f"{path}\t{ours}")
+            continue
+        theirs = tgnorm_verdict(binary, path)
+        if theirs != ours:
+            disagreements += 1
+            print(f"{path}: jsonschema says {ours}, tgnorm says {theirs}", file=sys.stderr)
+    if binary is not None:
+        print(f"crosscheck: {len(files)} files, {disagreements} disagreements")
+    return 1 if disagreements else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,5 +1,6 @@
 //! The attributes of a start tag, read from its raw bytes the way HTML
 //! reads them, without allocating (every element of a message passes here).
+//! Sections (§) are those of `docs/tdesktop-export-format.md`.
 
 /// The attributes of a start tag as raw `(name, value)` byte pairs, the way
 /// HTML reads them: values quoted with `"` or `'` or unquoted, names without a
