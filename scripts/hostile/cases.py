@@ -351,7 +351,7 @@ def _(d):
 
 @case("cli-stdin-empty-object", "cli")
 def _(d):
-    return {"args": ["-"], "stdin": b"{}\n", "exit": 1, "out_lines": 0, "diag": [r":1:1:"]}
+    return {"args": ["-"], "stdin": b"{}\n", "exit": 1, "out_lines": 0, "diag": [r":1:\d+:"]}
 
 
 @case("cli-empty-folder", "cli")
@@ -446,48 +446,54 @@ for _sig in ["INT", "TERM"]:
 # Telegram Desktop result.json
 
 
-def layout_trap(n_traps: int) -> tuple:
-    """30 messages; `n_traps` of them hold a text array pretty-printed by
-    another tool, with a closing `}` at the message's own indentation."""
+def layout_trap(trap_ids) -> str:
+    """30 messages; the ones in `trap_ids` (each after at least eight
+    messages in Telegram Desktop's layout, so that a reader cutting by layout
+    trusts it) hold a text array pretty-printed by another tool: its parts'
+    `},` / `{` lines sit at the message's own indentation, so the first of
+    them looks like the end of the message followed by the next one."""
     parts = []
     for i in range(1, 31):
-        if i % 3 == 0 and i // 3 <= n_traps:
-            parts.append(
-                "  {\n"
-                f'   "id": {i},\n'
-                '   "type": "message",\n'
-                f'   "date": "{F.when(i):%Y-%m-%dT%H:%M:%S}",\n'
-                f'   "date_unixtime": "{int(F.when(i).timestamp())}",\n'
-                '   "from": "Alice",\n'
-                '   "from_id": "user1001",\n'
-                '   "text": [\n'
-                "  {\n"
-                '   "type": "bold",\n'
-                '   "text": "bold"\n'
-                "  },\n"
-                '  " tail"\n'
-                "   ],\n"
-                '   "text_entities": [\n'
-                "  {\n"
-                '   "type": "bold",\n'
-                '   "text": "bold"\n'
-                "  },\n"
-                "  {\n"
-                '   "type": "plain",\n'
-                '   "text": " tail"\n'
-                "  }\n"
-                "   ]\n"
-                "  }"
-            )
-        else:
+        if i not in trap_ids:
             parts.append(F.td_message(i))
+            continue
+        parts.append(
+            "  {\n"
+            f'   "id": {i},\n'
+            '   "type": "message",\n'
+            f'   "date": "{F.when(i):%Y-%m-%dT%H:%M:%S}",\n'
+            f'   "date_unixtime": "{int(F.when(i).timestamp())}",\n'
+            '   "from": "Alice",\n'
+            '   "from_id": "user1001",\n'
+            '   "text": [\n'
+            "  {\n"
+            '   "type": "bold",\n'
+            '   "text": "bold"\n'
+            "  },\n"
+            "  {\n"
+            '   "type": "italic",\n'
+            '   "text": " tail"\n'
+            "  }\n"
+            "   ],\n"
+            '   "text_entities": [\n'
+            "  {\n"
+            '   "type": "bold",\n'
+            '   "text": "bold"\n'
+            "  },\n"
+            "  {\n"
+            '   "type": "italic",\n'
+            '   "text": " tail"\n'
+            "  }\n"
+            "   ]\n"
+            "  }"
+        )
     return F.td_result(parts)
 
 
 @case("tdjson-layout-trap", "tdesktop-json")
 def _(d):
-    text = layout_trap(10)
-    json.loads(text)  # valid JSON, 30 messages
+    text = layout_trap({10, 20, 30})
+    assert len(json.loads(text)["messages"]) == 30
     write(d, "r.json", text)
     return {
         "args": ["r.json", "--summary", "s.json", "-q"],
@@ -499,13 +505,13 @@ def _(d):
 
 @case("tdjson-layout-trap-one", "tdesktop-json")
 def _(d):
-    write(d, "r.json", layout_trap(1))
+    write(d, "r.json", layout_trap({25}))
     return {"args": ["r.json", "--summary", "s.json", "-q"], "exit": 0, "counts": {"read": 30, "written": 30}, "out_lines": 30}
 
 
 @case("tdjson-layout-trap-validate", "validate")
 def _(d):
-    write(d, "r.json", layout_trap(10))
+    write(d, "r.json", layout_trap({10, 20, 30}))
     return {"args": ["validate", "r.json"], "exit": 0, "diag": [r"checked 30 messages"]}
 
 
@@ -817,7 +823,7 @@ def _(d):
 @case("jsonl-empty-object-line", "jsonl")
 def _(d):
     write(d, "in.jsonl", jsonl_with(b"{}\n"))
-    return {"args": ["in.jsonl", "--summary", "s.json"], "exit": 1, "counts": {"written": 8, "rejected": 1}, "diag": [r"in\.jsonl:5:1:"]}
+    return {"args": ["in.jsonl", "--summary", "s.json"], "exit": 1, "counts": {"written": 8, "rejected": 1}, "diag": [r"in\.jsonl:5:\d+:"]}
 
 
 @case("jsonl-non-object-lines", "jsonl")
@@ -885,7 +891,7 @@ for _label, _date in [("feb-30", "2024-02-30T10:00:00Z"), ("hour-25", "2024-01-0
 
     def _jsonl_date_validate(d, date=_date):
         write(d, "in.jsonl", jsonl_with(json.dumps(F.post(50, date=date)).encode() + b"\n"))
-        return {"args": ["validate", "in.jsonl"], "exit": 1, "diag": [r"in\.jsonl:5:\d+:"]}
+        return {"args": ["validate", "in.jsonl"], "exit": 1, "diag": [r"in\.jsonl:5:"]}
 
     case(f"jsonl-bad-date-{_label}", "jsonl")(_jsonl_date)
     case(f"jsonl-bad-date-{_label}-validate", "validate")(_jsonl_date_validate)
@@ -901,7 +907,7 @@ for _label, _off in [("2pow64", "18446744073709551616"), ("float", "1.0"), ("neg
 
     def _ent_validate(d, off=_off):
         _ent(d, off)
-        return {"args": ["validate", "in.jsonl"], "exit": 1, "diag": [r"in\.jsonl:5:\d+:"]}
+        return {"args": ["validate", "in.jsonl"], "exit": 1, "diag": [r"in\.jsonl:5:"]}
 
     case(f"jsonl-entity-offset-{_label}", "jsonl")(_ent)
     case(f"jsonl-entity-offset-{_label}-validate", "validate")(_ent_validate)
@@ -1392,7 +1398,7 @@ def _(d):
 @case("validate-invalid-utf8-jsonl", "validate")
 def _(d):
     write(d, "in.jsonl", jsonl_with(b'{"x": "\xff"}\n'))
-    return {"args": ["validate", "in.jsonl"], "exit": 1, "diag": [r"in\.jsonl:5:\d+:"]}
+    return {"args": ["validate", "in.jsonl"], "exit": 1, "diag": [r"in\.jsonl:5:.*(?i:utf-?8)"], "not_diag": [r"(?i)windows-1252"]}
 
 
 @case("validate-truncated-result-json", "validate")
@@ -1408,7 +1414,7 @@ def _(d):
     at = text.index(b'"message 12"')
     write(d, "r.json", text[: at + 3] + b"\xff" + text[at + 3 :])
     line = text[:at].count(b"\n") + 1
-    return {"args": ["validate", "r.json"], "exit": 1, "diag": [rf"r\.json:{line}:\d+:"]}
+    return {"args": ["validate", "r.json"], "exit": 1, "diag": [rf"r\.json:{line}:\d+:.*(?i:utf-?8)"]}
 
 
 @case("validate-max-errors", "validate")
@@ -1424,7 +1430,13 @@ def _(d):
 
 @case("validate-stdin", "validate")
 def _(d):
-    return {"args": ["validate", "-"], "stdin": F.jsonl([F.post(i) for i in range(1, 4)]) + "{}\n", "exit": 1, "diag": [r":4:1:"]}
+    return {"args": ["validate", "-"], "stdin": F.jsonl([F.post(i) for i in range(1, 4)]) + "{}\n", "exit": 1, "diag": [r":4:"]}
+
+
+@case("validate-jsonl-positions-have-columns", "validate")
+def _(d):
+    write(d, "in.jsonl", jsonl_with(json.dumps(F.post(50, views=-3)).encode() + b"\n"))
+    return {"args": ["validate", "in.jsonl"], "exit": 1, "diag": [r"in\.jsonl:5:\d+: /views"]}
 
 
 @case("validate-fifo-input", "validate")
@@ -1442,8 +1454,8 @@ def _(d):
 
 @case("validate-deep-nesting", "validate")
 def _(d):
-    write(d, "in.jsonl", b"[" * 200000 + b"]" * 200000 + b"\n")
-    return {"args": ["validate", "in.jsonl"], "exit": 1, "diag": [r"in\.jsonl:1:\d+:"]}
+    write(d, "in.jsonl", jsonl_with(b"[" * 200000 + b"]" * 200000 + b"\n"))
+    return {"args": ["validate", "in.jsonl"], "exit": 1, "diag": [r"in\.jsonl:5:\d+:"]}
 
 
 @case("validate-folder-of-junk", "validate")
