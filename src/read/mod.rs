@@ -156,8 +156,14 @@ fn is_plain_json_line(line: &[u8]) -> bool {
 /// What the file at `path` looks like, by the sniffing [`open`] does
 /// (`None` when it is empty): for saying why a forced `--from` found
 /// nothing.
+///
+/// A FIFO or a device cannot be read a second time: for anything but a
+/// regular file the answer is `Ok(None)`, as for an empty file.
 pub fn looks_like(path: &Path, options: &ReadOptions) -> Result<Option<Format>> {
     let name = Position::name_of(path);
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return Ok(None);
+    }
     let file = File::open(path).map_err(|e| Error::io(&name, e))?;
     let mut decoded =
         decode::decode(Box::new(file), options.encoding).map_err(|e| Error::io(&name, e))?;
@@ -286,7 +292,9 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
 
 /// True when the file at `path` starts like a saved channel page.
 fn is_web_page(path: &Path) -> bool {
-    if path.as_os_str() == "-" {
+    // Only a regular file may be opened twice: a FIFO or a device gives its
+    // bytes once, and they belong to the reader.
+    if path.as_os_str() == "-" || !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
         return false;
     }
     let Ok(file) = File::open(path) else { return false };
