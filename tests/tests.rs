@@ -19,3 +19,7 @@ mod web_html;
 mod validate;
 // `tgnorm validate` on Telegram Desktop pages and saved web pages.
 mod validate_html;
+// Encodings decided per evidence (issue 12): stray bytes, mixed files, binary.
+mod encodings;
+// Text dumps know their channel (issue 13 item 5).
+mod text_chat;

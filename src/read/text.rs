@@ -28,7 +28,7 @@ use super::Notes;
 use crate::clean::boilerplate::{self, Placeholder};
 use crate::clean::repeat;
 use crate::error::Result;
-use crate::model::{Forward, Kind, Media, Post, Reply, Service, Source, Text};
+use crate::model::{Chat, Forward, Kind, Media, Post, Reply, Service, Source, Text};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::BufRead;
 
@@ -60,12 +60,38 @@ pub struct Options {
     pub forward: bool,
     /// Reply headers become `reply_to`.
     pub reply: bool,
+    /// The chat every post belongs to (`--as-chat`); when `None`, the
+    /// dump's owner lines name it if they all agree.
+    pub chat: Option<Chat>,
 }
 
 impl Default for Options {
     fn default() -> Options {
-        Options { boilerplate: true, repeated_body: true, forward: true, reply: true }
+        Options { boilerplate: true, repeated_body: true, forward: true, reply: true, chat: None }
     }
+}
+
+/// Parses `--as-chat NAME[@username]`: the part after the last `@` is the
+/// username when it is one (5–32 letters, digits and `_`, starting with a
+/// letter); otherwise the whole value is the name.
+pub fn parse_chat(value: &str) -> std::result::Result<Chat, String> {
+    let value = value.trim();
+    let (name, username) = match value.rsplit_once('@') {
+        Some((name, user)) if is_username(user) => (name.trim(), Some(user.to_owned())),
+        _ => (value, None),
+    };
+    if name.is_empty() && username.is_none() {
+        return Err("a chat name is needed: NAME or NAME@username".into());
+    }
+    let name = (!name.is_empty()).then(|| name.to_owned());
+    Ok(Chat { name, id: None, username, kind: None })
+}
+
+/// A public username: 5–32 ASCII letters, digits and `_`, starting with a letter.
+fn is_username(s: &str) -> bool {
+    (5..=32).contains(&s.len())
+        && s.starts_with(|c: char| c.is_ascii_alphabetic())
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// What a line is.
@@ -114,6 +140,9 @@ struct Flavour {
     chrome: bool,
     /// The channel title printed above posts.
     owner: Option<String>,
+    /// Other lines that looked like owner lines as much as `owner` did:
+    /// the dump is not of one channel, so it names no chat.
+    other_owners: Vec<String>,
     /// Hidden fallbacks printed (CSS-blind dumper).
     css_blind: bool,
     /// `Please open Telegram…` follows post bodies: a trailer, not a post.
@@ -208,6 +237,8 @@ pub struct Reader<R> {
     reply_authors: HashSet<String>,
     repeated_posts: u64,
     multi_line_posts: u64,
+    /// The chat of every post: `--as-chat`, or the agreeing owner lines.
+    chat: Option<Chat>,
 }
 
 impl<R: BufRead> Reader<R> {
@@ -227,6 +258,7 @@ impl<R: BufRead> Reader<R> {
             reply_authors: HashSet::new(),
             repeated_posts: 0,
             multi_line_posts: 0,
+            chat: None,
         }
     }
 
@@ -268,12 +300,36 @@ impl<R: BufRead> Reader<R> {
         }
         let flavour = sniff_flavour(self.ahead.iter());
         self.notes.set(&format!("text flavour {}", self.file), flavour.describe());
+        self.decide_chat(&flavour);
         let classify = |l: &mut CLine| {
             l.class = classify(&l.text, &l.key, &flavour);
             l.classified = true;
         };
         self.ahead.iter_mut().for_each(classify);
         self.flavour = Some(flavour);
+    }
+
+    /// The chat of the dump's posts: `--as-chat`, else the owner lines
+    /// when they all name one channel. The summary says which.
+    fn decide_chat(&mut self, flavour: &Flavour) {
+        let key = format!("chat {}", self.file);
+        if let Some(chat) = &self.options.chat {
+            let name = chat.name.as_deref().unwrap_or_default();
+            let user = chat.username.as_ref().map(|u| format!(" @{u}")).unwrap_or_default();
+            self.notes.set(&key, format!("{name:?}{user} (--as-chat)"));
+            self.chat = Some(chat.clone());
+            return;
+        }
+        let Some(owner) = &flavour.owner else { return };
+        if flavour.other_owners.is_empty() {
+            self.notes.set(&key, format!("{owner:?} (from the owner lines)"));
+            self.chat = Some(Chat { name: Some(owner.clone()), ..Chat::default() });
+        } else {
+            let all = std::iter::once(owner).chain(&flavour.other_owners);
+            let names: Vec<String> = all.map(|o| format!("{o:?}")).collect();
+            self.notes
+                .set(&key, format!("none: owner lines name {} (use --as-chat)", names.join(", ")));
+        }
     }
 
     fn peek(&mut self, i: usize) -> Option<&CLine> {
@@ -586,6 +642,7 @@ impl<R: BufRead> Reader<R> {
             _ => {}
         }
         let post = Post {
+            chat: self.chat.clone(),
             kind: Kind::Service,
             service: Some(service),
             source: Source {
@@ -622,6 +679,7 @@ impl<R: BufRead> Reader<R> {
         let Some(start) = b.start else { return };
         self.notes.add("chrome_lines", b.chrome_lines);
         let mut post = Post {
+            chat: self.chat.clone(),
             source: Source {
                 format: "text".into(),
                 file: self.file.clone(),
@@ -824,11 +882,15 @@ fn sniff_flavour<'a>(lines: impl Iterator<Item = &'a CLine> + Clone) -> Flavour 
             }
             prev = Some(l);
         }
-        f.owner = counts
+        let mut owners: Vec<(&str, usize)> = counts
             .into_iter()
             .filter(|(_, (n, after))| *n >= 3 && after * 2 >= *n)
-            .max_by_key(|(k, (n, _))| (*n, std::cmp::Reverse(k.to_string())))
-            .map(|(k, _)| k.to_owned());
+            .map(|(k, (n, _))| (k, n))
+            .collect();
+        owners.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let mut owners = owners.into_iter().map(|(k, _)| k.to_owned());
+        f.owner = owners.next();
+        f.other_owners = owners.collect();
     }
     f
 }
