@@ -23,3 +23,5 @@ mod validate_html;
 mod encodings;
 // Text dumps know their channel (issue 13 item 5).
 mod text_chat;
+// `X → text → posts` gives the same posts, for every reader's fixtures (issue 11 item 5).
+mod text_roundtrip;

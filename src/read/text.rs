@@ -23,6 +23,8 @@
 //! What cannot be decided from the text alone is flagged, never guessed: two
 //! marker-less posts in a row stay one post with `boundary_uncertain`.
 
+pub mod tgnorm;
+
 use super::lines::{Line, Lines};
 use super::Notes;
 use crate::clean::boilerplate::{self, Placeholder};
@@ -147,10 +149,16 @@ struct Flavour {
     css_blind: bool,
     /// `Please open Telegram…` follows post bodies: a trailer, not a post.
     trailer: bool,
+    /// Written by tgnorm's text writer (its first line says so): read by
+    /// [`tgnorm`], exactly.
+    tgnorm: bool,
 }
 
 impl Flavour {
     fn describe(&self) -> String {
+        if self.tgnorm {
+            return "tgnorm text dump (blank lines separate posts)".to_owned();
+        }
         let mut parts = Vec::new();
         if self.chrome {
             parts.push("browser copy (views, times and dates are chrome)".to_owned());
@@ -239,6 +247,8 @@ pub struct Reader<R> {
     multi_line_posts: u64,
     /// The chat of every post: `--as-chat`, or the agreeing owner lines.
     chat: Option<Chat>,
+    /// In a tgnorm dump: the day of the last date separator, `YYYY-MM-DD`.
+    day: Option<String>,
 }
 
 impl<R: BufRead> Reader<R> {
@@ -259,6 +269,7 @@ impl<R: BufRead> Reader<R> {
             repeated_posts: 0,
             multi_line_posts: 0,
             chat: None,
+            day: None,
         }
     }
 
@@ -298,7 +309,13 @@ impl<R: BufRead> Reader<R> {
             self.fill(before + 1);
             bytes += self.ahead.back().map_or(0, |l| l.text.len());
         }
-        let flavour = sniff_flavour(self.ahead.iter());
+        let mut flavour = sniff_flavour(self.ahead.iter());
+        let signed = self.ahead.front().map(|l| l.text.trim());
+        if signed == Some(boilerplate::TGNORM_SIGNATURE) {
+            flavour = Flavour { tgnorm: true, ..Flavour::default() };
+            self.ahead.pop_front();
+            self.notes.add("chrome_lines", 1);
+        }
         self.notes.set(&format!("text flavour {}", self.file), flavour.describe());
         self.decide_chat(&flavour);
         let classify = |l: &mut CLine| {
@@ -318,6 +335,10 @@ impl<R: BufRead> Reader<R> {
             let user = chat.username.as_ref().map(|u| format!(" @{u}")).unwrap_or_default();
             self.notes.set(&key, format!("{name:?}{user} (--as-chat)"));
             self.chat = Some(chat.clone());
+            return;
+        }
+        if flavour.tgnorm {
+            self.notes.set(&key, "each post's owner line (tgnorm dump)");
             return;
         }
         let Some(owner) = &flavour.owner else { return };
@@ -781,6 +802,9 @@ impl<R: BufRead> Iterator for Reader<R> {
     fn next(&mut self) -> Option<Result<Post>> {
         if self.flavour.is_none() {
             self.sniff();
+        }
+        if self.flavour.as_ref().is_some_and(|f| f.tgnorm) {
+            return self.next_block();
         }
         loop {
             if let Some(item) = self.out.pop_front() {
