@@ -319,12 +319,22 @@ fn utf8_shape(line: &[u8]) -> Utf8Shape {
 /// The legacy encoding `chardetng` names for `lines`, if the evidence is
 /// strong (module docs), with the evidence in words.
 fn legacy_evidence(lines: &[&[u8]]) -> Option<(&'static Encoding, String)> {
-    let mut detector = chardetng::EncodingDetector::new();
+    // Each line votes with its non-ASCII bytes for the encoding `chardetng`
+    // names for it alone: one line holding a byte an encoding leaves
+    // unmapped (and `chardetng` would then rule out for the whole sample)
+    // cannot swing the file.
+    let mut votes: Vec<(&'static Encoding, usize)> = Vec::new();
     for line in lines {
-        detector.feed(line, false);
+        let mut detector = chardetng::EncodingDetector::new();
+        detector.feed(line, true);
+        let guess = detector.guess(None, false);
+        let weight = line.iter().filter(|b| !b.is_ascii()).count();
+        match votes.iter_mut().find(|(e, _)| *e == guess) {
+            Some((_, w)) => *w += weight,
+            None => votes.push((guess, weight)),
+        }
     }
-    detector.feed(b"", true);
-    let encoding = detector.guess(None, false);
+    let (encoding, _) = votes.into_iter().max_by_key(|&(_, w)| w)?;
     if encoding == UTF_8 {
         return None;
     }
@@ -500,10 +510,7 @@ impl<R: BufRead> LineDecoder<R> {
             self.decide(&piece.bytes)?;
         }
         let legacy = match (&self.choice, kind) {
-            (_, LineKind::Utf8) => None,
-            (Choice::Legacy(enc, _), LineKind::NotUtf8) => {
-                enc.decode_without_bom_handling_and_without_replacement(&piece.bytes)
-            }
+            (Choice::Legacy(enc, _), LineKind::NotUtf8) => Some(*enc),
             _ => None,
         };
         match (kind, legacy) {
@@ -511,9 +518,12 @@ impl<R: BufRead> LineDecoder<R> {
                 self.counts.utf8 += u64::from(!piece.bytes.is_ascii());
                 self.out.extend_from_slice(&piece.bytes);
             }
-            (_, Some(text)) => {
-                self.counts.legacy += 1;
-                self.out.extend_from_slice(text.as_bytes());
+            (_, Some(enc)) => {
+                if decode_line(enc, &piece.bytes, &mut self.out) {
+                    self.counts.legacy += 1;
+                } else {
+                    self.counts.rejected += 1;
+                }
             }
             (_, None) => {
                 self.counts.rejected += 1;
@@ -548,6 +558,34 @@ impl<R: BufRead> LineDecoder<R> {
             _ => return,
         };
         self.notes.set(&format!("encoding {}", self.name), text);
+    }
+}
+
+/// Decodes one line with a legacy encoding into `out`; false when some
+/// bytes do not fit it. Those are copied as they are: not UTF-8, they make
+/// the line reader reject the line at the column of the first of them.
+fn decode_line(encoding: &'static Encoding, line: &[u8], out: &mut Vec<u8>) -> bool {
+    let mut decoder = encoding.new_decoder_without_bom_handling();
+    let mut fits = true;
+    let mut rest = line;
+    let mut buf = [0u8; 4096];
+    loop {
+        let (result, read, written) =
+            decoder.decode_to_utf8_without_replacement(rest, &mut buf, true);
+        out.extend_from_slice(buf.get(..written).unwrap_or_default());
+        let consumed = rest.get(..read).unwrap_or_default();
+        rest = rest.get(read..).unwrap_or_default();
+        match result {
+            encoding_rs::DecoderResult::InputEmpty => return fits,
+            encoding_rs::DecoderResult::OutputFull => {}
+            encoding_rs::DecoderResult::Malformed(bad, extra) => {
+                fits = false;
+                // The malformed bytes end `extra` bytes before what was read.
+                let end = consumed.len().saturating_sub(usize::from(extra));
+                let start = end.saturating_sub(usize::from(bad));
+                out.extend_from_slice(consumed.get(start..end).unwrap_or_default());
+            }
+        }
     }
 }
 
@@ -813,6 +851,24 @@ mod tests {
         );
         let (_, _, binary, _) = decoded(b"text\nab\x01\x02\x03\x04\x05\x06\x07\x08 more\n");
         assert_eq!(binary.map(|b| (b.line, b.column)), Some((2, 3)), "control bytes, positioned");
+    }
+
+    #[test]
+    fn a_byte_that_fits_no_legacy_character_keeps_its_column() {
+        // 0xD2 is a byte Greek Windows-1253 (and ISO-8859-7) leave unmapped.
+        let greek = "Το Υπουργείο Εξωτερικών ανακοινώνει τη συνάντηση των υπουργών.\n";
+        let (legacy, enc, _) = encoding_rs::WINDOWS_1253.encode(greek);
+        assert_eq!(enc, encoding_rs::WINDOWS_1253);
+        let mut input = legacy.to_vec();
+        input.extend_from_slice(&legacy);
+        input.extend_from_slice(b"ab \xD2 cd\n");
+        let (out, name, _, notes) = decoded(&input);
+        assert!(name == "windows-1253" || name == "ISO-8859-7", "{name}");
+        let mut want = greek.repeat(2).into_bytes();
+        want.extend_from_slice(b"ab \xD2 cd\n");
+        assert_eq!(String::from_utf8_lossy(&out), String::from_utf8_lossy(&want));
+        let note = notes.snapshot().get("encoding f").cloned().unwrap_or_default();
+        assert!(note.contains("1 line neither, rejected"), "{note}");
     }
 
     #[test]

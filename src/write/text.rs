@@ -99,10 +99,11 @@ impl<W: Write> Writer<W> {
                 self.day = Some(day.to_owned());
             }
         }
-        let owner = post.chat.as_ref().and_then(|c| c.name.as_deref()).map(one_line);
-        lines.push(owner.filter(|o| !o.is_empty()).map_or(NO_CHAT.to_owned(), |o| escaped(&o)));
-        let forward = post.forwarded_from.as_ref().and_then(|f| f.name.as_deref()).map(one_line);
-        if let Some(name) = forward.filter(|n| !n.is_empty()) {
+        let owner = post.chat.as_ref().and_then(|c| c.name.as_deref()).map(single_line);
+        let owner = owner.filter(|o| !o.trim().is_empty());
+        lines.push(owner.map_or(NO_CHAT.to_owned(), |o| escaped(&o)));
+        let forward = post.forwarded_from.as_ref().and_then(|f| f.name.as_deref()).map(single_line);
+        if let Some(name) = forward.filter(|n| !n.trim().is_empty()) {
             lines.push(format!("Forwarded from {name}"));
         }
         let reply = self.reply_header(post);
@@ -179,6 +180,11 @@ impl<W: Write> Writer<W> {
 /// Which chat a post's id counts in.
 fn chat_key(post: &Post) -> Option<String> {
     post.chat.as_ref().and_then(|c| c.id.clone().or_else(|| c.name.clone()))
+}
+
+/// Line breaks as spaces (a name on one line).
+fn single_line(s: &str) -> String {
+    s.replace(['\n', '\r'], " ")
 }
 
 /// Whitespace runs (newlines too) as single spaces.

@@ -425,3 +425,56 @@ fn service_of(key: &str) -> Option<Service> {
     let action = boilerplate::generic_service(key)?;
     Some(Service { action, ..Service::default() })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_footers_read_back() {
+        assert_eq!(
+            split_date("2023-02-24T07:29:57+00:00"),
+            Some(("2023-02-24", "07:29", Some("+00:00")))
+        );
+        assert_eq!(split_date("2023-02-24T07:29:57"), Some(("2023-02-24", "07:29", None)));
+        assert_eq!(split_date("2023-02-24T07:29:57.5Z"), Some(("2023-02-24", "07:29", Some("Z"))));
+        assert_eq!(split_date("2023-02-24 07:29:57"), None);
+        assert_eq!(split_date("24.02.2023"), None);
+        assert_eq!(date_separator("2023-02-24").as_deref(), Some("February 24, 2023"));
+        assert_eq!(date_separator("2023-13-24"), None);
+        assert_eq!(parse_separator("February 24, 2023").as_deref(), Some("2023-02-24"));
+        assert_eq!(parse_separator("February 24"), None);
+        let line =
+            footer_line(Some(2), Some("Álvaro Justen"), true, Some("2023-02-24T07:29:57-05:30"));
+        assert_eq!(line.as_deref(), Some("2 views Álvaro Justen, edited 07:29 UTC-05:30"));
+        let f = footer(&line.unwrap()).unwrap();
+        assert_eq!(
+            (f.views, f.author.as_deref(), f.edited),
+            (Some(2), Some("Álvaro Justen"), true)
+        );
+        assert_eq!((f.time.as_deref(), f.offset.as_deref()), (Some("07:29"), Some("-05:30")));
+        assert_eq!(footer_line(None, Some("lost without views"), false, None), None);
+        let f = footer("07:29").unwrap();
+        assert_eq!((f.time.as_deref(), f.offset), (Some("07:29"), None));
+        assert!(footer("07:29 UTC+3").is_none() && footer("UTC").is_none());
+    }
+
+    #[test]
+    fn escapes() {
+        for marker in [
+            "",
+            "  ",
+            "Forwarded from X",
+            "VIEW IN TELEGRAM",
+            "3 views",
+            "12:00 UTC",
+            "Media: sticker",
+            "—",
+        ] {
+            assert!(needs_escape(marker), "{marker:?}");
+        }
+        assert!(!needs_escape("Hello, world"));
+        assert_eq!(escaped("July 3"), "\u{200B}July 3");
+        assert_eq!(escaped("\u{200B}x"), "\u{200B}\u{200B}x");
+    }
+}
