@@ -35,7 +35,7 @@
 use super::{classify, is_clock, is_date_separator, parse_footer, CLine, Flavour, Reader};
 use crate::clean::boilerplate::{self, Placeholder, ESCAPE};
 use crate::clean::repeat;
-use crate::model::{Chat, Edited, Forward, Kind, Post, Reply, Service, Source, Text};
+use crate::model::{Chat, Edited, Forward, Kind, Media, Post, Reply, Service, Source, Text};
 use std::io::BufRead;
 
 /// Would `line`, written as text in a tgnorm dump, read as something else?
@@ -328,17 +328,8 @@ impl<R: BufRead> Reader<R> {
             }
         }
         let mut unsupported = false;
-        while let Some(key) = plain(i) {
-            let media = match Placeholder::parse(key) {
-                Some(label) => {
-                    unsupported |= label == Placeholder::OpenTelegram;
-                    label.media()
-                }
-                None => match boilerplate::media_label(key) {
-                    Some(media) => media,
-                    None => break,
-                },
-            };
+        while let Some((media, open_telegram)) = plain(i).and_then(placeholder) {
+            unsupported |= open_telegram;
             post.media.push(media);
             i += 1;
             if plain(i).is_some_and(boilerplate::is_view_in_telegram) {
@@ -403,6 +394,15 @@ impl<R: BufRead> Reader<R> {
     }
 }
 
+/// A placeholder line: its media entry, and whether it is `Please open
+/// Telegram to view this post` (the whole post unshowable).
+fn placeholder(key: &str) -> Option<(Media, bool)> {
+    match Placeholder::parse(key) {
+        Some(label) => Some((label.media(), label == Placeholder::OpenTelegram)),
+        None => boilerplate::media_label(key).map(|media| (media, false)),
+    }
+}
+
 /// A service line: the web preview's sentences, or tgnorm's generic one.
 fn service_of(key: &str) -> Option<Service> {
     if let Some((action, detail)) = boilerplate::service_line(key) {
@@ -457,6 +457,53 @@ mod tests {
         let f = footer("07:29").unwrap();
         assert_eq!((f.time.as_deref(), f.offset), (Some("07:29"), None));
         assert!(footer("07:29 UTC+3").is_none() && footer("UTC").is_none());
+    }
+
+    /// Any sequence of the flavour's lines never panics nor fails, and gives
+    /// fewer posts than it has lines (a cheap stand-in for the fuzzer).
+    #[test]
+    fn random_blocks_never_panic() {
+        let pieces: [&str; 16] = [
+            "\n",
+            "February 24, 2023\n",
+            "Chan\n",
+            "—\n",
+            "Forwarded from X\n",
+            "Media is too big\n",
+            "VIEW IN TELEGRAM\n",
+            "Media: photo, not included\n",
+            "Please open Telegram to view this post\n",
+            "Unsupported post\n",
+            "Service message: x\n",
+            "Channel created\n",
+            "\u{200B}\n",
+            "2 views Bob, edited 07:29 UTC+03:00\n",
+            "07:29\n",
+            "some text line\n",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..2000 {
+            let mut input = format!("{}\n", boilerplate::TGNORM_SIGNATURE);
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            for _ in 0..state % 30 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                input.push_str(pieces[(state % pieces.len() as u64) as usize]);
+            }
+            let lines = input.lines().filter(|l| !l.is_empty()).count();
+            let r = Reader::new(
+                input.as_bytes(),
+                "f".into(),
+                super::super::Options::default(),
+                crate::read::Notes::default(),
+            );
+            let posts: Vec<_> = r.collect();
+            assert!(posts.iter().all(|p| p.is_ok()));
+            assert!(posts.len() < lines.max(1), "{input:?}");
+        }
     }
 
     #[test]
