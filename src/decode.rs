@@ -5,14 +5,16 @@
 //! The encoding is decided on evidence, never on a guess alone:
 //!
 //! - a BOM wins; `--encoding` overrides everything else;
-//! - input that opens like markup or JSON (`<`, `{`, `[`: HTML pages,
+//! - input that opens like markup or a JSON object (HTML pages,
 //!   `result.json`, JSONL) is UTF-8 by definition and never transcoded: its
 //!   readers report bytes that are not UTF-8 with their positions;
 //! - text is decided **line by line**: a line that is valid UTF-8 is UTF-8.
 //!   A line that is not is decoded with a legacy encoding only when the
 //!   evidence is strong: `chardetng` names one for the file's non-UTF-8
-//!   lines, and under it at least [`MIN_EVIDENCE`] non-ASCII characters, 90 %
-//!   of them, are letters inside words of one script. Otherwise the line
+//!   lines (each line votes with its non-ASCII bytes), and under it at least
+//!   [`MIN_EVIDENCE`] non-ASCII characters, 90 % of them, are letters inside
+//!   words of one script. A byte the chosen encoding leaves unmapped stays
+//!   as it is, so the reader rejects its line at that byte's column. Otherwise the line
 //!   goes on as it is and the reader rejects it with its line and 1-based
 //!   column (an ASCII dump with one stray `0xFF` is UTF-8 with one bad line,
 //!   not Windows-1252). A dump that is half Windows-1251 and half UTF-8
@@ -181,10 +183,15 @@ fn utf16_without_bom(head: &[u8]) -> Option<&'static Encoding> {
     None
 }
 
-/// Opens like HTML, XML or JSON: formats that are UTF-8 by definition.
+/// Opens like HTML or XML (`<` and a letter, `!` or `?`) or like a JSON
+/// object (`{` and a key): formats that are UTF-8 by definition.
 fn opens_like_markup(head: &[u8]) -> bool {
-    let start = head.iter().position(|b| !b.is_ascii_whitespace());
-    matches!(start.and_then(|i| head.get(i)), Some(b'<' | b'{' | b'['))
+    let mut bytes = head.iter().copied().filter(|b| !b.is_ascii_whitespace());
+    match (bytes.next(), bytes.next()) {
+        (Some(b'<'), Some(next)) => next.is_ascii_alphabetic() || next == b'!' || next == b'?',
+        (Some(b'{'), Some(next)) => next == b'"' || next == b'}',
+        _ => false,
+    }
 }
 
 /// A C0 control byte that text does not hold (tab, line ends, vertical tab,
@@ -244,7 +251,7 @@ fn sniff_lines(head: &[u8]) -> Sniffed {
     let mut out = Sniffed::default();
     let mut start = 0;
     while start < head.len() {
-        let end = memchr::memchr(b'\n', head.get(start..).unwrap_or_default())
+        let end = memchr::memchr2(b'\n', b'\r', head.get(start..).unwrap_or_default())
             .map_or(head.len(), |i| start + i + 1);
         let line = head.get(start..end).unwrap_or_default();
         // The last line may be cut by the window: only whole lines count.
@@ -441,7 +448,8 @@ impl<R: BufRead> LineDecoder<R> {
         }
     }
 
-    /// Reads one raw line (or [`LINE_CAP`] bytes of a longer one).
+    /// Reads one raw line, ending at `\n` or `\r` (a `\r\n` is two pieces,
+    /// which changes nothing), or [`LINE_CAP`] bytes of a longer one.
     fn read_piece(&mut self) -> io::Result<Option<Piece>> {
         let mut bytes = Vec::new();
         loop {
@@ -450,7 +458,7 @@ impl<R: BufRead> LineDecoder<R> {
                 return Ok((!bytes.is_empty()).then_some(Piece { bytes, long: false }));
             }
             let room = LINE_CAP - bytes.len();
-            match memchr::memchr(b'\n', chunk) {
+            match memchr::memchr2(b'\n', b'\r', chunk) {
                 Some(i) if i < room => {
                     bytes.extend_from_slice(chunk.get(..=i).unwrap_or_default());
                     self.inner.consume(i + 1);
@@ -500,7 +508,7 @@ impl<R: BufRead> LineDecoder<R> {
     /// Converts one line into `out`.
     fn convert(&mut self, piece: Piece) -> io::Result<()> {
         let raw = self.in_long || piece.long;
-        self.in_long = raw && !piece.bytes.ends_with(b"\n");
+        self.in_long = raw && !piece.bytes.ends_with(b"\n") && !piece.bytes.ends_with(b"\r");
         if raw {
             self.out.extend_from_slice(&piece.bytes);
             return Ok(());
@@ -869,6 +877,25 @@ mod tests {
         assert_eq!(String::from_utf8_lossy(&out), String::from_utf8_lossy(&want));
         let note = notes.snapshot().get("encoding f").cloned().unwrap_or_default();
         assert!(note.contains("1 line neither, rejected"), "{note}");
+    }
+
+    #[test]
+    fn cr_line_ends_in_a_large_legacy_file() {
+        let line = "Переговоры прошли в конструктивной атмосфере.\r";
+        let text = line.repeat(30_000);
+        let (legacy, _, _) = encoding_rs::WINDOWS_1251.encode(&text);
+        assert!(legacy.len() > 1 << 20);
+        let (out, name, binary, _) = decoded(&legacy);
+        assert_eq!((name, binary), ("windows-1251", None));
+        assert!(out == text.as_bytes(), "decoded whole, line by line");
+    }
+
+    #[test]
+    fn only_real_markup_is_markup() {
+        assert!(opens_like_markup(b"  <!DOCTYPE html>") && opens_like_markup(b"<div>"));
+        assert!(opens_like_markup(b"{\n \"name\": 1}") && opens_like_markup(b"{\"chat\":null}"));
+        assert!(!opens_like_markup(b"<3 this channel") && !opens_like_markup(b"{ smile }"));
+        assert!(!opens_like_markup(b"[Photo] caption") && !opens_like_markup(b""));
     }
 
     #[test]
