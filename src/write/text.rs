@@ -106,21 +106,20 @@ impl<W: Write> Writer<W> {
         if let Some(name) = forward.filter(|n| !n.trim().is_empty()) {
             lines.push(format!("Forwarded from {name}"));
         }
-        let reply = self.reply_header(post);
-        let has_reply = reply.is_some();
-        lines.extend(reply.into_iter().flat_map(|(a, q)| [a, q]));
+        // Lines after these may be taken for a reply header (two text lines).
+        let open = lines.len();
+        lines.extend(self.reply_header(post).into_iter().flat_map(|(a, q)| [a, q]));
         let text = post.text.to_plain_string().replace("\r\n", "\n").replace('\r', "\n");
         let labelled = media_lines(post, text.is_empty(), &mut lines);
         if post.kind == Kind::Unsupported && !labelled {
             lines.push(UNSUPPORTED_POST.to_owned());
         }
-        let service = (post.kind == Kind::Service).then(|| service_line(post));
-        let has_service = service.is_some();
-        lines.extend(service);
+        lines.extend((post.kind == Kind::Service).then(|| service_line(post)));
         let plain_start = lines.len();
         lines.extend(text.split('\n').filter(|_| !text.is_empty()).map(escaped));
-        let header_free = !has_reply && !has_service && !labelled && post.media.is_empty();
-        if header_free && lines.len() >= plain_start + 2 {
+        // Nothing between the headers and a text of two lines or more: its
+        // first line is escaped, so that it does not read as a reply author.
+        if plain_start == open && lines.len() >= plain_start + 2 {
             if let Some(first) = lines.get_mut(plain_start) {
                 if !first.starts_with(ESCAPE) {
                     first.insert(0, ESCAPE);
@@ -292,4 +291,59 @@ pub fn render(post: &Post) -> String {
         line(&text);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Media, Text};
+    use crate::read::{text::Reader, Notes};
+
+    fn round_trip(posts: &[Post]) -> Vec<Post> {
+        let mut w = Writer::new(Vec::new(), "t".into());
+        for p in posts {
+            w.write(p).unwrap();
+        }
+        let dump = w.finish().unwrap();
+        let r = Reader::new(&dump[..], "t".into(), Default::default(), Notes::default());
+        r.map(|p| p.unwrap()).collect()
+    }
+
+    /// A media entry no label can stand for (its type holds a space) writes
+    /// no line; the text after it still does not read as a reply header.
+    #[test]
+    fn unlabelled_media_keeps_the_text_whole() {
+        let post = Post {
+            text: Text::plain("Alice\nHello there"),
+            media: vec![Media::new("two words", MediaStatus::Ok)],
+            ..Post::default()
+        };
+        let back = round_trip(&[post]);
+        assert_eq!(back.len(), 1);
+        assert_eq!(back[0].text.to_plain_string(), "Alice\nHello there");
+        assert_eq!(back[0].reply_to, None);
+        assert!(back[0].media.is_empty(), "the unlabelled entry is lost (documented)");
+    }
+
+    /// A reply to a post written earlier shows that post's text as its
+    /// quote and links back to it.
+    #[test]
+    fn reply_by_id_links_back() {
+        let first = Post {
+            id: Some(7),
+            text: Text::plain("The first post, long enough to be quoted"),
+            ..Post::default()
+        };
+        let reply = Post {
+            id: Some(8),
+            reply_to: Some(crate::model::Reply { message_id: Some(7), ..Default::default() }),
+            text: Text::plain("A reply"),
+            ..Post::default()
+        };
+        let back = round_trip(&[first, reply]);
+        let r = back[1].reply_to.clone().unwrap();
+        assert_eq!(r.quote.as_deref(), Some("The first post, long enough to be quoted"));
+        assert_eq!(r.author.as_deref(), Some("Unknown"));
+        assert_eq!(r.source_line, back[0].source.line);
+    }
 }
