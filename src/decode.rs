@@ -160,6 +160,9 @@ fn whole(
     detection: Detection,
 ) -> Decoded {
     let head = head.get(bom_len..).unwrap_or_default().to_vec();
+    // NUL bytes are UTF-16's own; in any other encoding they are binary.
+    let utf16 = encoding == UTF_16LE || encoding == UTF_16BE;
+    let binary = if utf16 { None } else { binary_evidence(&head) };
     let rest = io::Cursor::new(head).chain(input);
     let reader: Box<dyn BufRead + Send> = if encoding == UTF_8 {
         Box::new(BufReader::with_capacity(256 * 1024, rest))
@@ -167,7 +170,7 @@ fn whole(
         let decoder = encoding.new_decoder_without_bom_handling();
         Box::new(BufReader::with_capacity(256 * 1024, Transcoder::new(rest, decoder)))
     };
-    Decoded { reader, encoding, detection, binary: None }
+    Decoded { reader, encoding, detection, binary }
 }
 
 /// UTF-16 without a BOM: many NULs in alternate positions.
@@ -896,6 +899,18 @@ mod tests {
         assert!(opens_like_markup(b"{\n \"name\": 1}") && opens_like_markup(b"{\"chat\":null}"));
         assert!(!opens_like_markup(b"<3 this channel") && !opens_like_markup(b"{ smile }"));
         assert!(!opens_like_markup(b"[Photo] caption") && !opens_like_markup(b""));
+    }
+
+    #[test]
+    fn binary_whatever_the_encoding_but_utf16() {
+        let forced = |bytes: &[u8], enc| {
+            decode(Box::new(io::Cursor::new(bytes.to_vec())), Some(enc)).unwrap().binary
+        };
+        let nul = b"ok\nab\x00cd\n";
+        let at = |b: Option<Binary>| b.map(|b| (b.line, b.column));
+        assert_eq!(at(forced(nul, encoding_rs::WINDOWS_1251)), Some((2, 3)));
+        assert_eq!(at(forced(nul, UTF_8)), Some((2, 3)));
+        assert_eq!(forced(nul, UTF_16LE), None);
     }
 
     #[test]
