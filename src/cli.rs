@@ -141,6 +141,10 @@ struct ConvertArgs {
     /// when not given.
     #[arg(long, value_name = "LABEL")]
     encoding: Option<String>,
+    /// The chat a text dump's posts belong to, NAME or NAME@username
+    /// (default: the dump's owner lines, when they all name one channel).
+    #[arg(long = "as-chat", value_name = "NAME[@USERNAME]", value_parser = read::text::parse_chat)]
+    as_chat: Option<tgnorm::model::Chat>,
     /// Emoji: qualify (default), keep, strip, shortcode.
     #[arg(long, value_name = "MODE", default_value = "qualify")]
     emoji: EmojiMode,
@@ -589,6 +593,7 @@ fn resolve(args: &ConvertArgs) -> Result<convert::Options, Error> {
         repeated_body: clean.has(Pass::RepeatedBody),
         forward: clean.has(Pass::Forward),
         reply: clean.has(Pass::Reply),
+        chat: args.as_chat.clone(),
     };
     Ok(convert::Options {
         inputs: args.inputs.clone(),

@@ -21,3 +21,9 @@ mod validate;
 mod validate_html;
 // The command line: output safety, signals, no quiet success, completions.
 mod cli;
+// Encodings decided per evidence (issue 12): stray bytes, mixed files, binary.
+mod encodings;
+// Text dumps know their channel (issue 13 item 5).
+mod text_chat;
+// `X → text → posts` gives the same posts, for every reader's fixtures (issue 11 item 5).
+mod text_roundtrip;

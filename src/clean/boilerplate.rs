@@ -119,6 +119,94 @@ pub fn service_line(line: &str) -> Option<(&'static str, Option<String>)> {
     Some(("pin_message", Some(quoted.to_owned())))
 }
 
+/// The first line of a dump written by tgnorm's text writer
+/// ([`crate::write::text`]): its flavour is exact (blank lines separate
+/// posts, each post's lines come in a fixed order), so the text reader
+/// reads it back without guessing.
+pub const TGNORM_SIGNATURE: &str =
+    "tgnorm text dump v1 (posts between blank lines; a line opening with U+200B is text)";
+
+/// In a tgnorm dump, a line opening with this character (U+200B ZERO WIDTH
+/// SPACE, which the `unicode` pass removes anyway) is text, whatever it
+/// looks like; the reader removes the one character.
+pub const ESCAPE: char = '\u{200B}';
+
+/// In a tgnorm dump: a post the source could not show, without any media
+/// entry (`kind: unsupported`).
+pub const UNSUPPORTED_POST: &str = "Unsupported post";
+
+/// In a tgnorm dump: the owner line of a post whose chat is not known.
+pub const NO_CHAT: &str = "—";
+
+/// The media label of tgnorm dumps, for media no web-preview placeholder
+/// stands for: `Media: photo`, `Media: document, not included`. Paired with
+/// `VIEW IN TELEGRAM` like the web preview's own labels. `None` when the
+/// type cannot be written on one line (empty, or holding a space or comma).
+pub fn media_label_for(media: &Media) -> Option<String> {
+    let kind = media.kind.as_str();
+    if kind.is_empty() || kind.contains(|c: char| c.is_whitespace() || c == ',') {
+        return None;
+    }
+    Some(match status_words(media.status) {
+        Some(words) => format!("Media: {kind}, {words}"),
+        None => format!("Media: {kind}"),
+    })
+}
+
+/// Reads a label written by [`media_label_for`].
+pub fn media_label(line: &str) -> Option<Media> {
+    let rest = line.trim().strip_prefix("Media: ")?;
+    let (kind, status) = match rest.split_once(", ") {
+        Some((kind, words)) => {
+            let status = [
+                MediaStatus::NotIncluded,
+                MediaStatus::TooBig,
+                MediaStatus::Unavailable,
+                MediaStatus::NotSupported,
+            ]
+            .into_iter()
+            .find(|s| status_words(*s) == Some(words))?;
+            (kind, status)
+        }
+        None => (rest, MediaStatus::Ok),
+    };
+    if kind.is_empty() || kind.contains(|c: char| c.is_whitespace() || c == ',') {
+        return None;
+    }
+    Some(Media::new(kind, status))
+}
+
+fn status_words(status: MediaStatus) -> Option<&'static str> {
+    match status {
+        MediaStatus::Ok => None,
+        MediaStatus::NotIncluded => Some("not included"),
+        MediaStatus::TooBig => Some("too big"),
+        MediaStatus::Unavailable => Some("unavailable"),
+        MediaStatus::NotSupported => Some("not supported"),
+    }
+}
+
+/// The service line of tgnorm dumps for actions the web preview has no
+/// sentence for: `Service message` (the label of the web widget's service
+/// bubble, §3.1) or `Service message: create_group`.
+pub fn generic_service_line(action: Option<&str>) -> String {
+    match action {
+        Some(action) => format!("Service message: {action}"),
+        None => "Service message".to_owned(),
+    }
+}
+
+/// Reads a line written by [`generic_service_line`]: the action, if named.
+pub fn generic_service(line: &str) -> Option<Option<String>> {
+    let line = line.trim();
+    if line == "Service message" {
+        return Some(None);
+    }
+    let action = line.strip_prefix("Service message: ")?;
+    let ok = !action.is_empty() && !action.contains(char::is_whitespace);
+    ok.then(|| Some(action.to_owned()))
+}
+
 /// True for `No posts found`, the empty-page marker.
 pub fn is_empty_page(line: &str) -> bool {
     matches_key(line, "no posts found")
@@ -167,6 +255,28 @@ mod tests {
         assert_eq!(Placeholder::parse("Media is too big, sorry"), None);
         assert!(is_view_in_telegram("VIEW IN TELEGRAM"));
         assert!(is_view_in_telegram("View in\u{a0}Telegram"));
+    }
+
+    #[test]
+    fn tgnorm_labels_read_back() {
+        for (kind, status) in [
+            ("photo", MediaStatus::Ok),
+            ("document", MediaStatus::NotIncluded),
+            ("ERROR:media_type", MediaStatus::Unavailable),
+            ("video", MediaStatus::TooBig),
+        ] {
+            let media = Media::new(kind, status);
+            let label = media_label_for(&media).unwrap();
+            assert_eq!(media_label(&label), Some(media), "{label}");
+        }
+        assert_eq!(media_label_for(&Media::new("two words", MediaStatus::Ok)), None);
+        assert_eq!(media_label("Media: photo, lost"), None);
+        assert_eq!(
+            generic_service(&generic_service_line(Some("create_group"))),
+            Some(Some("create_group".into()))
+        );
+        assert_eq!(generic_service(&generic_service_line(None)), Some(None));
+        assert_eq!(generic_service("Service message: two words"), None);
     }
 
     #[test]

@@ -302,6 +302,10 @@ pub fn fingerprint(post: &Post) -> u64 {
             post.text.to_plain_string().hash(&mut h);
             post.forwarded_from.as_ref().map(|f| &f.name).hash(&mut h);
             post.reply_to.as_ref().map(|r| (&r.author, &r.quote)).hash(&mut h);
+            // A dated post (a tgnorm text dump) is not the same post as one
+            // with the same text at another time, or in another chat.
+            post.date.hash(&mut h);
+            post.chat.as_ref().map(|c| &c.name).hash(&mut h);
             for m in &post.media {
                 (&m.kind, m.status as u8).hash(&mut h);
             }

@@ -404,7 +404,8 @@ pub fn open(path: &Path, options: &ReadOptions, notes: &Notes) -> Result<Input> 
     } else {
         Box::new(File::open(path).map_err(|e| Error::io(&name, e))?)
     };
-    let decoded = decode::decode(raw, options.encoding).map_err(|e| Error::io(&name, e))?;
+    let decoded = decode::decode_noted(raw, options.encoding, &name, notes)
+        .map_err(|e| Error::io(&name, e))?;
     if decoded.encoding != encoding_rs::UTF_8 || decoded.detection == Detection::Bom {
         let how = match decoded.detection {
             Detection::Bom => "byte-order mark",
@@ -414,6 +415,7 @@ pub fn open(path: &Path, options: &ReadOptions, notes: &Notes) -> Result<Input> 
         };
         notes.set(&format!("encoding {name}"), format!("{} ({how})", decoded.encoding.name()));
     }
+    let binary = decoded.binary;
     let mut reader = decoded.reader;
     let format = match options.format {
         Some(f) => f,
@@ -436,24 +438,14 @@ pub fn open(path: &Path, options: &ReadOptions, notes: &Notes) -> Result<Input> 
                     ),
                 ));
             }
-            if format == Format::Text {
-                if let Some(at) = head.iter().position(|&b| b == 0) {
-                    let before = head.get(..at).unwrap_or_default();
-                    let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
-                    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-                    let column =
-                        String::from_utf8_lossy(before.get(line_start..).unwrap_or_default())
-                            .chars()
-                            .count() as u64
-                            + 1;
-                    return Err(Error::new(
-                        Position::line(&name, line, Some(column)),
-                        ErrorKind::Format(
-                            "binary data (NUL byte), not a text dump; use --from text to read it anyway"
-                                .into(),
-                        ),
-                    ));
-                }
+            if let (Format::Text, Some(binary)) = (format, &binary) {
+                return Err(Error::new(
+                    Position::line(&name, binary.line, Some(binary.column)),
+                    ErrorKind::Format(format!(
+                        "{}; use --from text to read it anyway",
+                        binary.reason
+                    )),
+                ));
             }
             format
         }

@@ -23,12 +23,14 @@
 //! What cannot be decided from the text alone is flagged, never guessed: two
 //! marker-less posts in a row stay one post with `boundary_uncertain`.
 
+pub mod tgnorm;
+
 use super::lines::{Line, Lines};
 use super::Notes;
 use crate::clean::boilerplate::{self, Placeholder};
 use crate::clean::repeat;
 use crate::error::Result;
-use crate::model::{Forward, Kind, Media, Post, Reply, Service, Source, Text};
+use crate::model::{Chat, Forward, Kind, Media, Post, Reply, Service, Source, Text};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::BufRead;
 
@@ -60,12 +62,38 @@ pub struct Options {
     pub forward: bool,
     /// Reply headers become `reply_to`.
     pub reply: bool,
+    /// The chat every post belongs to (`--as-chat`); when `None`, the
+    /// dump's owner lines name it if they all agree.
+    pub chat: Option<Chat>,
 }
 
 impl Default for Options {
     fn default() -> Options {
-        Options { boilerplate: true, repeated_body: true, forward: true, reply: true }
+        Options { boilerplate: true, repeated_body: true, forward: true, reply: true, chat: None }
     }
+}
+
+/// Parses `--as-chat NAME[@username]`: the part after the last `@` is the
+/// username when it is one (5–32 letters, digits and `_`, starting with a
+/// letter); otherwise the whole value is the name.
+pub fn parse_chat(value: &str) -> std::result::Result<Chat, String> {
+    let value = value.trim();
+    let (name, username) = match value.rsplit_once('@') {
+        Some((name, user)) if is_username(user) => (name.trim(), Some(user.to_owned())),
+        _ => (value, None),
+    };
+    if name.is_empty() && username.is_none() {
+        return Err("a chat name is needed: NAME or NAME@username".into());
+    }
+    let name = (!name.is_empty()).then(|| name.to_owned());
+    Ok(Chat { name, id: None, username, kind: None })
+}
+
+/// A public username: 5–32 ASCII letters, digits and `_`, starting with a letter.
+fn is_username(s: &str) -> bool {
+    (5..=32).contains(&s.len())
+        && s.starts_with(|c: char| c.is_ascii_alphabetic())
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// What a line is.
@@ -114,14 +142,23 @@ struct Flavour {
     chrome: bool,
     /// The channel title printed above posts.
     owner: Option<String>,
+    /// Other lines that looked like owner lines as much as `owner` did:
+    /// the dump is not of one channel, so it names no chat.
+    other_owners: Vec<String>,
     /// Hidden fallbacks printed (CSS-blind dumper).
     css_blind: bool,
     /// `Please open Telegram…` follows post bodies: a trailer, not a post.
     trailer: bool,
+    /// Written by tgnorm's text writer (its first line says so): read by
+    /// [`tgnorm`], exactly.
+    tgnorm: bool,
 }
 
 impl Flavour {
     fn describe(&self) -> String {
+        if self.tgnorm {
+            return "tgnorm text dump (blank lines separate posts)".to_owned();
+        }
         let mut parts = Vec::new();
         if self.chrome {
             parts.push("browser copy (views, times and dates are chrome)".to_owned());
@@ -208,6 +245,10 @@ pub struct Reader<R> {
     reply_authors: HashSet<String>,
     repeated_posts: u64,
     multi_line_posts: u64,
+    /// The chat of every post: `--as-chat`, or the agreeing owner lines.
+    chat: Option<Chat>,
+    /// In a tgnorm dump: the day of the last date separator, `YYYY-MM-DD`.
+    day: Option<String>,
 }
 
 impl<R: BufRead> Reader<R> {
@@ -227,6 +268,8 @@ impl<R: BufRead> Reader<R> {
             reply_authors: HashSet::new(),
             repeated_posts: 0,
             multi_line_posts: 0,
+            chat: None,
+            day: None,
         }
     }
 
@@ -266,14 +309,48 @@ impl<R: BufRead> Reader<R> {
             self.fill(before + 1);
             bytes += self.ahead.back().map_or(0, |l| l.text.len());
         }
-        let flavour = sniff_flavour(self.ahead.iter());
+        let mut flavour = sniff_flavour(self.ahead.iter());
+        let signed = self.ahead.front().map(|l| l.text.trim());
+        if signed == Some(boilerplate::TGNORM_SIGNATURE) {
+            flavour = Flavour { tgnorm: true, ..Flavour::default() };
+            self.ahead.pop_front();
+            self.notes.add("chrome_lines", 1);
+        }
         self.notes.set(&format!("text flavour {}", self.file), flavour.describe());
+        self.decide_chat(&flavour);
         let classify = |l: &mut CLine| {
             l.class = classify(&l.text, &l.key, &flavour);
             l.classified = true;
         };
         self.ahead.iter_mut().for_each(classify);
         self.flavour = Some(flavour);
+    }
+
+    /// The chat of the dump's posts: `--as-chat`, else the owner lines
+    /// when they all name one channel. The summary says which.
+    fn decide_chat(&mut self, flavour: &Flavour) {
+        let key = format!("chat {}", self.file);
+        if let Some(chat) = &self.options.chat {
+            let name = chat.name.as_deref().unwrap_or_default();
+            let user = chat.username.as_ref().map(|u| format!(" @{u}")).unwrap_or_default();
+            self.notes.set(&key, format!("{name:?}{user} (--as-chat)"));
+            self.chat = Some(chat.clone());
+            return;
+        }
+        if flavour.tgnorm {
+            self.notes.set(&key, "each post's owner line (tgnorm dump)");
+            return;
+        }
+        let Some(owner) = &flavour.owner else { return };
+        if flavour.other_owners.is_empty() {
+            self.notes.set(&key, format!("{owner:?} (from the owner lines)"));
+            self.chat = Some(Chat { name: Some(owner.clone()), ..Chat::default() });
+        } else {
+            let all = std::iter::once(owner).chain(&flavour.other_owners);
+            let names: Vec<String> = all.map(|o| format!("{o:?}")).collect();
+            self.notes
+                .set(&key, format!("none: owner lines name {} (use --as-chat)", names.join(", ")));
+        }
     }
 
     fn peek(&mut self, i: usize) -> Option<&CLine> {
@@ -586,6 +663,7 @@ impl<R: BufRead> Reader<R> {
             _ => {}
         }
         let post = Post {
+            chat: self.chat.clone(),
             kind: Kind::Service,
             service: Some(service),
             source: Source {
@@ -622,6 +700,7 @@ impl<R: BufRead> Reader<R> {
         let Some(start) = b.start else { return };
         self.notes.add("chrome_lines", b.chrome_lines);
         let mut post = Post {
+            chat: self.chat.clone(),
             source: Source {
                 format: "text".into(),
                 file: self.file.clone(),
@@ -724,6 +803,9 @@ impl<R: BufRead> Iterator for Reader<R> {
         if self.flavour.is_none() {
             self.sniff();
         }
+        if self.flavour.as_ref().is_some_and(|f| f.tgnorm) {
+            return self.next_block();
+        }
         loop {
             if let Some(item) = self.out.pop_front() {
                 return Some(item);
@@ -824,11 +906,15 @@ fn sniff_flavour<'a>(lines: impl Iterator<Item = &'a CLine> + Clone) -> Flavour 
             }
             prev = Some(l);
         }
-        f.owner = counts
+        let mut owners: Vec<(&str, usize)> = counts
             .into_iter()
             .filter(|(_, (n, after))| *n >= 3 && after * 2 >= *n)
-            .max_by_key(|(k, (n, _))| (*n, std::cmp::Reverse(k.to_string())))
-            .map(|(k, _)| k.to_owned());
+            .map(|(k, (n, _))| (k, n))
+            .collect();
+        owners.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let mut owners = owners.into_iter().map(|(k, _)| k.to_owned());
+        f.owner = owners.next();
+        f.other_owners = owners.collect();
     }
     f
 }
