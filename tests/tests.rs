@@ -19,3 +19,5 @@ mod web_html;
 mod validate;
 // `tgnorm validate` on Telegram Desktop pages and saved web pages.
 mod validate_html;
+// Issue 11: every reader through the tdesktop-json writer.
+mod tdesktop_json_writer;

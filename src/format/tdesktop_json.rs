@@ -19,6 +19,8 @@
 //! | `from` and `from_id`, nothing known | `"from": null` (as for a deleted account) and [`derived_peer_id`]`("user", "")` | `derived: ["from", "from_id"]` |
 //! | `user_id` of a `mention_name` entity (HTML, web) | the number of [`derived_peer_id`]`("", mention text)` | `derived: ["mention_name.user_id"]` |
 //! | `@` of `via_bot` (web pages give the bare name) | prefixed | `derived: ["via_bot.@"]` |
+//! | the file of a photo, video, … that a web page links (no export folder) | Telegram's "not included" placeholder | `derived: ["media.status"]` |
+//! | a location's `location_information` (web, HTML give `latitude`, `longitude`) | built from them | `derived: ["media.location"]` |
 //! | `type` of inline buttons (HTML) | none: the buttons go under `tgnorm.extra` | `tgnorm.extra.inline_bot_buttons` |
 
 use crate::model::Post;
@@ -121,6 +123,23 @@ pub fn apply_hint(post: &mut Post, hint: &Value) {
             for (k, v) in extra {
                 first.extra.insert(k.clone(), v.clone());
             }
+        }
+    }
+    let derived = derived.into_iter().flatten().filter_map(Value::as_str);
+    for key in derived.filter(|k| k.starts_with("media.")) {
+        let Some(first) = post.media.first_mut() else { break };
+        match key {
+            "media.status" => first.status = crate::model::MediaStatus::Ok,
+            "media.location" => {
+                let Some(Value::Object(info)) = first.extra.shift_remove("location_information")
+                else {
+                    continue;
+                };
+                let rest = std::mem::take(&mut first.extra);
+                first.extra = info;
+                first.extra.extend(rest);
+            }
+            _ => {}
         }
     }
 }

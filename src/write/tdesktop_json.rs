@@ -681,7 +681,12 @@ fn entries<'a>(post: &'a Post, id: i64, header: Option<&Chat>) -> Vec<Entry<'a>>
     }
     let mut rest: &[Media] = &post.media;
     if let Some(first) = post.media.first() {
+        let (adapted, rule) = adapt(first);
+        let first = adapted.as_ref().unwrap_or(first);
         if native(first) {
+            if let Some(rule) = rule {
+                add_derived(&mut hint, rule);
+            }
             let foreign = media_entries(first, &mut e);
             if !foreign.is_empty() {
                 hint.insert("media_extra".into(), Value::Object(foreign));
@@ -853,7 +858,7 @@ fn placeholder(m: &Media) -> Option<Value> {
 
 /// Writes a media entry in Telegram's keys; returns its `extra` keys that
 /// Telegram has no media key for (they would read back as message keys).
-fn media_entries<'a>(m: &'a Media, e: &mut Vec<Entry<'a>>) -> Map<String, Value> {
+fn media_entries(m: &Media, e: &mut Vec<Entry<'_>>) -> Map<String, Value> {
     let mut foreign = Map::new();
     let mut put = |key: &'static str, v: Value| e.push((rank(key), Cow::Borrowed(key), v));
     let is_structured =
@@ -907,9 +912,53 @@ fn media_entries<'a>(m: &'a Media, e: &mut Vec<Entry<'a>>) -> Map<String, Value>
             continue;
         }
         e.retain(|(_, key, _)| key != k);
-        e.push((rank(k), Cow::Borrowed(k.as_str()), v.clone()));
+        e.push((rank(k), Cow::Owned(k.clone()), v.clone()));
     }
     foreign
+}
+
+/// A media entry from a web page or an HTML export in the shape Telegram's
+/// keys can hold, and the `tgnorm.derived` mark that undoes it:
+/// a file that is there but not in an export folder (a web page's URL) is
+/// written with Telegram's "not included" placeholder (`media.status`);
+/// a location's `latitude` and `longitude` become `location_information`
+/// (`media.location`).
+fn adapt(m: &Media) -> (Option<Media>, Option<&'static str>) {
+    let files = [
+        "photo",
+        "video",
+        "audio",
+        "document",
+        "animation",
+        "voice_message",
+        "video_message",
+        "sticker",
+        "video_file",
+        "audio_file",
+    ];
+    if m.status == MediaStatus::Ok && m.file.is_none() && files.contains(&m.kind.as_str()) {
+        let mut a = m.clone();
+        a.status = MediaStatus::NotIncluded;
+        return (Some(a), Some("media.status"));
+    }
+    let (Some(lat @ Value::Number(_)), Some(lon @ Value::Number(_))) =
+        (m.extra.get("latitude"), m.extra.get("longitude"))
+    else {
+        return (None, None);
+    };
+    if m.kind != "location" || m.extra.contains_key("location_information") {
+        return (None, None);
+    }
+    let mut a = m.clone();
+    let mut info = Map::new();
+    info.insert("latitude".into(), lat.clone());
+    info.insert("longitude".into(), lon.clone());
+    a.extra = Map::new();
+    a.extra.insert("location_information".into(), Value::Object(info));
+    for (k, v) in m.extra.iter().filter(|(k, _)| !matches!(k.as_str(), "latitude" | "longitude")) {
+        a.extra.insert(k.clone(), v.clone());
+    }
+    (Some(a), Some("media.location"))
 }
 
 /// `from` and `from_id` of a message: the source's, or derived by the rules

@@ -36,7 +36,8 @@
 //!
 //! Each block that has text starts a new line. List items get `• `, or
 //! `N. ` in an ordered list (`"ordered": true` or type `ordered_list`);
-//! checklist items (`"checked": true|false`) get `☑ ` / `☐ ` instead. A `pre` or
+//! checklist items (`"checked": true|false`) get `[x] ` / `[ ] ` instead
+//! (Markdown's task list; not emoji, which the emoji pass would change). A `pre` or
 //! `code` block whose text is a string becomes one `pre` entity (with its
 //! `language`). Parts become entities of their own type and attributes;
 //! the model's entities are flat, so a part nested in another styled part
@@ -112,10 +113,13 @@ impl Builder {
                 let kind = map.get("type").and_then(Value::as_str).unwrap_or_default();
                 if let Some(checked) = map.get("checked").and_then(Value::as_bool) {
                     // A checklist item's box stands instead of its bullet.
-                    self.marker = Some(if checked { "☑ " } else { "☐ " }.into());
+                    self.marker = Some(if checked { "[x] " } else { "[ ] " }.into());
                 }
                 for (key, value) in map {
-                    if TEXT_KEYS.contains(&key.as_str()) {
+                    if TEXT_KEYS.contains(&key.as_str()) && is_text_holder(value) {
+                        // A caption `{"text", "credit"}`: a block of texts.
+                        self.block(value, depth + 1);
+                    } else if TEXT_KEYS.contains(&key.as_str()) {
                         self.line();
                         if matches!(kind, "pre" | "code") && value.is_string() {
                             self.pre(value, map.get("language"));
@@ -182,6 +186,13 @@ impl Builder {
     }
 }
 
+/// An object that is not a text part (no `type`) but holds text keys.
+fn is_text_holder(v: &Value) -> bool {
+    v.as_object().is_some_and(|m| {
+        !m.contains_key("type") && m.keys().any(|k| TEXT_KEYS.contains(&k.as_str()))
+    })
+}
+
 fn is_ordered(map: &serde_json::Map<String, Value>, kind: &str) -> bool {
     map.get("ordered").and_then(Value::as_bool).unwrap_or(false) || kind == "ordered_list"
 }
@@ -208,7 +219,7 @@ mod tests {
             {"type": "pre", "language": "rust", "text": "x"}
         ]});
         let text = text_of(&v);
-        assert_eq!(text.to_plain_string(), "Title\na b\n1. one\n2. two\n☑ done\n☐ todo\nq\nx");
+        assert_eq!(text.to_plain_string(), "Title\na b\n1. one\n2. two\n[x] done\n[ ] todo\nq\nx");
         let styled: Vec<(&str, &str)> = text
             .spans
             .iter()
