@@ -159,6 +159,8 @@ pub struct Writer<W: Write> {
     layout: Layout,
     assigned: u64,
     derived: u64,
+    /// See [`Writer::held_bytes`].
+    held: u64,
     notes: Option<Notes>,
     buf: Vec<u8>,
 }
@@ -174,6 +176,7 @@ impl<W: Write> Writer<W> {
             layout: Layout::Single { spool: Spool::Memory(Vec::new()), written: 0 },
             assigned: 0,
             derived: 0,
+            held: 0,
             notes: None,
             buf: Vec::new(),
         }
@@ -187,6 +190,13 @@ impl<W: Write> Writer<W> {
     /// The inner writer.
     pub fn get_ref(&self) -> &W {
         &self.out
+    }
+
+    /// Bytes of messages held back until the layout is known (the first
+    /// chat's, until a second chat appears or [`Writer::finish`]); what
+    /// has reached the inner writer plus this is what was written so far.
+    pub fn held_bytes(&self) -> u64 {
+        self.held
     }
 
     /// Where to count the ids this writer had to assign.
@@ -264,8 +274,10 @@ impl<W: Write> Writer<W> {
             Layout::Single { spool, written } => {
                 if *written > 0 {
                     spool.write_all(b",\n")?;
+                    self.held += 2;
                 }
                 *written += 1;
+                self.held += message.len() as u64;
                 spool.write_all(message)
             }
             Layout::Account { open, written } => {
@@ -302,6 +314,7 @@ impl<W: Write> Writer<W> {
             spool.copy_to(&mut self.out, ACCOUNT_INDENT)?;
         }
         self.layout = Layout::Account { open: 0, written };
+        self.held = 0;
         Ok(())
     }
 
