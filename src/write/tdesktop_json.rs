@@ -574,35 +574,68 @@ fn opt_s(v: Option<&str>) -> Value {
     v.map_or(Value::Null, s)
 }
 
+/// Telegram Desktop's keys for a post, in its order, with the `tgnorm`
+/// key for what Telegram has no key for.
 fn entries<'a>(post: &'a Post, id: i64, header: Option<&Chat>) -> Vec<Entry<'a>> {
     let mut e: Vec<Entry> = Vec::with_capacity(24);
     let mut hint = Map::new();
-    let lay = layout(post);
-    let flag = |k: &str| lay.and_then(|l| l.get(k)).and_then(Value::as_bool);
-    let put = |e: &mut Vec<Entry<'a>>, key: &'static str, v: Value| {
-        e.push((rank(key), Cow::Borrowed(key), v))
-    };
+    when_and_what(post, id, &mut e, &mut hint);
+    origin(post, &mut e, &mut hint);
+    media(post, &mut e, &mut hint);
+    text(post, &mut e, &mut hint);
+    source_keys(post, &mut e, &mut hint);
+    model_hints(post, header, &e, &mut hint);
+    if post.kind == Kind::Service {
+        // A service message's keys before `text` are its action's (§2.5), and
+        // that is how they are read back; message fields that a service post
+        // carries (from other sources) go after the text instead.
+        for (r, _, _) in e.iter_mut() {
+            if (MESSAGE_FIELDS..=UNKNOWN).contains(r) {
+                *r = AFTER_TEXT;
+            }
+        }
+    }
+    if !hint.is_empty() {
+        e.retain(|(_, key, _)| key != TGNORM_KEY);
+        e.push((rank(TGNORM_KEY), Cow::Borrowed(TGNORM_KEY), Value::Object(hint)));
+    }
+    e.sort_by_key(|(r, _, _)| *r);
+    e
+}
 
-    put(&mut e, "id", Value::from(id));
+type Hint = Map<String, Value>;
+
+fn put<'a>(e: &mut Vec<Entry<'a>>, key: &'static str, v: Value) {
+    e.push((rank(key), Cow::Borrowed(key), v));
+}
+
+/// A layout fact the reader recorded (`extra.tdesktop`).
+fn flag(post: &Post, key: &str) -> Option<bool> {
+    layout(post).and_then(|l| l.get(key)).and_then(Value::as_bool)
+}
+
+/// `id`, `type`, the dates and a service post's action.
+fn when_and_what<'a>(post: &'a Post, id: i64, e: &mut Vec<Entry<'a>>, hint: &mut Hint) {
+    put(e, "id", Value::from(id));
     if post.id.is_none() {
         hint.insert("id_assigned".into(), Value::Bool(true));
     }
-    put(&mut e, "type", s(&post.kind.to_string()));
+    put(e, "type", s(&post.kind.to_string()));
     // No date: rejected before (`Writer::write`), or an unsupported post,
     // which Telegram Desktop's reader takes without one.
     if let Some(d) = &post.date {
         let (local, unix) = dates::split(d);
-        put(&mut e, "date", s(local));
+        put(e, "date", s(local));
         if let Some(u) = unix {
-            put(&mut e, "date_unixtime", s(&u.to_string()));
+            put(e, "date_unixtime", s(&u.to_string()));
         }
     }
     match &post.edited {
         Some(Edited::At(d)) => {
             let (local, unix) = dates::split(d);
-            put(&mut e, "edited", s(local));
+            put(e, "edited", s(local));
             if let Some(u) = unix {
-                put(&mut e, "edited_unixtime", s(&u.to_string()));
+                put(e, "edited_unixtime", s(&u.to_string()));
             }
         }
         Some(Edited::Unknown) => {
@@ -612,40 +645,44 @@ fn entries<'a>(post: &'a Post, id: i64, header: Option<&Chat>) -> Vec<Entry<'a>>
     }
     if let Some(service) = &post.service {
         if let Some(actor) = &service.actor {
-            put(&mut e, "actor", opt_s(actor.name.as_deref()));
+            put(e, "actor", opt_s(actor.name.as_deref()));
             if let Some(id) = &actor.id {
-                put(&mut e, "actor_id", s(id));
+                put(e, "actor_id", s(id));
             }
         }
         if let Some(action) = &service.action {
-            put(&mut e, "action", s(action));
+            put(e, "action", s(action));
         }
         for (k, v) in &service.details {
             e.push((DETAILS, Cow::Borrowed(k.as_str()), v.clone()));
         }
     }
+}
+
+/// Who sent it, and where it came from or answers to.
+fn origin<'a>(post: &'a Post, e: &mut Vec<Entry<'a>>, hint: &mut Hint) {
     match (&post.from, post.kind) {
-        (_, Kind::Message) => sender(post, &mut e, &mut hint),
+        (_, Kind::Message) => sender(post, e, hint),
         (Some(from), Kind::Service) => {
             // A service message has no sender keys in Telegram's format
             // (its `from` would be read as an action detail).
             hint.insert("from".into(), serde_json::to_value(from).unwrap_or(Value::Null));
         }
         (Some(from), _) => {
-            put(&mut e, "from", opt_s(from.name.as_deref()));
+            put(e, "from", opt_s(from.name.as_deref()));
             if let Some(id) = &from.id {
-                put(&mut e, "from_id", s(id));
+                put(e, "from_id", s(id));
             }
         }
         (None, _) => {}
     }
     if let Some(author) = &post.author {
-        put(&mut e, "author", s(author));
+        put(e, "author", s(author));
     }
     if let Some(f) = &post.forwarded_from {
-        put(&mut e, "forwarded_from", opt_s(f.name.as_deref()));
+        put(e, "forwarded_from", opt_s(f.name.as_deref()));
         if let Some(id) = &f.id {
-            put(&mut e, "forwarded_from_id", s(id));
+            put(e, "forwarded_from_id", s(id));
         }
         let mut h = Map::new();
         if let Some(u) = &f.username {
@@ -663,10 +700,10 @@ fn entries<'a>(post: &'a Post, id: i64, header: Option<&Chat>) -> Vec<Entry<'a>>
     }
     if let Some(r) = &post.reply_to {
         if let Some(m) = r.message_id {
-            put(&mut e, "reply_to_message_id", Value::from(m));
+            put(e, "reply_to_message_id", Value::from(m));
         }
         if let Some(p) = &r.peer_id {
-            put(&mut e, "reply_to_peer_id", s(p));
+            put(e, "reply_to_peer_id", s(p));
         }
         let mut h = Map::new();
         if let Some(a) = &r.author {
@@ -686,21 +723,26 @@ fn entries<'a>(post: &'a Post, id: i64, header: Option<&Chat>) -> Vec<Entry<'a>>
     if let Some(bot) = &post.via_bot {
         // Telegram writes `@username`; web pages give the bare name.
         if bot.starts_with('@') {
-            put(&mut e, "via_bot", s(bot));
+            put(e, "via_bot", s(bot));
         } else {
-            put(&mut e, "via_bot", s(&format!("@{bot}")));
-            add_derived(&mut hint, "via_bot.@");
+            put(e, "via_bot", s(&format!("@{bot}")));
+            add_derived(hint, "via_bot.@");
         }
     }
+}
+
+/// The first media entry in Telegram's keys when they can hold it; the
+/// others (albums) under `tgnorm.media`.
+fn media<'a>(post: &'a Post, e: &mut Vec<Entry<'a>>, hint: &mut Hint) {
     let mut rest: &[Media] = &post.media;
     if let Some(first) = post.media.first() {
         let (adapted, rule) = adapt(first);
         let first = adapted.as_ref().unwrap_or(first);
         if native(first) {
             if let Some(rule) = rule {
-                add_derived(&mut hint, rule);
+                add_derived(hint, rule);
             }
-            let foreign = media_entries(first, &mut e);
+            let foreign = media_entries(first, e);
             if !foreign.is_empty() {
                 hint.insert("media_extra".into(), Value::Object(foreign));
             }
@@ -710,6 +752,10 @@ fn entries<'a>(post: &'a Post, id: i64, header: Option<&Chat>) -> Vec<Entry<'a>>
     if !rest.is_empty() {
         hint.insert("media".into(), serde_json::to_value(rest).unwrap_or(Value::Null));
     }
+}
+
+/// `text` and `text_entities`.
+fn text<'a>(post: &'a Post, e: &mut Vec<Entry<'a>>, hint: &mut Hint) {
     // A rich message's text was derived from `rich_message` by the reader
     // (`read::tdesktop_json::rich`): what goes back is the source's own
     // (empty or absent) text, and the reader derives it again.
@@ -718,11 +764,11 @@ fn entries<'a>(post: &'a Post, id: i64, header: Option<&Chat>) -> Vec<Entry<'a>>
     let text = if rich { &NO_TEXT } else { &post.text };
     let write_text = match post.kind {
         Kind::Unsupported => !text.is_empty(),
-        Kind::Service => flag("text") != Some(false) || !text.is_empty(),
-        Kind::Message => flag("text") != Some(false) || !text.is_empty(),
+        Kind::Service => flag(post, "text") != Some(false) || !text.is_empty(),
+        Kind::Message => flag(post, "text") != Some(false) || !text.is_empty(),
     };
     if write_text {
-        let trailing = flag("trailing_empty") == Some(true);
+        let trailing = flag(post, "trailing_empty") == Some(true);
         if trailing && text.spans.last().is_none_or(|s| s.style.is_none()) {
             // Nothing to hang the empty part on (cleaning changed the end):
             // keep the fact for the way back.
@@ -730,17 +776,21 @@ fn entries<'a>(post: &'a Post, id: i64, header: Option<&Chat>) -> Vec<Entry<'a>>
         }
         let (mut text, mut entities) = text_values(text, trailing);
         if derive_mention_ids(&mut text) | derive_mention_ids(&mut entities) {
-            add_derived(&mut hint, "mention_name.user_id");
+            add_derived(hint, "mention_name.user_id");
         }
-        put(&mut e, "text", text);
-        if flag("text_entities") != Some(false) {
-            put(&mut e, "text_entities", entities);
+        put(e, "text", text);
+        if flag(post, "text_entities") != Some(false) {
+            put(e, "text_entities", entities);
         }
     }
     if !post.reactions.is_empty() {
-        put(&mut e, "reactions", serde_json::to_value(&post.reactions).unwrap_or(Value::Null));
+        put(e, "reactions", serde_json::to_value(&post.reactions).unwrap_or(Value::Null));
     }
-    // Source values kept by the reader win over what the model derives.
+}
+
+/// Keys the reader kept from the source, which win over what the model
+/// gives.
+fn source_keys<'a>(post: &'a Post, e: &mut Vec<Entry<'a>>, hint: &mut Hint) {
     for (k, v) in &post.extra {
         match k.as_str() {
             LAYOUT_KEY => continue,
@@ -759,6 +809,11 @@ fn entries<'a>(post: &'a Post, id: i64, header: Option<&Chat>) -> Vec<Entry<'a>>
             }
         }
     }
+}
+
+/// Model fields Telegram has no key for, and facts for the way back.
+fn model_hints(post: &Post, header: Option<&Chat>, e: &[Entry], hint: &mut Hint) {
+    let lay = layout(post);
     if let Some(v) = post.views {
         hint.insert("views".into(), Value::from(v));
     }
@@ -781,27 +836,11 @@ fn entries<'a>(post: &'a Post, id: i64, header: Option<&Chat>) -> Vec<Entry<'a>>
             hint.insert("chat_id".into(), raw.clone());
         }
     }
-    if flag("x_escapes") == Some(true)
+    if flag(post, "x_escapes") == Some(true)
         && !e.iter().any(|(_, k, v)| has_control(k) || value_has_control(v))
     {
         hint.insert("x_escapes".into(), Value::Bool(true));
     }
-    if post.kind == Kind::Service {
-        // A service message's keys before `text` are its action's (§2.5), and
-        // that is how they are read back; message fields that a service post
-        // carries (from other sources) go after the text instead.
-        for (r, _, _) in e.iter_mut() {
-            if (MESSAGE_FIELDS..=UNKNOWN).contains(r) {
-                *r = AFTER_TEXT;
-            }
-        }
-    }
-    if !hint.is_empty() {
-        e.retain(|(_, key, _)| key != TGNORM_KEY);
-        e.push((rank(TGNORM_KEY), Cow::Borrowed(TGNORM_KEY), Value::Object(hint)));
-    }
-    e.sort_by_key(|(r, _, _)| *r);
-    e
 }
 
 fn has_control(s: &str) -> bool {
