@@ -226,3 +226,31 @@ fn rich_messages_show_their_text_and_go_back_as_they_came() {
     let through = tgnorm_raw(&root(), &["-", "-q", "--to", "tdesktop-json"], &read.stdout);
     assert!(through.stdout == original, "{}", String::from_utf8_lossy(&through.stdout));
 }
+
+/// A post the writer cannot hold is a rejection like a bad record: in
+/// `--rejects` with its position, and `--strict` stops at it.
+#[test]
+fn dateless_posts_are_rejected_with_their_positions() {
+    let dir = scratch("tdjson-writer-rejects");
+    let (out, rejects) = (dir.join("out.json"), dir.join("rejects.jsonl"));
+    let input = "fixtures/text/rusembindia-2024/input.txt";
+    let run1 =
+        run(&[input, "-q", "--to", "tdesktop-json", "-o", s(&out), "--rejects", s(&rejects)]);
+    assert_eq!(run1.code, 1, "{}", run1.stderr);
+    let rejected = posts(&std::fs::read(&rejects).unwrap());
+    let mut args = vec![input, "-q"];
+    args.extend(NO_TEXT_PASSES);
+    let original = posts(&run(&args).stdout);
+    let dateless: Vec<&Value> =
+        original.iter().filter(|p| p["date"].is_null() && p["kind"] != "unsupported").collect();
+    assert!(dateless.len() > 10 && dateless.len() < original.len(), "{}", dateless.len());
+    assert_eq!(rejected.len(), dateless.len());
+    for (r, p) in rejected.iter().zip(dateless) {
+        assert_eq!(r["file"], input);
+        assert_eq!(r["line"], p["source"]["line"], "{r}");
+        assert!(r["error"].as_str().unwrap().starts_with("post without a date"), "{r}");
+    }
+    let strict = run(&[input, "--strict", "--to", "tdesktop-json", "-o", s(&out)]);
+    assert_eq!(strict.code, 1, "{}", strict.stderr);
+    assert!(strict.stderr.contains("post without a date"), "{}", strict.stderr);
+}

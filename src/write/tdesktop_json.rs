@@ -371,7 +371,7 @@ impl<W: Write> Writer<W> {
             notes.set(
                 &format!("derived {}", self.name),
                 format!(
-                    "{} messages had no sender id (or sender) and got one by rule (tgnorm.derived)",
+                    "{} messages got values their source lacks by rule (listed in tgnorm.derived)",
                     self.derived
                 ),
             );
