@@ -161,6 +161,10 @@ pub struct Writer<W: Write> {
     derived: u64,
     /// See [`Writer::held_bytes`].
     held: u64,
+    /// The chat of the last post written (an index into `chats`).
+    last_chat: usize,
+    /// Index into `chats` by the chat's JSON.
+    by_chat: std::collections::HashMap<String, usize>,
     notes: Option<Notes>,
     buf: Vec<u8>,
 }
@@ -177,6 +181,8 @@ impl<W: Write> Writer<W> {
             assigned: 0,
             derived: 0,
             held: 0,
+            last_chat: 0,
+            by_chat: std::collections::HashMap::new(),
             notes: None,
             buf: Vec::new(),
         }
@@ -238,13 +244,26 @@ impl<W: Write> Writer<W> {
     /// The index of the post's chat, registered the first time; switches
     /// the layout to a full-account export when a second chat appears.
     fn chat_index(&mut self, post: &Post) -> usize {
-        let found = self.chats.iter().position(|c| c.chat == post.chat);
-        found.unwrap_or_else(|| {
-            let raw_id = layout(post).and_then(|l| l.get("chat_id")).cloned();
+        // Posts of one chat come in runs: the last chat first, then the rest.
+        // A chat is its model value and the source's undecodable id, if any.
+        let last = self.last_chat;
+        let raw_id = layout(post).and_then(|l| l.get("chat_id"));
+        let same = |c: &ChatOut| c.chat == post.chat && c.raw_id.as_ref() == raw_id;
+        if self.chats.get(last).is_some_and(same) {
+            return last;
+        }
+        // Then by their JSON (the model's `Chat` is not `Hash`).
+        let key = serde_json::to_string(&(&post.chat, raw_id)).unwrap_or_default();
+        let found = self.by_chat.get(&key).copied();
+        let index = found.unwrap_or_else(|| {
+            let raw_id = raw_id.cloned();
             let header = header(&mut Vec::new(), post.chat.as_ref(), raw_id.as_ref(), 1);
             self.chats.push(ChatOut { chat: post.chat.clone(), header, raw_id, next_id: 1 });
+            self.by_chat.insert(key, self.chats.len() - 1);
             self.chats.len() - 1
-        })
+        });
+        self.last_chat = index;
+        index
     }
 
     fn id_for(&mut self, post: &Post, chat: usize) -> i64 {
