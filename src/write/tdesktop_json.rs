@@ -228,7 +228,7 @@ impl<W: Write> Writer<W> {
         let id = self.id_for(post, chat);
         let header = self.chats.get(chat).and_then(|c| c.header.as_ref());
         let entries = entries(post, id, header);
-        if entries.iter().any(|(_, k, _)| k == TGNORM_KEY) && derived_any(&entries) {
+        if derived_any(&entries) {
             self.derived += 1;
         }
         let x = self.options.tdesktop_escapes
