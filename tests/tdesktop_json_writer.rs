@@ -146,6 +146,18 @@ fn media_go_in_telegrams_keys() {
         .filter(|m| m["file"].as_str().is_some_and(|f| f.starts_with("(File not included")))
         .count();
     assert!(files > 0, "documents of the HTML export are in `file`");
+    let export = check("fixtures/web/tchantest-poll/input.html", None, &dir);
+    let poll = &export["messages"][0]["poll"];
+    assert_eq!(poll["question"], "Let's do a quick poll quizz mode", "{poll}");
+    assert_eq!(poll["answers"][0]["text"], "Opt1", "{poll}");
+    let export = check("fixtures/tdesktop-html/hand-quirks-2024", None, &dir);
+    let contact = export["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|m| m.get("contact_information"))
+        .expect("the HTML contact in Telegram's key");
+    assert!(contact["phone_number"].is_string(), "{contact}");
 }
 
 /// Two single-chat exports in, one full-account export out: each chat with

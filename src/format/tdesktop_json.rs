@@ -21,6 +21,8 @@
 //! | `@` of `via_bot` (web pages give the bare name) | prefixed | `derived: ["via_bot.@"]` |
 //! | the file of a photo, video, … that a web page links (no export folder) | Telegram's "not included" placeholder | `derived: ["media.status"]` |
 //! | a location's `location_information` (web, HTML give `latitude`, `longitude`) | built from them | `derived: ["media.location"]` |
+//! | a poll's `poll` (web pages give a title, `answers` with percentages, `total_voters`) | `{"question": title, "total_voters", "answers"}`, answers as the page gives them (no voter counts are made up) | `derived: ["media.poll"]` |
+//! | a contact's `contact_information` (HTML gives a name and `phone_number`) | `{"first_name": name, "phone_number"}` (the name is not split) | `derived: ["media.contact"]` |
 //! | `type` of inline buttons (HTML) | none: the buttons go under `tgnorm.extra` | `tgnorm.extra.inline_bot_buttons` |
 
 use crate::model::Post;
@@ -130,18 +132,25 @@ pub fn apply_hint(post: &mut Post, hint: &Value) {
         let Some(first) = post.media.first_mut() else { break };
         match key {
             "media.status" => first.status = crate::model::MediaStatus::Ok,
-            "media.location" => {
-                let Some(Value::Object(info)) = first.extra.shift_remove("location_information")
-                else {
-                    continue;
-                };
-                let rest = std::mem::take(&mut first.extra);
-                first.extra = info;
-                first.extra.extend(rest);
-            }
+            "media.location" => unfold(first, "location_information", None),
+            "media.poll" => unfold(first, "poll", Some("question")),
+            "media.contact" => unfold(first, "contact_information", Some("first_name")),
             _ => {}
         }
     }
+}
+
+/// Undoes the writer's folding of a web/HTML media entry into Telegram's
+/// object `key`: the object's keys go back into `extra` (first), the one
+/// named `title` back into the title.
+fn unfold(media: &mut crate::model::Media, key: &str, title: Option<&str>) {
+    let Some(Value::Object(mut object)) = media.extra.shift_remove(key) else { return };
+    if let Some(Value::String(t)) = title.and_then(|t| object.shift_remove(t)) {
+        media.title = Some(t);
+    }
+    let rest = std::mem::take(&mut media.extra);
+    media.extra = object;
+    media.extra.extend(rest);
 }
 
 #[cfg(test)]

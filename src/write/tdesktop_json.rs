@@ -989,12 +989,30 @@ fn media_entries(m: &Media, e: &mut Vec<Entry<'_>>) -> Map<String, Value> {
 }
 
 /// A media entry from a web page or an HTML export in the shape Telegram's
-/// keys can hold, and the `tgnorm.derived` mark that undoes it:
-/// a file that is there but not in an export folder (a web page's URL) is
-/// written with Telegram's "not included" placeholder (`media.status`);
-/// a location's `latitude` and `longitude` become `location_information`
-/// (`media.location`).
+/// keys can hold, and the `tgnorm.derived` mark that undoes it (the rules
+/// are in [`crate::format::tdesktop_json`]).
 fn adapt(m: &Media) -> (Option<Media>, Option<&'static str>) {
+    let structured = m.status == MediaStatus::Ok && m.file.is_none();
+    let adapted = match m.kind.as_str() {
+        "location" if structured => {
+            adapt_structured(m, "location_information", &[], &["latitude", "longitude"], 2)
+        }
+        "poll" if structured && m.title.is_some() => {
+            adapt_structured(m, "poll", &["question"], &["closed", "total_voters", "answers"], 1)
+        }
+        "contact" if structured => {
+            adapt_structured(m, "contact_information", &["first_name"], &["phone_number"], 1)
+        }
+        _ => None,
+    };
+    if let Some(a) = adapted {
+        let rule = match m.kind.as_str() {
+            "location" => "media.location",
+            "poll" => "media.poll",
+            _ => "media.contact",
+        };
+        return (Some(a), Some(rule));
+    }
     let files = [
         "photo",
         "video",
@@ -1012,24 +1030,43 @@ fn adapt(m: &Media) -> (Option<Media>, Option<&'static str>) {
         a.status = MediaStatus::NotIncluded;
         return (Some(a), Some("media.status"));
     }
-    let (Some(lat @ Value::Number(_)), Some(lon @ Value::Number(_))) =
-        (m.extra.get("latitude"), m.extra.get("longitude"))
-    else {
-        return (None, None);
-    };
-    if m.kind != "location" || m.extra.contains_key("location_information") {
-        return (None, None);
+    (None, None)
+}
+
+/// Gathers a media entry's `title` (as the first of `from_title`, if any)
+/// and its `extra` keys `moved` into one object under Telegram's `key`;
+/// `None` when the entry already has that key or lacks one of the last
+/// `required` keys moved (those Telegram's object cannot be without).
+fn adapt_structured(
+    m: &Media,
+    key: &str,
+    from_title: &[&str],
+    moved: &[&str],
+    required: usize,
+) -> Option<Media> {
+    let needed = moved.get(moved.len().saturating_sub(required)..).unwrap_or_default();
+    if m.extra.contains_key(key) || !needed.iter().all(|k| m.extra.contains_key(*k)) {
+        return None;
+    }
+    let mut object = Map::new();
+    if let (Some(name), Some(title)) = (from_title.first(), &m.title) {
+        object.insert((*name).into(), s(title));
+    }
+    for k in moved {
+        if let Some(v) = m.extra.get(*k) {
+            object.insert((*k).into(), v.clone());
+        }
     }
     let mut a = m.clone();
-    let mut info = Map::new();
-    info.insert("latitude".into(), lat.clone());
-    info.insert("longitude".into(), lon.clone());
+    if !from_title.is_empty() {
+        a.title = None;
+    }
     a.extra = Map::new();
-    a.extra.insert("location_information".into(), Value::Object(info));
-    for (k, v) in m.extra.iter().filter(|(k, _)| !matches!(k.as_str(), "latitude" | "longitude")) {
+    a.extra.insert(key.into(), Value::Object(object));
+    for (k, v) in m.extra.iter().filter(|(k, _)| !moved.contains(&k.as_str())) {
         a.extra.insert(k.clone(), v.clone());
     }
-    (Some(a), Some("media.location"))
+    Some(a)
 }
 
 /// `from` and `from_id` of a message: the source's, or derived by the rules
