@@ -143,7 +143,7 @@ fn run(size: u64, out: &str) -> Result<(u64, u64), String> {
 }
 
 fn writer_size(w: &Writer<Counter>) -> u64 {
-    w.get_ref().written
+    w.get_ref().written + w.held_bytes()
 }
 
 /// Counts the bytes written through it.

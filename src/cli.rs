@@ -148,6 +148,11 @@ struct ConvertArgs {
     /// Emoji: qualify (default), keep, strip, shortcode.
     #[arg(long, value_name = "MODE", default_value = "qualify")]
     emoji: EmojiMode,
+    /// With --to tdesktop-json: write control characters as Telegram
+    /// Desktop's `\xHH` (not valid JSON) where the source had them, to give
+    /// such a file back byte for byte. Default: `\u00hh`.
+    #[arg(long)]
+    tdesktop_escapes: bool,
     /// Stop at the first bad record (exit 1) instead of rejecting it.
     #[arg(long, conflicts_with = "rejects")]
     strict: bool,
@@ -603,6 +608,7 @@ fn resolve(args: &ConvertArgs) -> Result<convert::Options, Error> {
         strict: args.strict,
         progress: !args.quiet && io::stderr().is_terminal(),
         output_dir: None,
+        tdesktop_json: write::tdesktop_json::Options { tdesktop_escapes: args.tdesktop_escapes },
     })
 }
 

@@ -51,6 +51,8 @@ pub struct Options {
     /// renames it at the end, as it does with files. `None` writes such a
     /// format to the output stream in its one-file form.
     pub output_dir: Option<PathBuf>,
+    /// How the tdesktop-json writer writes (`--tdesktop-escapes`).
+    pub tdesktop_json: write::tdesktop_json::Options,
 }
 
 /// A record that could not be read, for the rejects file: where (the
@@ -273,6 +275,7 @@ pub fn run<W: Write>(
         _ => Writer::new(to, out, out_name.to_owned()),
     };
     writer.set_notes(&notes);
+    writer.set_tdesktop_json_options(options.tdesktop_json);
     let mut summary = Summary::default();
     let mut stopped: Option<Error> = None;
     let mut progress = Progress::new(options.progress);
@@ -403,9 +406,22 @@ fn write_batch<W: Write>(
                 for c in cleaned {
                     *summary.cleaned.entry(c).or_default() += 1;
                 }
-                match post {
-                    Some(post) => writer.write(&post)?,
-                    None => writer.write_encoded(batch.lines.get(line).unwrap_or_default())?,
+                let written = match post {
+                    Some(post) => writer.write(&post),
+                    None => writer.write_encoded(batch.lines.get(line).unwrap_or_default()),
+                };
+                // A post the output format cannot hold (a writer's record
+                // error) is rejected like a bad record; other errors end the run.
+                if let Err(e) = written {
+                    if !e.is_record_error() {
+                        return Err(e);
+                    }
+                    summary.rejected += 1;
+                    if strict {
+                        return Ok(Some(e));
+                    }
+                    reject(&Rejection::from_error(&e))?;
+                    continue;
                 }
                 summary.written += 1;
             }

@@ -30,6 +30,7 @@ pub mod clean;
 pub mod convert;
 pub mod decode;
 pub mod error;
+pub mod format;
 pub mod model;
 pub mod read;
 pub mod schema;

@@ -166,16 +166,23 @@ fn repairs_are_counted_with_their_first_position() {
 #[test]
 fn repaired_file_writes_back_with_its_own_escapes() {
     let file = "fixtures/tdesktop/repairs-2022/result.json";
-    let out = tgnorm(&[file, "--to", "tdesktop-json", "-q"], b"");
+    let out = tgnorm(&[file, "--to", "tdesktop-json", "-q", "--tdesktop-escapes"], b"");
     assert_eq!(out.code, 0, "{}", out.stderr);
     let original = std::fs::read_to_string(root().join(file)).unwrap();
-    // `\xHH` is what the source had, so it is what comes back; the unquoted
-    // document_id comes back quoted (the only change).
+    // With --tdesktop-escapes, `\xHH` is what the source had, so it is what
+    // comes back; the unquoted document_id comes back quoted (the only change).
     let fixed = original.replace(
         "\"document_id\": video_files/sticker (2).webm",
         "\"document_id\": \"video_files/sticker (2).webm\"",
     );
     assert_eq!(String::from_utf8(out.stdout).unwrap(), fixed);
+    // By default the same bytes, but JSON: `\u00hh` for every `\xHH`.
+    let out = tgnorm(&[file, "--to", "tdesktop-json", "-q"], b"");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let json =
+        fixed.replace("\\x0B", "\\u000b").replace("\\x01", "\\u0001").replace("\\x00", "\\u0000");
+    assert_eq!(String::from_utf8(out.stdout.clone()).unwrap(), json);
+    serde_json::from_slice::<Value>(&out.stdout).expect("valid JSON");
 }
 
 #[test]
@@ -261,43 +268,65 @@ fn jsonl_to_tdesktop_json_to_jsonl_is_the_identity() {
     }
 }
 
+/// A text dump has no dates: its posts are rejected with their positions
+/// (never written with a made-up date); given dates, its posts get ids
+/// numbered in input order and a derived sender id, and read back the same.
 #[test]
-fn text_dump_becomes_a_valid_export_with_numbered_ids() {
+fn text_dump_posts_need_dates_and_get_numbered_ids() {
     let dump = "Forwarded from Russian MFA 🇷🇺\n🎙 Remarks\n\nMedia is too big\nVIEW IN TELEGRAM\nCaption here\n";
     let dir = scratch("dump");
     let sum = dir.join("summary.json");
-    let first = tgnorm(&["-", "--from", "text", "-q"], dump.as_bytes());
-    assert_eq!(first.code, 0, "{}", first.stderr);
     let out = tgnorm(
         &["-", "--from", "text", "--to", "tdesktop-json", "--summary", s(&sum)],
         dump.as_bytes(),
     );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("rejected: -:1: post without a date"), "{}", out.stderr);
+    assert!(out.stderr.contains("rejected: -:4: post without a date"), "{}", out.stderr);
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "{\n \"name\": null,\n \"type\": null,\n \"messages\": []\n}"
+    );
+    let sm = summary(&sum);
+    assert_eq!((sm["read"].as_u64(), sm["rejected"].as_u64()), (Some(2), Some(2)));
+    crate::util::assert_accounting("dump", &sm);
+
+    let opts = ["--no-unicode", "--no-emoji", "--no-whitespace"];
+    let mut args = vec!["-", "--from", "text", "-q"];
+    args.extend(opts);
+    let mut raw = without_source(jsonl(&tgnorm(&args, dump.as_bytes()).stdout));
+    let mut dated = Vec::new();
+    for (i, p) in raw.iter_mut().enumerate() {
+        p["date"] = Value::from(format!("2024-07-0{}T10:00:00+05:30", i + 1));
+        p["source"] = serde_json::json!({"format": "text", "file": "-"});
+        dated.extend_from_slice(serde_json::to_string(p).unwrap().as_bytes());
+        dated.push(b'\n');
+    }
+    let out = tgnorm(&["-", "--to", "tdesktop-json", "-q"], &dated);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let export: Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
     let messages = export["messages"].as_array().unwrap();
-    assert!(!messages.is_empty());
+    assert_eq!(messages.len(), raw.len());
     for (i, m) in messages.iter().enumerate() {
         assert_eq!(m["id"], i as u64 + 1);
-        assert_eq!(m["type"], "message");
-        assert!(m["date"].is_string() && m["text"].is_string() || m["text"].is_array(), "{m}");
-        assert!(m["text_entities"].is_array(), "{m}");
+        assert_eq!(m["date"], format!("2024-07-0{}T10:00:00", i + 1));
+        assert!(m["date_unixtime"].is_string(), "{m}");
+        assert_eq!(
+            (&m["from"], &m["tgnorm"]["derived"]),
+            (&Value::Null, &serde_json::json!(["from", "from_id"]))
+        );
+        let from_id = m["from_id"].as_str().unwrap();
+        assert!(from_id.starts_with("user"), "{m}");
+        assert!(tgnorm::format::tdesktop_json::is_derived_peer_id(from_id), "{m}");
     }
-    let sm = summary(&sum);
-    assert!(sm["notes"]["ids <stdout>"].as_str().unwrap().starts_with(&messages.len().to_string()));
-    // Read back: the same posts, except the ids that had to be assigned
-    // (flagged) and, with the text passes off for tdesktop-json, nothing else.
-    let back = tgnorm(&["-", "-q", "--no-unicode", "--no-emoji", "--no-whitespace"], &out.stdout);
-    let mut back = without_source(jsonl(&back.stdout));
-    let raw = tgnorm(
-        &["-", "--from", "text", "-q", "--no-unicode", "--no-emoji", "--no-whitespace"],
-        dump.as_bytes(),
-    );
-    let raw = without_source(jsonl(&raw.stdout));
-    assert_eq!(back.len(), raw.len());
+    let mut args = vec!["-", "-q"];
+    args.extend(opts);
+    let mut back = without_source(jsonl(&tgnorm(&args, &out.stdout).stdout));
     for (i, p) in back.iter_mut().enumerate() {
         assert_eq!(p["id"], i as u64 + 1);
         p["id"] = Value::Null;
     }
+    let raw = without_source(raw);
     assert_eq!(back, raw);
 }
 
@@ -469,10 +498,20 @@ fn other_readers_posts_survive_tdesktop_json() {
             continue; // inputs meant to be rejected, pages without posts
         }
         let out = tgnorm(&[s(&a), "--to", "tdesktop-json", "-q", "-o", s(&b)], b"");
-        assert_eq!(out.code, 0, "{input:?}: {}", out.stderr);
+        // Posts without a date are rejected (never dated 1970), the rest
+        // written.
+        let before: Vec<Value> = jsonl(&std::fs::read(&a).unwrap())
+            .into_iter()
+            .filter(|p| !p["date"].is_null() || p["kind"] == "unsupported")
+            .collect();
+        let all = jsonl(&std::fs::read(&a).unwrap()).len();
+        let code = if before.len() == all { 0 } else { 1 };
+        assert_eq!(out.code, code, "{input:?}: {}", out.stderr);
+        let valid = tgnorm(&["validate", s(&b)], b"");
+        assert_eq!(valid.code, 0, "{input:?}: {}", String::from_utf8_lossy(&valid.stdout));
         let back = tgnorm(&[s(&b), "-q", "--no-unicode", "--no-emoji", "--no-whitespace"], b"");
         assert_eq!(back.code, 0, "{input:?}: {}", back.stderr);
-        let before = without_source(jsonl(&std::fs::read(&a).unwrap()));
+        let before = without_source(before);
         let after = jsonl(&back.stdout);
         assert_eq!(before.len(), after.len(), "{input:?}");
         for (x, mut y) in before.into_iter().zip(after) {

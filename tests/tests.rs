@@ -27,3 +27,5 @@ mod encodings;
 mod text_chat;
 // `X → text → posts` gives the same posts, for every reader's fixtures (issue 11 item 5).
 mod text_roundtrip;
+// Issue 11: every reader through the tdesktop-json writer.
+mod tdesktop_json_writer;

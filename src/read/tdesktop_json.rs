@@ -63,6 +63,7 @@
 
 pub mod dates;
 pub mod repair;
+pub mod rich;
 
 use super::{Notes, Pending};
 use crate::error::{Error, ErrorKind, Position, Result};
@@ -1515,6 +1516,7 @@ fn map_message(raw: RawMessage, ctx: &MapContext, chat: &mut ChatState) -> Resul
     let mut is_service_data = false;
     let mut media: Option<Media> = None;
     let mut hint: Option<Hint> = None;
+    let mut hint_raw: Option<Value> = None;
     let mut layout = Extra::new();
     let mut modern: Option<bool> = None;
 
@@ -1666,7 +1668,7 @@ fn map_message(raw: RawMessage, ctx: &MapContext, chat: &mut ChatState) -> Resul
                     reactions(value).map_err(|what| (id, Some(key.to_string()), what))?
             }
             TGNORM_KEY => match serde_json::from_value::<Hint>(value.clone()) {
-                Ok(h) => hint = Some(h),
+                Ok(h) => (hint, hint_raw) = (Some(h), Some(value)),
                 Err(_) => {
                     post.extra.insert(key.into(), value);
                 }
@@ -1777,14 +1779,16 @@ fn map_message(raw: RawMessage, ctx: &MapContext, chat: &mut ChatState) -> Resul
                 }
             }
         }
-        None if kind == Kind::Message => fail!("text", "message without `text`"),
+        None if kind == Kind::Message && !post.extra.contains_key(rich::KEY) => {
+            fail!("text", "message without `text`")
+        }
         None => {
             if let Some(e) = entities {
                 post.extra.insert(
                     "text_entities".into(),
                     Value::Array(e.iter().map(|p| part_value(p, true)).collect()),
                 );
-            } else if kind == Kind::Service {
+            } else if kind != Kind::Unsupported {
                 layout.insert("text".into(), Value::Bool(false));
             }
         }
@@ -1815,6 +1819,10 @@ fn map_message(raw: RawMessage, ctx: &MapContext, chat: &mut ChatState) -> Resul
         }
         apply_hint(&mut post, h);
     }
+    if let Some(raw) = hint_raw {
+        crate::format::tdesktop_json::apply_hint(&mut post, &raw);
+    }
+    rich::recover(&mut post);
     if !layout.is_empty() {
         // One fixed key order, whichever way each fact arrived.
         let mut ordered = Extra::new();

@@ -147,6 +147,13 @@ impl<W: Write> Writer<W> {
         }
     }
 
+    /// Sets how a tdesktop-json writer writes; other writers ignore it.
+    pub fn set_tdesktop_json_options(&mut self, options: tdesktop_json::Options) {
+        if let Writer::TdesktopJson(w) = self {
+            w.set_options(options);
+        }
+    }
+
     /// Gives the writer the run's notes, for what it has to tell the summary
     /// (ids it assigned). Writers with nothing to tell ignore it.
     pub fn set_notes(&mut self, notes: &crate::read::Notes) {

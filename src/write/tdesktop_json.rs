@@ -6,45 +6,165 @@
 //! six decimals, and no newline at the end. A file this module writes from
 //! posts read out of a current export is that export, byte for byte.
 //!
-//! Where the posts came from elsewhere, it writes a valid single-chat export:
-//! every message gets an `id` (numbered from 1 when the source has none), a
-//! `type`, a `date` and `text` + `text_entities` in Telegram's part encoding.
-//! Model fields that Telegram Desktop has no key for (views, reply quotes,
-//! forward usernames, albums, …) go under one `tgnorm` key at the end of the
-//! message, which Telegram-aware tools ignore and tgnorm reads back, so that
-//! `JSONL → tdesktop-json → JSONL` loses nothing.
+//! Where the posts came from elsewhere, it writes a valid export with the
+//! keys every real export has: an `id` (numbered within its chat when the
+//! source has none), a `type`, a `date` and `date_unixtime`, `from` and
+//! `from_id` on messages, the first media entry in Telegram's own keys
+//! (`photo`, `file`, `media_type`, `poll`, …), and `text` + `text_entities`
+//! in Telegram's part encoding. A value the source lacks is derived by the
+//! rules in [`crate::format::tdesktop_json`] and listed under
+//! `tgnorm.derived`; a post without a date is rejected with its position,
+//! never given one. Model fields that Telegram Desktop has no key for
+//! (views, reply quotes, forward usernames, albums, …) go under one `tgnorm`
+//! key at the end of the message, which Telegram-aware tools ignore and
+//! tgnorm reads back, so that `JSONL → tdesktop-json → JSONL` loses nothing.
 //!
-//! Escaping of C0 control characters: Telegram Desktop writes `\xHH`, which
-//! is not JSON. This writer writes `\xHH` only for messages whose source had
-//! such escapes (the reader marks them) and `\u00hh` otherwise: it reproduces
-//! what the source had and never makes a valid file invalid.
+//! # Chats
 //!
-//! Output is always the single-chat layout. Posts of several chats (a full
-//! export read back) keep their own chat under `tgnorm.chat`.
+//! Posts of one chat give a single-chat export; posts of several chats give
+//! a full-account export (`chats.list`), each chat with its own name, type,
+//! id and messages, in the order the chats first appear. The layout is known
+//! only when a second chat appears, so the first chat's messages are spooled
+//! (in memory up to [`SPOOL_MEMORY`], then in an anonymous temporary file
+//! that disappears with the writer) and copied out once the layout is
+//! decided; later chats are written straight through. Memory stays flat.
+//! A chat whose posts come back after another chat's (inputs that interleave
+//! chats) gets a further entry in `chats.list` with the same name and id:
+//! reading the file back still gives each post its own chat.
+//!
+//! # Escaping
+//!
+//! C0 control characters are written `\u00hh`: the output is always JSON.
+//! Telegram Desktop itself writes `\xHH`, which no JSON parser accepts;
+//! [`Options::tdesktop_escapes`] (`--tdesktop-escapes`) writes `\xHH` back
+//! for messages whose source had such escapes (the reader marks them), to
+//! reproduce such a file byte for byte.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Position, Result};
+use crate::format::tdesktop_json::{derived_peer_id, ACCOUNT_ABOUT, CHATS_ABOUT};
 use crate::model::{Chat, Edited, Kind, Media, MediaStatus, Post, Text};
 use crate::read::tdesktop_json::{
-    chat_prefix, dates, LAYOUT_KEY, NOT_INCLUDED, TGNORM_KEY, TOO_BIG, UNAVAILABLE,
+    chat_prefix, dates, rich, LAYOUT_KEY, NOT_INCLUDED, TGNORM_KEY, TOO_BIG, UNAVAILABLE,
 };
 use crate::read::Notes;
 use serde_json::{Map, Number, Value};
 use std::borrow::Cow;
-use std::io::Write;
+use std::io::{Read, Seek, Write};
 
-/// The date written for a message whose source has none (with
-/// `tgnorm.date_unknown`), as old exports wrote 1970 for "no edit".
-pub const UNKNOWN_DATE: &str = "1970-01-01T00:00:00";
+/// Bytes of the first chat's messages held in memory before they go to a
+/// temporary file.
+pub const SPOOL_MEMORY: usize = 8 * 1024 * 1024;
 
-/// Writes posts as one Telegram Desktop single-chat export.
+/// How the writer writes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Write C0 control characters as Telegram Desktop's `\xHH` (not JSON)
+    /// in messages whose source had such escapes, to give such a file back
+    /// byte for byte. Off: `\u00hh`.
+    pub tdesktop_escapes: bool,
+}
+
+/// The first chat's messages, until the layout is known.
+enum Spool {
+    Memory(Vec<u8>),
+    File(std::io::BufWriter<std::fs::File>),
+}
+
+impl Spool {
+    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        if let Spool::Memory(held) = self {
+            if held.len() + bytes.len() <= SPOOL_MEMORY {
+                held.extend_from_slice(bytes);
+                return Ok(());
+            }
+            let mut file = std::io::BufWriter::new(tempfile::tempfile()?);
+            file.write_all(held)?;
+            *self = Spool::File(file);
+        }
+        match self {
+            Spool::Memory(held) => held.extend_from_slice(bytes),
+            Spool::File(file) => file.write_all(bytes)?,
+        }
+        Ok(())
+    }
+
+    /// Copies what was spooled to `out`, each line indented by `indent`
+    /// more spaces (a raw newline never occurs inside a JSON string, so
+    /// every newline starts a line of the layout).
+    fn copy_to(self, out: &mut impl Write, indent: usize) -> std::io::Result<()> {
+        match self {
+            Spool::Memory(held) => write_indented(out, &held, indent),
+            Spool::File(file) => {
+                let mut file = file.into_inner().map_err(|e| e.into_error())?;
+                file.rewind()?;
+                let mut chunk = vec![0; 64 * 1024];
+                loop {
+                    let n = file.read(&mut chunk)?;
+                    if n == 0 {
+                        return Ok(());
+                    }
+                    write_indented(out, chunk.get(..n).unwrap_or_default(), indent)?;
+                }
+            }
+        }
+    }
+}
+
+/// Writes `bytes` with `indent` spaces after every newline.
+fn write_indented(out: &mut impl Write, bytes: &[u8], indent: usize) -> std::io::Result<()> {
+    if indent == 0 {
+        return out.write_all(bytes);
+    }
+    let pad = vec![b' '; indent];
+    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        if i > 0 {
+            out.write_all(b"\n")?;
+            out.write_all(&pad)?;
+        }
+        out.write_all(line)?;
+    }
+    Ok(())
+}
+
+/// What the writer knows of one chat.
+struct ChatOut {
+    /// The chat as posts give it (what the posts are grouped by).
+    chat: Option<Chat>,
+    /// The chat as a reader will see it from the header.
+    header: Option<Chat>,
+    /// The source's undecodable chat id (layout `chat_id`), for the header.
+    raw_id: Option<Value>,
+    /// The next id to assign in this chat.
+    next_id: i64,
+}
+
+/// Where messages go.
+enum Layout {
+    /// One chat so far: its messages are spooled.
+    Single { spool: Spool, written: u64 },
+    /// Several chats: the account header is out, `open` is the chat entry
+    /// being written (an index into the chats), `written` its messages.
+    Account { open: usize, written: u64 },
+}
+
+/// Indent of a message in a full-account export, beyond the single-chat one.
+const ACCOUNT_INDENT: usize = 3;
+
+/// Writes posts as one Telegram Desktop export.
 pub struct Writer<W: Write> {
     out: W,
     name: String,
-    started: bool,
-    /// The chat as a reader will see it from the header.
-    header: Option<Chat>,
-    next_id: i64,
+    options: Options,
+    chats: Vec<ChatOut>,
+    layout: Layout,
     assigned: u64,
+    derived: u64,
+    /// See [`Writer::held_bytes`].
+    held: u64,
+    /// The chat of the last post written (an index into `chats`).
+    last_chat: usize,
+    /// Index into `chats` by the chat's JSON.
+    by_chat: std::collections::HashMap<String, usize>,
     notes: Option<Notes>,
     buf: Vec<u8>,
 }
@@ -55,18 +175,34 @@ impl<W: Write> Writer<W> {
         Writer {
             out,
             name,
-            started: false,
-            header: None,
-            next_id: 1,
+            options: Options::default(),
+            chats: Vec::new(),
+            layout: Layout::Single { spool: Spool::Memory(Vec::new()), written: 0 },
             assigned: 0,
+            derived: 0,
+            held: 0,
+            last_chat: 0,
+            by_chat: std::collections::HashMap::new(),
             notes: None,
             buf: Vec::new(),
         }
     }
 
+    /// Sets how to write.
+    pub fn set_options(&mut self, options: Options) {
+        self.options = options;
+    }
+
     /// The inner writer.
     pub fn get_ref(&self) -> &W {
         &self.out
+    }
+
+    /// Bytes of messages held back until the layout is known (the first
+    /// chat's, until a second chat appears or [`Writer::finish`]); what
+    /// has reached the inner writer plus this is what was written so far.
+    pub fn held_bytes(&self) -> u64 {
+        self.held
     }
 
     /// Where to count the ids this writer had to assign.
@@ -78,103 +214,276 @@ impl<W: Write> Writer<W> {
         Error::io(self.name.clone(), e)
     }
 
-    /// Writes one post as one message.
+    /// Writes one post as one message. A post that cannot be written (no
+    /// date) is an error about that post ([`Error::is_record_error`]):
+    /// nothing of it is written and the writer goes on.
     pub fn write(&mut self, post: &Post) -> Result<()> {
-        self.buf.clear();
-        if self.started {
-            self.buf.extend_from_slice(b",\n");
-        } else {
-            self.started = true;
-            let layout = layout(post);
-            self.header =
-                header(&mut self.buf, post.chat.as_ref(), layout.and_then(|l| l.get("chat_id")));
-            self.buf.extend_from_slice(b" \"messages\": [\n");
+        if post.date.is_none() && post.kind != Kind::Unsupported {
+            return Err(Error::data(
+                position_of(post),
+                "post without a date: Telegram Desktop's JSON needs one and tgnorm does not make one up (not written)",
+            ));
         }
-        let id = match post.id {
+        let chat = self.chat_index(post);
+        let id = self.id_for(post, chat);
+        let header = self.chats.get(chat).and_then(|c| c.header.as_ref());
+        let entries = entries(post, id, header);
+        if derived_any(&entries) {
+            self.derived += 1;
+        }
+        let x = self.options.tdesktop_escapes
+            && layout(post).and_then(|l| l.get("x_escapes")).and_then(Value::as_bool) == Some(true);
+        self.buf.clear();
+        render(&mut self.buf, &entries, x);
+        let buf = std::mem::take(&mut self.buf);
+        let result = self.put(chat, &buf).map_err(|e| self.io(e));
+        self.buf = buf;
+        result
+    }
+
+    /// The index of the post's chat, registered the first time; switches
+    /// the layout to a full-account export when a second chat appears.
+    fn chat_index(&mut self, post: &Post) -> usize {
+        // Posts of one chat come in runs: the last chat first, then the rest.
+        // A chat is its model value and the source's undecodable id, if any.
+        let last = self.last_chat;
+        let raw_id = layout(post).and_then(|l| l.get("chat_id"));
+        let same = |c: &ChatOut| c.chat == post.chat && c.raw_id.as_ref() == raw_id;
+        if self.chats.get(last).is_some_and(same) {
+            return last;
+        }
+        // Then by their JSON (the model's `Chat` is not `Hash`).
+        let key = serde_json::to_string(&(&post.chat, raw_id)).unwrap_or_default();
+        let found = self.by_chat.get(&key).copied();
+        let index = found.unwrap_or_else(|| {
+            let raw_id = raw_id.cloned();
+            let header = header(&mut Vec::new(), post.chat.as_ref(), raw_id.as_ref(), 1);
+            self.chats.push(ChatOut { chat: post.chat.clone(), header, raw_id, next_id: 1 });
+            self.by_chat.insert(key, self.chats.len() - 1);
+            self.chats.len() - 1
+        });
+        self.last_chat = index;
+        index
+    }
+
+    fn id_for(&mut self, post: &Post, chat: usize) -> i64 {
+        let Some(state) = self.chats.get_mut(chat) else { return 1 };
+        match post.id {
             Some(id) => {
-                self.next_id = self.next_id.max(id.saturating_add(1));
+                state.next_id = state.next_id.max(id.saturating_add(1));
                 id
             }
             None => {
-                let id = self.next_id;
-                self.next_id = self.next_id.saturating_add(1);
+                let id = state.next_id;
+                state.next_id = state.next_id.saturating_add(1);
                 self.assigned += 1;
                 id
             }
-        };
-        let entries = entries(post, id, self.header.as_ref());
-        let x =
-            layout(post).and_then(|l| l.get("x_escapes")).and_then(Value::as_bool).unwrap_or(false);
-        self.buf.extend_from_slice(b"  {\n");
-        let mut first = true;
-        for (_, key, value) in &entries {
-            if !first {
-                self.buf.extend_from_slice(b",\n");
-            }
-            first = false;
-            self.buf.extend_from_slice(b"   ");
-            write_str(&mut self.buf, key, x);
-            self.buf.extend_from_slice(b": ");
-            // The reactions quirk: one extra level of indent (J:1090-1095).
-            let indent = if key == "reactions" { 4 } else { 3 };
-            write_value(&mut self.buf, value, indent, x);
         }
-        self.buf.extend_from_slice(b"\n  }");
-        let buf = std::mem::take(&mut self.buf);
-        let result = self.out.write_all(&buf).map_err(|e| self.io(e));
-        self.buf = buf;
-        result
+    }
+
+    /// Puts one rendered message where the layout says.
+    fn put(&mut self, chat: usize, message: &[u8]) -> std::io::Result<()> {
+        if chat > 0 {
+            if let Layout::Single { .. } = self.layout {
+                self.begin_account()?;
+            }
+        }
+        match &mut self.layout {
+            Layout::Single { spool, written } => {
+                if *written > 0 {
+                    spool.write_all(b",\n")?;
+                    self.held += 2;
+                }
+                *written += 1;
+                self.held += message.len() as u64;
+                spool.write_all(message)
+            }
+            Layout::Account { open, written } => {
+                if *open != chat {
+                    let entry = entry_header(self.chats.get(chat), true);
+                    self.out.write_all(b"\n    ]\n   },\n")?;
+                    self.out.write_all(&entry)?;
+                    (*open, *written) = (chat, 0);
+                }
+                if *written > 0 {
+                    self.out.write_all(b",\n")?;
+                }
+                *written += 1;
+                self.out.write_all(&[b' '; ACCOUNT_INDENT])?;
+                write_indented(&mut self.out, message, ACCOUNT_INDENT)
+            }
+        }
+    }
+
+    /// Writes the full-account header and the first chat's spooled
+    /// messages; the first chat's entry stays open.
+    fn begin_account(&mut self) -> std::io::Result<()> {
+        let single = std::mem::replace(&mut self.layout, Layout::Account { open: 0, written: 0 });
+        let Layout::Single { spool, written } = single else { return Ok(()) };
+        let mut head = b"{\n \"about\": ".to_vec();
+        write_str(&mut head, ACCOUNT_ABOUT, false);
+        head.extend_from_slice(b",\n \"chats\": {\n  \"about\": ");
+        write_str(&mut head, CHATS_ABOUT, false);
+        head.extend_from_slice(b",\n  \"list\": [\n");
+        head.extend_from_slice(&entry_header(self.chats.first(), written > 0));
+        self.out.write_all(&head)?;
+        if written > 0 {
+            self.out.write_all(&[b' '; ACCOUNT_INDENT])?;
+            spool.copy_to(&mut self.out, ACCOUNT_INDENT)?;
+        }
+        self.layout = Layout::Account { open: 0, written };
+        self.held = 0;
+        Ok(())
     }
 
     /// Closes the export (no newline at the end, as Telegram Desktop) and
     /// flushes.
     pub fn finish(mut self) -> Result<W> {
-        let mut tail = Vec::new();
-        if self.started {
-            tail.extend_from_slice(b"\n ]\n}");
-        } else {
-            header(&mut tail, None, None);
-            tail.extend_from_slice(b" \"messages\": []\n}");
-        }
-        self.out.write_all(&tail).map_err(|e| self.io(e))?;
-        self.out.flush().map_err(|e| self.io(e))?;
-        if self.assigned > 0 {
-            if let Some(notes) = &self.notes {
-                notes.add("ids_assigned", self.assigned);
-                notes.set(
-                    &format!("ids {}", self.name),
-                    format!(
-                        "{} messages had no id and were numbered (tgnorm.id_assigned)",
-                        self.assigned
-                    ),
+        let layout = std::mem::replace(&mut self.layout, Layout::Account { open: 0, written: 0 });
+        let done = match layout {
+            Layout::Single { spool, written } => {
+                let first = self.chats.first();
+                let mut head = Vec::new();
+                head.extend_from_slice(b"{\n");
+                header(
+                    &mut head,
+                    first.and_then(|c| c.chat.as_ref()),
+                    first.and_then(|c| c.raw_id.as_ref()),
+                    1,
                 );
+                if written == 0 {
+                    head.extend_from_slice(b" \"messages\": []\n}");
+                    self.out.write_all(&head)
+                } else {
+                    head.extend_from_slice(b" \"messages\": [\n");
+                    self.out
+                        .write_all(&head)
+                        .and_then(|()| spool.copy_to(&mut self.out, 0))
+                        .and_then(|()| self.out.write_all(b"\n ]\n}"))
+                }
             }
-        }
+            Layout::Account { written, .. } => {
+                let close: &[u8] =
+                    if written > 0 { b"\n    ]\n   }\n  ]\n }\n}" } else { b"]\n   }\n  ]\n }\n}" };
+                self.out.write_all(close)
+            }
+        };
+        done.and_then(|()| self.out.flush()).map_err(|e| self.io(e))?;
+        self.tell_notes();
         Ok(self.out)
     }
+
+    fn tell_notes(&self) {
+        let Some(notes) = &self.notes else { return };
+        if self.assigned > 0 {
+            notes.add("ids_assigned", self.assigned);
+            notes.set(
+                &format!("ids {}", self.name),
+                format!(
+                    "{} messages had no id and were numbered within their chat (tgnorm.id_assigned)",
+                    self.assigned
+                ),
+            );
+        }
+        if self.derived > 0 {
+            notes.set(
+                &format!("derived {}", self.name),
+                format!(
+                    "{} messages got values their source lacks by rule (listed in tgnorm.derived)",
+                    self.derived
+                ),
+            );
+        }
+        if self.chats.len() > 1 {
+            notes.set(
+                &format!("chats {}", self.name),
+                format!(
+                    "{} chats: written as a full-account export (chats.list)",
+                    self.chats.len()
+                ),
+            );
+        }
+    }
+}
+
+/// The post's place in its source, for an error about it.
+fn position_of(post: &Post) -> Position {
+    let mut p = Position::file(post.source.file.clone());
+    p.line = post.source.line;
+    p.index = post.source.index;
+    p.byte = post.source.byte;
+    p
+}
+
+/// Whether the `tgnorm` entry lists derived keys.
+fn derived_any(entries: &[Entry]) -> bool {
+    entries.iter().any(|(_, k, v)| k == TGNORM_KEY && v.get("derived").is_some())
+}
+
+/// The opening of a chat entry in `chats.list`, up to its first message
+/// (`"messages": [` and a newline), or through `"messages": [` alone when
+/// `has_messages` is false (the caller closes it with `]`).
+fn entry_header(chat: Option<&ChatOut>, has_messages: bool) -> Vec<u8> {
+    let mut out = b"   {\n".to_vec();
+    header(&mut out, chat.and_then(|c| c.chat.as_ref()), chat.and_then(|c| c.raw_id.as_ref()), 4);
+    out.extend_from_slice(if has_messages {
+        b"    \"messages\": [\n"
+    } else {
+        b"    \"messages\": ["
+    });
+    out
+}
+
+/// One message at the single-chat indent: `  {` … `  }`.
+fn render(out: &mut Vec<u8>, entries: &[Entry], x: bool) {
+    out.extend_from_slice(b"  {\n");
+    let mut first = true;
+    for (_, key, value) in entries {
+        if !first {
+            out.extend_from_slice(b",\n");
+        }
+        first = false;
+        out.extend_from_slice(b"   ");
+        write_str(out, key, x);
+        out.extend_from_slice(b": ");
+        // The reactions quirk: one extra level of indent (J:1090-1095).
+        let indent = if key == "reactions" { 4 } else { 3 };
+        write_value(out, value, indent, x);
+    }
+    out.extend_from_slice(b"\n  }");
 }
 
 fn layout(post: &Post) -> Option<&Map<String, Value>> {
     post.extra.get(LAYOUT_KEY).and_then(Value::as_object)
 }
 
+/// The text written for a rich message.
+static NO_TEXT: Text = Text { spans: Vec::new() };
+
 const NO_NAME_TYPES: [&str; 3] = ["saved_messages", "replies", "verification_codes"];
 
-/// Writes the chat keys; returns the chat a reader will make of them.
-fn header(out: &mut Vec<u8>, chat: Option<&Chat>, raw_id: Option<&Value>) -> Option<Chat> {
-    out.extend_from_slice(b"{\n");
+/// Writes the chat keys at `indent` spaces; returns the chat a reader will
+/// make of them.
+fn header(
+    out: &mut Vec<u8>,
+    chat: Option<&Chat>,
+    raw_id: Option<&Value>,
+    indent: usize,
+) -> Option<Chat> {
+    let pad = " ".repeat(indent);
     let Some(chat) = chat else {
-        out.extend_from_slice(b" \"name\": null,\n \"type\": null,\n");
+        out.extend_from_slice(format!("{pad}\"name\": null,\n{pad}\"type\": null,\n").as_bytes());
         return None;
     };
     let no_name =
         chat.name.is_none() && chat.kind.as_deref().is_some_and(|k| NO_NAME_TYPES.contains(&k));
     if !no_name {
-        out.extend_from_slice(b" \"name\": ");
+        out.extend_from_slice(format!("{pad}\"name\": ").as_bytes());
         write_opt_str(out, chat.name.as_deref());
         out.extend_from_slice(b",\n");
     }
-    out.extend_from_slice(b" \"type\": ");
+    out.extend_from_slice(format!("{pad}\"type\": ").as_bytes());
     write_opt_str(out, chat.kind.as_deref());
     out.extend_from_slice(b",\n");
     let mut read_back =
@@ -187,11 +496,11 @@ fn header(out: &mut Vec<u8>, chat: Option<&Chat>, raw_id: Option<&Value>) -> Opt
         (chat.kind.as_deref().and_then(chat_prefix) == Some(prefix) && n >= 0).then_some(n)
     });
     if let Some(n) = bare {
-        out.extend_from_slice(format!(" \"id\": {n},\n").as_bytes());
+        out.extend_from_slice(format!("{pad}\"id\": {n},\n").as_bytes());
         read_back.id = chat.id.clone();
     } else if let Some(raw @ Value::Number(_)) = raw_id {
-        out.extend_from_slice(b" \"id\": ");
-        write_value(out, raw, 1, false);
+        out.extend_from_slice(format!("{pad}\"id\": ").as_bytes());
+        write_value(out, raw, indent, false);
         out.extend_from_slice(b",\n");
     }
     Some(read_back)
@@ -284,40 +593,68 @@ fn opt_s(v: Option<&str>) -> Value {
     v.map_or(Value::Null, s)
 }
 
+/// Telegram Desktop's keys for a post, in its order, with the `tgnorm`
+/// key for what Telegram has no key for.
 fn entries<'a>(post: &'a Post, id: i64, header: Option<&Chat>) -> Vec<Entry<'a>> {
     let mut e: Vec<Entry> = Vec::with_capacity(24);
     let mut hint = Map::new();
-    let lay = layout(post);
-    let flag = |k: &str| lay.and_then(|l| l.get(k)).and_then(Value::as_bool);
-    let put = |e: &mut Vec<Entry<'a>>, key: &'static str, v: Value| {
-        e.push((rank(key), Cow::Borrowed(key), v))
-    };
+    when_and_what(post, id, &mut e, &mut hint);
+    origin(post, &mut e, &mut hint);
+    media(post, &mut e, &mut hint);
+    text(post, &mut e, &mut hint);
+    source_keys(post, &mut e, &mut hint);
+    model_hints(post, header, &e, &mut hint);
+    if post.kind == Kind::Service {
+        // A service message's keys before `text` are its action's (§2.5), and
+        // that is how they are read back; message fields that a service post
+        // carries (from other sources) go after the text instead.
+        for (r, _, _) in e.iter_mut() {
+            if (MESSAGE_FIELDS..=UNKNOWN).contains(r) {
+                *r = AFTER_TEXT;
+            }
+        }
+    }
+    if !hint.is_empty() {
+        e.retain(|(_, key, _)| key != TGNORM_KEY);
+        e.push((rank(TGNORM_KEY), Cow::Borrowed(TGNORM_KEY), Value::Object(hint)));
+    }
+    e.sort_by_key(|(r, _, _)| *r);
+    e
+}
 
-    put(&mut e, "id", Value::from(id));
+type Hint = Map<String, Value>;
+
+fn put<'a>(e: &mut Vec<Entry<'a>>, key: &'static str, v: Value) {
+    e.push((rank(key), Cow::Borrowed(key), v));
+}
+
+/// A layout fact the reader recorded (`extra.tdesktop`).
+fn flag(post: &Post, key: &str) -> Option<bool> {
+    layout(post).and_then(|l| l.get(key)).and_then(Value::as_bool)
+}
+
+/// `id`, `type`, the dates and a service post's action.
+fn when_and_what<'a>(post: &'a Post, id: i64, e: &mut Vec<Entry<'a>>, hint: &mut Hint) {
+    put(e, "id", Value::from(id));
     if post.id.is_none() {
         hint.insert("id_assigned".into(), Value::Bool(true));
     }
-    put(&mut e, "type", s(&post.kind.to_string()));
-    match &post.date {
-        Some(d) => {
-            let (local, unix) = dates::split(d);
-            put(&mut e, "date", s(local));
-            if let Some(u) = unix {
-                put(&mut e, "date_unixtime", s(&u.to_string()));
-            }
+    put(e, "type", s(&post.kind.to_string()));
+    // No date: rejected before (`Writer::write`), or an unsupported post,
+    // which Telegram Desktop's reader takes without one.
+    if let Some(d) = &post.date {
+        let (local, unix) = dates::split(d);
+        put(e, "date", s(local));
+        if let Some(u) = unix {
+            put(e, "date_unixtime", s(&u.to_string()));
         }
-        None if post.kind != Kind::Unsupported => {
-            put(&mut e, "date", s(UNKNOWN_DATE));
-            hint.insert("date_unknown".into(), Value::Bool(true));
-        }
-        None => {}
     }
     match &post.edited {
         Some(Edited::At(d)) => {
             let (local, unix) = dates::split(d);
-            put(&mut e, "edited", s(local));
+            put(e, "edited", s(local));
             if let Some(u) = unix {
-                put(&mut e, "edited_unixtime", s(&u.to_string()));
+                put(e, "edited_unixtime", s(&u.to_string()));
             }
         }
         Some(Edited::Unknown) => {
@@ -327,31 +664,44 @@ fn entries<'a>(post: &'a Post, id: i64, header: Option<&Chat>) -> Vec<Entry<'a>>
     }
     if let Some(service) = &post.service {
         if let Some(actor) = &service.actor {
-            put(&mut e, "actor", opt_s(actor.name.as_deref()));
+            put(e, "actor", opt_s(actor.name.as_deref()));
             if let Some(id) = &actor.id {
-                put(&mut e, "actor_id", s(id));
+                put(e, "actor_id", s(id));
             }
         }
         if let Some(action) = &service.action {
-            put(&mut e, "action", s(action));
+            put(e, "action", s(action));
         }
         for (k, v) in &service.details {
             e.push((DETAILS, Cow::Borrowed(k.as_str()), v.clone()));
         }
     }
-    if let Some(from) = &post.from {
-        put(&mut e, "from", opt_s(from.name.as_deref()));
-        if let Some(id) = &from.id {
-            put(&mut e, "from_id", s(id));
+}
+
+/// Who sent it, and where it came from or answers to.
+fn origin<'a>(post: &'a Post, e: &mut Vec<Entry<'a>>, hint: &mut Hint) {
+    match (&post.from, post.kind) {
+        (_, Kind::Message) => sender(post, e, hint),
+        (Some(from), Kind::Service) => {
+            // A service message has no sender keys in Telegram's format
+            // (its `from` would be read as an action detail).
+            hint.insert("from".into(), serde_json::to_value(from).unwrap_or(Value::Null));
         }
+        (Some(from), _) => {
+            put(e, "from", opt_s(from.name.as_deref()));
+            if let Some(id) = &from.id {
+                put(e, "from_id", s(id));
+            }
+        }
+        (None, _) => {}
     }
     if let Some(author) = &post.author {
-        put(&mut e, "author", s(author));
+        put(e, "author", s(author));
     }
     if let Some(f) = &post.forwarded_from {
-        put(&mut e, "forwarded_from", opt_s(f.name.as_deref()));
+        put(e, "forwarded_from", opt_s(f.name.as_deref()));
         if let Some(id) = &f.id {
-            put(&mut e, "forwarded_from_id", s(id));
+            put(e, "forwarded_from_id", s(id));
         }
         let mut h = Map::new();
         if let Some(u) = &f.username {
@@ -369,10 +719,10 @@ fn entries<'a>(post: &'a Post, id: i64, header: Option<&Chat>) -> Vec<Entry<'a>>
     }
     if let Some(r) = &post.reply_to {
         if let Some(m) = r.message_id {
-            put(&mut e, "reply_to_message_id", Value::from(m));
+            put(e, "reply_to_message_id", Value::from(m));
         }
         if let Some(p) = &r.peer_id {
-            put(&mut e, "reply_to_peer_id", s(p));
+            put(e, "reply_to_peer_id", s(p));
         }
         let mut h = Map::new();
         if let Some(a) = &r.author {
@@ -390,58 +740,112 @@ fn entries<'a>(post: &'a Post, id: i64, header: Option<&Chat>) -> Vec<Entry<'a>>
         }
     }
     if let Some(bot) = &post.via_bot {
-        put(&mut e, "via_bot", s(bot));
+        // Telegram writes `@username`; web pages give the bare name.
+        if bot.starts_with('@') {
+            put(e, "via_bot", s(bot));
+        } else {
+            put(e, "via_bot", s(&format!("@{bot}")));
+            add_derived(hint, "via_bot.@");
+        }
     }
+}
+
+/// The first media entry in Telegram's keys when they can hold it; the
+/// others (albums) under `tgnorm.media`.
+fn media<'a>(post: &'a Post, e: &mut Vec<Entry<'a>>, hint: &mut Hint) {
     let mut rest: &[Media] = &post.media;
     if let Some(first) = post.media.first() {
+        let (adapted, rule) = adapt(first);
+        let first = adapted.as_ref().unwrap_or(first);
         if native(first) {
-            media_entries(first, &mut e);
+            if let Some(rule) = rule {
+                add_derived(hint, rule);
+            }
+            let foreign = media_entries(first, e);
+            if !foreign.is_empty() {
+                hint.insert("media_extra".into(), Value::Object(foreign));
+            }
             rest = post.media.get(1..).unwrap_or_default();
         }
     }
     if !rest.is_empty() {
         hint.insert("media".into(), serde_json::to_value(rest).unwrap_or(Value::Null));
     }
+}
+
+/// `text` and `text_entities`.
+fn text<'a>(post: &'a Post, e: &mut Vec<Entry<'a>>, hint: &mut Hint) {
+    // A rich message's text was derived from `rich_message` by the reader
+    // (`read::tdesktop_json::rich`): what goes back is the source's own
+    // (empty or absent) text, and the reader derives it again.
+    let rich =
+        post.source.flags.iter().any(|f| f == rich::FLAG) && post.extra.contains_key(rich::KEY);
+    let text = if rich { &NO_TEXT } else { &post.text };
     let write_text = match post.kind {
-        Kind::Unsupported => !post.text.is_empty(),
-        Kind::Service => flag("text") != Some(false) || !post.text.is_empty(),
-        Kind::Message => true,
+        Kind::Unsupported => !text.is_empty(),
+        Kind::Service => flag(post, "text") != Some(false) || !text.is_empty(),
+        Kind::Message => flag(post, "text") != Some(false) || !text.is_empty(),
     };
     if write_text {
-        let trailing = flag("trailing_empty") == Some(true);
-        if trailing && post.text.spans.last().is_none_or(|s| s.style.is_none()) {
+        let trailing = flag(post, "trailing_empty") == Some(true);
+        if trailing && text.spans.last().is_none_or(|s| s.style.is_none()) {
             // Nothing to hang the empty part on (cleaning changed the end):
             // keep the fact for the way back.
             hint.insert("trailing_empty".into(), Value::Bool(true));
         }
-        let (text, entities) = text_values(&post.text, trailing);
-        put(&mut e, "text", text);
-        if flag("text_entities") != Some(false) {
-            put(&mut e, "text_entities", entities);
+        let (mut text, mut entities) = text_values(text, trailing);
+        if derive_mention_ids(&mut text) | derive_mention_ids(&mut entities) {
+            add_derived(hint, "mention_name.user_id");
+        }
+        put(e, "text", text);
+        if flag(post, "text_entities") != Some(false) {
+            put(e, "text_entities", entities);
         }
     }
     if !post.reactions.is_empty() {
-        put(&mut e, "reactions", serde_json::to_value(&post.reactions).unwrap_or(Value::Null));
+        put(e, "reactions", serde_json::to_value(&post.reactions).unwrap_or(Value::Null));
     }
-    // Source values kept by the reader win over what the model derives.
+}
+
+/// Keys the reader kept from the source, which win over what the model
+/// gives.
+fn source_keys<'a>(post: &'a Post, e: &mut Vec<Entry<'a>>, hint: &mut Hint) {
     for (k, v) in &post.extra {
         match k.as_str() {
             LAYOUT_KEY => continue,
             "text" => e.push((FIRST_TEXT, Cow::Borrowed(k.as_str()), v.clone())),
+            // Buttons without a `type` (Telegram Desktop HTML shows none)
+            // are not Telegram's shape: kept under `tgnorm.extra`.
+            "inline_bot_buttons" if !buttons_typed(v) => {
+                let kept = hint.entry("extra").or_insert_with(|| Value::Object(Map::new()));
+                if let Value::Object(kept) = kept {
+                    kept.insert(k.clone(), v.clone());
+                }
+            }
             _ => {
                 e.retain(|(r, key, _)| *r == DETAILS || key != k);
                 e.push((rank(k), Cow::Borrowed(k.as_str()), v.clone()));
             }
         }
     }
+}
+
+/// Model fields Telegram has no key for, and facts for the way back.
+fn model_hints(post: &Post, header: Option<&Chat>, e: &[Entry], hint: &mut Hint) {
+    let lay = layout(post);
     if let Some(v) = post.views {
         hint.insert("views".into(), Value::from(v));
     }
     if !post.cleaned.is_empty() {
         hint.insert("cleaned".into(), serde_json::to_value(&post.cleaned).unwrap_or(Value::Null));
     }
-    let flags: Vec<&String> =
-        post.source.flags.iter().filter(|f| f.as_str() != "id_assigned").collect();
+    // Flags the reader sets again by itself are not repeated.
+    let flags: Vec<&String> = post
+        .source
+        .flags
+        .iter()
+        .filter(|f| !matches!(f.as_str(), "id_assigned" | rich::FLAG))
+        .collect();
     if !flags.is_empty() {
         hint.insert("flags".into(), serde_json::to_value(flags).unwrap_or(Value::Null));
     }
@@ -451,27 +855,11 @@ fn entries<'a>(post: &'a Post, id: i64, header: Option<&Chat>) -> Vec<Entry<'a>>
             hint.insert("chat_id".into(), raw.clone());
         }
     }
-    if flag("x_escapes") == Some(true)
+    if flag(post, "x_escapes") == Some(true)
         && !e.iter().any(|(_, k, v)| has_control(k) || value_has_control(v))
     {
         hint.insert("x_escapes".into(), Value::Bool(true));
     }
-    if post.kind == Kind::Service {
-        // A service message's keys before `text` are its action's (§2.5), and
-        // that is how they are read back; message fields that a service post
-        // carries (from other sources) go after the text instead.
-        for (r, _, _) in e.iter_mut() {
-            if (MESSAGE_FIELDS..=UNKNOWN).contains(r) {
-                *r = AFTER_TEXT;
-            }
-        }
-    }
-    if !hint.is_empty() {
-        e.retain(|(_, key, _)| key != TGNORM_KEY);
-        e.push((rank(TGNORM_KEY), Cow::Borrowed(TGNORM_KEY), Value::Object(hint)));
-    }
-    e.sort_by_key(|(r, _, _)| *r);
-    e
 }
 
 fn has_control(s: &str) -> bool {
@@ -505,11 +893,8 @@ fn native(m: &Media) -> bool {
     if m.status == MediaStatus::NotSupported {
         return false;
     }
-    // Keys Telegram Desktop has no media key for would come back as message
-    // keys: such an entry goes whole under `tgnorm.media`.
-    if m.extra.keys().any(|k| !MEDIA_KEYS.contains(&rank(k))) {
-        return false;
-    }
+    // Keys Telegram Desktop has no media key for go under
+    // `tgnorm.media_extra` (see `media_entries`).
     let has_file = m.file.is_some() || m.status != MediaStatus::Ok;
     let plain =
         m.file.is_none() && m.file_name.is_none() && m.mime_type.is_none() && m.file_size.is_none();
@@ -542,7 +927,10 @@ fn placeholder(m: &Media) -> Option<Value> {
     }
 }
 
-fn media_entries<'a>(m: &'a Media, e: &mut Vec<Entry<'a>>) {
+/// Writes a media entry in Telegram's keys; returns its `extra` keys that
+/// Telegram has no media key for (they would read back as message keys).
+fn media_entries(m: &Media, e: &mut Vec<Entry<'_>>) -> Map<String, Value> {
+    let mut foreign = Map::new();
     let mut put = |key: &'static str, v: Value| e.push((rank(key), Cow::Borrowed(key), v));
     let is_structured =
         STRUCTURED.iter().any(|(k, _)| *k == m.kind) || m.kind == "venue" || m.kind == "game";
@@ -590,9 +978,170 @@ fn media_entries<'a>(m: &'a Media, e: &mut Vec<Entry<'a>>) {
         put("height", Value::from(h));
     }
     for (k, v) in &m.extra {
+        if !MEDIA_KEYS.contains(&rank(k)) {
+            foreign.insert(k.clone(), v.clone());
+            continue;
+        }
         e.retain(|(_, key, _)| key != k);
-        e.push((rank(k), Cow::Borrowed(k.as_str()), v.clone()));
+        e.push((rank(k), Cow::Owned(k.clone()), v.clone()));
     }
+    foreign
+}
+
+/// A media entry from a web page or an HTML export in the shape Telegram's
+/// keys can hold, and the `tgnorm.derived` mark that undoes it (the rules
+/// are in [`crate::format::tdesktop_json`]).
+fn adapt(m: &Media) -> (Option<Media>, Option<&'static str>) {
+    let structured = m.status == MediaStatus::Ok && m.file.is_none();
+    let adapted = match m.kind.as_str() {
+        "location" if structured => {
+            adapt_structured(m, "location_information", &[], &["latitude", "longitude"], 2)
+        }
+        "poll" if structured && m.title.is_some() => {
+            adapt_structured(m, "poll", &["question"], &["closed", "total_voters", "answers"], 1)
+        }
+        "contact" if structured => {
+            adapt_structured(m, "contact_information", &["first_name"], &["phone_number"], 1)
+        }
+        _ => None,
+    };
+    if let Some(a) = adapted {
+        let rule = match m.kind.as_str() {
+            "location" => "media.location",
+            "poll" => "media.poll",
+            _ => "media.contact",
+        };
+        return (Some(a), Some(rule));
+    }
+    let files = [
+        "photo",
+        "video",
+        "audio",
+        "document",
+        "animation",
+        "voice_message",
+        "video_message",
+        "sticker",
+        "video_file",
+        "audio_file",
+    ];
+    if m.status == MediaStatus::Ok && m.file.is_none() && files.contains(&m.kind.as_str()) {
+        let mut a = m.clone();
+        a.status = MediaStatus::NotIncluded;
+        return (Some(a), Some("media.status"));
+    }
+    (None, None)
+}
+
+/// Gathers a media entry's `title` (as the first of `from_title`, if any)
+/// and its `extra` keys `moved` into one object under Telegram's `key`;
+/// `None` when the entry already has that key or lacks one of the last
+/// `required` keys moved (those Telegram's object cannot be without).
+fn adapt_structured(
+    m: &Media,
+    key: &str,
+    from_title: &[&str],
+    moved: &[&str],
+    required: usize,
+) -> Option<Media> {
+    let needed = moved.get(moved.len().saturating_sub(required)..).unwrap_or_default();
+    if m.extra.contains_key(key) || !needed.iter().all(|k| m.extra.contains_key(*k)) {
+        return None;
+    }
+    let mut object = Map::new();
+    if let (Some(name), Some(title)) = (from_title.first(), &m.title) {
+        object.insert((*name).into(), s(title));
+    }
+    for k in moved {
+        if let Some(v) = m.extra.get(*k) {
+            object.insert((*k).into(), v.clone());
+        }
+    }
+    let mut a = m.clone();
+    if !from_title.is_empty() {
+        a.title = None;
+    }
+    a.extra = Map::new();
+    a.extra.insert(key.into(), Value::Object(object));
+    for (k, v) in m.extra.iter().filter(|(k, _)| !moved.contains(&k.as_str())) {
+        a.extra.insert(k.clone(), v.clone());
+    }
+    Some(a)
+}
+
+/// `from` and `from_id` of a message: the source's, or derived by the rules
+/// of [`crate::format::tdesktop_json`] and listed in `tgnorm.derived`.
+fn sender<'a>(post: &'a Post, e: &mut Vec<Entry<'a>>, hint: &mut Map<String, Value>) {
+    let mut put = |key: &'static str, v: Value| e.push((rank(key), Cow::Borrowed(key), v));
+    let mut derived = Vec::new();
+    let chat = post.chat.as_ref();
+    let is_channel = chat.and_then(|c| c.kind.as_deref()).is_some_and(|k| k.ends_with("_channel"));
+    let name = match post.from.as_ref() {
+        Some(from) => from.name.clone(),
+        None if is_channel => {
+            derived.push("from");
+            chat.and_then(|c| c.name.clone())
+        }
+        None => {
+            derived.push("from");
+            None
+        }
+    };
+    put("from", opt_s(name.as_deref()));
+    let source_id = post.from.as_ref().and_then(|f| f.id.clone());
+    // A pre-2021 integer `from_id` kept in `extra` is written from there.
+    if !post.extra.contains_key("from_id") {
+        let id = source_id.unwrap_or_else(|| {
+            derived.push("from_id");
+            let own = name.is_some() && name.as_deref() == chat.and_then(|c| c.name.as_deref());
+            match (own, chat.and_then(|c| c.id.clone())) {
+                (true, Some(id)) => id,
+                (true, None) => derived_peer_id("channel", name.as_deref().unwrap_or_default()),
+                (false, _) => derived_peer_id("user", name.as_deref().unwrap_or_default()),
+            }
+        });
+        put("from_id", s(&id));
+    }
+    for key in derived {
+        add_derived(hint, key);
+    }
+}
+
+/// Lists `key` in `tgnorm.derived`.
+fn add_derived(hint: &mut Map<String, Value>, key: &str) {
+    if let Value::Array(keys) = hint.entry("derived").or_insert_with(|| Value::Array(Vec::new())) {
+        keys.push(s(key));
+    }
+}
+
+/// Gives every `mention_name` part without a `user_id` (HTML and web
+/// sources link the name, not the id) the number of
+/// [`derived_peer_id`]`("user", text)`; true if any had none.
+fn derive_mention_ids(parts: &mut Value) -> bool {
+    let Value::Array(parts) = parts else { return false };
+    let mut any = false;
+    for part in parts.iter_mut() {
+        let Value::Object(part) = part else { continue };
+        if part.get("type").and_then(Value::as_str) != Some("mention_name")
+            || part.contains_key("user_id")
+        {
+            continue;
+        }
+        let text = part.get("text").and_then(Value::as_str).unwrap_or_default();
+        let id = derived_peer_id("", text).parse::<u64>().unwrap_or_default();
+        part.insert("user_id".into(), Value::from(id));
+        any = true;
+    }
+    any
+}
+
+/// Whether every inline button has its `type`, as Telegram writes them.
+fn buttons_typed(v: &Value) -> bool {
+    v.as_array().is_some_and(|rows| {
+        rows.iter().all(|row| {
+            row.as_array().is_some_and(|row| row.iter().all(|b| b.get("type").is_some()))
+        })
+    })
 }
 
 /// `text` and `text_entities` in Telegram Desktop's part encoding (§2.6).
@@ -784,11 +1333,12 @@ mod tests {
         assert_eq!(ents, want);
     }
 
-    fn round_trip(input: &str) -> String {
+    fn round_trip(input: &str, options: Options) -> String {
         let posts: Vec<Post> = Reader::new(input.as_bytes(), "t".into(), Notes::default())
             .map(|p| p.unwrap())
             .collect();
         let mut w = Writer::new(Vec::new(), "-".into());
+        w.set_options(options);
         for p in &posts {
             w.write(p).unwrap();
         }
@@ -818,7 +1368,10 @@ mod tests {
     #[test]
     fn writes_back_byte_for_byte() {
         let input = "{\n \"name\": \"C\",\n \"type\": \"public_channel\",\n \"id\": 42,\n \"messages\": [\n  {\n   \"id\": 1,\n   \"type\": \"message\",\n   \"date\": \"2026-06-17T16:24:01\",\n   \"date_unixtime\": \"1781699041\",\n   \"from\": \"C\",\n   \"from_id\": \"channel42\",\n   \"text\": [\n    \"a\\x0B \",\n    {\n     \"type\": \"bold\",\n     \"text\": \"b\"\n    },\n    \"\"\n   ],\n   \"text_entities\": [\n    {\n     \"type\": \"plain\",\n     \"text\": \"a\\x0B \"\n    },\n    {\n     \"type\": \"bold\",\n     \"text\": \"b\"\n    },\n    {\n     \"type\": \"plain\",\n     \"text\": \"\"\n    }\n   ],\n   \"reactions\": [\n     {\n      \"type\": \"emoji\",\n      \"count\": 4,\n      \"emoji\": \"🔥\"\n     }\n    ]\n  }\n ]\n}";
-        assert_eq!(round_trip(input), input);
+        let x = Options { tdesktop_escapes: true };
+        assert_eq!(round_trip(input, x), input);
+        // By default the same file comes back as JSON: `\u000b`.
+        assert_eq!(round_trip(input, Options::default()), input.replace("\\x0B", "\\u000b"));
     }
 
     #[test]
@@ -831,27 +1384,99 @@ mod tests {
     }
 
     #[test]
-    fn posts_without_ids_dates_or_chat_get_numbered() {
+    fn posts_without_ids_get_numbered_and_without_dates_are_rejected() {
         let mut w = Writer::new(Vec::new(), "-".into());
         let notes = Notes::default();
         w.set_notes(notes.clone());
         let mut p = Post { text: Text::plain("hi"), views: Some(7), ..Post::default() };
         p.source.format = "text".into();
+        p.source.file = "dump.txt".into();
+        p.source.line = Some(3);
+        let err = w.write(&p).unwrap_err();
+        assert!(err.is_record_error());
+        assert_eq!(err.position().line, Some(3));
+        assert!(err.to_string().starts_with("dump.txt:3: post without a date"), "{err}");
+        p.date = Some("2024-07-04T10:00:00+03:00".into());
         w.write(&p).unwrap();
         w.write(&p).unwrap();
         let out = String::from_utf8(w.finish().unwrap()).unwrap();
         let v: Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["messages"][1]["id"], 2);
-        assert_eq!(v["messages"][0]["date"], UNKNOWN_DATE);
+        assert_eq!(v["messages"][0]["date"], "2024-07-04T10:00:00");
+        assert_eq!(v["messages"][0]["date_unixtime"], "1720076400");
+        assert_eq!(v["messages"][0]["from"], Value::Null);
+        let from_id = v["messages"][0]["from_id"].as_str().unwrap();
+        assert!(crate::format::tdesktop_json::is_derived_peer_id(from_id), "{from_id}");
+        assert_eq!(v["messages"][0]["tgnorm"]["derived"], serde_json::json!(["from", "from_id"]));
         assert_eq!(v["messages"][0]["text_entities"][0]["type"], "plain");
         assert_eq!(v["messages"][0]["tgnorm"]["views"], 7);
         assert_eq!(notes.counters()["ids_assigned"], 2);
         let back: Vec<Post> =
             Reader::new(out.as_bytes(), "t".into(), Notes::default()).map(|p| p.unwrap()).collect();
         assert_eq!(back[0].id, Some(1));
-        assert_eq!(back[0].date, None);
+        assert_eq!(back[0].from, None);
         assert_eq!(back[0].views, Some(7));
         assert_eq!(back[0].chat, None);
         assert_eq!(back[0].source.flags, ["id_assigned"]);
+    }
+
+    /// Posts of two chats give a full-account export whose chats read back
+    /// apart; a chat that comes back after another gets a further entry.
+    #[test]
+    fn several_chats_become_a_full_account_export() {
+        let chat = |name: &str, id: &str| Chat {
+            name: Some(name.into()),
+            id: Some(id.into()),
+            username: None,
+            kind: Some("public_channel".into()),
+        };
+        let post = |c: &Chat, id: i64| Post {
+            chat: Some(c.clone()),
+            id: Some(id),
+            date: Some("2024-01-01T00:00:00+00:00".into()),
+            text: Text::plain(format!("{id}")),
+            ..Post::default()
+        };
+        let (a, b) = (chat("A", "channel1"), chat("B", "channel2"));
+        let posts = [post(&a, 1), post(&a, 2), post(&b, 1), post(&a, 3)];
+        let mut w = Writer::new(Vec::new(), "-".into());
+        for p in &posts {
+            w.write(p).unwrap();
+        }
+        let out = String::from_utf8(w.finish().unwrap()).unwrap();
+        let v: Value = serde_json::from_str(&out).unwrap();
+        let list = v["chats"]["list"].as_array().unwrap();
+        let names: Vec<&Value> = list.iter().map(|c| &c["name"]).collect();
+        assert_eq!(names, ["A", "B", "A"]);
+        assert_eq!(list[0]["id"], 1);
+        assert_eq!(list[0]["messages"].as_array().unwrap().len(), 2);
+        assert!(out.contains("\n    \"messages\": [\n     {\n      \"id\": 1,"), "{out}");
+        let back: Vec<Post> =
+            Reader::new(out.as_bytes(), "t".into(), Notes::default()).map(|p| p.unwrap()).collect();
+        let chats: Vec<Option<&str>> =
+            back.iter().map(|p| p.chat.as_ref().and_then(|c| c.name.as_deref())).collect();
+        assert_eq!(chats, [Some("A"), Some("A"), Some("B"), Some("A")]);
+        assert_eq!(back[2].chat.as_ref().and_then(|c| c.id.as_deref()), Some("channel2"));
+        // The channel as sender: written (derived), and taken off again.
+        assert_eq!(list[1]["messages"][0]["from_id"], "channel2");
+        assert_eq!(list[1]["messages"][0]["from"], "B");
+        assert_eq!(back[2].from, None);
+    }
+
+    /// The spool goes to a temporary file past its memory budget and comes
+    /// back whole.
+    #[test]
+    fn a_large_first_chat_spools_to_a_file() {
+        let mut spool = Spool::Memory(Vec::new());
+        let line = vec![b'x'; 1000];
+        for _ in 0..(SPOOL_MEMORY / 1000 + 10) {
+            spool.write_all(&line).unwrap();
+            spool.write_all(b"\n").unwrap();
+        }
+        assert!(matches!(spool, Spool::File(_)));
+        let mut out = Vec::new();
+        spool.copy_to(&mut out, 2).unwrap();
+        assert_eq!(out.len(), (SPOOL_MEMORY / 1000 + 10) * 1003);
+        assert!(out.starts_with(b"xx") && out.ends_with(b"\n  "));
     }
 }
