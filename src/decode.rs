@@ -479,6 +479,24 @@ impl<R: BufRead> LineDecoder<R> {
         }
     }
 
+    /// The fast path: moves the whole lines at the front of the input
+    /// buffer to `out` at once when they are all valid UTF-8.
+    fn take_utf8_run(&mut self) -> io::Result<bool> {
+        let chunk = self.inner.fill_buf()?;
+        let Some(last) = memchr::memrchr2(b'\n', b'\r', chunk) else { return Ok(false) };
+        let run = chunk.get(..=last).unwrap_or_default();
+        if std::str::from_utf8(run).is_err() {
+            return Ok(false);
+        }
+        if !run.is_ascii() {
+            let lines = run.split(|&b| b == b'\n' || b == b'\r');
+            self.counts.utf8 += lines.filter(|l| !l.is_ascii()).count() as u64;
+        }
+        self.out.extend_from_slice(run);
+        self.inner.consume(last + 1);
+        Ok(true)
+    }
+
     fn next_piece(&mut self) -> io::Result<Option<Piece>> {
         if let Some(piece) = self.ahead.pop_front() {
             self.ahead_bytes -= piece.bytes.len();
@@ -611,6 +629,9 @@ impl<R: BufRead> LineDecoder<R> {
         self.out.clear();
         self.out_pos = 0;
         while self.out.len() < SNIFF_LEN {
+            if self.ahead.is_empty() && !self.in_long && self.take_utf8_run()? {
+                continue;
+            }
             match self.next_piece()? {
                 Some(piece) => self.convert(piece)?,
                 None => break,

@@ -22,6 +22,13 @@
 //!
 //! What cannot be decided from the text alone is flagged, never guessed: two
 //! marker-less posts in a row stay one post with `boundary_uncertain`.
+//!
+//! A dump names no chat. The owner lines of a browser copy do, when they all
+//! name one channel (the flavour sniff finds a single owner); `--as-chat`
+//! ([`Options::chat`]) sets it; the summary says which (`chat FILE: …`).
+//!
+//! A dump that tgnorm wrote (`--to text`) opens with a line that says so and
+//! is read by [`tgnorm`], exactly, block by block.
 
 pub mod tgnorm;
 
