@@ -58,7 +58,8 @@ fn header_name(p: &Value) -> String {
 
 /// The posts with the writer's rules applied: the chat named by its header,
 /// ids numbered per chat where missing, a dated message without a sender
-/// shown as sent by its chat. An unsupported post whose source showed a
+/// shown as sent by its chat (a channel, or a chat of unknown type) or by
+/// `Deleted Account` (read back as a sender without a name). An unsupported post whose source showed a
 /// placeholder keeps the placeholder and reads back as a message (the HTML
 /// reader calls only Telegram Desktop's own sentence unsupported).
 pub fn as_written(posts: &[Value]) -> Vec<Value> {
@@ -116,7 +117,9 @@ pub fn as_written(posts: &[Value]) -> Vec<Value> {
                 p["via_bot"] = json!(format!("@{bot}"));
             }
             if p["kind"] == "message" && p["from"].is_null() && !p["date"].is_null() {
-                p["from"] = json!({"name": name, "id": null});
+                let channel = p["chat"]["type"].as_str().is_none_or(|t| t.ends_with("channel"));
+                let shown = if channel { json!(name) } else { Value::Null };
+                p["from"] = json!({"name": shown, "id": null});
             }
             p["chat"] = json!({"name": name});
             p

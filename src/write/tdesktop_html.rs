@@ -37,7 +37,12 @@
 //!   the input file the posts came from (noted in the summary).
 //! - *sender*: a dated message that is not `joined` needs a `from_name`. A
 //!   post without a sender is shown as sent by its chat (the header name), as
-//!   Telegram Desktop shows channel posts.
+//!   Telegram Desktop shows channel posts, when the chat is a channel or of
+//!   unknown type (text dumps and web pages are channels); in a chat known
+//!   to be a group or a private chat it is shown as `Deleted Account`,
+//!   Telegram Desktop's words for a sender it cannot name (read back as a
+//!   sender without a name, as the `result.json` writer writes `"from":
+//!   null`).
 //! - *date*: never made up. A post without one is written as
 //!   `div.message.undated` (tgnorm's class, not Telegram Desktop's: its
 //!   messages always have a date) with no date element and no date
@@ -121,6 +126,8 @@ struct Pages {
     page_ids: Option<(i64, i64)>,
     /// The largest id written, for posts without one.
     last_id: Option<i64>,
+    /// Posts written.
+    messages: u64,
     /// The open page file, while this chat is the one being written.
     file: Option<BufWriter<File>>,
 }
@@ -138,6 +145,7 @@ impl Pages {
             pages: Vec::new(),
             page_ids: None,
             last_id: None,
+            messages: 0,
             file: None,
         }
     }
@@ -419,6 +427,7 @@ impl<W: Write> Writer<W> {
             self.open_page()?;
         }
         self.cur.on_page += 1;
+        self.cur.messages += 1;
         let id = match post.id {
             Some(id) => id,
             None => {
@@ -518,10 +527,10 @@ impl<W: Write> Writer<W> {
                         Pages::new(String::new(), String::new()),
                     ));
                 }
-                let names: Vec<&str> =
-                    self.parked.iter().flatten().map(|p| p.name.as_str()).collect();
+                let chats: Vec<(&str, u64)> =
+                    self.parked.iter().flatten().map(|p| (p.name.as_str(), p.messages)).collect();
                 if let Some(dir) = self.dir() {
-                    account::write_index(dir, &names)?;
+                    account::write_index(dir, &chats)?;
                 }
             }
         }
@@ -546,8 +555,8 @@ impl<W: Write> Writer<W> {
             said.push(format!("{} posts without an id numbered in input order", d.ids));
         }
         if d.senders > 0 {
-            notes.add("html_senders_from_chat", d.senders);
-            said.push(format!("{} posts without a sender shown as sent by their chat", d.senders));
+            notes.add("html_senders_derived", d.senders);
+            said.push(format!("{} posts without a sender given one by rule", d.senders));
         }
         if d.undated > 0 {
             notes.add("html_undated", d.undated);
@@ -643,9 +652,12 @@ impl<W: Write> Writer<W> {
         let mut from =
             post.from.as_ref().map(|f| f.name.clone().unwrap_or_else(|| "Deleted Account".into()));
         if from.is_none() && date.is_some() {
-            // A dated message needs a sender (`from-name`): its chat's.
+            // A dated message needs a sender (`from-name`).
             self.derived.senders += 1;
-            from = Some(self.cur.name.clone());
+            from = Some(match post.chat.as_ref().and_then(|c| c.kind.as_deref()) {
+                Some(kind) if !kind.ends_with("channel") => "Deleted Account".into(),
+                _ => self.cur.name.clone(),
+            });
         }
         if date.is_none() {
             self.derived.undated += 1;

@@ -159,8 +159,8 @@ fn prefix_attr(tag: &str, keys: &[&str], out: &mut String) {
 
 /// Renames the chat folders to Telegram Desktop's padded names and writes
 /// `export_results.html` and `lists/chats.html` naming every chat.
-pub(super) fn write_index(dir: &Path, names: &[&str]) -> Result<()> {
-    let count = names.len();
+pub(super) fn write_index(dir: &Path, chats: &[(&str, u64)]) -> Result<()> {
+    let count = chats.len();
     for i in 0..count {
         let (from, to) = (dir.join(chat_folder(i)), dir.join(final_folder(i, count)));
         if from != to {
@@ -179,14 +179,26 @@ pub(super) fn write_index(dir: &Path, names: &[&str]) -> Result<()> {
     h.clear();
     page_head(&mut h, "../", "Chats", true);
     h.push_str("\n   <div class=\"page_body list_page\">\n\n    <div class=\"entry_list\">\n");
-    for (i, name) in names.iter().enumerate() {
+    for (i, (name, messages)) in chats.iter().enumerate() {
         let _ = write!(
             h,
-            "\n     <a class=\"entry block_link clearfix\" href=\"../{}/messages.html#allow_back\">\n\n      <div class=\"body\">\n\n       <div class=\"name bold\">\n",
+            "\n     <a class=\"entry block_link clearfix\" href=\"../{}/messages.html#allow_back\">\n\n      <div class=\"pull_left userpic_wrap\">\n",
             final_folder(i, count)
         );
+        super::initials_block(name, &mut h);
+        h.push_str(
+            "\n      </div>\n\n      <div class=\"body\">\n\n       <div class=\"name bold\">\n",
+        );
         super::esc(name, &mut h);
-        h.push_str("\n       </div>\n\n      </div>\n\n     </a>\n");
+        // Telegram Desktop's `CountString`.
+        let said = match messages {
+            1 => "1 message".to_owned(),
+            n => format!("{n} messages"),
+        };
+        let _ = write!(
+            h,
+            "\n       </div>\n\n       <div class=\"details_entry details\">\n{said}\n       </div>\n\n      </div>\n\n     </a>\n"
+        );
     }
     h.push_str("\n    </div>\n\n   </div>\n");
     h.push_str(PAGE_END);
