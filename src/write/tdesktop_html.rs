@@ -648,6 +648,41 @@ impl<W: Write> Writer<W> {
         }
     }
 
+    /// Whether the message joins the run of the one before (and it starts
+    /// or continues the run). Joined (§3.4, H:1746-1772): same sender, via
+    /// and forward origin, same day, at most 900 s apart (1 s for
+    /// forwards), not first on its page.
+    fn joins(
+        &mut self,
+        post: &Post,
+        date: Option<&Date>,
+        from: &Option<String>,
+        forward: &Option<String>,
+    ) -> bool {
+        let run = date.map(|d| Run {
+            from: from.clone(),
+            via: post.via_bot.clone(),
+            forward: forward.clone(),
+            day: d.day(),
+            seconds: d.seconds(),
+        });
+        let joined = match (&self.cur.run, &run) {
+            (Some(prev), Some(cur)) => {
+                let gap = cur.seconds - prev.seconds;
+                let limit = if cur.forward.is_some() { 1 } else { 900 };
+                from.is_some()
+                    && prev.from == cur.from
+                    && prev.via == cur.via
+                    && prev.forward == cur.forward
+                    && prev.day == cur.day
+                    && (0..=limit).contains(&gap)
+            }
+            _ => false,
+        };
+        self.cur.run = run;
+        joined
+    }
+
     fn default_message(&mut self, post: &Post, id: i64, date: Option<&Date>) {
         let mut from =
             post.from.as_ref().map(|f| f.name.clone().unwrap_or_else(|| "Deleted Account".into()));
@@ -666,29 +701,7 @@ impl<W: Write> Writer<W> {
             .forwarded_from
             .as_ref()
             .map(|f| f.name.clone().unwrap_or_else(|| "Deleted Account".into()));
-        let run = date.map(|d| Run {
-            from: from.clone(),
-            via: post.via_bot.clone(),
-            forward: forward.clone(),
-            day: d.day(),
-            seconds: d.seconds(),
-        });
-        // Joined (§3.4, H:1746-1772): same sender, via and forward origin,
-        // same day, at most 900 s apart (1 s for forwards), not first on page.
-        let joined = match (&self.cur.run, &run) {
-            (Some(prev), Some(cur)) => {
-                let gap = cur.seconds - prev.seconds;
-                let limit = if cur.forward.is_some() { 1 } else { 900 };
-                from.is_some()
-                    && prev.from == cur.from
-                    && prev.via == cur.via
-                    && prev.forward == cur.forward
-                    && prev.day == cur.day
-                    && (0..=limit).contains(&gap)
-            }
-            _ => false,
-        };
-        self.cur.run = run;
+        let joined = self.joins(post, date, &from, &forward);
         let mut h = std::mem::take(&mut self.html);
         h.push_str(if date.is_some() {
             "\n     <div class=\"message default clearfix"
