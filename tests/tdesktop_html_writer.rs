@@ -404,3 +404,41 @@ fn written_pages_are_a_fixed_point() {
         }
     }
 }
+
+/// A service message whose day is known only from its page's date
+/// separator (`extra.date_day`, no `date`) gets that day's separator back,
+/// before it, and no time; one with no day gets none.
+#[test]
+fn a_service_message_keeps_the_day_of_its_separator() {
+    let chat = json!({"name": "C", "id": "channel9", "username": null, "type": "public_channel"});
+    let post = |id: i64, kind: &str, date: Value, extra: Value, text: &str| {
+        let mut p = json!({
+            "chat": chat, "id": id, "kind": kind, "date": date, "edited": null,
+            "from": {"name": "C", "id": null}, "author": null, "forwarded_from": null,
+            "reply_to": null, "via_bot": null, "text": text, "entities": [], "media": [],
+            "service": if kind == "service" { json!({"action": null, "actor": null}) } else { Value::Null },
+            "reactions": [], "views": null, "source": {"format": "jsonl", "file": "x"}, "cleaned": []
+        });
+        if !extra.is_null() {
+            p["extra"] = extra;
+        }
+        format!("{p}\n")
+    };
+    let jsonl = post(1, "message", json!("2023-03-11T23:50:00+05:30"), Value::Null, "late")
+        + &post(2, "service", Value::Null, json!({"date_day": "2023-03-12"}), "Something happened")
+        + &post(3, "service", Value::Null, Value::Null, "Day unknown")
+        + &post(4, "message", json!("2023-03-12T08:00:00+05:30"), Value::Null, "early");
+    let d = scratch("tdhw-service-day");
+    std::fs::write(d.join("in.jsonl"), &jsonl).unwrap();
+    let run = tgnorm_in(&d, &["in.jsonl", "--to", "tdesktop-html", "-o", "out", "-q"], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let page = std::fs::read_to_string(d.join("out/messages.html")).unwrap();
+    let at = |s: &str| page.find(s).unwrap_or_else(|| panic!("{s} not in {page}"));
+    assert!(at("\n11 March 2023\n") < at("id=\"message1\""));
+    assert!(at("id=\"message1\"") < at("\n12 March 2023\n"));
+    assert!(at("\n12 March 2023\n") < at("id=\"message2\""), "the separator comes before it");
+    assert!(at("id=\"message2\"") < at("id=\"message3\""));
+    assert_eq!(page.matches("id=\"message-").count(), 2, "no separator for the unknown day");
+    assert!(!page.contains("12.03.2023 00:00"), "no time made up");
+    assert_valid("service-day", &d.join("out"));
+}

@@ -43,7 +43,10 @@
 //!   Telegram Desktop's words for a sender it cannot name (read back as a
 //!   sender without a name, as the `result.json` writer writes `"from":
 //!   null`).
-//! - *date*: never made up. A post without one is written as
+//! - *date*: never made up. A service message whose source showed only
+//!   its day (`extra.date_day`, from a page's date separator) gets that
+//!   day's date separator before it and no time; one with no day at all
+//!   gets no separator. A message without a date is written as
 //!   `div.message.undated` (tgnorm's class, not Telegram Desktop's: its
 //!   messages always have a date) with no date element and no date
 //!   separator; it reads back as a message without a date.
@@ -439,7 +442,7 @@ impl<W: Write> Writer<W> {
         let (lo, hi) = self.cur.page_ids.unwrap_or((id, id));
         self.cur.page_ids = Some((lo.min(id), hi.max(id)));
         let date = post.date.as_deref().and_then(Date::parse);
-        let day = date.as_ref().map(Date::day).or_else(|| post.date.as_deref().and_then(day_only));
+        let day = date.as_ref().map(Date::day).or_else(|| known_day(post));
         if let Some(day) = day {
             self.separator(day);
         }
@@ -859,6 +862,17 @@ fn header_name(post: &Post, derived: &mut Derived) -> String {
     };
     derived.chat_names.push(name.clone());
     name
+}
+
+/// Where the HTML reader keeps the day a service message's date separator
+/// shows when the page gives it no time (`"2023-03-12"`).
+const DAY_KEY: &str = "date_day";
+
+/// The day of a post that has no time: [`DAY_KEY`], or a `date` that is
+/// a bare day. Its date separator comes back before it; no time is written.
+fn known_day(post: &Post) -> Option<(u32, u32, u32)> {
+    let day = post.extra.get(DAY_KEY).and_then(Value::as_str).or(post.date.as_deref());
+    day.and_then(day_only)
 }
 
 /// The day of a date that has no time (`YYYY-MM-DD`).
