@@ -1167,9 +1167,13 @@ fn text_span(span: &Span, up: &str, h: &mut String) {
 
 /// True for a custom emoji's `document_id` that is the path of its file in
 /// the export (Telegram Desktop links it); a bare document id (saved web
-/// pages give those) or a placeholder is not, and shows as not loaded.
+/// pages and 2022 `result.json` files give those) or a placeholder in
+/// brackets is not, and shows as not loaded.
 fn is_file_path(doc: &str) -> bool {
-    !doc.is_empty() && !doc.contains(':') && !doc.bytes().all(|b| b.is_ascii_digit())
+    !doc.is_empty()
+        && !doc.contains(':')
+        && !doc.starts_with('(')
+        && !doc.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// `M:SS` as Telegram Desktop shows durations (`H:MM:SS` past an hour).
@@ -1705,6 +1709,55 @@ mod tests {
         assert_eq!(safe_href("javascript:alert(1)"), "unsafe:javascript:alert(1)");
         assert_eq!(safe_href(" JaVa\tScRiPt:x"), "unsafe: JaVa\tScRiPt:x");
         assert_eq!(safe_href("https://a.b"), "https://a.b");
+    }
+
+    /// The header name's fallbacks, in their order, and what is noted.
+    #[test]
+    fn header_names() {
+        let post = |chat: Value, file: &str| -> Post {
+            let mut p = Post::default();
+            p.chat = serde_json::from_value(chat).ok();
+            p.source.file = file.into();
+            p
+        };
+        let mut d = Derived::default();
+        let full = json!({"name": "Chan ", "id": "channel1", "username": "ch", "type": null});
+        assert_eq!(header_name(&post(full, "a/b.txt"), &mut d), "Chan ");
+        let saved = json!({"name": null, "id": null, "username": null, "type": "saved_messages"});
+        assert_eq!(header_name(&post(saved, "x"), &mut d), "Saved messages");
+        assert!(d.chat_names.is_empty(), "Telegram Desktop's own names are not noted");
+        let user = json!({"name": " ", "id": "channel1", "username": "ch", "type": null});
+        assert_eq!(header_name(&post(user, "x"), &mut d), "@ch");
+        let id = json!({"name": null, "id": "channel1", "username": null, "type": null});
+        assert_eq!(header_name(&post(id, "x"), &mut d), "channel1");
+        assert_eq!(header_name(&post(Value::Null, "dumps/d.txt"), &mut d), "d.txt");
+        assert_eq!(header_name(&post(Value::Null, "-"), &mut d), "standard input");
+        assert_eq!(d.chat_names, ["@ch", "channel1", "d.txt", "standard input"]);
+    }
+
+    /// A day without a time: from `extra.date_day` or a bare-day `date`;
+    /// never from anything else.
+    #[test]
+    fn known_days() {
+        let mut p = Post::default();
+        assert_eq!(known_day(&p), None);
+        p.extra.insert(DAY_KEY.into(), json!("2023-03-12"));
+        assert_eq!(known_day(&p), Some((2023, 3, 12)));
+        p.extra.insert(DAY_KEY.into(), json!("2023-03-12T10:00:00"));
+        assert_eq!(known_day(&p), None, "a day is ten characters");
+        p.extra.clear();
+        p.date = Some("2024-02-29".into());
+        assert_eq!(known_day(&p), Some((2024, 2, 29)));
+        p.date = Some("2024-13-01".into());
+        assert_eq!(known_day(&p), None);
+    }
+
+    #[test]
+    fn custom_emoji_files_and_ids() {
+        assert!(is_file_path("stickers/s.webp"));
+        assert!(!is_file_path("5208811735292590251"), "a document id is no file");
+        assert!(!is_file_path("(File not included. Change data exporting settings to download.)"));
+        assert!(!is_file_path(""));
     }
 
     #[test]
