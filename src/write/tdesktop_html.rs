@@ -1715,8 +1715,7 @@ mod tests {
     #[test]
     fn header_names() {
         let post = |chat: Value, file: &str| -> Post {
-            let mut p = Post::default();
-            p.chat = serde_json::from_value(chat).ok();
+            let mut p = Post { chat: serde_json::from_value(chat).ok(), ..Post::default() };
             p.source.file = file.into();
             p
         };
