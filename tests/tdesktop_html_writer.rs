@@ -442,3 +442,33 @@ fn a_service_message_keeps_the_day_of_its_separator() {
     assert!(!page.contains("12.03.2023 00:00"), "no time made up");
     assert_valid("service-day", &d.join("out"));
 }
+
+/// Eleven chats: folders padded as Telegram Desktop pads them (`chat_01` …
+/// `chat_11`, the digits of 11 − 1), listed and read back in order.
+#[test]
+fn eleven_chats_get_padded_folders() {
+    let mut jsonl = String::new();
+    for c in 1..=11 {
+        let name = format!("Chat {c}");
+        let id = format!("channel{c}");
+        jsonl += &line(Some((&id, &name)), Some(1), Some("2024-05-01T10:00:00".into()), "hi");
+    }
+    let d = scratch("tdhw-eleven");
+    std::fs::write(d.join("in.jsonl"), &jsonl).unwrap();
+    let run = tgnorm_in(&d, &["in.jsonl", "--to", "tdesktop-html", "-o", "out", "-q"], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = d.join("out");
+    let mut names: Vec<String> = std::fs::read_dir(out.join("chats"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let want: Vec<String> = (1..=11).map(|c| format!("chat_{c:02}")).collect();
+    assert_eq!(names, want);
+    let list = std::fs::read_to_string(out.join("lists/chats.html")).unwrap();
+    assert!(list.contains("href=\"../chats/chat_01/messages.html#allow_back\""));
+    let back = posts(&run_ok(&[out.to_str().unwrap()]).stdout);
+    let chats: Vec<&str> = back.iter().map(|p| p["chat"]["name"].as_str().unwrap()).collect();
+    let want: Vec<String> = (1..=11).map(|c| format!("Chat {c}")).collect();
+    assert_eq!(chats, want);
+}
