@@ -13,6 +13,8 @@ mod laws;
 mod tdesktop_json;
 // Telegram Desktop messages*.html: reader and writer.
 mod tdesktop_html;
+// The Telegram Desktop HTML writer from every reader: valid, faithful, chats apart.
+mod tdesktop_html_writer;
 // Saved t.me/s web pages, and web pages ↔ text dumps agreeing.
 mod web_html;
 // `tgnorm validate` and the schemas.

@@ -157,8 +157,10 @@ impl<W: Write> Writer<W> {
     /// Gives the writer the run's notes, for what it has to tell the summary
     /// (ids it assigned). Writers with nothing to tell ignore it.
     pub fn set_notes(&mut self, notes: &crate::read::Notes) {
-        if let Writer::TdesktopJson(w) = self {
-            w.set_notes(notes.clone());
+        match self {
+            Writer::TdesktopJson(w) => w.set_notes(notes.clone()),
+            Writer::TdesktopHtml(w) => w.set_notes(notes.clone()),
+            _ => {}
         }
     }
 }

@@ -7,9 +7,13 @@
 //!   `messages2.html`, … with pagination links, plus `css/style.css` and
 //!   `js/script.js` (tgnorm's own, bundled with `include_str!`). Media paths
 //!   stay relative to the export root, so the pages show the files when they
-//!   sit next to the export's media folders.
+//!   sit next to the export's media folders. Posts of several chats make a
+//!   full-account export instead (see [`account`]): `export_results.html`,
+//!   `lists/chats.html` and each chat's pages in `chats/chat_N/`.
 //! - **one stream** ([`Writer::new`], standard output): a single page with
-//!   every message and the stylesheet and script inlined.
+//!   every message and the stylesheet and script inlined (one page holds one
+//!   chat's header: posts of several chats are all on it, noted in the
+//!   summary).
 //!
 //! Everything from a post is escaped (§3.2), and links whose scheme could
 //! run code (`javascript:`, `vbscript:`, `data:`) are neutralised as
@@ -18,17 +22,50 @@
 //!
 //! What the markup has no place for (sender ids, `edited`, views, file
 //! sizes, …) is not written; `read(write(posts))` gives the posts back up to
-//! those fields. Posts without an id get no `id` attribute and come back
-//! without one. Service messages carry their date as a `title` on the body,
-//! which Telegram Desktop leaves out; that is tgnorm's only addition.
+//! those fields. Service messages carry their date as a `title` on the body,
+//! which Telegram Desktop leaves out.
+//!
+//! **What the page needs and the source may lack** (text dumps have no id,
+//! date, sender or chat name). Nothing is made up without a rule, and each
+//! rule is counted in the run summary:
+//! - *id*: every message needs one (`message-id`). A post without one gets
+//!   the largest id written so far in its chat plus one (so ids number the
+//!   posts in input order, from 1, when the source has none).
+//! - *chat name* (the page header): the chat's name; for Saved Messages,
+//!   Replies and Verification Codes Telegram Desktop's own names for them
+//!   (`Saved messages`, …); else `@username`, else its id, else the name of
+//!   the input file the posts came from (noted in the summary).
+//! - *sender*: a dated message that is not `joined` needs a `from_name`. A
+//!   post without a sender is shown as sent by its chat (the header name), as
+//!   Telegram Desktop shows channel posts, when the chat is a channel or of
+//!   unknown type (text dumps and web pages are channels); in a chat known
+//!   to be a group or a private chat it is shown as `Deleted Account`,
+//!   Telegram Desktop's words for a sender it cannot name (read back as a
+//!   sender without a name, as the `result.json` writer writes `"from":
+//!   null`).
+//! - *date*: never made up. A service message whose source showed only
+//!   its day (`extra.date_day`, from a page's date separator) gets that
+//!   day's date separator before it and no time; one with no day at all
+//!   gets no separator. A message without a date is written as
+//!   `div.message.undated` (tgnorm's class, not Telegram Desktop's: its
+//!   messages always have a date) with no date element and no date
+//!   separator; it reads back as a message without a date.
+//! - *unsupported posts*: Telegram Desktop's "not supported by this version"
+//!   sentence only for its own unsupported messages; a post a web page or a
+//!   dump could not show keeps its placeholder media (`Not supported by the
+//!   source of this archive.`, with the source's label as the title).
+
+mod account;
 
 use crate::error::{Error, Result};
 use crate::model::{Kind, Media, MediaStatus, Post, Service, Span};
+use crate::read::Notes;
 use serde_json::Value;
+use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::fs::{self, File};
+use std::fs::{self, File, OpenOptions};
 use std::io::{BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// What Telegram Desktop shows for a message it cannot export.
 pub const UNSUPPORTED: &str =
@@ -45,12 +82,39 @@ enum Target<W: Write> {
     /// One stream, one page.
     Stream(W),
     /// A folder of pages; `W` is handed back by `finish`.
-    Folder { dir: PathBuf, page: Option<BufWriter<File>>, out: W },
+    Folder { dir: PathBuf, out: W },
 }
 
-/// Writes posts as Telegram Desktop HTML.
-pub struct Writer<W: Write> {
-    target: Target<W>,
+/// Which chat a post belongs to: its chat id, else its chat name, else
+/// (sources that do not name the chat, such as text dumps) its input file.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum ChatKey {
+    Id(String),
+    Name(String),
+    File(String),
+}
+
+impl ChatKey {
+    fn of(post: &Post) -> ChatKey {
+        let chat = post.chat.as_ref();
+        if let Some(id) = chat.and_then(|c| c.id.clone()) {
+            ChatKey::Id(id)
+        } else if let Some(name) = chat.and_then(|c| c.name.clone()) {
+            ChatKey::Name(name)
+        } else if let Some(user) = chat.and_then(|c| c.username.clone()) {
+            ChatKey::Name(format!("@{user}"))
+        } else {
+            ChatKey::File(post.source.file.clone())
+        }
+    }
+}
+
+/// One chat's pages and what carries over from page to page.
+struct Pages {
+    /// The folder of its pages under the output folder: empty at the root
+    /// (a single-chat export), `chats/chat_N` in a full-account export.
+    folder: String,
+    /// The header name.
     name: String,
     /// The page being written (1-based); 0 before the first.
     page: u32,
@@ -63,7 +127,69 @@ pub struct Writer<W: Write> {
     /// Smallest and largest id on each finished page, for reply links.
     pages: Vec<(i64, i64)>,
     page_ids: Option<(i64, i64)>,
+    /// The largest id written, for posts without one.
+    last_id: Option<i64>,
+    /// Posts written.
+    messages: u64,
+    /// The open page file, while this chat is the one being written.
+    file: Option<BufWriter<File>>,
+}
+
+impl Pages {
+    fn new(folder: String, name: String) -> Pages {
+        Pages {
+            folder,
+            name,
+            page: 0,
+            on_page: 0,
+            separators: 0,
+            last_day: None,
+            run: None,
+            pages: Vec::new(),
+            page_ids: None,
+            last_id: None,
+            messages: 0,
+            file: None,
+        }
+    }
+
+    /// The way from a page up to the export root.
+    fn up(&self) -> &'static str {
+        if self.folder.is_empty() {
+            ""
+        } else {
+            "../../"
+        }
+    }
+
+    fn page_path(&self, dir: &Path, page: u32) -> PathBuf {
+        dir.join(&self.folder).join(page_file(page))
+    }
+}
+
+/// What was derived because the source lacked it, for the summary.
+#[derive(Default)]
+struct Derived {
+    ids: u64,
+    senders: u64,
+    undated: u64,
+    chat_names: Vec<String>,
+}
+
+/// Writes posts as Telegram Desktop HTML.
+pub struct Writer<W: Write> {
+    target: Target<W>,
+    name: String,
+    /// The chat being written.
+    cur: Pages,
+    cur_index: usize,
+    /// Every chat by its number; the current one's slot is empty.
+    parked: Vec<Option<Pages>>,
+    keys: HashMap<ChatKey, usize>,
+    assets: bool,
     html: String,
+    notes: Option<Notes>,
+    derived: Derived,
 }
 
 #[derive(Clone, PartialEq)]
@@ -84,73 +210,179 @@ impl<W: Write> Writer<W> {
     /// Pages, `css/` and `js/` into the folder `dir` (created if missing);
     /// `out` is only handed back by [`Writer::finish`].
     pub fn to_folder(dir: PathBuf, out: W, name: String) -> Writer<W> {
-        Writer::with_target(Target::Folder { dir, page: None, out }, name)
+        Writer::with_target(Target::Folder { dir, out }, name)
     }
 
     fn with_target(target: Target<W>, name: String) -> Writer<W> {
         Writer {
             target,
             name,
-            page: 0,
-            on_page: 0,
-            separators: 0,
-            last_day: None,
-            run: None,
-            pages: Vec::new(),
-            page_ids: None,
+            cur: Pages::new(String::new(), String::new()),
+            cur_index: 0,
+            parked: Vec::new(),
+            keys: HashMap::new(),
+            assets: false,
             html: String::with_capacity(8192),
+            notes: None,
+            derived: Derived::default(),
         }
+    }
+
+    /// The run's notes, where the summary learns what was derived.
+    pub fn set_notes(&mut self, notes: Notes) {
+        self.notes = Some(notes);
     }
 
     fn io(&self, e: std::io::Error) -> Error {
         Error::io(self.name.clone(), e)
     }
 
-    fn sink(&mut self) -> Option<&mut dyn Write> {
-        match &mut self.target {
-            Target::Stream(w) => Some(w),
-            Target::Folder { page, .. } => page.as_mut().map(|p| p as &mut dyn Write),
+    fn dir(&self) -> Option<&Path> {
+        match &self.target {
+            Target::Folder { dir, .. } => Some(dir),
+            Target::Stream(_) => None,
         }
     }
 
     fn flush_html(&mut self) -> Result<()> {
-        let html = std::mem::take(&mut self.html);
-        let result = match self.sink() {
-            Some(w) => w.write_all(html.as_bytes()),
-            None => Ok(()),
+        let result = match &mut self.target {
+            Target::Stream(w) => w.write_all(self.html.as_bytes()),
+            Target::Folder { .. } => match &mut self.cur.file {
+                Some(f) => f.write_all(self.html.as_bytes()),
+                None => Ok(()),
+            },
         };
-        self.html = html;
         self.html.clear();
         result.map_err(|e| self.io(e))
     }
 
-    fn open_page(&mut self, chat: &str) -> Result<()> {
-        self.page += 1;
-        self.on_page = 0;
-        self.run = None;
-        self.last_day = None;
-        self.page_ids = None;
-        let folder = matches!(self.target, Target::Folder { .. });
-        if let Target::Folder { dir, page, .. } = &mut self.target {
-            let path = dir.join(page_file(self.page));
-            let file = File::create(&path).map_err(|e| Error::io(path.display().to_string(), e))?;
-            *page = Some(BufWriter::with_capacity(1 << 16, file));
+    /// Flushes and closes the current chat's page file (its page stays
+    /// open: the footer is written when the chat ends).
+    fn park_file(&mut self) -> Result<()> {
+        self.flush_html()?;
+        if let Some(mut f) = self.cur.file.take() {
+            f.flush().map_err(|e| self.io(e))?;
         }
+        Ok(())
+    }
+
+    /// Makes the chat of `post` the current one (folder target): a new chat
+    /// gets its own pages, and a second chat turns the export into a
+    /// full-account one.
+    fn select_chat(&mut self, post: &Post) -> Result<()> {
+        let key = ChatKey::of(post);
+        if let Some(&i) = self.keys.get(&key) {
+            return self.switch_to(i);
+        }
+        let i = self.parked.len();
+        let name = header_name(post, &mut self.derived);
+        self.keys.insert(key, i);
+        if i == 0 {
+            self.cur = Pages::new(String::new(), name);
+            self.parked.push(None);
+            return Ok(());
+        }
+        if i == 1 {
+            self.promote_first()?;
+        }
+        self.parked.push(Some(Pages::new(account::chat_folder(i), name)));
+        self.switch_to(i)
+    }
+
+    /// Parks the current chat and resumes chat `index` (its last page
+    /// reopened to append to it).
+    fn switch_to(&mut self, index: usize) -> Result<()> {
+        if index == self.cur_index {
+            return Ok(());
+        }
+        let Some(next) = self.parked.get_mut(index).and_then(Option::take) else {
+            return Ok(());
+        };
+        self.park_file()?;
+        let old = std::mem::replace(&mut self.cur, next);
+        if let Some(slot) = self.parked.get_mut(self.cur_index) {
+            *slot = Some(old);
+        }
+        self.cur_index = index;
+        if self.cur.page > 0 {
+            self.reopen()?;
+        }
+        Ok(())
+    }
+
+    /// Reopens the current chat's last page to append to it.
+    fn reopen(&mut self) -> Result<()> {
+        let Some(dir) = self.dir() else { return Ok(()) };
+        let path = self.cur.page_path(dir, self.cur.page);
+        let file = OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .map_err(|e| Error::io(path.display().to_string(), e))?;
+        self.cur.file = Some(BufWriter::with_capacity(1 << 16, file));
+        Ok(())
+    }
+
+    /// The first chat (the current one when the second arrives), written
+    /// at the root, moves to `chats/chat_1/` ([`account::relocate`]); its
+    /// last page is reopened there when it is written to again.
+    fn promote_first(&mut self) -> Result<()> {
+        let Some(dir) = self.dir().map(Path::to_path_buf) else { return Ok(()) };
+        self.park_file()?;
+        let folder = account::chat_folder(0);
+        account::relocate(&dir, &folder, self.cur.page)?;
+        self.cur.folder = folder;
+        Ok(())
+    }
+
+    fn start_assets(&mut self) -> Result<()> {
+        if self.assets {
+            return Ok(());
+        }
+        self.assets = true;
+        if let Some(dir) = self.dir() {
+            write_assets(dir).map_err(|e| Error::io(dir.display().to_string(), e))?;
+        }
+        Ok(())
+    }
+
+    fn open_page(&mut self) -> Result<()> {
+        let p = &mut self.cur;
+        p.page += 1;
+        p.on_page = 0;
+        p.run = None;
+        p.last_day = None;
+        p.page_ids = None;
+        let folder = matches!(self.target, Target::Folder { .. });
+        if let Target::Folder { dir, .. } = &self.target {
+            let path = p.page_path(dir, p.page);
+            if let Some(parent) = path.parent() {
+                fs::create_dir_all(parent)
+                    .map_err(|e| Error::io(parent.display().to_string(), e))?;
+            }
+            let file = File::create(&path).map_err(|e| Error::io(path.display().to_string(), e))?;
+            p.file = Some(BufWriter::with_capacity(1 << 16, file));
+        }
+        let up = p.up();
         let h = &mut self.html;
         h.push_str("<!DOCTYPE html>\n<html>\n\n <head>\n\n  <meta charset=\"utf-8\"/>\n<title>Exported Data</title>\n  <meta content=\"width=device-width, initial-scale=1.0\" name=\"viewport\"/>\n\n");
         if folder {
-            h.push_str("  <link href=\"css/style.css\" rel=\"stylesheet\"/>\n\n  <script src=\"js/script.js\" type=\"text/javascript\">\n\n  </script>\n\n");
+            let _ = write!(h, "  <link href=\"{up}css/style.css\" rel=\"stylesheet\"/>\n\n  <script src=\"{up}js/script.js\" type=\"text/javascript\">\n\n  </script>\n\n");
         } else {
             let _ = write!(h, "  <style>\n{CSS}  </style>\n\n  <script type=\"text/javascript\">\n{JS}  </script>\n\n");
         }
-        h.push_str(" </head>\n\n <body onload=\"CheckLocation();\">\n\n  <div class=\"page_wrap\">\n\n   <div class=\"page_header\">\n\n    <div class=\"content\">\n\n     <div class=\"text bold\">\n");
-        esc(chat, h);
-        h.push_str("\n     </div>\n\n    </div>\n\n   </div>\n\n   <div class=\"page_body chat_page\">\n\n    <div class=\"history\">\n");
-        if self.page > 1 {
+        h.push_str(" </head>\n\n <body onload=\"CheckLocation();\">\n\n  <div class=\"page_wrap\">\n\n   <div class=\"page_header\">\n");
+        let link = !p.folder.is_empty();
+        h.push_str(if link { account::HEADER_LINK } else { "\n    <div class=\"content\">\n" });
+        h.push_str("\n     <div class=\"text bold\">\n");
+        esc(&p.name, h);
+        h.push_str("\n     </div>\n");
+        h.push_str(if link { "\n    </a>\n" } else { "\n    </div>\n" });
+        h.push_str("\n   </div>\n\n   <div class=\"page_body chat_page\">\n\n    <div class=\"history\">\n");
+        if p.page > 1 {
             let _ = write!(
                 h,
                 "\n     <a class=\"pagination block_link\" href=\"{}\">\nPrevious messages\n     </a>\n",
-                page_file(self.page - 1)
+                page_file(p.page - 1)
             );
         }
         self.flush_html()
@@ -161,20 +393,15 @@ impl<W: Write> Writer<W> {
             let _ = write!(
                 self.html,
                 "\n     <a class=\"pagination block_link\" href=\"{}\">\nNext messages\n     </a>\n",
-                page_file(self.page + 1)
+                page_file(self.cur.page + 1)
             );
         }
         self.html.push_str("\n    </div>\n\n   </div>\n\n  </div>\n\n </body>\n\n</html>\n");
         self.flush_html()?;
-        if let Some(ids) = self.page_ids.take() {
-            self.pages.push(ids);
-        } else {
-            self.pages.push((i64::MAX, i64::MIN));
-        }
-        if let Target::Folder { page, .. } = &mut self.target {
-            if let Some(mut p) = page.take() {
-                p.flush().map_err(|e| Error::io(self.name.clone(), e))?;
-            }
+        let ids = self.cur.page_ids.take().unwrap_or((i64::MAX, i64::MIN));
+        self.cur.pages.push(ids);
+        if let Some(mut f) = self.cur.file.take() {
+            f.flush().map_err(|e| self.io(e))?;
         }
         Ok(())
     }
@@ -182,79 +409,135 @@ impl<W: Write> Writer<W> {
     /// Writes one post.
     pub fn write(&mut self, post: &Post) -> Result<()> {
         let stream = matches!(self.target, Target::Stream(_));
-        if self.page == 0 {
-            if let Target::Folder { dir, .. } = &self.target {
-                let dir = dir.clone();
-                write_assets(&dir).map_err(|e| Error::io(dir.display().to_string(), e))?;
+        if stream {
+            if self.parked.is_empty() {
+                self.parked.push(None);
+                self.cur.name = header_name(post, &mut self.derived);
+                self.keys.insert(ChatKey::of(post), 0);
+            } else if !self.keys.contains_key(&ChatKey::of(post)) {
+                // One page, one header: counted, noted at the end.
+                let n = self.keys.len();
+                self.keys.insert(ChatKey::of(post), n);
             }
-            let chat = post.chat.as_ref().and_then(|c| c.name.clone()).unwrap_or_default();
-            self.open_page(&chat)?;
-        } else if !stream && self.on_page >= PER_PAGE {
+        } else {
+            self.select_chat(post)?;
+        }
+        if self.cur.page == 0 {
+            self.start_assets()?;
+            self.open_page()?;
+        } else if !stream && self.cur.on_page >= PER_PAGE {
             self.close_page(true)?;
-            let chat = post.chat.as_ref().and_then(|c| c.name.clone()).unwrap_or_default();
-            self.open_page(&chat)?;
+            self.open_page()?;
         }
-        self.on_page += 1;
-        if let Some(id) = post.id {
-            let (lo, hi) = self.page_ids.unwrap_or((id, id));
-            self.page_ids = Some((lo.min(id), hi.max(id)));
-        }
+        self.cur.on_page += 1;
+        self.cur.messages += 1;
+        let id = match post.id {
+            Some(id) => id,
+            None => {
+                self.derived.ids += 1;
+                self.cur.last_id.map_or(1, |last| last.saturating_add(1))
+            }
+        };
+        self.cur.last_id = Some(self.cur.last_id.map_or(id, |last| last.max(id)));
+        let (lo, hi) = self.cur.page_ids.unwrap_or((id, id));
+        self.cur.page_ids = Some((lo.min(id), hi.max(id)));
         let date = post.date.as_deref().and_then(Date::parse);
-        if let Some(d) = &date {
-            if self.last_day != Some(d.day()) {
-                self.last_day = Some(d.day());
-                self.separators += 1;
-                let _ = write!(
-                    self.html,
-                    "\n     <div class=\"message service\" id=\"message-{}\">\n\n      <div class=\"body details\">\n{} {} {}\n      </div>\n\n     </div>\n",
-                    self.separators,
-                    d.d,
-                    MONTHS.get(d.m.saturating_sub(1) as usize).copied().unwrap_or("January"),
-                    d.y
-                );
-            }
+        let day = date.as_ref().map(Date::day).or_else(|| known_day(post));
+        if let Some(day) = day {
+            self.separator(day);
         }
-        match post.kind {
-            Kind::Service if !is_call(post) => self.service(post, date.as_ref()),
-            // Telegram Desktop's own form is a service sentence; one that
-            // says more (a sender, a forward, placeholders) is written as a
-            // default message with the sentence as its text.
-            Kind::Unsupported
-                if post.from.is_none()
-                    && post.forwarded_from.is_none()
-                    && post.reply_to.is_none()
-                    && post.media.is_empty() =>
-            {
-                self.run = None;
-                self.open_service(post, date.as_ref());
-                self.html.push_str(UNSUPPORTED);
-                self.close_service();
-            }
-            Kind::Unsupported => {
-                let mut shown = post.clone();
-                shown.text = crate::model::Text::plain(UNSUPPORTED);
-                self.default_message(&shown, date.as_ref());
-            }
-            _ => self.default_message(post, date.as_ref()),
-        }
+        self.message(post, id, date.as_ref());
         if self.html.len() >= 1 << 16 {
             self.flush_html()?;
         }
         Ok(())
     }
 
-    /// Closes the last page (or writes an empty one), flushes, and returns
+    /// A date separator when `day` is not the day of the one before (and at
+    /// the top of each page).
+    fn separator(&mut self, day: (u32, u32, u32)) {
+        if self.cur.last_day == Some(day) {
+            return;
+        }
+        self.cur.last_day = Some(day);
+        self.cur.separators += 1;
+        let (y, m, d) = day;
+        let _ = write!(
+            self.html,
+            "\n     <div class=\"message service\" id=\"message-{}\">\n\n      <div class=\"body details\">\n{d} {} {y}\n      </div>\n\n     </div>\n",
+            self.cur.separators,
+            MONTHS.get(m.saturating_sub(1) as usize).copied().unwrap_or("January"),
+        );
+    }
+
+    fn message(&mut self, post: &Post, id: i64, date: Option<&Date>) {
+        match post.kind {
+            Kind::Service if !is_call(post) => self.service(post, id, date),
+            // Telegram Desktop's own form is a service sentence; one that
+            // says more (a sender, a forward, placeholders) is written as a
+            // default message with the sentence as its text. A post whose
+            // source showed a placeholder keeps the placeholder instead.
+            Kind::Unsupported if shown_by_source(post) => self.default_message(post, id, date),
+            Kind::Unsupported
+                if post.from.is_none()
+                    && post.forwarded_from.is_none()
+                    && post.reply_to.is_none()
+                    && post.media.is_empty() =>
+            {
+                self.cur.run = None;
+                self.open_service(id, date);
+                self.html.push_str(UNSUPPORTED);
+                self.close_service();
+            }
+            Kind::Unsupported => {
+                let mut shown = post.clone();
+                shown.text = crate::model::Text::plain(UNSUPPORTED);
+                self.default_message(&shown, id, date);
+            }
+            _ => self.default_message(post, id, date),
+        }
+    }
+
+    /// Closes every chat's last page (or writes an empty one), writes the
+    /// full-account pages when there are several chats, flushes, and returns
     /// the inner writer.
     pub fn finish(mut self) -> Result<W> {
-        if self.page == 0 {
-            if let Target::Folder { dir, .. } = &self.target {
-                let dir = dir.clone();
-                write_assets(&dir).map_err(|e| Error::io(dir.display().to_string(), e))?;
-            }
-            self.open_page("")?;
+        if self.parked.is_empty() {
+            self.start_assets()?;
+            self.open_page()?;
             self.html.push_str("\n     <div class=\"message service\" id=\"message-1\">\n\n      <div class=\"body details\">\nNo exported messages\n      </div>\n\n     </div>\n");
         }
         self.close_page(false)?;
+        let folder = matches!(self.target, Target::Folder { .. });
+        let chats = self.parked.len();
+        if folder {
+            for i in 0..chats {
+                let Some(mut pages) = self.parked.get_mut(i).and_then(Option::take) else {
+                    continue;
+                };
+                std::mem::swap(&mut self.cur, &mut pages);
+                self.reopen()?;
+                self.close_page(false)?;
+                std::mem::swap(&mut self.cur, &mut pages);
+                if let Some(slot) = self.parked.get_mut(i) {
+                    *slot = Some(pages);
+                }
+            }
+            if chats > 1 {
+                if let Some(slot) = self.parked.get_mut(self.cur_index) {
+                    *slot = Some(std::mem::replace(
+                        &mut self.cur,
+                        Pages::new(String::new(), String::new()),
+                    ));
+                }
+                let chats: Vec<(&str, u64)> =
+                    self.parked.iter().flatten().map(|p| (p.name.as_str(), p.messages)).collect();
+                if let Some(dir) = self.dir() {
+                    account::write_index(dir, &chats)?;
+                }
+            }
+        }
+        self.tell_summary(chats);
         let name = self.name.clone();
         match self.target {
             Target::Stream(mut w) => {
@@ -265,13 +548,47 @@ impl<W: Write> Writer<W> {
         }
     }
 
-    fn open_service(&mut self, post: &Post, date: Option<&Date>) {
-        let h = &mut self.html;
-        h.push_str("\n     <div class=\"message service\"");
-        if let Some(id) = post.id {
-            let _ = write!(h, " id=\"message{id}\"");
+    /// What was derived, and a stream page holding several chats, as notes.
+    fn tell_summary(&self, chats: usize) {
+        let Some(notes) = &self.notes else { return };
+        let d = &self.derived;
+        let mut said = Vec::new();
+        if d.ids > 0 {
+            notes.add("html_ids_numbered", d.ids);
+            said.push(format!("{} posts without an id numbered in input order", d.ids));
         }
-        h.push_str(">\n\n      <div class=\"body details\"");
+        if d.senders > 0 {
+            notes.add("html_senders_derived", d.senders);
+            said.push(format!("{} posts without a sender given one by rule", d.senders));
+        }
+        if d.undated > 0 {
+            notes.add("html_undated", d.undated);
+            said.push(format!("{} posts without a date written undated", d.undated));
+        }
+        if !d.chat_names.is_empty() {
+            said.push(format!(
+                "chat named after its input file (the source names none): {}",
+                d.chat_names.join(", ")
+            ));
+        }
+        let stream_chats = self.keys.len();
+        if matches!(self.target, Target::Stream(_)) && stream_chats > 1 {
+            said.push(format!(
+                "{stream_chats} chats on one page under the first one's name (write with -o DIR to keep them apart)"
+            ));
+        } else if chats > 1 {
+            said.push(format!(
+                "{chats} chats: a full-account export (chats/chat_1 … chat_{chats})"
+            ));
+        }
+        if !said.is_empty() {
+            notes.set(&format!("tdesktop-html {}", self.name), said.join("; "));
+        }
+    }
+
+    fn open_service(&mut self, id: i64, date: Option<&Date>) {
+        let h = &mut self.html;
+        let _ = write!(h, "\n     <div class=\"message service\" id=\"message{id}\">\n\n      <div class=\"body details\"");
         if let Some(d) = date {
             let _ = write!(h, " title=\"{}\"", d.title());
         }
@@ -282,9 +599,9 @@ impl<W: Write> Writer<W> {
         self.html.push_str("\n      </div>\n\n     </div>\n");
     }
 
-    fn service(&mut self, post: &Post, date: Option<&Date>) {
-        self.run = None;
-        self.open_service(post, date);
+    fn service(&mut self, post: &Post, id: i64, date: Option<&Date>) {
+        self.cur.run = None;
+        self.open_service(id, date);
         let link = |id: i64, this: &Self| this.reply_href(id);
         let mut body = String::new();
         let recognised = match &post.service {
@@ -318,13 +635,14 @@ impl<W: Write> Writer<W> {
     /// an earlier page links to that page).
     fn reply_href(&self, id: i64) -> String {
         let earlier = self
+            .cur
             .pages
             .iter()
             .enumerate()
             .rev()
             .find(|(_, (lo, hi))| (*lo..=*hi).contains(&id))
             .map(|(i, _)| i as u32 + 1);
-        let here = self.page_ids.is_some_and(|(lo, _)| id >= lo);
+        let here = self.cur.page_ids.is_some_and(|(lo, _)| id >= lo);
         match earlier {
             Some(p) if !here && matches!(self.target, Target::Folder { .. }) => {
                 format!("href=\"{}#go_to_message{id}\"", page_file(p))
@@ -333,13 +651,17 @@ impl<W: Write> Writer<W> {
         }
     }
 
-    fn default_message(&mut self, post: &Post, date: Option<&Date>) {
-        let from =
-            post.from.as_ref().map(|f| f.name.clone().unwrap_or_else(|| "Deleted Account".into()));
-        let forward = post
-            .forwarded_from
-            .as_ref()
-            .map(|f| f.name.clone().unwrap_or_else(|| "Deleted Account".into()));
+    /// Whether the message joins the run of the one before (and it starts
+    /// or continues the run). Joined (§3.4, H:1746-1772): same sender, via
+    /// and forward origin, same day, at most 900 s apart (1 s for
+    /// forwards), not first on its page.
+    fn joins(
+        &mut self,
+        post: &Post,
+        date: Option<&Date>,
+        from: &Option<String>,
+        forward: &Option<String>,
+    ) -> bool {
         let run = date.map(|d| Run {
             from: from.clone(),
             via: post.via_bot.clone(),
@@ -347,9 +669,7 @@ impl<W: Write> Writer<W> {
             day: d.day(),
             seconds: d.seconds(),
         });
-        // Joined (§3.4, H:1746-1772): same sender, via and forward origin,
-        // same day, at most 900 s apart (1 s for forwards), not first on page.
-        let joined = match (&self.run, &run) {
+        let joined = match (&self.cur.run, &run) {
             (Some(prev), Some(cur)) => {
                 let gap = cur.seconds - prev.seconds;
                 let limit = if cur.forward.is_some() { 1 } else { 900 };
@@ -362,17 +682,39 @@ impl<W: Write> Writer<W> {
             }
             _ => false,
         };
-        self.run = run;
+        self.cur.run = run;
+        joined
+    }
+
+    fn default_message(&mut self, post: &Post, id: i64, date: Option<&Date>) {
+        let mut from =
+            post.from.as_ref().map(|f| f.name.clone().unwrap_or_else(|| "Deleted Account".into()));
+        if from.is_none() && date.is_some() {
+            // A dated message needs a sender (`from-name`).
+            self.derived.senders += 1;
+            from = Some(match post.chat.as_ref().and_then(|c| c.kind.as_deref()) {
+                Some(kind) if !kind.ends_with("channel") => "Deleted Account".into(),
+                _ => self.cur.name.clone(),
+            });
+        }
+        if date.is_none() {
+            self.derived.undated += 1;
+        }
+        let forward = post
+            .forwarded_from
+            .as_ref()
+            .map(|f| f.name.clone().unwrap_or_else(|| "Deleted Account".into()));
+        let joined = self.joins(post, date, &from, &forward);
         let mut h = std::mem::take(&mut self.html);
-        h.push_str("\n     <div class=\"message default clearfix");
+        h.push_str(if date.is_some() {
+            "\n     <div class=\"message default clearfix"
+        } else {
+            "\n     <div class=\"message undated clearfix"
+        });
         if joined {
             h.push_str(" joined");
         }
-        h.push('"');
-        if let Some(id) = post.id {
-            let _ = write!(h, " id=\"message{id}\"");
-        }
-        h.push_str(">\n");
+        let _ = writeln!(h, "\" id=\"message{id}\">");
         if !joined {
             if let Some(name) = &from {
                 userpic(name, &mut h);
@@ -426,7 +768,7 @@ impl<W: Write> Writer<W> {
         if post.forwarded_from.is_some() {
             h.push_str("\n       </div>\n");
         }
-        reactions(post, &mut h);
+        reactions(post, self.cur.up(), &mut h);
         h.push_str("\n      </div>\n\n     </div>\n");
         self.html = h;
     }
@@ -449,12 +791,13 @@ impl<W: Write> Writer<W> {
             }
             h.push_str("\n       </div>\n");
         }
+        let up = self.cur.up();
         let h = &mut self.html;
         let call = is_call(post);
         if !post.media.is_empty() || call {
             h.push_str("\n       <div class=\"media_wrap clearfix\">\n");
             for m in &post.media {
-                media(m, h);
+                media(m, up, h);
             }
             if call {
                 if let Some(s) = &post.service {
@@ -466,7 +809,7 @@ impl<W: Write> Writer<W> {
         if !post.text.is_empty() {
             h.push_str("\n       <div class=\"text\">\n");
             for span in &post.text.spans {
-                text_span(span, h);
+                text_span(span, up, h);
             }
             h.push_str("\n       </div>\n");
         }
@@ -478,6 +821,74 @@ impl<W: Write> Writer<W> {
             esc(author, h);
             h.push_str("\n       </div>\n");
         }
+    }
+}
+
+/// True for an unsupported post whose source showed a placeholder (a web
+/// page or a dump: `Please open Telegram to view this post`), not Telegram
+/// Desktop's own sentence: it keeps its placeholder media.
+fn shown_by_source(post: &Post) -> bool {
+    post.media.iter().any(|m| m.status == MediaStatus::NotSupported)
+}
+
+/// The header name of the chat of `post` (see the module docs); a name
+/// that is not the chat's own is remembered for the summary.
+fn header_name(post: &Post, derived: &mut Derived) -> String {
+    let chat = post.chat.as_ref();
+    if let Some(name) = chat.and_then(|c| c.name.clone()).filter(|n| !n.trim().is_empty()) {
+        return name;
+    }
+    // Telegram Desktop's names for the chats that have none (its chat
+    // list, `NameString`).
+    let own = match chat.and_then(|c| c.kind.as_deref()) {
+        Some("saved_messages") => Some("Saved messages"),
+        Some("replies") => Some("Replies"),
+        Some("verification_codes") => Some("Verification Codes"),
+        _ => None,
+    };
+    if let Some(own) = own {
+        return own.to_owned();
+    }
+    let name = if let Some(user) = chat.and_then(|c| c.username.as_deref()) {
+        format!("@{user}")
+    } else if let Some(id) = chat.and_then(|c| c.id.clone()) {
+        id
+    } else {
+        Path::new(&post.source.file)
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .filter(|f| !f.is_empty() && f != "-")
+            .unwrap_or_else(|| "standard input".into())
+    };
+    derived.chat_names.push(name.clone());
+    name
+}
+
+/// Where the HTML reader keeps the day a service message's date separator
+/// shows when the page gives it no time (`"2023-03-12"`).
+const DAY_KEY: &str = "date_day";
+
+/// The day of a post that has no time: [`DAY_KEY`], or a `date` that is
+/// a bare day. Its date separator comes back before it; no time is written.
+fn known_day(post: &Post) -> Option<(u32, u32, u32)> {
+    let day = post.extra.get(DAY_KEY).and_then(Value::as_str).or(post.date.as_deref());
+    day.and_then(day_only)
+}
+
+/// The day of a date that has no time (`YYYY-MM-DD`).
+fn day_only(s: &str) -> Option<(u32, u32, u32)> {
+    let d = Date::parse(&format!("{s}T00:00:00")).filter(|_| s.len() == 10)?;
+    Some(d.day())
+}
+
+/// `path` with `up` in front when it is a path inside the export (not a
+/// URL, an absolute path or a fragment): pages in `chats/chat_N/` reach the
+/// export root through `../../`.
+fn local(up: &str, path: &str) -> String {
+    if up.is_empty() || !account::is_local(path) {
+        path.to_owned()
+    } else {
+        format!("{up}{path}")
     }
 }
 
@@ -673,7 +1084,7 @@ fn userpic(name: &str, h: &mut String) {
 }
 
 /// One span of text (§3.6).
-fn text_span(span: &Span, h: &mut String) {
+fn text_span(span: &Span, up: &str, h: &mut String) {
     let text = span.text.as_str();
     let Some(style) = &span.style else {
         esc(text, h);
@@ -737,9 +1148,9 @@ fn text_span(span: &Span, h: &mut String) {
                 esc(text, h);
                 h.push_str("</a>");
             }
-            Some(path) if !path.is_empty() && !path.contains(':') => {
+            Some(path) if is_file_path(path) => {
                 h.push_str("<a href = \"");
-                esc_attr(path, h);
+                esc_attr(&local(up, path), h);
                 h.push_str("\">");
                 esc(text, h);
                 h.push_str("</a>");
@@ -752,6 +1163,17 @@ fn text_span(span: &Span, h: &mut String) {
         },
         _ => esc(text, h),
     }
+}
+
+/// True for a custom emoji's `document_id` that is the path of its file in
+/// the export (Telegram Desktop links it); a bare document id (saved web
+/// pages and 2022 `result.json` files give those) or a placeholder in
+/// brackets is not, and shows as not loaded.
+fn is_file_path(doc: &str) -> bool {
+    !doc.is_empty()
+        && !doc.contains(':')
+        && !doc.starts_with('(')
+        && !doc.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// `M:SS` as Telegram Desktop shows durations (`H:MM:SS` past an hour).
@@ -789,7 +1211,7 @@ fn text_value(v: &Value) -> String {
     }
 }
 
-fn media(m: &Media, h: &mut String) {
+fn media(m: &Media, up: &str, h: &mut String) {
     let file = m.file.as_deref().filter(|_| m.status == MediaStatus::Ok);
     match (m.kind.as_str(), file) {
         ("photo", Some(f)) | ("sticker", Some(f)) => {
@@ -799,9 +1221,9 @@ fn media(m: &Media, h: &mut String) {
                 ("sticker_wrap", "sticker")
             };
             let _ = write!(h, "\n        <a class=\"{wrap} clearfix pull_left\" ");
-            href_attr(f, h);
+            href_attr(&local(up, f), h);
             let _ = write!(h, ">\n\n         <img class=\"{img}\" src=\"");
-            esc_attr(&safe_href(thumbnail(m).unwrap_or(f)), h);
+            esc_attr(&local(up, &safe_href(thumbnail(m).unwrap_or(f))), h);
             h.push('"');
             if let (Some(w), Some(ht)) = (m.width, m.height) {
                 // Telegram Desktop's thumbnails fit in 260×260 on screen.
@@ -823,11 +1245,11 @@ fn media(m: &Media, h: &mut String) {
             esc(str_extra(m, "description").unwrap_or_default(), h);
             h.push_str("\n         </div>\n\n        </div>\n");
         }
-        _ => generic(m, file, h),
+        _ => generic(m, file, up, h),
     }
 }
 
-fn generic(m: &Media, file: Option<&str>, h: &mut String) {
+fn generic(m: &Media, file: Option<&str>, up: &str, h: &mut String) {
     let label = str_extra(m, "label");
     let size = str_extra(m, "size");
     let with_size = |main: String| match (main.is_empty(), size) {
@@ -865,7 +1287,8 @@ fn generic(m: &Media, file: Option<&str>, h: &mut String) {
         }
         "document" => (
             "media_file",
-            m.file_name.clone().unwrap_or_else(|| "File".into()),
+            // Saved web pages give the shown name as the title.
+            m.file_name.clone().or_else(|| m.title.clone()).unwrap_or_else(|| "File".into()),
             with_size(String::new()),
         ),
         "contact" => (
@@ -899,7 +1322,9 @@ fn generic(m: &Media, file: Option<&str>, h: &mut String) {
         _ => (
             "",
             m.title.clone().unwrap_or_default(),
-            str_extra(m, "status_text").unwrap_or_default().to_owned(),
+            // What a web page or a dump showed instead (`Please open
+            // Telegram to view this post`), when the source kept it.
+            str_extra(m, "status_text").or(label).unwrap_or_default().to_owned(),
         ),
     };
     let class = if class.is_empty() {
@@ -944,13 +1369,13 @@ fn generic(m: &Media, file: Option<&str>, h: &mut String) {
     let _ = write!(h, " {class}\"");
     if let Some(t) = &target {
         h.push(' ');
-        href_attr(t, h);
+        href_attr(&local(up, t), h);
     }
     h.push_str(">\n");
     match thumbnail(m) {
         Some(t) => {
             h.push_str("\n         <img class=\"thumb pull_left\" src=\"");
-            esc_attr(&safe_href(t), h);
+            esc_attr(&local(up, &safe_href(t)), h);
             h.push_str("\"/>\n");
         }
         None => h.push_str("\n         <div class=\"fill pull_left\">\n\n         </div>\n"),
@@ -993,7 +1418,7 @@ fn call_block(post: &Post, s: &Service, h: &mut String) {
     };
     m.title = Some(peer);
     m.extra.insert("status_text".into(), Value::String(status));
-    generic(&m, None, h);
+    generic(&m, None, "", h);
 }
 
 fn poll(m: &Media, h: &mut String) {
@@ -1079,7 +1504,7 @@ fn buttons(rows: &[Value], h: &mut String) {
     h.push_str("\n        </tbody>\n\n       </table>\n");
 }
 
-fn reactions(post: &Post, h: &mut String) {
+fn reactions(post: &Post, up: &str, h: &mut String) {
     if post.reactions.is_empty() {
         return;
     }
@@ -1091,9 +1516,9 @@ fn reactions(post: &Post, h: &mut String) {
         }
         h.push_str("\">\n\n         <span class=\"emoji\">\n");
         match (r.kind.as_str(), r.extra.get("document_id").and_then(Value::as_str)) {
-            ("custom_emoji", Some(doc)) if !doc.is_empty() && !doc.contains(':') => {
+            ("custom_emoji", Some(doc)) if is_file_path(doc) => {
                 h.push_str("<a href = \"");
-                esc_attr(doc, h);
+                esc_attr(&local(up, doc), h);
                 h.push_str("\">👋</a>");
             }
             ("paid", _) => h.push('⭐'),
@@ -1284,6 +1709,54 @@ mod tests {
         assert_eq!(safe_href("javascript:alert(1)"), "unsafe:javascript:alert(1)");
         assert_eq!(safe_href(" JaVa\tScRiPt:x"), "unsafe: JaVa\tScRiPt:x");
         assert_eq!(safe_href("https://a.b"), "https://a.b");
+    }
+
+    /// The header name's fallbacks, in their order, and what is noted.
+    #[test]
+    fn header_names() {
+        let post = |chat: Value, file: &str| -> Post {
+            let mut p = Post { chat: serde_json::from_value(chat).ok(), ..Post::default() };
+            p.source.file = file.into();
+            p
+        };
+        let mut d = Derived::default();
+        let full = json!({"name": "Chan ", "id": "channel1", "username": "ch", "type": null});
+        assert_eq!(header_name(&post(full, "a/b.txt"), &mut d), "Chan ");
+        let saved = json!({"name": null, "id": null, "username": null, "type": "saved_messages"});
+        assert_eq!(header_name(&post(saved, "x"), &mut d), "Saved messages");
+        assert!(d.chat_names.is_empty(), "Telegram Desktop's own names are not noted");
+        let user = json!({"name": " ", "id": "channel1", "username": "ch", "type": null});
+        assert_eq!(header_name(&post(user, "x"), &mut d), "@ch");
+        let id = json!({"name": null, "id": "channel1", "username": null, "type": null});
+        assert_eq!(header_name(&post(id, "x"), &mut d), "channel1");
+        assert_eq!(header_name(&post(Value::Null, "dumps/d.txt"), &mut d), "d.txt");
+        assert_eq!(header_name(&post(Value::Null, "-"), &mut d), "standard input");
+        assert_eq!(d.chat_names, ["@ch", "channel1", "d.txt", "standard input"]);
+    }
+
+    /// A day without a time: from `extra.date_day` or a bare-day `date`;
+    /// never from anything else.
+    #[test]
+    fn known_days() {
+        let mut p = Post::default();
+        assert_eq!(known_day(&p), None);
+        p.extra.insert(DAY_KEY.into(), json!("2023-03-12"));
+        assert_eq!(known_day(&p), Some((2023, 3, 12)));
+        p.extra.insert(DAY_KEY.into(), json!("2023-03-12T10:00:00"));
+        assert_eq!(known_day(&p), None, "a day is ten characters");
+        p.extra.clear();
+        p.date = Some("2024-02-29".into());
+        assert_eq!(known_day(&p), Some((2024, 2, 29)));
+        p.date = Some("2024-13-01".into());
+        assert_eq!(known_day(&p), None);
+    }
+
+    #[test]
+    fn custom_emoji_files_and_ids() {
+        assert!(is_file_path("stickers/s.webp"));
+        assert!(!is_file_path("5208811735292590251"), "a document id is no file");
+        assert!(!is_file_path("(File not included. Change data exporting settings to download.)"));
+        assert!(!is_file_path(""));
     }
 
     #[test]
