@@ -16,6 +16,21 @@
 //! Every item a reader yields is counted: a post is written, dropped as a
 //! duplicate, or rejected with its position, so the summary always shows
 //! `read = written + rejected + duplicates` (ARCHITECTURE.md, invariant 3).
+//! An error that stops a file (an unreadable byte stream, not one bad
+//! record) is counted too, as one rejection with its position.
+//!
+//! # Bytes in flight
+//!
+//! Memory is bounded in bytes, not in items: a batch closes at [`BATCH`]
+//! items or [`BATCH_BYTES`] bytes of input, and the reader cuts nothing more
+//! while the batches sent and not yet written hold [`IN_FLIGHT_BYTES`] or
+//! more ([`Budget`]). So at most `IN_FLIGHT_BYTES + BATCH_BYTES` of input,
+//! plus one record (one larger than that goes alone), are between the
+//! reader and the writer at any time, whatever the records' sizes; each
+//! byte of input becomes about three while a worker parses and encodes it.
+//! A record's size is its raw bytes when it is still unparsed (Telegram
+//! Desktop messages) and an estimate of its text and extra values otherwise
+//! ([`post_bytes`]).
 
 use crate::clean::{self, Config as CleanConfig, Pass};
 use crate::error::{Error, ErrorKind, Position, Result};
@@ -29,7 +44,7 @@ use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 /// Everything a conversion needs to know.
 #[derive(Clone, Debug, Default)]
@@ -188,11 +203,143 @@ impl Progress {
 /// Reader items per batch, and batches in flight between two stages.
 const BATCH: usize = 256;
 const IN_FLIGHT: usize = 4;
+/// A batch closes when its items hold this many bytes (see the module docs).
+const BATCH_BYTES: usize = 1 << 20;
+/// The reader waits while batches holding this many bytes are in flight.
+const IN_FLIGHT_BYTES: usize = 16 << 20;
 
 /// A batch of reader items, numbered in input order.
 struct Job {
     seq: u64,
     items: Vec<Result<Pending>>,
+    /// The items' size ([`item_bytes`]), given back to the [`Budget`] once
+    /// the batch is written.
+    bytes: usize,
+}
+
+/// The bytes of the batches sent by the reader and not yet written: the
+/// reader waits on it, the writer gives back.
+#[derive(Default)]
+struct Budget {
+    /// Bytes in flight, and whether the writer has stopped.
+    state: Mutex<(usize, bool)>,
+    changed: Condvar,
+}
+
+impl Budget {
+    /// Counts a batch sent.
+    fn take(&self, bytes: usize) {
+        if let Ok(mut state) = self.state.lock() {
+            state.0 += bytes;
+        }
+    }
+
+    /// Gives back a batch written.
+    fn give(&self, bytes: usize) {
+        if let Ok(mut state) = self.state.lock() {
+            state.0 = state.0.saturating_sub(bytes);
+        }
+        self.changed.notify_all();
+    }
+
+    /// The writer stopped: nothing will be given back.
+    fn close(&self) {
+        if let Ok(mut state) = self.state.lock() {
+            state.1 = true;
+        }
+        self.changed.notify_all();
+    }
+
+    /// Waits until fewer than `limit` bytes are in flight; `false` when the
+    /// writer stopped (the reader should stop too).
+    fn wait_below(&self, limit: usize) -> bool {
+        let Ok(mut state) = self.state.lock() else { return false };
+        while state.0 >= limit && !state.1 {
+            state = match self.changed.wait(state) {
+                Ok(s) => s,
+                Err(_) => return false,
+            };
+        }
+        !state.1
+    }
+
+    #[cfg(test)]
+    fn in_flight(&self) -> usize {
+        self.state.lock().map_or(0, |s| s.0)
+    }
+}
+
+/// Closes the [`Budget`] when the write stage ends, however it ends.
+struct CloseOnDrop<'a>(&'a Budget);
+
+impl Drop for CloseOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
+/// The size of a reader item for the budget: its raw bytes when unparsed,
+/// an estimate of what it holds otherwise.
+fn item_bytes(item: &Result<Pending>) -> usize {
+    match item {
+        Ok(Pending::Unparsed(raw)) => raw.byte_len(),
+        Ok(Pending::Ready(post)) => post_bytes(post),
+        Err(_) => 256,
+    }
+}
+
+/// An estimate of the bytes a post holds: its text, media and extra values,
+/// plus a fixed part for the rest (never less than the strings it holds).
+fn post_bytes(post: &Post) -> usize {
+    let text: usize = post
+        .text
+        .spans
+        .iter()
+        .map(|s| 32 + s.text.len() + s.style.as_ref().map_or(0, |st| extra_bytes(&st.attrs)))
+        .sum();
+    let media: usize = post.media.iter().map(|m| 128 + extra_bytes(&m.extra)).sum();
+    let service = post.service.as_ref().map_or(0, |s| extra_bytes(&s.details));
+    512 + text + media + service + extra_bytes(&post.extra)
+}
+
+fn extra_bytes(extra: &crate::model::Extra) -> usize {
+    extra.iter().map(|(k, v)| k.len() + value_bytes(v)).sum()
+}
+
+fn value_bytes(v: &serde_json::Value) -> usize {
+    use serde_json::Value;
+    16 + match v {
+        Value::String(s) => s.len(),
+        Value::Array(items) => items.iter().map(value_bytes).sum(),
+        Value::Object(map) => extra_bytes(map),
+        _ => 0,
+    }
+}
+
+/// The read stage: cuts the reader's items into batches closed at
+/// [`BATCH`] items or [`BATCH_BYTES`] bytes, and sends them while fewer
+/// than [`IN_FLIGHT_BYTES`] are in flight.
+fn read_stage(posts: read::PendingPosts<'_>, job_tx: mpsc::SyncSender<Job>, budget: &Budget) {
+    let mut batch = Vec::with_capacity(BATCH);
+    let (mut bytes, mut seq) = (0, 0);
+    for item in posts {
+        bytes += item_bytes(&item);
+        batch.push(item);
+        if batch.len() == BATCH || bytes >= BATCH_BYTES {
+            let items = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+            budget.take(bytes);
+            if job_tx.send(Job { seq, items, bytes }).is_err() {
+                return;
+            }
+            seq += 1;
+            bytes = 0;
+            if !budget.wait_below(IN_FLIGHT_BYTES) {
+                return;
+            }
+        }
+    }
+    budget.take(bytes);
+    let _ = job_tx.send(Job { seq, items: batch, bytes });
 }
 
 /// What a worker made of one reader item.
@@ -207,6 +354,8 @@ enum Done {
 /// A batch done by a worker.
 struct Finished {
     seq: u64,
+    /// The batch's input size, to give back to the [`Budget`].
+    bytes: usize,
     items: Vec<Done>,
     /// The JSONL lines of the batch's posts, when the output is JSONL.
     lines: Vec<u8>,
@@ -246,8 +395,8 @@ fn work(
             Done::Post { post: None, line: start..lines.len(), cleaned, key }
         })
         .collect();
-    *lines_hint = lines.len() + lines.len() / 8;
-    Finished { seq: job.seq, items, lines }
+    *lines_hint = (lines.len() + lines.len() / 8).min(BATCH_BYTES * 2);
+    Finished { seq: job.seq, bytes: job.bytes, items, lines }
 }
 
 /// Worker threads: one per core, at least one.
@@ -294,6 +443,7 @@ pub fn run<W: Write>(
                 break;
             }
         };
+        let budget = &Budget::default();
         let result: Result<Option<Error>> = std::thread::scope(|scope| {
             // Made here so that every end is owned by a stage: when the writer
             // stops early, dropping its receiver stops the workers, and the
@@ -301,21 +451,9 @@ pub fn run<W: Write>(
             let (job_tx, job_rx) = mpsc::sync_channel::<Job>(IN_FLIGHT);
             let (done_tx, done_rx) = mpsc::sync_channel::<Finished>(IN_FLIGHT);
             let job_rx = Arc::new(Mutex::new(job_rx));
-            scope.spawn(move || {
-                let mut batch = Vec::with_capacity(BATCH);
-                let mut seq = 0;
-                for item in posts {
-                    batch.push(item);
-                    if batch.len() == BATCH {
-                        let items = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                        if job_tx.send(Job { seq, items }).is_err() {
-                            return;
-                        }
-                        seq += 1;
-                    }
-                }
-                let _ = job_tx.send(Job { seq, items: batch });
-            });
+            // Closed when this stage ends, so that a waiting reader stops.
+            let _closer = CloseOnDrop(budget);
+            scope.spawn(move || read_stage(posts, job_tx, budget));
             for _ in 0..workers() {
                 let (job_rx, done_tx) = (job_rx.clone(), done_tx.clone());
                 let clean = &options.clean;
@@ -344,6 +482,7 @@ pub fn run<W: Write>(
                 while let Some(batch) = waiting.remove(&next) {
                     next += 1;
                     progress.tick(summary.read);
+                    let bytes = batch.bytes;
                     let stop = write_batch(
                         batch,
                         &mut writer,
@@ -352,6 +491,7 @@ pub fn run<W: Write>(
                         options.strict,
                         reject,
                     )?;
+                    budget.give(bytes);
                     if stop.is_some() {
                         // Dropping the receivers stops the workers, then the reader.
                         return Ok(stop);
@@ -430,8 +570,11 @@ fn write_batch<W: Write>(
                 reject(&Rejection::from_error(&e))?;
             }
             Done::Failed(e) => {
-                if e.is_record_error() {
-                    summary.rejected += 1;
+                // An error that stops the file is one item read: counted,
+                // and reported with its position, like a bad record.
+                summary.rejected += 1;
+                if !e.is_record_error() {
+                    reject(&Rejection::from_error(&e))?;
                 }
                 return Ok(Some(e));
             }
@@ -463,4 +606,77 @@ pub fn text_to_jsonl(text: &str) -> Result<String> {
     let bytes = writer.finish()?;
     String::from_utf8(bytes)
         .map_err(|e| Error::new(Position::file("-"), ErrorKind::Encoding(e.to_string())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Text;
+    use std::time::Duration;
+
+    fn post_of(len: usize) -> Result<Pending> {
+        let post = Post { text: Text::plain("x".repeat(len)), ..Post::default() };
+        Ok(Pending::Ready(Box::new(post)))
+    }
+
+    /// The read stage never has more than `IN_FLIGHT_BYTES + BATCH_BYTES`
+    /// plus one item sent and not given back, whatever the items' sizes; a
+    /// batch closes at `BATCH_BYTES`; an item larger than the budget goes
+    /// alone; every item arrives, in order.
+    #[test]
+    fn bytes_in_flight_are_bounded() {
+        let big = 40 << 20;
+        let sizes: Vec<usize> =
+            (0..6000).map(|i| if i == 3000 { big } else { 1000 + i % 7 }).collect();
+        let budget = Budget::default();
+        let (tx, rx) = mpsc::sync_channel::<Job>(10_000); // only the budget bounds
+        let (mut held, mut received, mut most) = (Vec::<Job>::new(), 0usize, 0usize);
+        let mut items_seen = Vec::new();
+        std::thread::scope(|scope| {
+            let items = sizes.clone().into_iter().map(post_of);
+            let budget = &budget;
+            scope.spawn(move || read_stage(Box::new(items), tx, budget));
+            loop {
+                match rx.recv_timeout(Duration::from_millis(300)) {
+                    Ok(job) => {
+                        let last = job.items.last().map_or(0, item_bytes);
+                        assert!(job.items.len() <= BATCH && job.bytes - last < BATCH_BYTES);
+                        assert_eq!(job.seq as usize, received, "batches in order");
+                        received += 1;
+                        items_seen.extend(job.items.iter().map(item_bytes));
+                        held.push(job);
+                        let in_flight = budget.in_flight();
+                        most = most.max(in_flight);
+                        let largest = post_bytes(&Post::default()) + 32 + big;
+                        assert!(in_flight < IN_FLIGHT_BYTES + BATCH_BYTES + largest, "{in_flight}");
+                    }
+                    // The reader waits for room: make some.
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        for job in held.drain(..) {
+                            budget.give(job.bytes);
+                        }
+                    }
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                }
+            }
+        });
+        let want: Vec<usize> =
+            sizes.iter().map(|&n| post_bytes(&Post::default()) + 32 + n).collect();
+        assert_eq!(items_seen, want, "every item, in order");
+        assert!(most >= IN_FLIGHT_BYTES, "the reader was held back by the budget ({most})");
+        assert!(most < IN_FLIGHT_BYTES + BATCH_BYTES + big + 4096, "{most}");
+    }
+
+    /// The reader stops waiting when the writer goes away.
+    #[test]
+    fn a_closed_budget_releases_the_reader() {
+        let budget = Budget::default();
+        budget.take(IN_FLIGHT_BYTES * 2);
+        std::thread::scope(|scope| {
+            let waiter = scope.spawn(|| budget.wait_below(IN_FLIGHT_BYTES));
+            std::thread::sleep(Duration::from_millis(50));
+            drop(CloseOnDrop(&budget));
+            assert!(!waiter.join().unwrap());
+        });
+    }
 }

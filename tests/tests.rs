@@ -11,6 +11,8 @@ mod bad_input;
 mod laws;
 // Telegram Desktop result.json: reader and writer.
 mod tdesktop_json;
+// Hostile result.json and JSONL: odd layouts, bad bytes, bad dates, stops.
+mod hostile_json;
 // Telegram Desktop messages*.html: reader and writer.
 mod tdesktop_html;
 // The Telegram Desktop HTML writer from every reader: valid, faithful, chats apart.

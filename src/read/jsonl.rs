@@ -44,7 +44,9 @@ impl<R: BufRead> Iterator for Reader<R> {
                 )));
             }
             return Some(serde_json::from_str::<Post>(&line.text).map_err(|e| {
-                let pos = Position::line(self.file.clone(), line.number, Some(e.column() as u64));
+                // serde_json's column is 0 before the line's first character.
+                let column = (e.column() as u64).max(1);
+                let pos = Position::line(self.file.clone(), line.number, Some(column));
                 let kind = if e.is_data() {
                     let what = strip_position(&e)
                         .replacen("missing field", "missing key", 1)

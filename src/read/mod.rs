@@ -404,8 +404,9 @@ pub fn open(path: &Path, options: &ReadOptions, notes: &Notes) -> Result<Input> 
     } else {
         Box::new(File::open(path).map_err(|e| Error::io(&name, e))?)
     };
-    let decoded = decode::decode_noted(raw, options.encoding, &name, notes)
-        .map_err(|e| Error::io(&name, e))?;
+    let (raw, encoding) = utf8_by_definition(raw, options).map_err(|e| Error::io(&name, e))?;
+    let decoded =
+        decode::decode_noted(raw, encoding, &name, notes).map_err(|e| Error::io(&name, e))?;
     if decoded.encoding != encoding_rs::UTF_8 || decoded.detection == Detection::Bom {
         let how = match decoded.detection {
             Detection::Bom => "byte-order mark",
@@ -451,6 +452,29 @@ pub fn open(path: &Path, options: &ReadOptions, notes: &Notes) -> Result<Input> 
         }
     };
     Ok(Input { name, format, reader, folder: None })
+}
+
+/// The encoding to decode an input with: `--encoding` if given; UTF-8 for
+/// the formats that are UTF-8 by definition (`result.json` and JSONL, RFC
+/// 8259 §8.1), decided from the input's first bytes (a UTF-8 byte-order
+/// mark ignored) or `--from`, so that their bytes are never transcoded on a
+/// guess and an invalid byte is a positioned rejection of its record;
+/// `None` (guess) otherwise. Gives the input back whole.
+fn utf8_by_definition(
+    mut raw: Box<dyn Read + Send>,
+    options: &ReadOptions,
+) -> io::Result<(Box<dyn Read + Send>, Option<&'static Encoding>)> {
+    if options.encoding.is_some() {
+        return Ok((raw, options.encoding));
+    }
+    let mut head = Vec::new();
+    (&mut raw).take(64 << 10).read_to_end(&mut head)?;
+    let format = options
+        .format
+        .unwrap_or_else(|| Format::sniff(head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head)));
+    let encoding =
+        matches!(format, Format::TdesktopJson | Format::Jsonl).then_some(encoding_rs::UTF_8);
+    Ok((Box::new(io::Cursor::new(head).chain(raw)), encoding))
 }
 
 /// The `reader` of a folder input: only `tdesktop_html::Folder` reads one.

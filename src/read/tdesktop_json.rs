@@ -21,15 +21,16 @@
 //! a row were indented alike (every line inside deeper than the message's
 //! `{`, the last one back at it), messages are cut out by that layout alone
 //! ([`Scanner::cut_indented`]: one SIMD newline search and a look at each
-//! line's indentation). A raw newline cannot occur inside a JSON string, so
-//! the cut is exact in a consistently indented file; any line that breaks
-//! the layout sends the reader back to walking. Such messages are repaired
-//! only if they fail to parse as they are (valid JSON never needs a repair),
-//! on the worker that parses them, with the same positions and the same
-//! summary note; tests and the fuzz target compare both ways on the same
-//! bytes. One difference is deliberate: in a trusted layout, a message whose
-//! brackets do not balance ends where the layout says and is rejected alone,
-//! where walking could not tell where it ends and stops the file.
+//! line's indentation). A valid file can still hold a line that looks like
+//! the message's end (a nested value's `}` indented at the message's
+//! level), so every cut is checked ([`one_value`]: its strings skipped by
+//! SIMD search, its brackets counted) to be exactly one value ending at its
+//! last byte, which is where walking would end it; any cut that fails, and
+//! any line that breaks the layout, sends the reader back to walking that
+//! message. Such messages are repaired only if they fail to parse as they
+//! are (valid JSON never needs a repair), on the worker that parses them,
+//! with the same positions and the same summary note. Both ways give the
+//! same answer on every input: tests and the fuzz target compare them.
 //!
 //! Cutting messages out first has two more payoffs: parsing from a slice is
 //! several times faster than serde_json's `from_reader`, and a message that
@@ -609,6 +610,11 @@ pub struct Unparsed {
 }
 
 impl Unparsed {
+    /// The message's size in bytes, as cut out of the file.
+    pub fn byte_len(&self) -> usize {
+        self.bytes.len()
+    }
+
     /// Parses and maps the message.
     pub fn parse(mut self) -> Result<Post> {
         let mut chat = std::mem::take(&mut self.chat);
@@ -763,6 +769,74 @@ fn indented_alike(bytes: &[u8], indent: usize) -> bool {
     false
 }
 
+/// Whether `bytes` hold exactly one value whose first bracket closes at
+/// the last byte, its strings found as the walker finds them (through
+/// [`Repairer`]'s rules: escapes, and the unquoted `document_id` values,
+/// which run to the end of their line). A message cut out by its layout is
+/// kept only when this holds, so that the cut ends where walking would end
+/// it (a valid file can hold a line that looks like the message's end).
+/// Strings are skipped with a SIMD search; only the bytes between them are
+/// looked at one by one.
+fn one_value(bytes: &[u8]) -> bool {
+    let mut depth = 0u64;
+    let mut i = 0;
+    let (mut after_doc_key, mut doc_value) = (false, false);
+    while let Some(&b) = bytes.get(i) {
+        let rest = bytes.get(i..).unwrap_or_default();
+        if doc_value && !matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+            doc_value = false;
+            if !repair::doc_value_is_json(rest) {
+                // An unquoted value: a string up to the end of its line.
+                i += memchr::memchr2(b'\n', b'\r', rest).unwrap_or(rest.len());
+                continue;
+            }
+        }
+        match b {
+            b'"' => {
+                let Some(end) = string_end(rest) else { return false };
+                after_doc_key = rest.get(1..end) == Some(b"document_id");
+                i += end + 1;
+                continue;
+            }
+            b':' => {
+                doc_value = after_doc_key;
+                after_doc_key = false;
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                after_doc_key = false;
+            }
+            b'}' | b']' => {
+                after_doc_key = false;
+                depth = match depth.checked_sub(1) {
+                    Some(d) => d,
+                    None => return false,
+                };
+                if depth == 0 {
+                    return i + 1 == bytes.len();
+                }
+            }
+            b' ' | b'\t' | b'\n' | b'\r' => {}
+            _ => after_doc_key = false,
+        }
+        i += 1;
+    }
+    false
+}
+
+/// The index of the `"` that closes the string opening `s` (at `s[0]`):
+/// a backslash escapes the byte after it, whatever it is.
+fn string_end(s: &[u8]) -> Option<usize> {
+    let mut at = 1;
+    loop {
+        let found = at + memchr::memchr2(b'"', b'\\', s.get(at..)?)?;
+        match s.get(found) {
+            Some(b'\\') => at = found + 2,
+            _ => return Some(found),
+        }
+    }
+}
+
 fn shown(b: u8) -> String {
     if b.is_ascii_graphic() {
         format!("`{}`", b as char)
@@ -903,10 +977,16 @@ impl<R: Read> Scanner<R> {
             let Some((b, class)) = self.bump(out).map_err(ScanError::Io)? else {
                 return Err(ScanError::Eof);
             };
-            // `limit` 0 (skipping): the sink is emptied as it goes.
-            if out.len() > if limit == 0 { 64 * 1024 } else { limit } {
+            // `limit` 0 (skipping), or a value found too large: emptied as
+            // it goes, never holding more than 64 KiB (the memory of a
+            // value over `limit` is given back at once).
+            if out.len() > if limit == 0 || over { 64 * 1024 } else { limit } {
+                if over || limit == 0 {
+                    out.clear();
+                } else {
+                    *out = Vec::new();
+                }
                 over = true;
-                out.clear();
             }
             match class {
                 Class::Outside => match b {
@@ -989,7 +1069,14 @@ impl<R: Read> Scanner<R> {
                         break;
                     }
                 }
-                let bytes = window.get(..end).unwrap_or_default().to_vec();
+                let bytes = window.get(..end).unwrap_or_default();
+                // A line that only looks like the end (a valid file may
+                // indent a nested value's `}` at the message's level): the
+                // cut must be exactly one value, or the message is walked.
+                if !one_value(bytes) {
+                    return Ok(None);
+                }
+                let bytes = bytes.to_vec();
                 self.at += end;
                 self.byte += end as u64;
                 return Ok(Some((bytes, newlines)));
@@ -1275,11 +1362,18 @@ fn map_slice(buf: &[u8], ctx: &MapContext, chat: &mut ChatState, pos: &Position)
         Ok(t) => t,
         Err(e) => {
             let valid = buf.get(..e.valid_up_to()).unwrap_or_default();
+            let (line, column) = where_in(valid, pos);
             let mut p = pos.clone();
-            p.line = Some(pos.line.unwrap_or(1) + memchr::memchr_iter(b'\n', valid).count() as u64);
-            p.column = None;
-            let id = peek_id(valid).map(|id| format!("message {id}: ")).unwrap_or_default();
-            return Err(Error::new(p, ErrorKind::Encoding(format!("{id}invalid UTF-8"))));
+            p.line = Some(line);
+            p.column = Some(column);
+            let lossy = String::from_utf8_lossy(buf);
+            let id = peek_id(lossy.as_bytes()).map(|id| format!("message {id}: "));
+            let id = id.unwrap_or_default();
+            let byte = buf.get(e.valid_up_to()).copied().unwrap_or(0);
+            return Err(Error::new(
+                p,
+                ErrorKind::Encoding(format!("{id}invalid UTF-8 (byte 0x{byte:02X})")),
+            ));
         }
     };
     let raw: RawMessage = match serde_json::from_str(text) {
@@ -1289,11 +1383,10 @@ fn map_slice(buf: &[u8], ctx: &MapContext, chat: &mut ChatState, pos: &Position)
             if e.line() > 0 {
                 let line = e.line() as u64;
                 p.line = Some(pos.line.unwrap_or(1) + line - 1);
-                p.column = Some(if line == 1 {
-                    pos.column.unwrap_or(1) + e.column() as u64 - 1
-                } else {
-                    e.column() as u64
-                });
+                // serde_json's column is 0 before a line's first character.
+                let column = (e.column() as u64).max(1);
+                p.column =
+                    Some(if line == 1 { pos.column.unwrap_or(1) + column - 1 } else { column });
             }
             let id = peek_id(buf).map(|id| format!("message {id}: ")).unwrap_or_default();
             let kind = if e.is_syntax() || e.is_eof() {
@@ -1313,6 +1406,20 @@ fn map_slice(buf: &[u8], ctx: &MapContext, chat: &mut ChatState, pos: &Position)
         let id = id.map(|id| format!("message {id}: ")).unwrap_or_default();
         Error::data(p, format!("{id}{what}"))
     })
+}
+
+/// The line and 1-based column in the file of the byte after `before`, the
+/// start of a message that begins at `start`. Columns count characters.
+fn where_in(before: &[u8], start: &Position) -> (u64, u64) {
+    let (line, column) = (start.line.unwrap_or(1), start.column.unwrap_or(1));
+    let chars = |b: &[u8]| String::from_utf8_lossy(b).chars().count() as u64;
+    match memchr::memrchr(b'\n', before) {
+        Some(last) => (
+            line + memchr::memchr_iter(b'\n', before).count() as u64,
+            1 + chars(before.get(last + 1..).unwrap_or_default()),
+        ),
+        None => (line, column + chars(before)),
+    }
 }
 
 /// The `id` of a message that failed to parse, if it can be found at all.
@@ -1564,16 +1671,29 @@ fn map_message(raw: RawMessage, ctx: &MapContext, chat: &mut ChatState) -> Resul
                     _ => fail!("type", "unknown message type {}", brief(&value)),
                 })
             }
-            "date" => match value {
-                Value::String(s) => date = Some(s),
-                other => fail!("date", "`date` must be a string, found {}", brief(&other)),
+            // Dates are checked here so that no impossible date reaches a
+            // post, not even in `extra`.
+            "date" | "edited" => match value {
+                Value::String(s) if dates::is_instant(&s) => {
+                    if key == "date" {
+                        date = Some(s);
+                    } else {
+                        edited = Some(Value::String(s));
+                    }
+                }
+                other => fail!(key, "`{key}` is not a date and time: {}", brief(&other)),
             },
-            "date_unixtime" => {
-                modern = modern.or(Some(true));
-                date_unixtime = Some(value);
+            "date_unixtime" | "edited_unixtime" => {
+                if !value.as_str().is_some_and(dates::is_unixtime) {
+                    fail!(key, "`{key}` is not a Unix time (an integer string): {}", brief(&value));
+                }
+                if key == "date_unixtime" {
+                    modern = modern.or(Some(true));
+                    date_unixtime = Some(value);
+                } else {
+                    edited_unixtime = Some(value);
+                }
             }
-            "edited" => edited = Some(value),
-            "edited_unixtime" => edited_unixtime = Some(value),
             "actor" if in_service && text.is_none() => match str_or_null(&value) {
                 Some(name) => service.actor.get_or_insert_with(Peer::default).name = name,
                 None => fail!("actor", "`actor` must be a string or null, found {}", brief(&value)),
@@ -1760,11 +1880,6 @@ fn map_message(raw: RawMessage, ctx: &MapContext, chat: &mut ChatState) -> Resul
     // Text.
     match text {
         Some(t) => {
-            let (spans, trailing) = spans_of(&t);
-            post.text = spans;
-            if trailing {
-                layout.insert("trailing_empty".into(), Value::Bool(true));
-            }
             match entities {
                 None => {
                     layout.insert("text_entities".into(), Value::Bool(false));
@@ -1777,6 +1892,11 @@ fn map_message(raw: RawMessage, ctx: &MapContext, chat: &mut ChatState) -> Resul
                         );
                     }
                 }
+            }
+            let (spans, trailing) = spans_of(t);
+            post.text = spans;
+            if trailing {
+                layout.insert("trailing_empty".into(), Value::Bool(true));
             }
         }
         None if kind == Kind::Message && !post.extra.contains_key(rich::KEY) => {
@@ -1954,25 +2074,30 @@ fn reactions(value: Value) -> Result<Vec<Reaction>, String> {
 
 /// Spans of a text value, and whether it ended with an empty plain part
 /// after an entity (the UTF-8/UTF-16 length bug of §2.6).
-fn spans_of(t: &TextValue) -> (Text, bool) {
+/// Takes the value (its strings are moved, not copied: a message's text is
+/// most of its bytes).
+fn spans_of(t: TextValue) -> (Text, bool) {
     match t {
-        TextValue::Plain(s) => (Text::plain(s.clone()), false),
+        TextValue::Plain(s) => (Text::plain(s), false),
         TextValue::Parts(parts) => {
             let mut text = Text::default();
             let last = parts.len().saturating_sub(1);
             let mut trailing = false;
-            for (i, p) in parts.iter().enumerate() {
-                match &p.kind {
+            for (i, p) in parts.into_iter().enumerate() {
+                match p.kind {
                     None => {
                         if p.text.is_empty() && i == last && i > 0 {
                             trailing = true;
                         }
-                        text.push(&p.text, None);
+                        match text.spans.last() {
+                            Some(prev) if prev.style.is_none() => text.push(&p.text, None),
+                            _ if p.text.is_empty() => {}
+                            _ => text.spans.push(Span { text: p.text, style: None }),
+                        }
                     }
-                    Some(kind) => text.spans.push(Span {
-                        text: p.text.clone(),
-                        style: Some(Style { kind: kind.clone(), attrs: p.attrs.clone() }),
-                    }),
+                    Some(kind) => text
+                        .spans
+                        .push(Span { text: p.text, style: Some(Style { kind, attrs: p.attrs }) }),
                 }
             }
             (text, trailing)
@@ -2225,22 +2350,24 @@ mod layout_tests {
     }
 
     /// Once the layout is trusted, a message whose brackets do not balance
-    /// is rejected alone and the messages after it are read; walking cannot
-    /// tell where such a message ends and stops the file at its end.
+    /// is not cut where its layout seems to end it: what that cut would give
+    /// is not one value, so the message is walked, as without the layout
+    /// (one reader path, one answer).
     #[test]
-    fn an_unbalanced_message_is_rejected_alone_once_the_layout_is_trusted() {
+    fn an_unbalanced_message_is_walked_as_without_the_layout() {
         let unbalanced = "\n  {\n   \"id\": 12,\n   \"type\": \"message\",\n   \"text\": [\n    {\n     \"type\": \"bold\",\n     \"text\": \"b\"\n    [\n   ]\n  }";
         let json = export(16, &[(12, unbalanced)]);
-        let (cut, _, _) = outcome(&json);
-        assert_eq!(cut.len(), 16);
-        let errors: Vec<&String> = cut.iter().filter(|s| s.starts_with("error")).collect();
-        assert_eq!(errors.len(), 1, "{errors:#?}");
-        assert!(errors[0].starts_with("error t.json:157:5: message #12:"), "{}", errors[0]);
-        let walked: Vec<String> = Reader::new(json.as_bytes(), "t.json".into(), Notes::default())
-            .walk_only()
-            .map(|r| r.map_or_else(|e| format!("error {e}"), |p| format!("{p:?}")))
-            .collect();
-        assert_eq!(walked.len(), 12 + 2, "{walked:#?}"); // 12 posts, the message, the end
+        let (cut, notes, counters) = outcome(&json);
+        let walked_notes = Notes::default();
+        let walked: Vec<String> =
+            Reader::new(json.as_bytes(), "t.json".into(), walked_notes.clone())
+                .walk_only()
+                .map(|r| r.map_or_else(|e| format!("error {e}"), |p| format!("{p:?}")))
+                .collect();
+        let walked_outcome = (walked.clone(), walked_notes.snapshot(), walked_notes.counters());
+        assert_eq!((cut, notes, counters), walked_outcome);
+        // 12 posts, the message (its brackets close far too late), the end.
+        assert_eq!(walked.len(), 12 + 2, "{walked:#?}");
         assert!(walked.last().is_some_and(|s| s.contains("unexpected end of file")), "{walked:#?}");
     }
 

@@ -50,10 +50,57 @@ pub fn parse_local(s: &str) -> Option<i64> {
     let h = digits(b.get(11..13)?)?;
     let mi = digits(b.get(14..16)?)?;
     let se = digits(b.get(17..19)?)?;
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 59 {
+    if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 59
+    {
         return None;
     }
     Some(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se)
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Whether `s` is a real instant in the model's shape (RFC 3339, the offset
+/// left out when a source only knows local time): `YYYY-MM-DDTHH:MM:SS`, a
+/// day the calendar has, then optionally `.` and digits, then optionally
+/// `Z` or `±HH:MM`. What the reader lets into a post's `date` or `edited`.
+pub fn is_instant(s: &str) -> bool {
+    let (Some(local), Some(rest)) = (s.get(..19), s.get(19..)) else {
+        return false;
+    };
+    if parse_local(local).is_none() {
+        return false;
+    }
+    let rest = match rest.strip_prefix('.') {
+        Some(frac) => {
+            let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+            if digits == 0 {
+                return false;
+            }
+            frac.get(digits..).unwrap_or_default()
+        }
+        None => rest,
+    };
+    match rest.as_bytes() {
+        [] | [b'Z'] => true,
+        [b'+' | b'-', h1, h2, b':', m1, m2] => {
+            matches!((digits(&[*h1, *h2]), digits(&[*m1, *m2])), (Some(h), Some(m)) if h <= 23 && m <= 59)
+        }
+        _ => false,
+    }
+}
+
+/// Whether `s` is a Unix time as Telegram Desktop writes it: an optional
+/// `-` and decimal digits, in range.
+pub fn is_unixtime(s: &str) -> bool {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) && s.parse::<i64>().is_ok()
 }
 
 /// Largest offset accepted, as in RFC 3339 practice (±18:00).
@@ -137,6 +184,41 @@ mod tests {
         assert_eq!(split("yesterday"), ("yesterday", None));
         assert_eq!(split("2024-07-04T10:15:00.5Z"), ("2024-07-04T10:15:00.5Z", None));
         assert_eq!(split("2024-07-04T10:15:00+99:00").1, None);
+    }
+
+    #[test]
+    fn only_real_instants_pass() {
+        for good in [
+            "2024-02-29T23:59:59",
+            "2000-02-29T00:00:00",
+            "2026-06-17T16:24:01+04:00",
+            "2024-07-04T10:15:00.5Z",
+            "2024-07-04T10:15:00-05:30",
+            "1970-01-01T00:00:00",
+        ] {
+            assert!(is_instant(good), "{good}");
+        }
+        for bad in [
+            "",
+            "2024-02-30T00:00:00",
+            "2023-02-29T00:00:00",
+            "1900-02-29T00:00:00",
+            "2024-04-31T00:00:00",
+            "2024-01-01T25:61:61",
+            "2024-01-01 00:00:00",
+            "2024-01-01T00:00",
+            "2024-01-01T00:00:00.",
+            "2024-01-01T00:00:00+4:00",
+            "2024-01-01T00:00:00+24:00",
+            "2024-01-01T00:00:00 ",
+            "yesterday",
+        ] {
+            assert!(!is_instant(bad), "{bad:?}");
+        }
+        assert!(is_unixtime("1781699041") && is_unixtime("-5") && is_unixtime("0"));
+        for bad in ["", "-", "1.5", " 1", "1e9", "99999999999999999999", "+1"] {
+            assert!(!is_unixtime(bad), "{bad:?}");
+        }
     }
 
     #[test]

@@ -10,7 +10,13 @@
 //! - **Unquoted `document_id` values** of custom emoji, written by 4.0.4–4.1.1
 //!   (2022-08, tdesktop #24961): `"document_id": stickers/sticker (2).webm`.
 //!   The value runs to the end of its line (the writer always ends the part
-//!   object there) and becomes a JSON string.
+//!   object there) and becomes a JSON string. Only a value that is not JSON
+//!   is repaired: a string, an object, an array, and a number or literal
+//!   followed (after spaces) by `,`, `}`, `]` or the line's end are left as
+//!   they are, so a valid file is never changed. To tell, the bytes of a
+//!   number or literal are held back until what follows them decides
+//!   (at most [`MAX_HELD`] bytes: a longer run of number characters is
+//!   taken for a number, which no path the old writer wrote could be).
 //!
 //! Nothing else is touched: any other invalid byte goes to serde_json as is
 //! and is reported with its position. The machine is string-aware and
@@ -71,6 +77,99 @@ enum State {
     Hex(u8),
     /// Inside a repaired unquoted `document_id` value.
     Unquoted,
+    /// A `document_id` value that may be a JSON number or literal: its bytes
+    /// are held back until what follows tells.
+    DocToken(Token),
+    /// Such a value, complete, then spaces or tabs.
+    DocTokenEnd,
+}
+
+/// Longest `document_id` number or literal held back (see the module docs).
+pub const MAX_HELD: usize = 1024;
+
+/// How far a JSON number (RFC 8259 §6) or literal has been read: the
+/// automaton behind the unquoted `document_id` check, shared with the
+/// reader's check of messages cut out by their layout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Token {
+    /// `-`.
+    Minus,
+    /// A leading `0`.
+    Zero,
+    /// Integer digits.
+    Int,
+    /// `.` after the integer part.
+    Dot,
+    /// Fraction digits.
+    Frac,
+    /// `e` or `E`.
+    Exp,
+    /// The exponent's sign.
+    ExpSign,
+    /// Exponent digits.
+    ExpInt,
+    /// The first bytes of `true`, `false` or `null`.
+    Literal {
+        /// Which literal (0, 1, 2 in that order).
+        which: u8,
+        /// How many of its bytes.
+        len: u8,
+    },
+}
+
+const LITERALS: [&[u8]; 3] = [b"true", b"false", b"null"];
+
+impl Token {
+    /// The token a value starting with `b` begins, if any.
+    pub fn start(b: u8) -> Option<Token> {
+        match b {
+            b'-' => Some(Token::Minus),
+            b'0' => Some(Token::Zero),
+            b'1'..=b'9' => Some(Token::Int),
+            _ => {
+                let which = LITERALS.iter().position(|l| l.first() == Some(&b))?;
+                Some(Token::Literal { which: which as u8, len: 1 })
+            }
+        }
+    }
+
+    /// The token after one more byte, or `None` when `b` cannot continue it.
+    pub fn step(self, b: u8) -> Option<Token> {
+        use Token::*;
+        let digit = b.is_ascii_digit();
+        match (self, b) {
+            (Minus, b'0') => Some(Zero),
+            (Minus, b'1'..=b'9') => Some(Int),
+            (Int, _) if digit => Some(Int),
+            (Zero | Int, b'.') => Some(Dot),
+            (Zero | Int | Frac, b'e' | b'E') => Some(Exp),
+            (Dot | Frac, _) if digit => Some(Frac),
+            (Exp, b'+' | b'-') => Some(ExpSign),
+            (Exp | ExpSign | ExpInt, _) if digit => Some(ExpInt),
+            (Literal { which, len }, _) => {
+                let word = LITERALS.get(usize::from(which))?;
+                (word.get(usize::from(len)) == Some(&b)).then_some(Literal { which, len: len + 1 })
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the bytes so far are a whole number or literal.
+    pub fn complete(self) -> bool {
+        match self {
+            Token::Zero | Token::Int | Token::Frac | Token::ExpInt => true,
+            Token::Literal { which, len } => {
+                LITERALS.get(usize::from(which)).is_some_and(|w| w.len() == usize::from(len))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// What may follow a JSON value inside an object or array, on its line: the
+/// byte that ends a held-back `document_id` number or literal.
+pub fn ends_value(b: u8) -> bool {
+    matches!(b, b',' | b'}' | b']' | b'\n' | b'\r')
 }
 
 /// The byte-level state machine. Feed it every input byte in order; it
@@ -88,6 +187,10 @@ pub struct Repairer {
     expect_doc_value: bool,
     line: u64,
     column: u64,
+    /// The bytes of a `document_id` value held back (see [`State::DocToken`]),
+    /// and the line and column of the first.
+    held: Vec<u8>,
+    held_at: (u64, u64),
     /// `\xHH` repairs.
     pub x_escapes: Tally,
     /// Unquoted `document_id` repairs.
@@ -113,6 +216,8 @@ impl Repairer {
             expect_doc_value: false,
             line: 1,
             column: 1,
+            held: Vec::new(),
+            held_at: (1, 1),
             x_escapes: Tally::default(),
             document_ids: Tally::default(),
         }
@@ -183,7 +288,7 @@ impl Repairer {
     /// must feed bytes one at a time.
     #[inline]
     pub fn expects_value_check(&self) -> bool {
-        self.expect_doc_value
+        self.expect_doc_value || matches!(self.state, State::DocToken(_) | State::DocTokenEnd)
     }
 
     /// Accounts for a run of bytes outside strings that the caller copied
@@ -295,24 +400,34 @@ impl Repairer {
                     out.push(b);
                     Class::StringEnd
                 }
-                b'"' | b'\\' => {
-                    out.push(b'\\');
-                    out.push(b);
-                    Class::Inside
-                }
-                0..=0x1F => {
-                    push_u_escape(b, out);
-                    Class::Inside
-                }
                 _ => {
-                    out.push(b);
+                    push_unquoted(b, out);
                     Class::Inside
                 }
             },
+            State::DocToken(token) => {
+                if let Some(next) = token.step(b) {
+                    self.held.push(b);
+                    self.state = State::DocToken(next);
+                    if self.held.len() >= MAX_HELD {
+                        self.release(out);
+                    }
+                    return Class::Outside;
+                }
+                self.after_held(token.complete(), b, line, column, out)
+            }
+            State::DocTokenEnd => self.after_held(true, b, line, column, out),
             State::Outside => {
                 if self.expect_doc_value && !matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
                     self.expect_doc_value = false;
-                    if b != b'"' {
+                    if let Some(token) = Token::start(b) {
+                        self.held.clear();
+                        self.held.push(b);
+                        self.held_at = (line, column);
+                        self.state = State::DocToken(token);
+                        return Class::Outside;
+                    }
+                    if !matches!(b, b'"' | b'{' | b'[') {
                         Self::note(&mut self.document_ids, line, column);
                         self.state = State::Unquoted;
                         out.push(b'"');
@@ -348,6 +463,45 @@ impl Repairer {
         }
     }
 
+    /// After a held-back `document_id` value (`complete` when it is a whole
+    /// number or literal), the byte `b` decides: spaces wait, a byte that may
+    /// follow a value makes it JSON, anything else makes it the start of an
+    /// unquoted value.
+    fn after_held(
+        &mut self,
+        complete: bool,
+        b: u8,
+        line: u64,
+        column: u64,
+        out: &mut Vec<u8>,
+    ) -> Class {
+        if complete && matches!(b, b' ' | b'\t') && self.held.len() < MAX_HELD {
+            self.held.push(b);
+            self.state = State::DocTokenEnd;
+            return Class::Outside;
+        }
+        self.undo_position(b, line, column);
+        if complete && (ends_value(b) || matches!(b, b' ' | b'\t')) {
+            self.release(out);
+            return self.feed(b, out);
+        }
+        let (at_line, at_column) = self.held_at;
+        Self::note(&mut self.document_ids, at_line, at_column);
+        out.push(b'"');
+        for &h in &self.held {
+            push_unquoted(h, out);
+        }
+        self.held.clear();
+        self.state = State::Unquoted;
+        self.feed(b, out)
+    }
+
+    /// Writes a held-back `document_id` value out as it was (JSON).
+    fn release(&mut self, out: &mut Vec<u8>) {
+        out.append(&mut self.held);
+        self.state = State::Outside;
+    }
+
     /// Rewinds the position bookkeeping of a byte about to be fed again.
     fn undo_position(&mut self, _b: u8, line: u64, column: u64) {
         self.line = line;
@@ -356,9 +510,13 @@ impl Repairer {
 
     /// Ends the input: closes a repaired value still open at end of file.
     pub fn finish(&mut self, out: &mut Vec<u8>) {
-        if self.state == State::Unquoted {
-            out.push(b'"');
-            self.state = State::Outside;
+        match self.state {
+            State::Unquoted => {
+                out.push(b'"');
+                self.state = State::Outside;
+            }
+            State::DocToken(_) | State::DocTokenEnd => self.release(out),
+            _ => {}
         }
     }
 }
@@ -374,6 +532,52 @@ fn chars(bytes: &[u8]) -> u64 {
         n += u64::from(block.iter().map(|&b| u8::from(b & 0xC0 != 0x80)).sum::<u8>());
     }
     n + blocks.remainder().iter().filter(|&&b| b & 0xC0 != 0x80).count() as u64
+}
+
+/// Whether the [`Repairer`] leaves a `document_id` value as it is (JSON),
+/// given the bytes from its first non-blank byte on: the machine's decision
+/// as a pure function, for checking a message without feeding it through
+/// the machine (and tested against it).
+pub fn doc_value_is_json(value: &[u8]) -> bool {
+    let Some(&first) = value.first() else { return true };
+    if matches!(first, b'"' | b'{' | b'[') {
+        return true;
+    }
+    let Some(mut token) = Token::start(first) else { return false };
+    let mut held = 1;
+    while let Some(next) = value.get(held).and_then(|&b| token.step(b)) {
+        token = next;
+        held += 1;
+        if held >= MAX_HELD {
+            return true;
+        }
+    }
+    if value.len() == held {
+        return true; // released at the end of the input
+    }
+    if !token.complete() {
+        return false;
+    }
+    loop {
+        match value.get(held) {
+            None => return true,
+            Some(b' ' | b'\t') if held < MAX_HELD => held += 1,
+            Some(b' ' | b'\t') => return true,
+            Some(&b) => return ends_value(b),
+        }
+    }
+}
+
+/// One byte of an unquoted value, as a JSON string's content.
+fn push_unquoted(b: u8, out: &mut Vec<u8>) {
+    match b {
+        b'"' | b'\\' => {
+            out.push(b'\\');
+            out.push(b);
+        }
+        0..=0x1F => push_u_escape(b, out),
+        _ => out.push(b),
+    }
 }
 
 fn push_u_escape(b: u8, out: &mut Vec<u8>) {
@@ -523,9 +727,86 @@ mod tests {
 
     #[test]
     fn read_adapter_matches_machine() {
-        let input = "[\"\\x01\", {\"document_id\": 12345\n}]";
+        let input = "[\"\\x01\", {\"document_id\": 12345x\n}]";
         let mut s = String::new();
         RepairRead::new(input.as_bytes()).read_to_string(&mut s).unwrap();
-        assert_eq!(s, "[\"\\u0001\", {\"document_id\": \"12345\"\n}]");
+        assert_eq!(s, "[\"\\u0001\", {\"document_id\": \"12345x\"\n}]");
+    }
+
+    /// The pure decision is the machine's, on every prefix of tricky values.
+    #[test]
+    fn doc_value_is_json_is_the_machine() {
+        let long_number = "9".repeat(MAX_HELD + 3);
+        let long_spaces = format!("1{}x", " ".repeat(MAX_HELD + 3));
+        let values = [
+            "5368324170671202286}",
+            "-1.5e+3 \n",
+            "0\t,",
+            "null}",
+            "true]",
+            "false,",
+            "{\"a\": 1}",
+            "[1]",
+            "\"s\"",
+            "12 (2).webm\n",
+            "1.webp\n",
+            "true.tgs\n",
+            "nul\n",
+            "-\t}\n",
+            "7 8\n",
+            "01\n",
+            "1e\n",
+            "1.\n",
+            "-0.0E-0 ,",
+            "x\n",
+            "1 \r",
+            "1\r",
+            &long_number,
+            &long_spaces,
+            "9 ",
+            "tru",
+        ];
+        for v in values {
+            for end in 0..=v.len() {
+                let value = &v[..end];
+                let input = format!("{{\"document_id\": {value}");
+                let (_, m) = repair(&input);
+                let json = m.document_ids.count == 0;
+                assert_eq!(doc_value_is_json(value.as_bytes()), json, "{value:?}");
+            }
+        }
+    }
+
+    /// A `document_id` that is valid JSON is never touched, in any layout;
+    /// one that is not becomes a string running to the end of its line.
+    #[test]
+    fn only_invalid_document_ids_are_repaired() {
+        let valid = [
+            "{\"document_id\": 5368324170671202286}",
+            "{\"document_id\":5368324170671202286,\"x\":1}",
+            "{\"document_id\": -1.5e+3 \n}",
+            "{\"document_id\": 0\t,\"a\": [true]}",
+            "[{\"document_id\": null}, {\"document_id\": true}, {\"document_id\": false}]",
+            "{\"document_id\": {\"a\": 1}, \"b\": [\"document_id\"]}",
+            "{\"document_id\": [1, 2]}",
+            "{\"document_id\": \"\"}",
+        ];
+        for input in valid {
+            let (out, m) = repair(input);
+            assert_eq!((out.as_str(), m.repairs()), (input, 0), "{input}");
+        }
+        let repaired = [
+            ("{\"document_id\": 12 (2).webm\n}", "{\"document_id\": \"12 (2).webm\"\n}"),
+            ("{\"document_id\": 1.webp\n}", "{\"document_id\": \"1.webp\"\n}"),
+            ("{\"document_id\": true.tgs\n}", "{\"document_id\": \"true.tgs\"\n}"),
+            ("{\"document_id\": nul\n}", "{\"document_id\": \"nul\"\n}"),
+            ("{\"document_id\": -\t}\n}", "{\"document_id\": \"-\\u0009}\"\n}"),
+            ("{\"document_id\": 7 8\n}", "{\"document_id\": \"7 8\"\n}"),
+        ];
+        for (input, want) in repaired {
+            let (out, m) = repair(input);
+            assert_eq!((out.as_str(), m.document_ids.count), (want, 1), "{input}");
+            assert_eq!(m.document_ids.first, Some((1, 17)), "{input}");
+        }
     }
 }
