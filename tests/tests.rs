@@ -19,3 +19,5 @@ mod web_html;
 mod validate;
 // `tgnorm validate` on Telegram Desktop pages and saved web pages.
 mod validate_html;
+// Hostile HTML: faults stay local, truncations and impossible dates rejected.
+mod hostile_html;
