@@ -308,7 +308,16 @@ impl<R: BufRead> Reader<R> {
             return;
         }
         let html = String::from_utf8_lossy(bytes);
-        let dom = dom::parse(&html);
+        let Some(dom) = dom::parse(&html) else {
+            let what = format!(
+                "markup that makes a tree of more than {} nodes, {} attributes or {} MiB of attribute values; skipped",
+                dom::MAX_NODES,
+                dom::MAX_ATTRS,
+                dom::MAX_ATTR_BYTES >> 20
+            );
+            self.reject(self.at, starts_post(bytes), what);
+            return;
+        };
         let root = dom.root();
         let page = post::page_info(root);
         if page.title.is_some() {
