@@ -33,3 +33,5 @@ mod text_chat;
 mod text_roundtrip;
 // Issue 11: every reader through the tdesktop-json writer.
 mod tdesktop_json_writer;
+// Hostile HTML: faults stay local, truncations and impossible dates rejected.
+mod hostile_html;

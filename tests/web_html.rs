@@ -601,9 +601,13 @@ fn deep_nesting_is_rejected_with_position() {
     let run = tgnorm_in(&root(), &["-", "--from", "web-html"], input.as_bytes());
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(parse_jsonl(&run.stdout).len(), 1);
-    // The post before the hostile part is kept; the rest is one rejection
-    // naming the line where it starts.
-    assert!(run.stderr.contains("-:30: markup nested deeper than 512"), "{}", run.stderr);
+    // The post before the hostile part is kept; the hostile post is one
+    // rejection naming the line and column where it starts.
+    assert!(
+        run.stderr.contains("-:30:1: message #1: markup nested deeper than 512 levels at line 30"),
+        "{}",
+        run.stderr
+    );
 }
 
 // Web pages ↔ text dumps.

@@ -10,11 +10,21 @@
 //! link back to a page already read (a cycle). Pages the chain did not
 //! reach are then read in page-number order, so that nothing is dropped;
 //! every such irregularity is noted in the run summary (`pages FOLDER`).
+//!
+//! **A bad page is rejected alone.** Every `messages*.html` of the folder
+//! is read as a Telegram Desktop page (UTF-8, never sniffed as another
+//! format). A page that cannot be opened or read, is empty, or is not a
+//! page (no `div.history`, markup that stops the page) is one rejected
+//! record: its error names the file and the line where it fails (line 1
+//! when there is no better place), it is counted, and reading goes on with
+//! the next page, along the links when the page's link was read, else with
+//! the pages left in page order. The messages it gave before the fault
+//! stay written.
 
 use super::Reader;
-use crate::error::{Position, Result};
+use crate::error::{Error, Position, Result};
 use crate::model::Post;
-use crate::read::{self, Format, Notes, Posts, ReadOptions};
+use crate::read::{self, Format, Notes, ReadOptions};
 use std::collections::VecDeque;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -46,11 +56,8 @@ struct Page {
 }
 
 enum Current {
-    /// A page read as a page: its link is asked for at its end.
+    /// A page: its link is asked for at its end.
     Html(usize, Box<Reader<Box<dyn BufRead + Send>>>),
-    /// A file that did not sniff as a page (forced or detected otherwise):
-    /// read by its own reader; the chain ends with it.
-    Other(Posts<'static>),
 }
 
 impl Folder {
@@ -140,21 +147,15 @@ impl Folder {
         let Some(page) = self.pages.as_mut().and_then(|p| p.get_mut(i)) else { return };
         page.read = true;
         let path = self.dir.join(&page.name);
-        let input = match read::open(&path, &self.options, &self.notes) {
-            Ok(input) => input,
-            Err(e) => {
-                self.pending.push_back(Err(e));
-                return;
+        // Every page of the folder is a page: sniffing would read a page
+        // that is damaged at its start as a text dump.
+        let options = ReadOptions { format: Some(Format::TdesktopHtml), ..self.options.clone() };
+        match read::open(&path, &options, &self.notes) {
+            Ok(input) => {
+                let reader = Reader::new(input.reader, input.name, self.notes.clone());
+                self.current = Some(Current::Html(i, Box::new(reader)));
             }
-        };
-        if input.format == Format::TdesktopHtml {
-            let reader = Reader::new(input.reader, input.name, self.notes.clone());
-            self.current = Some(Current::Html(i, Box::new(reader)));
-            return;
-        }
-        match read::read(input, &self.options, &self.notes) {
-            Ok(posts) => self.current = Some(Current::Other(posts)),
-            Err(e) => self.pending.push_back(Err(e)),
+            Err(e) => self.pending.push_back(Err(page_fault(e))),
         }
     }
 
@@ -188,7 +189,7 @@ impl Iterator for Folder {
             match &mut self.current {
                 Some(Current::Html(i, reader)) => {
                     if let Some(item) = reader.next() {
-                        return Some(item);
+                        return Some(item.map_err(page_fault));
                     }
                     let (i, link) = (*i, reader.next_page().map(str::to_owned));
                     self.current = None;
@@ -197,16 +198,6 @@ impl Iterator for Folder {
                         if self.next.is_none() {
                             self.end_chain();
                         }
-                    }
-                }
-                Some(Current::Other(posts)) => {
-                    if let Some(item) = posts.next() {
-                        return Some(item);
-                    }
-                    self.current = None;
-                    if !self.chain_over {
-                        self.next = None;
-                        self.end_chain();
                     }
                 }
                 None => {
@@ -230,6 +221,21 @@ impl Iterator for Folder {
             }
         }
     }
+}
+
+/// An error that ends one page (it cannot be opened or read, it is not a
+/// page) as a rejected record of the folder, so that the next page is
+/// read: positioned at line 1 when it has no line of its own.
+fn page_fault(e: Error) -> Error {
+    if e.is_record_error() {
+        return e;
+    }
+    let mut pos = e.position().clone();
+    if pos.line.is_none() {
+        pos.line = Some(1);
+        pos.column = Some(1);
+    }
+    Error::data(pos, format!("{}; this page is skipped", e.message()))
 }
 
 /// The chat folders of a full-account HTML export (`export_results.html`

@@ -24,6 +24,9 @@ pub struct Page {
     run_via: Option<String>,
     /// Origin of the last forward, for joined forwards that do not repeat it.
     run_forward: Option<String>,
+    /// The day of the last date separator (`2023-03-12`), kept on service
+    /// messages that have no date of their own.
+    day: Option<String>,
 }
 
 /// Where the message is.
@@ -76,32 +79,57 @@ pub fn message(dom: &Dom<'_>, root: u32, page: &mut Page, ctx: &Ctx<'_>) -> Opti
         ..Source::default()
     };
     let mut post = Post { chat: page.chat.clone(), id, source, ..Post::default() };
-    if dom.has_class(root, "service") {
+    let bad_date = if dom.has_class(root, "service") {
         page.run_from = None;
         page.run_via = None;
         page.run_forward = None;
-        return service(dom, root, post).map(Ok);
+        let body = dom.find_class(root, Tag::Div, "body").unwrap_or(root);
+        let text = dom.block_text_except(body, &|d, n| d.has_class(n, "userpic_wrap"));
+        let text = text.trim();
+        if let Some((year, month, day)) = separator_date(text).filter(|_| id.is_some_and(|i| i < 0))
+        {
+            page.day = Some(format!("{year:04}-{month:02}-{day:02}"));
+            return None;
+        }
+        if text == "No exported messages" {
+            return None;
+        }
+        // tgnorm's own writer also puts the date on the service body.
+        let title = dom.attr(body, Attr::Title);
+        post.date = title.and_then(parse_date);
+        if post.date.is_none() {
+            if let Some(day) = &page.day {
+                post.extra.insert(DAY_KEY.into(), Value::String(day.clone()));
+            }
+        }
+        service(dom, root, body, text, &mut post);
+        title.filter(|_| post.date.is_none()).map(str::to_owned)
+    } else {
+        default_message(dom, root, page, &mut post)
+    };
+    if let Some(raw) = bad_date {
+        return Some(Err(Error::data(
+            ctx.position(),
+            format!(
+                "date title {raw:?} is not a real date and time (DD.MM.YYYY HH:MM:SS[ UTC±hh:mm]); not written"
+            ),
+        )));
     }
-    default_message(dom, root, page, &mut post);
     Some(Ok(post))
 }
 
-/// `div.message.service`: a date separator (skipped), or a service post.
-fn service(dom: &Dom<'_>, root: u32, mut post: Post) -> Option<Post> {
-    let body = dom.find_class(root, Tag::Div, "body").unwrap_or(root);
-    let text = dom.block_text_except(body, &|d, n| d.has_class(n, "userpic_wrap"));
-    let text = text.trim();
-    if post.id.is_some_and(|id| id < 0) && separator_date(text).is_some() {
-        return None;
-    }
-    if text == "No exported messages" {
-        return None;
-    }
-    // tgnorm's own writer also puts the date on the service body.
-    post.date = dom.attr(body, Attr::Title).and_then(parse_date);
+/// The `extra` key of a service message's day, from the date separator
+/// before it (`"2023-03-12"`): the page shows no time for these messages,
+/// so `date` stays `null` and no time is made up. The separator's day is
+/// the exporting machine's calendar day, as the page shows it.
+pub const DAY_KEY: &str = "date_day";
+
+/// `div.message.service` that is not a date separator: its kind, action
+/// and details.
+fn service(dom: &Dom<'_>, root: u32, body: u32, text: &str, post: &mut Post) {
     if text.starts_with(UNSUPPORTED) {
         post.kind = Kind::Unsupported;
-        return Some(post);
+        return;
     }
     post.kind = Kind::Service;
     let link = dom.find(body, &|d, n| d.tag(n) == Tag::A).and_then(|a| dom.attr(a, Attr::Href));
@@ -126,7 +154,6 @@ fn service(dom: &Dom<'_>, root: u32, mut post: Post) -> Option<Post> {
             post.service = Some(Service::default());
         }
     }
-    Some(post)
 }
 
 /// What the parts of a default message's body said.
@@ -140,7 +167,9 @@ struct Parts {
     forward_date: Option<String>,
 }
 
-fn default_message(dom: &Dom<'_>, root: u32, page: &mut Page, post: &mut Post) {
+/// Maps a default message into `post`; returns its date title when that is
+/// not a real date and time (the caller rejects the message).
+fn default_message(dom: &Dom<'_>, root: u32, page: &mut Page, post: &mut Post) -> Option<String> {
     let body = dom
         .children(root)
         .find(|&n| dom.tag(n) == Tag::Div && dom.has_class(n, "body"))
@@ -153,11 +182,7 @@ fn default_message(dom: &Dom<'_>, root: u32, page: &mut Page, post: &mut Post) {
         post.text = Text::default();
     }
     post.date = parts.date.as_deref().and_then(parse_date);
-    if post.date.is_none() {
-        if let Some(raw) = parts.date {
-            post.extra.insert("date_title".into(), Value::String(raw));
-        }
-    }
+    let bad_date = parts.date.filter(|_| post.date.is_none());
     if dom.has_class(root, "joined") {
         post.from = page.run_from.clone();
         post.via_bot = post.via_bot.take().or_else(|| page.run_via.clone());
@@ -200,6 +225,7 @@ fn default_message(dom: &Dom<'_>, root: u32, page: &mut Page, post: &mut Post) {
         post.service =
             Some(Service { action: Some("phone_call".into()), actor: post.from.clone(), details });
     }
+    bad_date
 }
 
 fn walk_body(dom: &Dom<'_>, node: u32, in_forward: bool, post: &mut Post, parts: &mut Parts) {
@@ -313,6 +339,15 @@ pub fn parse_date(title: &str) -> Option<String> {
     if !offset_ok {
         return None;
     }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        t.get(r)?.iter().try_fold(0u32, |n, d| Some(n * 10 + u32::from(d.checked_sub(b'0')?)))
+    };
+    let (day, month, year) = (num(0..2)?, num(3..5)?, num(6..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let zone_ok = zone.is_empty() || (num(24..26)? <= 23 && num(27..29)? <= 59);
+    if !(real_date_time(year, month, day, hour, minute, second) && zone_ok) {
+        return None;
+    }
     let mut out = Vec::with_capacity(25);
     for r in [6..10, 2..3, 3..5, 2..3, 0..2] {
         out.extend_from_slice(t.get(r)?);
@@ -329,6 +364,21 @@ pub fn parse_date(title: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// True when the fields name a real date and time: a year from 1 to 9999,
+/// a day that its month has (29 February in leap years only), 00:00:00 to
+/// 23:59:59 (no leap second: Telegram's clocks have none).
+pub(crate) fn real_date_time(year: u32, month: u32, day: u32, h: u32, m: u32, s: u32) -> bool {
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=9999).contains(&year) && (1..=days).contains(&day) && h <= 23 && m <= 59 && s <= 59
+}
+
 use crate::clean::boilerplate::MONTHS;
 
 /// `7 March 2022` → (2022, 3, 7).
@@ -338,7 +388,7 @@ pub fn separator_date(text: &str) -> Option<(u32, u32, u32)> {
     let month_name = it.next()?;
     let month = MONTHS.iter().position(|m| *m == month_name)? as u32 + 1;
     let year: u32 = it.next()?.parse().ok()?;
-    (it.next().is_none() && (1..=31).contains(&day)).then_some((year, month, day))
+    (it.next().is_none() && real_date_time(year, month, day, 0, 0, 0)).then_some((year, month, day))
 }
 
 /// `#go_to_message42`, `messages3.html#go_to_message42` → 42.

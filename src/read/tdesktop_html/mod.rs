@@ -27,8 +27,15 @@
 //! links, so memory is flat across pages.
 //!
 //! **What is not read.** Date separators (service messages with a negative
-//! id and a date as text) are not posts. Everything the HTML cannot carry
-//! (§4: sender ids, `edited`, file sizes, mime types, …) stays `null`.
+//! id and a date as text) are not posts, but the day they show is kept on
+//! the service messages after them, which have no date title of their own:
+//! `extra.date_day` (`"2023-03-12"`, [`DAY_KEY`]), with `date` left `null`
+//! rather than given a made-up time. Everything the HTML cannot carry (§4:
+//! sender ids, `edited`, file sizes, mime types, …) stays `null`.
+//!
+//! **Dates are checked.** A date title that does not name a real date and
+//! time (`30.02.2024`, `25:61:61`, an empty title) rejects its message with
+//! its position; it never reaches the output.
 
 mod attrs;
 pub mod dom;
@@ -48,7 +55,8 @@ use std::collections::VecDeque;
 use std::io::BufRead;
 
 pub use self::folder::{account_chats, Folder};
-pub use self::map::parse_service;
+pub(crate) use self::map::real_date_time;
+pub use self::map::{parse_service, DAY_KEY};
 
 /// A message larger than this (markup bytes) is rejected: a real one is a
 /// few KiB (a Telegram text is at most 4096 characters).

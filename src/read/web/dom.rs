@@ -13,6 +13,18 @@
 //! walking (`ego_tree`'s iterators keep an explicit cursor) and dropping are
 //! all iterative. Every element records the source line of its start tag,
 //! so posts can name their line range.
+//!
+//! **Bounded.** The tree builder can make more nodes than the markup has
+//! tags (formatting elements are cloned again for every paragraph they
+//! span, attributes with them), so the sink counts what it holds and stops
+//! building past [`MAX_NODES`] nodes, [`MAX_ATTRS`] attributes or
+//! [`MAX_ATTR_BYTES`] bytes of attribute values: [`parse`] then answers
+//! `None` and the reader rejects the post. Text is only ever the input's
+//! own (character references decode to fewer bytes), so the tree of one
+//! post holds at most `BOUND_FIXED` (7 MiB) plus twice the post's bytes
+//! (`footprint` counts it in the tests, on the densest shapes): under 10 MiB for a post at
+//! the reader's 1 MiB cap. Real posts have a few hundred nodes; 4096 emoji
+//! drawn as images, the most a post's text can hold, make about 12,300.
 
 use ego_tree::{NodeId, NodeRef, Tree};
 use html5ever::interface::tree_builder::{ElementFlags, NodeOrText, QuirksMode, TreeSink};
@@ -20,6 +32,7 @@ use html5ever::tendril::{StrTendril, TendrilSink};
 use html5ever::{local_name, ns, Attribute, LocalName, QualName};
 use std::borrow::Cow;
 use std::cell::{Cell, Ref, RefCell};
+use std::rc::Rc;
 use std::sync::OnceLock;
 
 /// A node of the page.
@@ -85,21 +98,118 @@ pub(crate) fn has_class(node: NodeR<'_>, class: &str) -> bool {
     element(node).is_some_and(|e| e.has_class(class))
 }
 
-/// Parses `html` (a whole page or a fragment) into a DOM. Never fails:
-/// HTML5 parsing has an answer for every input.
-pub(crate) fn parse(html: &str) -> Dom {
-    let sink = Sink { tree: RefCell::new(Tree::new(Node::Document)), line: Cell::new(1) };
-    html5ever::parse_document(sink, Default::default()).one(html)
+/// Most nodes one tree holds (arena slots of 96 bytes: 3 MiB).
+pub(crate) const MAX_NODES: usize = 32_000;
+/// Most attributes one tree holds (32 bytes each: 2 MiB).
+pub(crate) const MAX_ATTRS: usize = 1 << 16;
+/// Most bytes of attribute values one tree holds.
+pub(crate) const MAX_ATTR_BYTES: usize = 2 << 20;
+/// What a tree may hold besides its text: the arena at [`MAX_NODES`]
+/// (rounded up to the vector's next power of two), the attribute entries
+/// and their values at their caps.
+#[cfg(test)]
+pub(crate) const BOUND_FIXED: usize = (1 << 15) * SLOT + MAX_ATTRS * ATTR + MAX_ATTR_BYTES;
+/// Bytes of one arena slot: ego_tree's node (parent, siblings, first and
+/// last child) around the value.
+#[cfg(test)]
+const SLOT: usize = std::mem::size_of::<Node>() + 5 * std::mem::size_of::<NodeId>();
+#[cfg(test)]
+const ATTR: usize = std::mem::size_of::<(LocalName, String)>();
+
+/// Bytes the tree of `dom` holds: every node's slot in the arena (whose
+/// vector may be up to twice as long as it is full), each element's
+/// attribute list and values, each text's characters. Interned names
+/// (html5ever's atoms) are not counted: the known ones are static, and an
+/// unknown one is stored once per distinct name.
+#[cfg(test)]
+pub(crate) fn footprint(dom: &Dom) -> usize {
+    let mut nodes = 0usize;
+    let mut heap = 0usize;
+    for node in dom.root().descendants() {
+        nodes += 1;
+        match node.value() {
+            Node::Element(e) => {
+                heap += e.attrs.capacity() * ATTR;
+                heap += e.attrs.iter().map(|(_, v)| v.capacity()).sum::<usize>();
+            }
+            Node::Text(t) => heap += t.capacity(),
+            Node::Document | Node::Other => {}
+        }
+    }
+    nodes.next_power_of_two() * SLOT + heap
+}
+
+/// Parses `html` (a whole page or a fragment) into a DOM; `None` when the
+/// tree would hold more than the caps allow. HTML5 parsing has an answer
+/// for every input.
+pub(crate) fn parse(html: &str) -> Option<Dom> {
+    let mut tree = Tree::new(Node::Document);
+    let hole = tree.orphan(Node::Other).id();
+    let held = Rc::new(Cell::new(Held::default()));
+    let sink = Sink { tree: RefCell::new(tree), line: Cell::new(1), hole, held: held.clone() };
+    let mut parser = html5ever::parse_document(sink, Default::default());
+    // In pieces, so that parsing stops soon after a cap is reached: past it
+    // every new element is the same stand-in, which the tree builder would
+    // keep stacking.
+    let mut rest = html;
+    while !rest.is_empty() && !held.get().over {
+        let mut cut = rest.len().min(PIECE);
+        while !rest.is_char_boundary(cut) {
+            cut += 1;
+        }
+        let (piece, tail) = rest.split_at(cut);
+        parser.process(StrTendril::from_slice(piece));
+        rest = tail;
+    }
+    parser.finish()
+}
+
+/// Bytes given to the tree builder at a time.
+const PIECE: usize = 16 << 10;
+
+/// What the tree holds so far, against the caps.
+#[derive(Clone, Copy, Default)]
+struct Held {
+    nodes: usize,
+    attrs: usize,
+    attr_bytes: usize,
+    /// A cap was reached: nothing more is built.
+    over: bool,
 }
 
 /// Builds the arena as html5ever's tree builder asks.
 struct Sink {
     tree: RefCell<Tree<Node>>,
     line: Cell<u64>,
+    /// The node handed out once a cap is reached: nothing is attached to it.
+    hole: NodeId,
+    held: Rc<Cell<Held>>,
 }
 
 impl Sink {
-    fn append_text_or_node(tree: &mut Tree<Node>, parent: NodeId, child: NodeOrText<NodeId>) {
+    /// Counts a new node with `attrs`; false (and from then on) when a cap
+    /// is reached.
+    fn room(&self, attrs: &[Attribute]) -> bool {
+        let mut held = self.held.get();
+        held.nodes += 1;
+        held.attrs += attrs.len();
+        held.attr_bytes += attrs.iter().map(|a| a.value.len()).sum::<usize>();
+        held.over |=
+            held.nodes > MAX_NODES || held.attrs > MAX_ATTRS || held.attr_bytes > MAX_ATTR_BYTES;
+        self.held.set(held);
+        !held.over
+    }
+
+    fn over(&self) -> bool {
+        self.held.get().over
+    }
+
+    fn append_text_or_node(
+        &self,
+        tree: &mut Tree<Node>,
+        parent: NodeId,
+        child: NodeOrText<NodeId>,
+    ) {
         let Some(mut parent) = tree.get_mut(parent) else { return };
         match child {
             NodeOrText::AppendNode(id) => {
@@ -113,6 +223,9 @@ impl Sink {
                         t.push_str(&text);
                         return;
                     }
+                }
+                if !self.room(&[]) {
+                    return;
                 }
                 parent.append(Node::Text(text.to_string()));
             }
@@ -136,11 +249,11 @@ fn name_of(tree: &Tree<Node>, id: NodeId) -> &QualName {
 
 impl TreeSink for Sink {
     type Handle = NodeId;
-    type Output = Dom;
+    type Output = Option<Dom>;
     type ElemName<'a> = Ref<'a, QualName>;
 
-    fn finish(self) -> Dom {
-        self.tree.into_inner()
+    fn finish(self) -> Option<Dom> {
+        (!self.over()).then(|| self.tree.into_inner())
     }
 
     fn parse_error(&self, _msg: Cow<'static, str>) {}
@@ -154,6 +267,9 @@ impl TreeSink for Sink {
     }
 
     fn create_element(&self, name: QualName, attrs: Vec<Attribute>, _: ElementFlags) -> NodeId {
+        if !self.room(&attrs) {
+            return self.hole;
+        }
         let template = name.local == local_name!("template");
         let attrs = attrs.into_iter().map(|a| (a.name.local, a.value.to_string())).collect();
         let line = self.line.get();
@@ -168,15 +284,24 @@ impl TreeSink for Sink {
     }
 
     fn create_comment(&self, _text: StrTendril) -> NodeId {
+        if !self.room(&[]) {
+            return self.hole;
+        }
         self.tree.borrow_mut().orphan(Node::Other).id()
     }
 
     fn create_pi(&self, _target: StrTendril, _data: StrTendril) -> NodeId {
+        if !self.room(&[]) {
+            return self.hole;
+        }
         self.tree.borrow_mut().orphan(Node::Other).id()
     }
 
     fn append(&self, parent: &NodeId, child: NodeOrText<NodeId>) {
-        Sink::append_text_or_node(&mut self.tree.borrow_mut(), *parent, child);
+        if self.over() {
+            return;
+        }
+        self.append_text_or_node(&mut self.tree.borrow_mut(), *parent, child);
     }
 
     fn append_based_on_parent_node(
@@ -193,6 +318,9 @@ impl TreeSink for Sink {
     }
 
     fn append_doctype_to_document(&self, _: StrTendril, _: StrTendril, _: StrTendril) {
+        if !self.room(&[]) {
+            return;
+        }
         self.tree.borrow_mut().root_mut().append(Node::Other);
     }
 
@@ -211,6 +339,9 @@ impl TreeSink for Sink {
     fn set_quirks_mode(&self, _mode: QuirksMode) {}
 
     fn append_before_sibling(&self, sibling: &NodeId, new_node: NodeOrText<NodeId>) {
+        if self.over() {
+            return;
+        }
         let mut tree = self.tree.borrow_mut();
         if let NodeOrText::AppendNode(id) = &new_node {
             if id == sibling {
@@ -235,12 +366,26 @@ impl TreeSink for Sink {
                         return;
                     }
                 }
+                if !self.room(&[]) {
+                    return;
+                }
                 sib.insert_before(Node::Text(text.to_string()));
             }
         }
     }
 
     fn add_attrs_if_missing(&self, target: &NodeId, attrs: Vec<Attribute>) {
+        if self.over() {
+            return;
+        }
+        let mut held = self.held.get();
+        held.attrs += attrs.len();
+        held.attr_bytes += attrs.iter().map(|a| a.value.len()).sum::<usize>();
+        held.over = held.attrs > MAX_ATTRS || held.attr_bytes > MAX_ATTR_BYTES;
+        self.held.set(held);
+        if held.over {
+            return;
+        }
         let mut tree = self.tree.borrow_mut();
         let Some(mut node) = tree.get_mut(*target) else { return };
         if let Node::Element(e) = node.value() {
@@ -259,7 +404,7 @@ impl TreeSink for Sink {
     }
 
     fn reparent_children(&self, node: &NodeId, new_parent: &NodeId) {
-        if node == new_parent {
+        if node == new_parent || self.over() {
             return;
         }
         if let Some(mut parent) = self.tree.borrow_mut().get_mut(*new_parent) {
@@ -278,7 +423,7 @@ mod tests {
 
     #[test]
     fn parses_with_lines_and_classes() {
-        let dom = parse("<p>\n<div class=\"a  b\" data-x=1>x &amp; y\n</div>");
+        let dom = parse("<p>\n<div class=\"a  b\" data-x=1>x &amp; y\n</div>").unwrap();
         let div = dom.root().descendants().find(|n| has_class(*n, "b")).unwrap();
         let el = element(div).unwrap();
         assert_eq!(el.tag(), "div");
@@ -300,8 +445,44 @@ mod tests {
         // quadratic in depth); this depth must still build, walk and drop
         // without recursion.
         let html = "<div>".repeat(super::super::guard::MAX_DEPTH) + "x";
-        let dom = parse(&html);
+        let dom = parse(&html).unwrap();
         assert!(dom.root().descendants().count() > 500);
         drop(dom);
+    }
+
+    #[test]
+    fn the_tree_of_a_post_is_bounded() {
+        // The densest shapes per byte of markup, 64 KiB of each (debug
+        // builds parse slowly; the caps hold at any size).
+        let fill = |unit: &str| unit.repeat((64 << 10) / unit.len());
+        let emoji = "<i class=\"emoji\" style=\"background-image:url('//telegram.org/img/emoji/40/F09F9889.png')\"><b>x</b></i>";
+        let built = [
+            fill("<br>"),
+            fill("<b>x</b>"),
+            fill("<i a=1 b=2 c=3>x</i>"),
+            fill("<!---->"),
+            format!("&{}", fill("amp;")),
+            fill("x"),
+            fill(emoji),
+            // The most a post's text can hold: 4096 emoji drawn as images.
+            emoji.repeat(4096),
+        ];
+        for html in &built {
+            let dom = parse(html).unwrap_or_else(|| panic!("refused {}", &html[..40]));
+            let held = footprint(&dom);
+            assert!(held <= BOUND_FIXED + 2 * html.len(), "{held} for {}", &html[..40]);
+            assert!(held >= html.len() / 2, "{held} for {}", &html[..40]);
+        }
+        const _: () = assert!(BOUND_FIXED < 8 << 20);
+        // More nodes than the cap: a paragraph and its text per 4 bytes, and
+        // 400 distinct formatting elements cloned again for every paragraph.
+        let bomb = format!(
+            "<p>{}{}",
+            (0..400).map(|i| format!("<b id=\"{i:0500}\">")).collect::<String>(),
+            "<p>x".repeat(1000)
+        );
+        for html in [fill("<p>x"), bomb] {
+            assert!(parse(&html).is_none(), "{}", &html[..40]);
+        }
     }
 }

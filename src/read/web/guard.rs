@@ -1,12 +1,28 @@
-//! A linear pre-scan that refuses markup html5ever would need quadratic
-//! time for: nesting deeper than [`MAX_DEPTH`], or a tag with more than
-//! [`MAX_ATTRS`] attributes.
+//! A linear pre-scan of one post's markup (or of the page chrome before the
+//! first post) before html5ever sees it. It refuses what the tree builder
+//! would need quadratic time for, nesting deeper than [`MAX_DEPTH`] or a
+//! tag with more than [`MAX_ATTRS`] attributes, and it finds a post whose
+//! element does not close: a page cut in the middle of a post.
 //!
-//! The depth is counted naively (start tags minus end tags, void elements
-//! and self-closed SVG shapes excluded, `<script>`/`<style>` bodies and
-//! comments skipped), so it can only over-count: implied end tags (`<p>`,
-//! `<li>`) are not applied. Saved t.me pages close every element and nest
-//! about 20 deep, so the limits are far from anything real.
+//! **Depth.** Two counts, and the larger one is held against the limit: the
+//! naive one (start tags minus end tags) and the length of a stack of open
+//! element names, on which an end tag closes the innermost open element of
+//! its name (and everything opened inside it) and an end tag that matches
+//! nothing is ignored, as HTML does. The naive count alone can be fooled
+//! (`<div></x>` repeated nests without limit in a browser while the count
+//! stays at zero); the stack alone too (`<div><table></div>`). Void elements
+//! and self-closed SVG shapes are not counted, `<script>`/`<style>` bodies
+//! and comments are skipped. Neither count applies implied end tags (`<p>`,
+//! `<li>`), so both can only over-count for well-formed pages; saved t.me
+//! pages close every element and nest about 20 deep, far from the limit.
+//!
+//! **Open posts.** The stack also says whether the outermost element with
+//! the class `tgme_widget_message` (a post, as the reader and the validator
+//! define it) is still open at the end of the bytes: html5ever would close
+//! it silently and the reader would write half a post as whole.
+
+use crate::read::tdesktop_html::Attributes;
+use std::collections::HashMap;
 
 /// Deepest nesting accepted (Blink's HTML parser stops nesting at 512).
 pub const MAX_DEPTH: usize = 512;
@@ -35,6 +51,9 @@ const SVG_SHAPES: [&[u8]; 10] = [
 const RAW_TEXT: [&[u8]; 8] =
     [b"script", b"style", b"textarea", b"title", b"xmp", b"iframe", b"noembed", b"noframes"];
 
+/// The class of a post element.
+const POST_CLASS: &[u8] = b"tgme_widget_message";
+
 /// Where the markup stops being safe to parse.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Problem {
@@ -46,16 +65,64 @@ pub struct Problem {
     pub what: String,
 }
 
-/// The first problem, or `None` when the markup is safe to parse.
-pub fn check(bytes: &[u8]) -> Option<Problem> {
+/// What the scan found.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    /// The first place where the markup stops being safe to parse.
+    pub problem: Option<Problem>,
+    /// 0-based byte offset of the start tag of a post that is still open
+    /// at the end of the bytes (when there is no problem).
+    pub open_post: Option<usize>,
+}
+
+/// The open elements, by name.
+#[derive(Default)]
+struct Stack {
+    /// Hashes of the lower-cased names of the open elements, outermost first.
+    names: Vec<u64>,
+    /// How many open elements have each name (so that an end tag that
+    /// matches none costs one lookup).
+    counts: HashMap<u64, u32>,
+    /// The open post: its index in `names` and the byte of its start tag.
+    post: Option<(usize, usize)>,
+}
+
+impl Stack {
+    fn open(&mut self, name: u64, post_at: Option<usize>) {
+        if self.post.is_none() {
+            self.post = post_at.map(|at| (self.names.len(), at));
+        }
+        self.names.push(name);
+        *self.counts.entry(name).or_default() += 1;
+    }
+
+    fn close(&mut self, name: u64) {
+        if self.counts.get(&name).copied().unwrap_or(0) == 0 {
+            return;
+        }
+        let Some(i) = self.names.iter().rposition(|&n| n == name) else { return };
+        for n in self.names.drain(i..) {
+            if let Some(c) = self.counts.get_mut(&n) {
+                *c = c.saturating_sub(1);
+            }
+        }
+        if self.post.is_some_and(|(at, _)| at >= i) {
+            self.post = None;
+        }
+    }
+}
+
+/// Scans `bytes`: the first problem, or else the post left open at the end.
+pub fn scan(bytes: &[u8]) -> Report {
     let mut line = 1u64;
-    let mut depth = 0usize;
+    let mut naive = 0usize;
+    let mut stack = Stack::default();
     let mut i = 0usize;
     let count_lines = |from: usize, to: usize| -> u64 {
-        bytes.get(from..to).map_or(0, |s| s.iter().filter(|&&b| b == b'\n').count() as u64)
+        bytes.get(from..to).map_or(0, |s| memchr::memchr_iter(b'\n', s).count() as u64)
     };
     while i < bytes.len() {
-        let Some(lt) = bytes.get(i..).and_then(|r| r.iter().position(|&b| b == b'<')) else {
+        let Some(lt) = bytes.get(i..).and_then(|r| memchr::memchr(b'<', r)) else {
             break;
         };
         line += count_lines(i, i + lt);
@@ -69,13 +136,15 @@ pub fn check(bytes: &[u8]) -> Option<Problem> {
         }
         match rest.get(1) {
             Some(b'!' | b'?') => {
-                let end = rest.iter().position(|&b| b == b'>').map_or(bytes.len(), |e| i + e + 1);
+                let end = memchr::memchr(b'>', rest).map_or(bytes.len(), |e| i + e + 1);
                 line += count_lines(i, end);
                 i = end;
             }
             Some(b'/') => {
-                depth = depth.saturating_sub(1);
-                let end = rest.iter().position(|&b| b == b'>').map_or(bytes.len(), |e| i + e + 1);
+                naive = naive.saturating_sub(1);
+                let end = memchr::memchr(b'>', rest).map_or(bytes.len(), |e| i + e + 1);
+                let name = end_name(bytes.get(i + 2..end).unwrap_or_default());
+                stack.close(hash_lower(name));
                 line += count_lines(i, end);
                 i = end;
             }
@@ -83,11 +152,13 @@ pub fn check(bytes: &[u8]) -> Option<Problem> {
                 let tag = scan_tag(rest);
                 if tag.attrs > MAX_ATTRS {
                     let what = format!("a tag with more than {MAX_ATTRS} attributes");
-                    return Some(Problem { line, byte: i, what });
+                    return Report {
+                        problem: Some(Problem { line, byte: i, what }),
+                        open_post: None,
+                    };
                 }
                 let name = tag.name.to_ascii_lowercase();
-                let start = i;
-                let start_line = line;
+                let (start, start_line) = (i, line);
                 let end = i + tag.len;
                 line += count_lines(i, end);
                 i = end;
@@ -104,17 +175,45 @@ pub fn check(bytes: &[u8]) -> Option<Problem> {
                 } else if name.as_slice() == b"plaintext" {
                     break;
                 } else if !void {
-                    depth += 1;
-                    if depth > MAX_DEPTH {
+                    naive += 1;
+                    let attrs = rest.get(1 + tag.name.len()..tag.len).unwrap_or_default();
+                    let attrs = attrs.strip_suffix(b">").unwrap_or(attrs);
+                    let is_post = is_post(attrs.strip_suffix(b"/").unwrap_or(attrs));
+                    stack.open(hash_lower(&name), is_post.then_some(start));
+                    if naive.max(stack.names.len()) > MAX_DEPTH {
                         let what = format!("markup nested deeper than {MAX_DEPTH} levels");
-                        return Some(Problem { line: start_line, byte: start, what });
+                        let problem = Problem { line: start_line, byte: start, what };
+                        return Report { problem: Some(problem), open_post: None };
                     }
                 }
             }
             _ => i += 1,
         }
     }
-    None
+    Report { problem: None, open_post: stack.post.map(|(_, at)| at) }
+}
+
+/// True when the attributes of a start tag give it the class of a post.
+fn is_post(attrs: &[u8]) -> bool {
+    Attributes(attrs).any(|(name, value)| {
+        name.eq_ignore_ascii_case(b"class")
+            && value.split(u8::is_ascii_whitespace).any(|t| t == POST_CLASS)
+    })
+}
+
+/// The name of an end tag from what follows its `</`.
+fn end_name(s: &[u8]) -> &[u8] {
+    let end = s.iter().position(|&b| b.is_ascii_whitespace() || b == b'/' || b == b'>');
+    s.get(..end.unwrap_or(s.len())).unwrap_or_default()
+}
+
+/// FNV-1a of the lower-cased name.
+fn hash_lower(name: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in name {
+        h = (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x0100_0000_01b3);
+    }
+    h
 }
 
 struct Tag<'a> {
@@ -182,6 +281,10 @@ fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
 mod tests {
     use super::*;
 
+    fn check(bytes: &[u8]) -> Option<Problem> {
+        scan(bytes).problem
+    }
+
     #[test]
     fn accepts_real_markup_and_refuses_hostile() {
         assert_eq!(check(b"<div a=\"x>y\"><br/><img src=x /><svg><path d=1/></svg></div>"), None);
@@ -195,5 +298,32 @@ mod tests {
         assert!(check(attrs.as_bytes()).unwrap().what.contains("attributes"));
         let ok_attrs = format!("<div {}>", "a=\"1 2 3\" ".repeat(MAX_ATTRS));
         assert_eq!(check(ok_attrs.as_bytes()), None);
+    }
+
+    #[test]
+    fn unmatched_end_tags_do_not_hide_nesting() {
+        // A browser nests `<div></x>` without limit: the stack sees it.
+        let html = "<div></x>".repeat(MAX_DEPTH + 1);
+        assert!(check(html.as_bytes()).unwrap().what.contains("nested deeper"));
+        // And `<div><table></div>` keeps the naive count growing.
+        let html = "<div><table></div>".repeat(MAX_DEPTH + 1);
+        assert!(check(html.as_bytes()).is_some());
+    }
+
+    #[test]
+    fn finds_the_post_left_open() {
+        let post = "<div class=\"tgme_widget_message_wrap\"><div class=\"x tgme_widget_message\" data-post=\"c/1\"><div class=\"tgme_widget_message_text\"><p>a<br>b</div></div></div>";
+        assert_eq!(scan(post.as_bytes()), Report::default());
+        let cut = &post[..post.len() - 12];
+        let open = post.find("<div class=\"x").unwrap();
+        assert_eq!(scan(cut.as_bytes()).open_post, Some(open));
+        // An end tag closes the innermost element of its name and what is
+        // inside it (the unclosed `<p>`); stray end tags change nothing.
+        let stray = post.replace("</div></div></div>", "</span></div></div></b></div>");
+        assert_eq!(scan(stray.as_bytes()).open_post, None);
+        // A class that merely starts like the post's is not the post's.
+        let wrap_only =
+            "<div class=\"tgme_widget_message_wrap\"><div class=\"tgme_widget_message_text\">";
+        assert_eq!(scan(wrap_only.as_bytes()).open_post, None);
     }
 }

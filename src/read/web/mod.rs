@@ -54,11 +54,42 @@ use std::path::Path;
 /// Bytes read before a chunk is cut at the next post boundary.
 pub const CHUNK: usize = 1 << 20;
 
-/// Bytes after which a chunk is parsed even without a post boundary.
-pub const MAX_CHUNK: usize = 16 << 20;
+/// The most markup one post may have, from its
+/// `div.tgme_widget_message_wrap` to the next one (real posts have a few
+/// KB; 4096 emoji drawn as images make about 400 KB). A longer post is
+/// rejected with its position and skipped without being held. It is also
+/// where a chunk with no post boundary at all is cut blind.
+pub const MAX_POST: usize = 1 << 20;
 
 /// The marker of a post boundary.
 const WRAP: &[u8] = b"tgme_widget_message_wrap";
+
+/// How far before [`WRAP`] the `<div` of its tag may start.
+const TAG_REACH: usize = 256;
+
+/// A place in the file: 1-based line and column (in characters).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Place {
+    line: u64,
+    column: u64,
+}
+
+impl Place {
+    /// The place after `bytes`, which start here.
+    fn advance(self, bytes: &[u8]) -> Place {
+        match memchr::memrchr(b'\n', bytes) {
+            Some(last) => Place {
+                line: self.line + memchr::memchr_iter(b'\n', bytes).count() as u64,
+                column: 1 + chars(bytes.get(last + 1..).unwrap_or_default()),
+            },
+            None => Place { line: self.line, column: self.column + chars(bytes) },
+        }
+    }
+}
+
+fn chars(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count() as u64
+}
 
 /// Streams posts out of saved web pages.
 pub struct Reader<R> {
@@ -69,12 +100,16 @@ pub struct Reader<R> {
     eof: bool,
     out: VecDeque<Result<Post>>,
     page: post::Page,
-    /// Lines before the current chunk.
-    line_offset: u64,
-    /// Posts read so far (the next post's `source.index`).
+    /// Where `buf` starts in the file.
+    at: Place,
+    /// Posts read so far, rejected ones included (the next post's
+    /// `source.index`).
     index: u64,
     /// The previous chunk was cut without a post boundary.
     cut_blind: bool,
+    /// A post over [`MAX_POST`] was rejected: its bytes are being dropped
+    /// up to the next post boundary.
+    skipping: bool,
     chunk: usize,
     saw_no_posts: bool,
 }
@@ -96,9 +131,10 @@ impl<R: BufRead> Reader<R> {
             eof: false,
             out: VecDeque::new(),
             page: post::Page::default(),
-            line_offset: 0,
+            at: Place { line: 1, column: 1 },
             index: 0,
             cut_blind: false,
+            skipping: false,
             chunk: chunk.max(1),
             saw_no_posts: false,
         }
@@ -107,30 +143,45 @@ impl<R: BufRead> Reader<R> {
     /// Reads until the buffer holds a chunk (or the input ends), then parses
     /// the part before the last post boundary.
     fn next_chunk(&mut self) -> Result<()> {
-        let cap = MAX_CHUNK.max(self.chunk);
         loop {
+            if self.skipping {
+                if !self.skip()? {
+                    return Ok(());
+                }
+                continue;
+            }
             if !self.eof && self.buf.len() < self.chunk {
                 self.fill()?;
                 continue;
             }
             if self.eof {
                 let all = std::mem::take(&mut self.buf);
-                self.parse(&all, false);
+                self.parse(&all, false, true);
                 return Ok(());
             }
             if let Some(cut) = boundary(&self.buf) {
                 let rest = self.buf.split_off(cut);
                 let chunk = std::mem::replace(&mut self.buf, rest);
-                self.parse(&chunk, false);
+                self.parse(&chunk, false, false);
                 return Ok(());
             }
-            if self.buf.len() >= cap {
+            if self.buf.len() >= MAX_POST {
+                if starts_post(&self.buf) {
+                    self.reject_too_big();
+                    // Past the post's own boundary, to the next one.
+                    let first: Vec<u8> = self.buf.drain(..1).collect();
+                    self.at = self.at.advance(&first);
+                    self.skipping = true;
+                    return Ok(());
+                }
                 let chunk = std::mem::take(&mut self.buf);
                 self.notes.set(
                     &format!("web pages {}", self.file),
-                    format!("no post boundary in {cap} bytes; cut there (posts flagged boundary_uncertain)"),
+                    format!(
+                        "no post boundary in {MAX_POST} bytes; cut there (posts flagged boundary_uncertain)"
+                    ),
                 );
-                self.parse(&chunk, true);
+                self.parse(&chunk, true, false);
                 return Ok(());
             }
             self.fill()?;
@@ -147,27 +198,126 @@ impl<R: BufRead> Reader<R> {
         Ok(())
     }
 
-    fn parse(&mut self, bytes: &[u8], blind: bool) {
+    /// Rejects the post at `self.at`, which has more than [`MAX_POST`]
+    /// bytes.
+    fn reject_too_big(&mut self) {
+        let what = format!(
+            "a post larger than {} MiB (from its tgme_widget_message_wrap to the next); skipped",
+            MAX_POST >> 20
+        );
+        self.reject(self.at, true, what);
+    }
+
+    /// Drops bytes of a rejected post until the next post boundary; false
+    /// when the input ended.
+    fn skip(&mut self) -> Result<bool> {
+        if let Some(cut) = first_boundary(&self.buf) {
+            let rest = self.buf.split_off(cut);
+            self.at = self.at.advance(&self.buf);
+            self.buf = rest;
+            self.skipping = false;
+            // The next post follows a dropped one: as after a blind cut,
+            // nothing is known about what came before it.
+            self.cut_blind = false;
+            return Ok(true);
+        }
+        if self.eof {
+            self.at = self.at.advance(&self.buf);
+            self.buf.clear();
+            self.skipping = false;
+            return Ok(false);
+        }
+        // Keep what may be the start of a boundary's tag.
+        let keep = self.buf.len().min(TAG_REACH + WRAP.len());
+        let rest = self.buf.split_off(self.buf.len() - keep);
+        self.at = self.at.advance(&self.buf);
+        self.buf = rest;
+        self.fill()?;
+        Ok(true)
+    }
+
+    /// Rejects the part of the input at `at` (a post when `post`).
+    fn reject(&mut self, at: Place, post: bool, what: String) {
+        let mut pos = Position::line(self.file.clone(), at.line, Some(at.column));
+        if post {
+            pos.index = Some(self.index);
+            self.index += 1;
+        }
+        self.out.push_back(Err(Error::data(pos, what)));
+    }
+
+    /// Parses a chunk one post at a time (each post from its boundary to
+    /// the next), so that a fault stays with its post and the tree built
+    /// is one post's. `last` is true for the end of the input.
+    fn parse(&mut self, bytes: &[u8], blind: bool, last: bool) {
+        let mut from = 0;
+        let mut cuts = boundaries(bytes);
+        cuts.push(bytes.len());
+        for cut in cuts {
+            let region = bytes.get(from..cut).unwrap_or_default();
+            let at = self.at;
+            self.parse_post(region, blind, last && cut == bytes.len());
+            self.at = at.advance(region);
+            from = cut;
+        }
+    }
+
+    /// Parses the markup of one post (or of the page before the first):
+    /// rejected whole when it is too big, nested too deep, or does not end.
+    fn parse_post(&mut self, bytes: &[u8], blind: bool, last: bool) {
         if bytes.is_empty() {
             return;
         }
-        if let Some(problem) = guard::check(bytes) {
-            // Read the posts before the problem; refuse the rest.
-            let head = bytes.get(..problem.byte).and_then(boundary).unwrap_or(0);
-            if head > 0 {
-                self.parse(bytes.get(..head).unwrap_or_default(), blind);
-            }
-            let rest = bytes.get(head..).unwrap_or_default();
-            let line = guard::check(rest).map_or(1, |p| p.line);
-            let pos = Position::line(self.file.clone(), self.line_offset + line, None);
-            let what = format!("{}; this part of the page was skipped", problem.what);
-            self.out.push_back(Err(Error::data(pos, what)));
+        let post = starts_post(bytes);
+        if post && bytes.len() > MAX_POST {
+            self.reject_too_big();
+            return;
+        }
+        let report = guard::scan(bytes);
+        if let Some(problem) = report.problem {
+            let part = if post { "this post" } else { "this part of the page" };
+            let what = format!(
+                "{} at line {}; {part} was skipped",
+                problem.what,
+                self.at.line + problem.line - 1
+            );
+            self.reject(self.at, post, what);
             self.cut_blind = blind;
-            self.line_offset += rest.iter().filter(|&&b| b == b'\n').count() as u64;
+            return;
+        }
+        let (whole, open) = match report.open_post {
+            Some(open) => (bytes.get(..open).unwrap_or_default(), Some(open)),
+            None => (bytes, None),
+        };
+        self.build(whole, blind);
+        if open.is_some() {
+            let at = self.at.advance(whole);
+            let what = if last && !blind {
+                "the file ends inside this post (a truncated page?); not written"
+            } else {
+                "this post does not end before the next post begins; not written"
+            };
+            self.reject(at, true, what.to_owned());
+        }
+        self.cut_blind = blind;
+    }
+
+    /// Builds the tree of `bytes` (safe to parse) and reads its posts.
+    fn build(&mut self, bytes: &[u8], blind: bool) {
+        if bytes.is_empty() {
             return;
         }
         let html = String::from_utf8_lossy(bytes);
-        let dom = dom::parse(&html);
+        let Some(dom) = dom::parse(&html) else {
+            let what = format!(
+                "markup that makes a tree of more than {} nodes, {} attributes or {} MiB of attribute values; skipped",
+                dom::MAX_NODES,
+                dom::MAX_ATTRS,
+                dom::MAX_ATTR_BYTES >> 20
+            );
+            self.reject(self.at, starts_post(bytes), what);
+            return;
+        };
         let root = dom.root();
         let page = post::page_info(root);
         if page.title.is_some() {
@@ -177,19 +327,25 @@ impl<R: BufRead> Reader<R> {
             self.page.username = page.username;
         }
         let uncertain = blind || self.cut_blind;
+        let line_offset = self.at.line - 1;
         for msg in post::messages(root) {
-            let mut p = post::read(msg, &self.page, &self.file, self.index, self.line_offset);
-            if uncertain {
-                p.source.flag("boundary_uncertain");
+            match post::read(msg, &self.page, &self.file, self.index, line_offset) {
+                Ok(mut p) => {
+                    if uncertain {
+                        p.source.flag("boundary_uncertain");
+                    }
+                    self.index += 1;
+                    self.out.push_back(Ok(p));
+                }
+                Err(fault) => {
+                    let column = column_of(bytes, self.at, fault.line, fault.tag);
+                    self.reject(Place { line: fault.line, column }, true, fault.what);
+                }
             }
-            self.index += 1;
-            self.out.push_back(Ok(p));
         }
         if post::says_no_posts(root) {
             self.saw_no_posts = true;
         }
-        self.cut_blind = blind;
-        self.line_offset += bytes.iter().filter(|&&b| b == b'\n').count() as u64;
     }
 }
 
@@ -201,7 +357,7 @@ impl<R: BufRead> Iterator for Reader<R> {
             if let Some(item) = self.out.pop_front() {
                 return Some(item);
             }
-            if self.eof && self.buf.is_empty() {
+            if self.eof && self.buf.is_empty() && !self.skipping {
                 if self.index == 0 {
                     let what = if self.saw_no_posts {
                         "the page says \"No posts found\""
@@ -216,6 +372,7 @@ impl<R: BufRead> Iterator for Reader<R> {
             }
             if let Err(e) = self.next_chunk() {
                 self.eof = true;
+                self.skipping = false;
                 self.buf.clear();
                 return Some(Err(e));
             }
@@ -223,32 +380,65 @@ impl<R: BufRead> Iterator for Reader<R> {
     }
 }
 
+/// The 1-based column of the first `<tag` on line `line` of the file, in
+/// `bytes`, which start at `at` (1 when the line has none).
+fn column_of(bytes: &[u8], at: Place, line: u64, tag: &str) -> u64 {
+    let skip = line.saturating_sub(at.line) as usize;
+    let start = if skip == 0 {
+        0
+    } else {
+        memchr::memchr_iter(b'\n', bytes).nth(skip - 1).map_or(bytes.len(), |nl| nl + 1)
+    };
+    let rest = bytes.get(start..).unwrap_or_default();
+    let text = rest.get(..memchr::memchr(b'\n', rest).unwrap_or(rest.len())).unwrap_or_default();
+    let open = format!("<{tag}");
+    let Some(i) = memchr::memmem::find(text, open.as_bytes()) else { return 1 };
+    let first = if skip == 0 { at.column } else { 1 };
+    first + chars(text.get(..i).unwrap_or_default())
+}
+
+/// True when `region` opens with the tag of a post boundary (leading
+/// white space aside).
+fn starts_post(region: &[u8]) -> bool {
+    let start = region.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(region.len());
+    let head = region.get(start..).unwrap_or_default();
+    let head = head.get(..TAG_REACH + WRAP.len()).unwrap_or(head);
+    let tag_end = memchr::memchr(b'>', head).unwrap_or(head.len());
+    head.get(..4).is_some_and(|t| t.eq_ignore_ascii_case(b"<div"))
+        && memchr::memmem::find(head.get(..tag_end).unwrap_or_default(), WRAP).is_some()
+}
+
+/// The `<` of the tag of the post boundary whose marker is at `at`, if it
+/// is one.
+fn tag_start(buf: &[u8], at: usize) -> Option<usize> {
+    let start = at.saturating_sub(TAG_REACH);
+    let before = buf.get(start..at)?;
+    let lt = start + memchr::memrchr(b'<', before)?;
+    let between = buf.get(lt..at)?;
+    let is_div = between.get(..4).is_some_and(|t| t.eq_ignore_ascii_case(b"<div"));
+    (is_div && !between.contains(&b'>')).then_some(lt)
+}
+
+/// Every post boundary in `buf` after its start, in order.
+fn boundaries(buf: &[u8]) -> Vec<usize> {
+    let mut out: Vec<usize> = memchr::memmem::find_iter(buf, WRAP)
+        .filter_map(|at| tag_start(buf, at))
+        .filter(|&lt| lt > 0)
+        .collect();
+    out.dedup();
+    out
+}
+
+/// The first post boundary in `buf` (its start included).
+fn first_boundary(buf: &[u8]) -> Option<usize> {
+    memchr::memmem::find_iter(buf, WRAP).find_map(|at| tag_start(buf, at))
+}
+
 /// Where to cut `buf` so that the first part ends right before a post: the
 /// `<` of the last `<div class="tgme_widget_message_wrap…`, if it is not at
 /// the very start.
 fn boundary(buf: &[u8]) -> Option<usize> {
-    let mut end = buf.len();
-    while let Some(at) = rfind(buf.get(..end)?, WRAP) {
-        end = at;
-        // Back up to the tag's `<`, over `div class="` and other attributes.
-        let start = at.saturating_sub(256);
-        let before = buf.get(start..at)?;
-        let Some(lt) = before.iter().rposition(|&b| b == b'<') else { continue };
-        let tag_start = start + lt;
-        let between = buf.get(tag_start..at)?;
-        let is_div = between.get(..4).is_some_and(|t| t.eq_ignore_ascii_case(b"<div"));
-        if is_div && !between.contains(&b'>') && tag_start > 0 {
-            return Some(tag_start);
-        }
-    }
-    None
-}
-
-fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() || hay.len() < needle.len() {
-        return None;
-    }
-    (0..=hay.len() - needle.len()).rev().find(|&i| hay.get(i..i + needle.len()) == Some(needle))
+    memchr::memmem::rfind_iter(buf, WRAP).filter_map(|at| tag_start(buf, at)).find(|&lt| lt > 0)
 }
 
 /// How far [`page_key`] looks for the first post.
@@ -329,14 +519,89 @@ mod tests {
         assert!(looks_like_page(TWO.as_bytes()));
     }
 
+    /// Every item, posts as their ids and errors as their text.
+    fn items(html: &str, chunk: usize) -> Vec<String> {
+        Reader::with_chunk(html.as_bytes(), "p.html".into(), Notes::default(), chunk)
+            .map(|i| match i {
+                Ok(p) => format!("post {}", p.id.unwrap_or(-1)),
+                Err(e) => e.to_string(),
+            })
+            .collect()
+    }
+
+    fn post(id: u32, body: &str) -> String {
+        format!("<div class=\"tgme_widget_message_wrap\">\n<div class=\"tgme_widget_message\" data-post=\"ch/{id}\"><div class=\"tgme_widget_message_text js-message_text\">{body}</div></div></div>\n")
+    }
+
     #[test]
-    fn hostile_nesting_is_a_rejection_not_a_hang() {
-        let html = format!("{TWO}{}", "<div>".repeat(200_000));
-        let items: Vec<_> =
-            Reader::new(html.as_bytes(), "p.html".into(), Notes::default()).collect();
-        let err = items.iter().find_map(|i| i.as_ref().err()).unwrap();
-        assert!(err.to_string().starts_with("p.html:"), "{err}");
-        assert!(err.to_string().contains("nested deeper"), "{err}");
+    fn hostile_nesting_rejects_its_post_alone() {
+        let deep = "<b>".repeat(600);
+        let html = format!("{}{}{}{}", post(1, "a"), post(2, &deep), post(3, "c"), post(4, "d"));
+        for chunk in [10, 100, CHUNK] {
+            let got = items(&html, chunk);
+            assert_eq!(
+                got,
+                [
+                    "post 1",
+                    "p.html:3:1: message #1: markup nested deeper than 512 levels at line 4; this post was skipped",
+                    "post 3",
+                    "post 4"
+                ],
+                "chunk {chunk}"
+            );
+        }
+        // Depth hidden from a naive count by stray end tags.
+        let stray =
+            format!("{}{}{}", post(1, "a"), post(2, &"<div></x>".repeat(600)), post(3, "c"));
+        assert_eq!(items(&stray, CHUNK).len(), 3);
+        assert!(items(&stray, CHUNK)[1].contains("nested deeper"));
+    }
+
+    #[test]
+    fn a_truncated_post_is_rejected_not_written() {
+        let html = format!("{}{}", post(1, "a"), post(2, "half a post"));
+        let cut = html.find("half").unwrap() + 4;
+        for chunk in [10, CHUNK] {
+            assert_eq!(
+                items(&html[..cut], chunk),
+                ["post 1", "p.html:4:1: message #1: the file ends inside this post (a truncated page?); not written"]
+            );
+        }
+        // Cut inside a tag, after the post's element but before it closes.
+        let cut = html.rfind("</div></div></div>").unwrap() + 8;
+        assert_eq!(items(&html[..cut], CHUNK).len(), 2);
+        assert!(items(&html[..cut], CHUNK)[1].contains("ends inside this post"));
+        // A post whose element never closes before the next one begins.
+        let html = format!(
+            "{}{}{}",
+            post(1, "a"),
+            post(2, "b<div>").replacen("</div>", "", 1),
+            post(3, "c")
+        );
+        let got = items(&html, CHUNK);
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert_eq!(got[0], "post 1");
+        assert!(got[1].starts_with("p.html:4:1: message #1: this post does not end"), "{got:?}");
+        assert_eq!(got[2], "post 3");
+    }
+
+    #[test]
+    fn a_post_over_the_cap_is_rejected_and_skipped() {
+        let big = "x ".repeat(MAX_POST / 2 + 10);
+        let html = format!("{}{}{}", post(1, "a"), post(2, &big), post(3, "c"));
+        for chunk in [4096, CHUNK] {
+            let got = items(&html, chunk);
+            assert_eq!(got.len(), 3, "{got:?}");
+            assert_eq!(got[0], "post 1");
+            assert!(
+                got[1].starts_with("p.html:3:1: message #1: a post larger than 1 MiB"),
+                "{got:?}"
+            );
+            assert_eq!(got[2], "post 3");
+        }
+        // The last post of the file, over the cap.
+        let html = format!("{}{}", post(1, "a"), post(2, &big));
+        assert_eq!(items(&html, 4096).len(), 2);
     }
 
     #[test]

@@ -13,6 +13,7 @@ use crate::model::{
     Chat, Edited, Extra, Forward, Kind, Media, MediaStatus, Peer, Post, Reaction, Reply, Service,
     Source,
 };
+use crate::read::tdesktop_html::real_date_time;
 use crate::read::text::parse_count;
 use serde_json::{json, Value};
 
@@ -166,8 +167,25 @@ fn base64url(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// RFC 3339 as the schema accepts it (`2023-02-24T07:29:57+00:00`).
+/// RFC 3339 as the schema accepts it (`2023-02-24T07:29:57+00:00`),
+/// naming a real date and time.
 fn is_rfc3339(s: &str) -> bool {
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        s.get(r)?.bytes().try_fold(0u32, |n, d| Some(n * 10 + u32::from(d.checked_sub(b'0')?)))
+    };
+    let real = || -> Option<bool> {
+        let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+        let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+        let zone = s.len().checked_sub(6).and_then(|z| s.get(z..)).unwrap_or_default();
+        let zone_ok = !(zone.starts_with('+') || zone.starts_with('-'))
+            || (num(s.len() - 5..s.len() - 3)? <= 23 && num(s.len() - 2..s.len())? <= 59);
+        Some(real_date_time(y, mo, d, h, mi, sec) && zone_ok)
+    };
+    is_rfc3339_shape(s) && real() == Some(true)
+}
+
+/// The shape of RFC 3339 alone.
+fn is_rfc3339_shape(s: &str) -> bool {
     let b = s.as_bytes();
     let digits = |r: std::ops::Range<usize>| {
         b.get(r).is_some_and(|d| !d.is_empty() && d.iter().all(u8::is_ascii_digit))
@@ -254,9 +272,28 @@ fn put(extra: &mut Extra, key: &str, value: Option<String>) {
     }
 }
 
+/// Why a post is not written: what, and the line (in the file) of the
+/// element at fault.
+#[derive(Debug)]
+pub(crate) struct Fault {
+    /// 1-based line of the offending element's start tag.
+    pub(crate) line: u64,
+    /// The tag name of the offending element, to find its column.
+    pub(crate) tag: &'static str,
+    pub(crate) what: String,
+}
+
 /// Reads one message element. `file` and `index` go into `source`;
-/// `line_offset` is the line of the chunk's start in the file.
-pub(crate) fn read(msg: NodeR<'_>, page: &Page, file: &str, index: u64, line_offset: u64) -> Post {
+/// `line_offset` is the line of the chunk's start in the file. A post
+/// whose `time[datetime]` is not a real RFC 3339 date and time (empty,
+/// `2024-02-30`, `25:61:61`, no `T`) is a [`Fault`]: it is not written.
+pub(crate) fn read(
+    msg: NodeR<'_>,
+    page: &Page,
+    file: &str,
+    index: u64,
+    line_offset: u64,
+) -> Result<Post, Fault> {
     let mut post = Post::default();
     let mut extra = Extra::new();
     let el = element(msg);
@@ -325,11 +362,14 @@ pub(crate) fn read(msg: NodeR<'_>, page: &Page, file: &str, index: u64, line_off
         .and_then(|d| d.descendants().find(|n| element(*n).is_some_and(|e| e.tag() == "time")))
     {
         if let Some(dt) = element(time).and_then(|e| e.attr("datetime")) {
-            if is_rfc3339(dt.trim()) {
-                post.date = Some(dt.trim().to_owned());
-            } else {
-                put(&mut extra, "date_raw", Some(dt.to_owned()));
+            if !is_rfc3339(dt.trim()) {
+                let line = element(time).map_or(line, |e| e.line + line_offset);
+                let what = format!(
+                    "datetime {dt:?} is not a real RFC 3339 date-time (YYYY-MM-DDTHH:MM:SS±hh:mm); not written"
+                );
+                return Err(Fault { line, tag: "time", what });
             }
+            post.date = Some(dt.trim().to_owned());
         }
     }
     if let Some(v) = find(msg, class_is("tgme_widget_message_views"), never) {
@@ -443,7 +483,7 @@ pub(crate) fn read(msg: NodeR<'_>, page: &Page, file: &str, index: u64, line_off
         }
     }
     post.extra = extra;
-    post
+    Ok(post)
 }
 
 fn forward(fwd: NodeR<'_>, extra: &mut Extra) -> Forward {
@@ -913,6 +953,18 @@ mod tests {
         assert!(is_rfc3339("2023-02-24T07:29:57.5+05:30"));
         assert!(!is_rfc3339("2023-02-24 07:29:57"));
         assert!(!is_rfc3339("2023-02-24T07:29:57+0000"));
+        assert!(is_rfc3339("2024-02-29T23:59:59-12:00"));
+        for bad in [
+            "",
+            "2024-02-30T10:00:00+00:00",
+            "2023-02-29T10:00:00Z",
+            "2024-01-01T25:61:61Z",
+            "2024-13-01T00:00:00Z",
+            "2024-01-01T00:00:00+24:00",
+            "0000-01-01T00:00:00Z",
+        ] {
+            assert!(!is_rfc3339(bad), "{bad}");
+        }
         assert_eq!(duration("0:06"), Some(6));
         assert_eq!(duration("1:02:03"), Some(3723));
         assert_eq!(duration("x"), None);

@@ -553,7 +553,7 @@ mod tests {
     use super::*;
 
     fn rich_of(html: &str) -> Rich {
-        let dom = dom::parse(html);
+        let dom = dom::parse(html).unwrap();
         let node = dom.root().descendants().find(|n| has_class(*n, "t")).unwrap();
         rich(node)
     }
