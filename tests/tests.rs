@@ -19,3 +19,7 @@ mod web_html;
 mod validate;
 // `tgnorm validate` on Telegram Desktop pages and saved web pages.
 mod validate_html;
+// `tgnorm validate`: planted faults reported at their place, in plain words.
+mod validate_messages;
+// validate ≡ convert on hostile inputs.
+mod validate_agrees;
