@@ -501,7 +501,7 @@ fn article(noun: &str) -> &'static str {
 }
 
 /// The value quoted when short, else described by kind and size.
-pub(super) fn quote(value: &Value) -> String {
+fn quote(value: &Value) -> String {
     let text = value.to_string();
     if text.chars().count() <= MAX_QUOTED {
         return text;
@@ -614,5 +614,96 @@ fn fits(value: &Value, types: &Value) -> bool {
         Value::String(t) => one(t),
         Value::Array(ts) => ts.iter().filter_map(Value::as_str).any(one),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn found(schema: &str, instance: Value) -> Vec<(String, bool, String)> {
+        let checker = Checker::new(schema, &[]).unwrap();
+        checker.problems(&instance).into_iter().map(|f| (f.pointer, f.key, f.message)).collect()
+    }
+
+    /// The error inside `text` (a `oneOf` of a string and an array of
+    /// `oneOf` string-or-part) is narrowed to the part's `type`.
+    #[test]
+    fn narrows_to_the_innermost_value() {
+        let message = json!({"id": 1, "type": "message", "date": "2024-01-01T00:00:00",
+            "text": ["a", {"type": 42, "text": "6/10"}]});
+        let got = found(crate::schema::TDESKTOP_MESSAGE, message);
+        let want = "42 should be a string (an entity type such as \"bold\")";
+        assert_eq!(got, [("/text/1/type".to_owned(), false, want.to_owned())]);
+    }
+
+    /// A branch whose type fits wins over one whose type does not; a tie
+    /// stays at the `oneOf` and lists the branches.
+    #[test]
+    fn prefers_the_branch_whose_type_fits() {
+        let part = json!({"id": 1, "type": "message", "date": "2024-01-01T00:00:00",
+            "text": [{"type": "text_link", "text": "x"}]});
+        let got = found(crate::schema::TDESKTOP_MESSAGE, part);
+        let want = "missing key \"href\" (a text_link part must have it)";
+        assert_eq!(got, [("/text/0".to_owned(), false, want.to_owned())]);
+        let post = json!({"edited": false});
+        let got = found(crate::schema::POST, post);
+        let edited = got.iter().find(|(p, _, _)| p == "/edited").unwrap();
+        assert_eq!(
+            edited.2,
+            "false should be a date-time such as \"2024-07-04T10:15:00+05:30\", true or null"
+        );
+    }
+
+    /// Missing keys of one object are one problem; unknown keys one each,
+    /// at the key.
+    #[test]
+    fn keys_missing_and_unknown() {
+        let got = found(crate::schema::POST, json!({"Ben": 1, "Jerry": 2}));
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert!(got[0].2.starts_with("missing keys \"chat\", \"id\", "), "{}", got[0].2);
+        assert!(got[0].2.ends_with(" and \"cleaned\" (a post must have them)"), "{}", got[0].2);
+        assert_eq!(
+            got[1],
+            ("/Ben".to_owned(), true, "unknown key \"Ben\": post objects have no such key".into())
+        );
+        assert_eq!(got[2].0, "/Jerry");
+    }
+
+    #[test]
+    fn values_are_quoted_only_when_short() {
+        assert_eq!(quote(&json!([1, 2])), "[1,2]");
+        assert_eq!(
+            quote(&json!(["a long string value here", "and another one"])),
+            "this array (2 items)"
+        );
+        assert_eq!(quote(&json!("x".repeat(50))), "this string (50 characters)");
+        assert_eq!(article("entity type"), "an");
+        assert_eq!(article("Unix time string"), "a");
+        assert_eq!(list(&[json!("a"), json!("b"), json!("c")]), "\"a\", \"b\" or \"c\"");
+    }
+
+    /// `1.0` and 2^64 pass JSON Schema's `integer` but not a 64-bit reader.
+    #[test]
+    fn integers_in_disguise() {
+        let m = json!({"id": 1.0, "type": "message", "date": "2024-01-01T00:00:00", "text": "",
+            "width": 18446744073709551616.0_f64, "location_information": {"latitude": 2.0, "longitude": 1.5}});
+        let got = found(crate::schema::TDESKTOP_MESSAGE, m);
+        assert_eq!(
+            got,
+            [
+                (
+                    "/id".to_owned(),
+                    false,
+                    "1.0 should be a whole number, written without a fraction".into()
+                ),
+                (
+                    "/width".to_owned(),
+                    false,
+                    "18446744073709551616 is beyond the range of a 64-bit integer".into()
+                ),
+            ]
+        );
     }
 }
