@@ -20,6 +20,7 @@ use crate::error::{Error, ErrorKind, Position, Result};
 use jsonschema::error::ValidationErrorKind as Kind;
 use jsonschema::ValidationError;
 use serde_json::Value;
+use std::fmt::Write;
 
 /// A value longer than this (compact JSON, in characters) is described,
 /// not quoted.
@@ -34,13 +35,17 @@ pub(super) struct Found {
     pub pointer: String,
     pub key: bool,
     pub message: String,
+    /// `schema` for what any 2020-12 validator reports; `check` for what
+    /// tgnorm asserts beyond it (`format`, which the standard leaves an
+    /// annotation, and integers a 64-bit reader cannot hold).
+    pub rule: &'static str,
     /// Missing keys of one object, gathered into one message.
     missing: Option<(Vec<String>, String)>,
 }
 
 impl Found {
     fn new(pointer: String, key: bool, message: String) -> Found {
-        Found { pointer, key, message, missing: None }
+        Found { pointer, key, message, rule: "schema", missing: None }
     }
 }
 
@@ -115,7 +120,8 @@ impl Checker {
             } else {
                 format!("{} should be a whole number, written without a fraction", Value::from(*f))
             };
-            merge(&mut out, Found::new(pointer.to_owned(), false, message));
+            let found = Found { rule: "check", ..Found::new(pointer.to_owned(), false, message) };
+            merge(&mut out, found);
         }
         out
     }
@@ -241,7 +247,9 @@ impl Checker {
                 let offset =
                     if format == "local-date-time" { Offset::Forbidden } else { Offset::Optional };
                 let why = value.as_str().and_then(|s| dates::check(s, offset).err());
-                one(format!("{shown} {}", why.unwrap_or_else(|| format!("is not a {format}"))))
+                let message =
+                    format!("{shown} {}", why.unwrap_or_else(|| format!("is not a {format}")));
+                vec![Found { rule: "check", ..Found::new(pointer, false, message) }]
             }
             _ => one(self.other(e, &shown, node)),
         }
@@ -414,7 +422,7 @@ fn integral_floats(value: &Value, at: &mut String, out: &mut Vec<(String, f64)>)
         }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                at.push_str(&format!("/{i}"));
+                let _ = write!(at, "/{i}");
                 integral_floats(item, at, out);
                 at.truncate(len);
             }

@@ -11,6 +11,18 @@
 //! schema: the text reader's doubts (uncertain boundaries, truncated repeats)
 //! are reported as warnings with their lines. Memory stays flat: one line
 //! (or one message, or one tag) at a time.
+//!
+//! **Problems a person can act on.** Schema errors are narrowed to the
+//! innermost wrong value and put in words from the schemas' own `title`
+//! and `examples` (`explain.rs`), placed at their line and column through
+//! their JSON pointer (`pointer.rs`); `format` keywords are assertions (a
+//! real date and time, `dates.rs`). Every line and column is 1-based.
+//!
+//! **validate ≡ convert.** What a reader rejects is reported here too:
+//! integers a 64-bit reader cannot hold, keys written twice, oversized or
+//! too deeply nested HTML; and the JSONL reader rejects exactly what this
+//! module reports ([`post_line_problem`]). A format forced with `--schema`
+//! that the input plainly is not is an error, not "0 errors".
 
 mod dates;
 mod explain;
@@ -525,7 +537,7 @@ fn post_problems(
     let mut out: Vec<(&'static str, String, u64, String)> = schema
         .problems(value)
         .into_iter()
-        .map(|f| ("schema", f.pointer.clone(), column_of(&f.pointer, f.key), f.message))
+        .map(|f| (f.rule, f.pointer.clone(), column_of(&f.pointer, f.key), f.message))
         .collect();
     for (pointer, message) in entity_problems(value) {
         let column = column_of(&pointer, false);

@@ -117,48 +117,86 @@ pub(crate) fn pointer_at(raw: &[u8], offset: usize) -> String {
 /// object, the key, and the offset of its second appearance.
 pub(crate) fn repeated_keys(raw: &[u8]) -> Vec<(String, String, usize)> {
     let mut out = Vec::new();
-    walk_keys(raw, skip_ws(raw, 0), &mut String::new(), 0, &mut out);
+    walk_keys(raw, skip_ws(raw, 0), &mut Vec::new(), &mut out);
     out
 }
 
 /// Deeper than this the walk stops (serde_json's own limit is 128).
 const MAX_WALK_DEPTH: usize = 128;
 
+/// One step of a path: a key as written (quotes and escapes included),
+/// or an array index. Rendered as a pointer only when a repeat is found.
+#[derive(Clone, Copy)]
+enum Step<'a> {
+    Key(&'a [u8]),
+    Index(usize),
+}
+
+fn render(path: &[Step<'_>]) -> String {
+    let mut out = String::new();
+    for step in path {
+        out.push('/');
+        match step {
+            Step::Key(written) => out.push_str(&escape(&decode_key(written))),
+            Step::Index(i) => out.push_str(&i.to_string()),
+        }
+    }
+    out
+}
+
+fn decode_key(written: &[u8]) -> String {
+    serde_json::from_slice(written).unwrap_or_default()
+}
+
+fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
 /// [`repeated_keys`] on the value at `at`; returns where it ends.
-fn walk_keys(
-    raw: &[u8],
+fn walk_keys<'a>(
+    raw: &'a [u8],
     at: usize,
-    pointer: &mut String,
-    depth: usize,
+    path: &mut Vec<Step<'a>>,
     out: &mut Vec<(String, String, usize)>,
 ) -> Option<usize> {
     let open = *raw.get(at)?;
-    if !matches!(open, b'{' | b'[') || depth > MAX_WALK_DEPTH {
+    if !matches!(open, b'{' | b'[') || path.len() > MAX_WALK_DEPTH {
         return skip_value(raw, at);
     }
     let close = if open == b'{' { b'}' } else { b']' };
-    let mut seen = std::collections::HashSet::new();
+    // Keys as written (a key spelled with two escapings is missed, which no
+    // writer does); a list while short, a set when long.
+    let mut seen: Vec<&[u8]> = Vec::new();
+    let mut many: std::collections::HashSet<&[u8]> = std::collections::HashSet::new();
     let mut i = skip_ws(raw, at + 1);
     let mut index = 0usize;
-    let len = pointer.len();
     loop {
         if raw.get(i)? == &close {
             return Some(i + 1);
         }
         if open == b'{' {
             let key_end = skip_string(raw, i)?;
-            let key: String = serde_json::from_slice(raw.get(i..key_end)?).ok()?;
-            if !seen.insert(key.clone()) {
-                out.push((pointer.clone(), key.clone(), i));
+            let written = raw.get(i..key_end)?;
+            let repeated = if seen.len() < 32 {
+                let again = seen.contains(&written);
+                seen.push(written);
+                again
+            } else {
+                if many.is_empty() {
+                    many.extend(seen.iter().copied());
+                }
+                !many.insert(written)
+            };
+            if repeated {
+                out.push((render(path), decode_key(written), i));
             }
-            pointer.push('/');
-            pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+            path.push(Step::Key(written));
             i = skip_ws(raw, skip_ws(raw, key_end) + 1);
         } else {
-            pointer.push_str(&format!("/{index}"));
+            path.push(Step::Index(index));
         }
-        let end = walk_keys(raw, i, pointer, depth + 1, out);
-        pointer.truncate(len);
+        let end = walk_keys(raw, i, path, out);
+        path.pop();
         i = skip_ws(raw, end?);
         if raw.get(i) == Some(&b',') {
             i = skip_ws(raw, i + 1);

@@ -240,7 +240,7 @@ pub(super) fn validate(
     for found in result_schema.problems(&top) {
         let (line, column) = ctx.key_place(&found.pointer);
         let pointer = Some(found.pointer);
-        if !ctx.sink.push(problem("schema", name, line, Some(column), pointer, found.message))? {
+        if !ctx.sink.push(problem(found.rule, name, line, Some(column), pointer, found.message))? {
             return Ok(false);
         }
     }
@@ -331,7 +331,7 @@ impl Ctx<'_, '_> {
             .message_schema
             .problems(value)
             .into_iter()
-            .map(|f| ("schema", f.pointer, f.key, f.message))
+            .map(|f| (f.rule, f.pointer, f.key, f.message))
             .collect();
         let checked = checks(value, &mut self.last_id);
         found.extend(checked.into_iter().map(|(p, m)| ("check", p, false, m)));
