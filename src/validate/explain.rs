@@ -115,10 +115,15 @@ impl Checker {
         for error in self.validator.iter_errors(&probe) {
             let pointer = error.instance_path().as_str();
             let Some((_, f)) = floats.iter().find(|(p, _)| p == pointer) else { continue };
-            let message = if f.abs() >= 9.2e18 {
+            // Integers up to u64::MAX parse as integers; a float this large
+            // was written beyond the range (or as an exponent that is).
+            let message = if *f >= 1.8e19 || *f < -9.2e18 {
                 format!("{f:.0} is beyond the range of a 64-bit integer")
             } else {
-                format!("{} should be a whole number, written without a fraction", Value::from(*f))
+                format!(
+                    "{} should be a whole number, written without a fraction or exponent",
+                    Value::from(*f)
+                )
             };
             let found = Found { rule: "check", ..Found::new(pointer.to_owned(), false, message) };
             merge(&mut out, found);
@@ -704,7 +709,7 @@ mod tests {
                 (
                     "/id".to_owned(),
                     false,
-                    "1.0 should be a whole number, written without a fraction".into()
+                    "1.0 should be a whole number, written without a fraction or exponent".into()
                 ),
                 (
                     "/width".to_owned(),

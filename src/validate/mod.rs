@@ -594,10 +594,10 @@ fn model_message(raw: &[u8], pointer: &str, e: &serde_json::Error) -> String {
     if number && strip_position(e).contains("floating point") {
         if token.contains(['.', 'e', 'E']) {
             return format!(
-                "{token} should be a whole number written without a fraction or exponent"
+                "{token} should be a whole number, written without a fraction or exponent"
             );
         }
-        return format!("{token} is out of range (a 64-bit integer)");
+        return format!("{token} is beyond the range of a 64-bit integer");
     }
     format!("not a tgnorm post: {}", strip_position(e))
 }
