@@ -708,6 +708,39 @@ mod tests {
         assert_eq!(r.line(), "checked 1 message in 2 files: 0 errors, 3 warnings");
     }
 
+    /// The fuzz targets' entry on a few hostile inputs of every format:
+    /// problems, each with a 1-based place, and no panic.
+    #[test]
+    fn check_bytes_places_every_problem() {
+        let inputs: [&[u8]; 5] = [
+            b"",
+            b"{\"chat\":null,\"id\":1.0}\n{\"messages\": [{\"id\": 1e400}]}\n\xFF",
+            b"{\n \"messages\": [\n  {\"id\": 1, \"type\": \"message\", \"text\": [{\"type\": 42}]},\n  {\"id\": 1.0",
+            b"<div class=\"history\"><div class=\"message default\" id=\"message0\">",
+            b"<div class=\"tgme_widget_message\" data-post=\"x/0\"><a class=\"tgme_widget_message_date\">",
+        ];
+        let formats = [
+            Format::Jsonl,
+            Format::TdesktopJson,
+            Format::TdesktopHtml,
+            Format::WebHtml,
+            Format::Text,
+        ];
+        let mut problems = 0;
+        for bytes in inputs {
+            for format in formats {
+                let mut emit = |p: &Problem| {
+                    assert!(p.line.is_some_and(|l| l >= 1) || p.pointer.is_some(), "{p}");
+                    assert!(p.column.is_none_or(|c| c >= 1), "{p}");
+                    problems += 1;
+                    Ok(())
+                };
+                let _ = check_bytes(bytes, "f", format, &mut emit);
+            }
+        }
+        assert!(problems >= 10, "{problems}");
+    }
+
     #[test]
     fn entity_checks() {
         let post: Value = serde_json::json!({"text": "abc", "entities": [
