@@ -134,7 +134,7 @@ fn jsonl_unknown_key_and_missing_key() {
         &["--from", "jsonl", "-"],
         extra.as_bytes(),
         1,
-        "not a tgnorm post: unknown key `bogus`",
+        "not a tgnorm post: /bogus: unknown key \"bogus\": post objects have no such key",
     );
     let missing = good.replacen("\"kind\":\"message\",", "", 1);
     expect(
@@ -142,7 +142,7 @@ fn jsonl_unknown_key_and_missing_key() {
         &["--from", "jsonl", "-"],
         missing.as_bytes(),
         1,
-        "not a tgnorm post: missing key `kind`",
+        "not a tgnorm post: /: missing key \"kind\" (a post must have it)",
     );
 }
 

@@ -35,3 +35,7 @@ mod text_roundtrip;
 mod tdesktop_json_writer;
 // Hostile HTML: faults stay local, truncations and impossible dates rejected.
 mod hostile_html;
+// `tgnorm validate`: planted faults reported at their place, in plain words.
+mod validate_messages;
+// validate ≡ convert on hostile inputs.
+mod validate_agrees;

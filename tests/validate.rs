@@ -161,10 +161,10 @@ fn error_unexpected_is_pinned() {
         "/messages/1/id: duplicate id",
         "/messages/1/from_id",
         "/messages/2/text",
-        "/messages/4: \"from_id\"",
+        "/messages/4: missing key \"from_id\"",
         "/messages/5/media_type",
-        "/messages/6: \"text\"",
-        "/messages/7: \"id\"",
+        "/messages/6: missing key \"text\"",
+        "/messages/7: missing key \"id\"",
         "/messages/8/from",
     ] {
         assert!(run.stdout.contains(planted), "{planted} not reported:\n{}", run.stdout);

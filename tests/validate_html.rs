@@ -202,22 +202,27 @@ fn json_output_and_max_errors() {
     assert_eq!(objects[2]["summary"]["errors"], 2);
 }
 
-/// `--schema tdesktop-html` / `web-html` force the HTML rules on a file
-/// whatever its content says.
+/// `--schema tdesktop-html` / `web-html` on a file that plainly is the
+/// other kind of page is an error, never "0 errors".
 #[test]
-fn schema_flag_forces_the_html_rules() {
+fn schema_flag_that_does_not_fit_is_an_error() {
     let dir = root().join("fixtures/web/tchantest-poll");
     let run = tgnorm_in(&dir, &["validate", "input.html", "--schema", "tdesktop-html"], b"");
     assert_eq!(run.code, 1);
     assert_eq!(
         run.stdout,
-        "input.html:1:1: structure: no div.page_wrap: not a Telegram Desktop messages page\n\
-         input.html:1:1: structure: no div.history: not a Telegram Desktop messages page\n"
+        "input.html:1:1: format: input.html does not look like a Telegram Desktop HTML page \
+         (it looks like a saved t.me/s page)\n"
     );
-    let page = corpus().join("teleaudio-2025/messages4.html");
-    let run = tgnorm(&["validate", page.to_str().unwrap(), "--schema", "web-html"]);
-    assert_eq!(run.code, 0, "{}", run.stdout);
-    assert_eq!(checked(&run.stderr), "tgnorm: checked 0 messages in 1 file: 0 errors, 0 warnings");
+    let dir = root().join("fixtures/tdesktop-html/hand-quirks-2024");
+    let run = tgnorm_in(&dir, &["validate", "messages.html", "--schema", "web-html"], b"");
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_eq!(
+        run.stdout,
+        "messages.html:1:1: format: messages.html does not look like a saved t.me/s page \
+         (it looks like a Telegram Desktop HTML page)\n"
+    );
+    assert_eq!(checked(&run.stderr), "tgnorm: checked 0 messages in 1 file: 1 error, 0 warnings");
 }
 
 /// Cut, spliced and garbled pages: always a verdict (exit 0 or 1), never a

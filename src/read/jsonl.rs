@@ -2,7 +2,8 @@
 //! onward or cleaned again (cleaning is idempotent).
 //!
 //! Every line must be one post object with exactly the keys of
-//! `schemas/post.schema.json`. Blank lines are skipped. A bad line is an error
+//! `schemas/post.schema.json`, valid under it as `tgnorm validate` checks it
+//! ([`crate::validate::post_line_problem`]). Blank lines are skipped. A bad line is an error
 //! naming the line and column, and reading goes on with the next line.
 
 use super::lines::Lines;
@@ -43,7 +44,7 @@ impl<R: BufRead> Iterator for Reader<R> {
                     "not a tgnorm post: a JSONL line must be one JSON object",
                 )));
             }
-            return Some(serde_json::from_str::<Post>(&line.text).map_err(|e| {
+            let post = serde_json::from_str::<Post>(&line.text).map_err(|e| {
                 // serde_json's column is 0 before the line's first character.
                 let column = (e.column() as u64).max(1);
                 let pos = Position::line(self.file.clone(), line.number, Some(column));
@@ -60,9 +61,24 @@ impl<R: BufRead> Iterator for Reader<R> {
                     ErrorKind::Json(strip_position(&e))
                 };
                 Error::new(pos, kind)
-            }));
+            });
+            // What `tgnorm validate` reports, the reader rejects, in the same
+            // words (the post schema: real dates, known names, entity
+            // ranges…); broken JSON keeps the parser's message.
+            if post.as_ref().map_or_else(|e| !is_syntax(e), |_| true) {
+                if let Some((column, what)) = crate::validate::post_line_problem(&line.text) {
+                    let pos = Position::line(self.file.clone(), line.number, Some(column));
+                    return Some(Err(Error::data(pos, format!("not a tgnorm post: {what}"))));
+                }
+            }
+            return Some(post);
         }
     }
+}
+
+/// True for a JSON syntax error (not a post's shape or values).
+fn is_syntax(e: &Error) -> bool {
+    matches!(e.kind(), ErrorKind::Json(_))
 }
 
 /// serde_json appends " at line L column C"; our position already says it.

@@ -55,17 +55,24 @@ const MAX_BOGUS_ROUNDS: u32 = 64;
 pub(super) struct Mark {
     pub(super) line: u64,
     pub(super) column: u64,
+    /// Bytes before this place.
+    pub(super) byte: u64,
 }
 
 impl Mark {
+    /// The start of a page.
+    pub(super) const START: Mark = Mark { line: 1, column: 1, byte: 0 };
+
     /// The place after `bytes`, which start here.
     fn advance(self, bytes: &[u8]) -> Mark {
+        let byte = self.byte + bytes.len() as u64;
         match memchr::memrchr(b'\n', bytes) {
             Some(last) => Mark {
                 line: self.line + memchr::memchr_iter(b'\n', bytes).count() as u64,
                 column: 1 + chars(bytes.get(last + 1..).unwrap_or_default()),
+                byte,
             },
-            None => Mark { line: self.line, column: self.column + chars(bytes) },
+            None => Mark { line: self.line, column: self.column + chars(bytes), byte },
         }
     }
 }
@@ -432,13 +439,7 @@ pub(super) struct Tracked<R> {
 
 impl<R: BufRead> Tracked<R> {
     fn new(inner: R) -> Tracked<R> {
-        Tracked {
-            inner,
-            offset: 0,
-            here: Mark { line: 1, column: 1 },
-            item_start: 0,
-            too_big: false,
-        }
+        Tracked { inner, offset: 0, here: Mark::START, item_start: 0, too_big: false }
     }
 
     /// The place of the next byte.
@@ -502,15 +503,7 @@ fn chars(bytes: &[u8]) -> u64 {
 
 /// `YYYY-MM-DD` and `HH:MM:SS` parts that name a real day and time.
 pub(super) fn real_date_time(year: u32, month: u32, day: u32, h: u32, m: u32, s: u32) -> bool {
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1..=days).contains(&day) && h < 24 && m < 60 && s < 60
+    super::dates::real(year, month, day, h, m, s).is_ok()
 }
 
 /// The number in `bytes` if they are all ASCII digits (at most 9).

@@ -11,14 +11,30 @@
 //! schema: the text reader's doubts (uncertain boundaries, truncated repeats)
 //! are reported as warnings with their lines. Memory stays flat: one line
 //! (or one message, or one tag) at a time.
+//!
+//! **Problems a person can act on.** Schema errors are narrowed to the
+//! innermost wrong value and put in words from the schemas' own `title`
+//! and `examples` (`explain.rs`), placed at their line and column through
+//! their JSON pointer (`pointer.rs`); `format` keywords are assertions (a
+//! real date and time, `dates.rs`). Every line and column is 1-based.
+//!
+//! **validate ≡ convert.** What a reader rejects is reported here too:
+//! integers a 64-bit reader cannot hold, keys written twice, oversized or
+//! too deeply nested HTML; and the JSONL reader rejects exactly what this
+//! module reports ([`post_line_problem`]). A format forced with `--schema`
+//! that the input plainly is not is an error, not "0 errors".
 
+mod dates;
+mod explain;
 mod markup;
+mod pointer;
 mod tdesktop;
 mod tdesktop_html;
 mod web;
 
-use crate::error::{Error, ErrorKind, Position, Result};
+use crate::error::{Error, Result};
 use crate::read::{self, lines::Lines, Format, Notes, ReadOptions};
+use explain::Checker;
 use serde::Serialize;
 use serde_json::Value;
 use std::io::BufRead;
@@ -184,11 +200,16 @@ impl Sink<'_> {
             return Err(e);
         }
         let pos = e.position();
-        self.push(problem("syntax", name, pos.line.unwrap_or(0), pos.column, None, e.message()))
+        let mut p = problem("syntax", name, pos.line.unwrap_or(1), pos.column, None, e.message());
+        p.line = pos.line;
+        self.push(p)
     }
 
     /// Records a problem; returns false when the run must stop.
     fn push(&mut self, mut problem: Problem) -> Result<bool> {
+        // Positions are 1-based; a parser's 0 means the start of the line.
+        problem.line = problem.line.map(|l| l.max(1));
+        problem.column = problem.column.map(|c| c.max(1));
         // Schema messages quote the offending value whole; a long text array
         // would drown the line.
         if problem.message.chars().count() > MAX_MESSAGE_CHARS {
@@ -234,9 +255,9 @@ pub fn run(options: &Options, emit: &mut dyn FnMut(&Problem) -> Result<()>) -> R
         Schema::Web => Some(Format::WebHtml),
     };
     let mut sink = Sink { report: Report::default(), max_errors: options.max_errors, emit };
-    let post_schema = compile(crate::schema::POST)?;
-    let message_schema = compile(crate::schema::TDESKTOP_MESSAGE)?;
-    let result_schema = compile_with(
+    let post_schema = Checker::new(crate::schema::POST, &[])?;
+    let message_schema = Checker::new(crate::schema::TDESKTOP_MESSAGE, &[])?;
+    let result_schema = Checker::new(
         crate::schema::TDESKTOP_RESULT,
         &[(crate::schema::TDESKTOP_MESSAGE_ID, crate::schema::TDESKTOP_MESSAGE)],
     )?;
@@ -256,7 +277,16 @@ pub fn run(options: &Options, emit: &mut dyn FnMut(&Problem) -> Result<()>) -> R
             let notes = Notes::default();
             let input = read::open(path, &read_options, &notes)?;
             sink.report.files += 1;
-            let read::Input { name, reader, format, .. } = input;
+            let read::Input { name, mut reader, format, .. } = input;
+            if options.schema != Schema::Auto || options.read.format.is_some() {
+                if let Some(p) = mismatch(&mut reader, &name, format)? {
+                    go_on = sink.push(p)?;
+                    if !go_on {
+                        break;
+                    }
+                    continue;
+                }
+            }
             go_on = match format {
                 Format::Jsonl => jsonl(reader, &name, &post_schema, &mut sink)?,
                 Format::TdesktopJson => {
@@ -288,6 +318,105 @@ pub fn run(options: &Options, emit: &mut dyn FnMut(&Problem) -> Result<()>) -> R
         }
     }
     Ok(sink.report)
+}
+
+/// Validates `bytes` as one file of `format` named `name`, with no file
+/// system and no sniffing (the fuzz targets' entry; Telegram Desktop pages
+/// are checked as a single page).
+pub fn check_bytes(
+    bytes: &[u8],
+    name: &str,
+    format: Format,
+    emit: &mut dyn FnMut(&Problem) -> Result<()>,
+) -> Result<Report> {
+    // Compiled once per process: a fuzzer calls this millions of times.
+    static SCHEMAS: std::sync::OnceLock<std::result::Result<[Checker; 3], String>> =
+        std::sync::OnceLock::new();
+    let compiled = SCHEMAS.get_or_init(|| {
+        let compile = || -> Result<[Checker; 3]> {
+            Ok([
+                Checker::new(crate::schema::POST, &[])?,
+                Checker::new(crate::schema::TDESKTOP_MESSAGE, &[])?,
+                Checker::new(
+                    crate::schema::TDESKTOP_RESULT,
+                    &[(crate::schema::TDESKTOP_MESSAGE_ID, crate::schema::TDESKTOP_MESSAGE)],
+                )?,
+            ])
+        };
+        compile().map_err(|e| e.to_string())
+    });
+    let [post, message, result] = compiled.as_ref().map_err(|e| {
+        Error::new(
+            crate::error::Position::file("<bundled schema>"),
+            crate::error::ErrorKind::Data(e.clone()),
+        )
+    })?;
+    let mut sink =
+        Sink { report: Report { files: 1, ..Report::default() }, max_errors: None, emit };
+    let reader: Box<dyn BufRead + Send> = Box::new(std::io::Cursor::new(bytes.to_vec()));
+    match format {
+        Format::Jsonl => {
+            jsonl(reader, name, post, &mut sink)?;
+        }
+        Format::TdesktopJson => {
+            tdesktop::validate(reader, name, message, result, &mut sink)?;
+        }
+        Format::TdesktopHtml => {
+            let mut chat = tdesktop_html::Chat::default();
+            let path = std::path::Path::new(name);
+            tdesktop_html::validate(reader, name, path, None, &mut chat, &mut sink)?;
+        }
+        Format::WebHtml => {
+            web::validate(reader, name, &mut sink)?;
+        }
+        Format::Text => {
+            text(reader, name, &ReadOptions::default(), &mut sink)?;
+        }
+    }
+    Ok(sink.report)
+}
+
+/// A forced format (`--schema`, `--from`) that the input plainly is not:
+/// its first bytes are another format's (a `result.json` checked as a web
+/// page would otherwise give "0 errors"). Input that looks like nothing in
+/// particular (plain text) is checked as asked.
+fn mismatch(
+    reader: &mut Box<dyn BufRead + Send>,
+    name: &str,
+    forced: Format,
+) -> Result<Option<Problem>> {
+    let head = reader.fill_buf().map_err(|e| Error::io(name, e))?;
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let sniffed = Format::sniff(head);
+    let first_line = head.split(|&b| b == b'\n').find(|l| !l.trim_ascii().is_empty());
+    let pretty_json = first_line.is_some_and(|l| l.trim_ascii() == b"{");
+    let clash = match (forced, sniffed) {
+        (_, Format::Text) => false,
+        (Format::Jsonl, Format::TdesktopJson) => pretty_json,
+        (Format::TdesktopJson, Format::Jsonl) => true,
+        (f, s) => f != s && f != Format::Text,
+    };
+    if !clash {
+        return Ok(None);
+    }
+    let what = |f: Format| match f {
+        Format::Jsonl => "tgnorm JSONL",
+        Format::TdesktopJson => "result.json",
+        Format::TdesktopHtml => "a Telegram Desktop HTML page",
+        Format::WebHtml => "a saved t.me/s page",
+        Format::Text => "a text dump",
+    };
+    let message =
+        format!("{name} does not look like {} (it looks like {})", what(forced), what(sniffed));
+    Ok(Some(Problem {
+        severity: Severity::Error,
+        file: name.to_owned(),
+        line: Some(1),
+        column: Some(1),
+        pointer: None,
+        rule: "format",
+        message,
+    }))
 }
 
 /// True when `input` is a folder read as a Telegram Desktop HTML export
@@ -325,27 +454,6 @@ fn is_page_folder(input: &std::path::Path, files: &[PathBuf]) -> bool {
             .all(|f| f.file_name().and_then(|n| n.to_str()).and_then(read::page_number).is_some())
 }
 
-/// Compiles a bundled schema that refers to others (`$ref` by `$id`).
-fn compile_with(schema: &str, resources: &[(&str, &str)]) -> Result<jsonschema::Validator> {
-    let bad = |e: String| Error::new(Position::file("<bundled schema>"), ErrorKind::Data(e));
-    let value: Value = serde_json::from_str(schema).map_err(|e| bad(e.to_string()))?;
-    let mut builder = jsonschema::Registry::new();
-    for (uri, text) in resources {
-        let doc: Value = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
-        builder = builder.add(*uri, doc).map_err(|e| bad(e.to_string()))?;
-    }
-    let registry = builder.prepare().map_err(|e| bad(e.to_string()))?;
-    jsonschema::options().with_registry(&registry).build(&value).map_err(|e| bad(e.to_string()))
-}
-
-fn compile(schema: &str) -> Result<jsonschema::Validator> {
-    let value: Value = serde_json::from_str(schema).map_err(|e| {
-        Error::new(Position::file("<bundled schema>"), ErrorKind::Json(e.to_string()))
-    })?;
-    jsonschema::draft202012::new(&value)
-        .map_err(|e| Error::new(Position::file("<bundled schema>"), ErrorKind::Data(e.to_string())))
-}
-
 fn problem(
     rule: &'static str,
     file: &str,
@@ -369,7 +477,7 @@ fn problem(
 fn jsonl(
     reader: Box<dyn BufRead + Send>,
     name: &str,
-    schema: &jsonschema::Validator,
+    schema: &Checker,
     sink: &mut Sink<'_>,
 ) -> Result<bool> {
     for line in Lines::new(reader, name.to_owned()) {
@@ -391,25 +499,114 @@ fn jsonl(
             Ok(v) => v,
             Err(e) => {
                 let msg = format!("invalid JSON: {}", strip_position(&e));
-                let p = problem("syntax", name, line.number, Some(e.column() as u64), None, msg);
+                let column = char_column(&line.text, e.column().saturating_sub(1));
+                let p = problem("syntax", name, line.number, Some(column), None, msg);
                 if !sink.push(p)? {
                     return Ok(false);
                 }
                 continue;
             }
         };
-        let mut found: Vec<(&'static str, String, String)> = schema
-            .iter_errors(&value)
-            .map(|e| ("schema", e.instance_path().to_string(), e.to_string()))
-            .collect();
-        found.extend(entity_problems(&value).into_iter().map(|(p, m)| ("check", p, m)));
-        for (rule, pointer, message) in found {
-            if !sink.push(problem(rule, name, line.number, None, Some(pointer), message))? {
+        for (rule, pointer, column, message) in post_problems(&line.text, &value, schema) {
+            let p = problem(rule, name, line.number, Some(column), Some(pointer), message);
+            if !sink.push(p)? {
                 return Ok(false);
             }
         }
     }
     Ok(true)
+}
+
+/// Everything wrong with one JSONL line (`value` parsed from `text`), as
+/// (rule, pointer, column, message): the schema's problems, the entity
+/// checks and, when those find nothing, what reading the line as a post
+/// finds that a schema cannot (an integer written `1.0`, or beyond 64
+/// bits), so that `validate` rejects exactly what converting rejects.
+fn post_problems(
+    text: &str,
+    value: &Value,
+    schema: &Checker,
+) -> Vec<(&'static str, String, u64, String)> {
+    let raw = text.as_bytes();
+    let column_of = |pointer: &str, key: bool| -> u64 {
+        let at = pointer::place(raw, pointer)
+            .map(|p| if key { p.key.unwrap_or(p.value) } else { p.value })
+            .unwrap_or(0);
+        char_column(text, at)
+    };
+    let mut out: Vec<(&'static str, String, u64, String)> = schema
+        .problems(value)
+        .into_iter()
+        .map(|f| (f.rule, f.pointer.clone(), column_of(&f.pointer, f.key), f.message))
+        .collect();
+    for (pointer, message) in entity_problems(value) {
+        let column = column_of(&pointer, false);
+        out.push(("check", pointer, column, message));
+    }
+    for (object, key, offset) in pointer::repeated_keys(raw) {
+        let message =
+            format!("key {key:?} appears twice in one object (which is meant cannot be told)");
+        let pointer = format!("{object}/{}", key.replace('~', "~0").replace('/', "~1"));
+        out.push(("check", pointer, char_column(text, offset), message));
+    }
+    if out.is_empty() {
+        if let Err(e) = serde_json::from_str::<crate::model::Post>(text) {
+            let at = e.column().saturating_sub(1);
+            let pointer = pointer::pointer_at(raw, at);
+            let message = model_message(raw, &pointer, &e);
+            out.push(("check", pointer.clone(), column_of(&pointer, false), message));
+        }
+    }
+    out
+}
+
+/// The first problem `validate` finds in one JSONL line, as its 1-based
+/// column and `pointer: message`: the JSONL reader rejects a line exactly
+/// when `validate` reports it (the post schema, with dates and entity
+/// ranges checked), so the two never disagree. `None` for a valid line.
+pub fn post_line_problem(text: &str) -> Option<(u64, String)> {
+    static POST: std::sync::OnceLock<Option<Checker>> = std::sync::OnceLock::new();
+    let schema = POST.get_or_init(|| Checker::new(crate::schema::POST, &[]).ok()).as_ref()?;
+    let value: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            let column = char_column(text, e.column().saturating_sub(1));
+            return Some((column, format!("invalid JSON: {}", strip_position(&e))));
+        }
+    };
+    let (_, pointer, column, message) = post_problems(text, &value, schema).into_iter().next()?;
+    Some((column, format!("{}: {message}", if pointer.is_empty() { "/" } else { &pointer })))
+}
+
+/// A post the schema accepts but the model cannot hold, in words.
+fn model_message(raw: &[u8], pointer: &str, e: &serde_json::Error) -> String {
+    let token = pointer::locate(raw, pointer)
+        .and_then(|at| raw.get(at..))
+        .map(|rest| {
+            let end = rest
+                .iter()
+                .position(|b| matches!(b, b',' | b'}' | b']' | b' '))
+                .unwrap_or(rest.len());
+            String::from_utf8_lossy(rest.get(..end).unwrap_or_default()).into_owned()
+        })
+        .unwrap_or_default();
+    let number = token.bytes().next().is_some_and(|b| b == b'-' || b.is_ascii_digit());
+    if number && strip_position(e).contains("floating point") {
+        if token.contains(['.', 'e', 'E']) {
+            return format!(
+                "{token} should be a whole number, written without a fraction or exponent"
+            );
+        }
+        return format!("{token} is beyond the range of a 64-bit integer");
+    }
+    format!("not a tgnorm post: {}", strip_position(e))
+}
+
+/// The 1-based column (in characters) of byte `at` of a line.
+fn char_column(text: &str, at: usize) -> u64 {
+    let at = at.min(text.len());
+    let head = text.get(..at).map(|h| h.chars().count()).unwrap_or(at);
+    head as u64 + 1
 }
 
 /// What the schema cannot say: entities lie inside the text, in order,
@@ -509,6 +706,39 @@ mod tests {
     fn report_line() {
         let r = Report { messages: 1, files: 2, errors: 0, warnings: 3, truncated: false };
         assert_eq!(r.line(), "checked 1 message in 2 files: 0 errors, 3 warnings");
+    }
+
+    /// The fuzz targets' entry on a few hostile inputs of every format:
+    /// problems, each with a 1-based place, and no panic.
+    #[test]
+    fn check_bytes_places_every_problem() {
+        let inputs: [&[u8]; 5] = [
+            b"",
+            b"{\"chat\":null,\"id\":1.0}\n{\"messages\": [{\"id\": 1e400}]}\n\xFF",
+            b"{\n \"messages\": [\n  {\"id\": 1, \"type\": \"message\", \"text\": [{\"type\": 42}]},\n  {\"id\": 1.0",
+            b"<div class=\"history\"><div class=\"message default\" id=\"message0\">",
+            b"<div class=\"tgme_widget_message\" data-post=\"x/0\"><a class=\"tgme_widget_message_date\">",
+        ];
+        let formats = [
+            Format::Jsonl,
+            Format::TdesktopJson,
+            Format::TdesktopHtml,
+            Format::WebHtml,
+            Format::Text,
+        ];
+        let mut problems = 0;
+        for bytes in inputs {
+            for format in formats {
+                let mut emit = |p: &Problem| {
+                    assert!(p.line.is_some_and(|l| l >= 1) || p.pointer.is_some(), "{p}");
+                    assert!(p.column.is_none_or(|c| c >= 1), "{p}");
+                    problems += 1;
+                    Ok(())
+                };
+                let _ = check_bytes(bytes, "f", format, &mut emit);
+            }
+        }
+        assert!(problems >= 10, "{problems}");
     }
 
     #[test]

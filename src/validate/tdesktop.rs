@@ -7,7 +7,7 @@
 //!
 //! serde_json parses the file through [`Tap`], which knows serde_json's place
 //! and keeps the raw bytes of the message being read: an offending value is
-//! then found in those bytes by its JSON pointer ([`locate`]) and reported at
+//! then found in those bytes by its JSON pointer ([`pointer::place`]) and reported at
 //! its own line and column. The bytes pass through the reader's repair
 //! machine first (`\xHH` escapes, unquoted `document_id`s), so a column on a
 //! line that held a repair is counted in repaired bytes (each `\xHH` is two
@@ -26,7 +26,8 @@
 //! are unique too), `text_entities` concatenated equal to `text`, and
 //! `date_unixtime` consistent with `date` (a whole offset within ±14 h).
 
-use super::{problem, Sink};
+use super::explain::Checker;
+use super::{pointer, problem, Sink};
 use crate::error::{Error, Result};
 use crate::read::tdesktop_json::repair::Repairer;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -183,8 +184,8 @@ fn repair_into(rep: &mut Repairer, raw: &[u8], out: &mut Vec<u8>) {
 pub(super) fn validate(
     reader: Box<dyn BufRead + Send>,
     name: &str,
-    message_schema: &jsonschema::Validator,
-    result_schema: &jsonschema::Validator,
+    message_schema: &Checker,
+    result_schema: &Checker,
     sink: &mut Sink<'_>,
 ) -> Result<bool> {
     let state = Rc::new(RefCell::new(TapState {
@@ -213,6 +214,7 @@ pub(super) fn validate(
         last_id: None,
         chat_path: String::new(),
         index: 0,
+        keys: Vec::new(),
     };
     let top = TopSeed { ctx: &mut ctx }.deserialize(&mut de);
     let top = match top {
@@ -229,30 +231,17 @@ pub(super) fn validate(
             return ctx.sink.push(problem("syntax", name, line, Some(column), None, msg));
         }
     };
-    if de.end().is_err() {
-        let p = problem(
-            "syntax",
-            name,
-            0,
-            None,
-            None,
-            "trailing characters after the top-level object".into(),
-        );
-        if !ctx.sink.push(p)? {
+    if let Err(e) = de.end() {
+        let (line, column) = (e.line() as u64, e.column() as u64);
+        let msg = "trailing characters after the top-level object".to_owned();
+        if !ctx.sink.push(problem("syntax", name, line, Some(column), None, msg))? {
             return Ok(false);
         }
     }
-    for e in result_schema.iter_errors(&top) {
-        let p = super::Problem {
-            severity: super::Severity::Error,
-            file: name.to_owned(),
-            line: None,
-            column: None,
-            pointer: Some(e.instance_path().to_string()),
-            rule: "schema",
-            message: e.to_string(),
-        };
-        if !ctx.sink.push(p)? {
+    for found in result_schema.problems(&top) {
+        let (line, column) = ctx.key_place(&found.pointer);
+        let pointer = Some(found.pointer);
+        if !ctx.sink.push(problem(found.rule, name, line, Some(column), pointer, found.message))? {
             return Ok(false);
         }
     }
@@ -261,7 +250,7 @@ pub(super) fn validate(
 
 struct Ctx<'a, 'b> {
     name: &'a str,
-    message_schema: &'a jsonschema::Validator,
+    message_schema: &'a Checker,
     sink: &'a mut Sink<'b>,
     state: Rc<RefCell<TapState>>,
     stop: bool,
@@ -271,6 +260,10 @@ struct Ctx<'a, 'b> {
     chat_path: String,
     /// Index of the next message in the current array.
     index: u64,
+    /// Where each key outside the messages was read (its pointer, the line
+    /// and column just after the key), to place the result schema's
+    /// problems: a few keys per chat.
+    keys: Vec<(String, (u64, u64))>,
 }
 
 impl Ctx<'_, '_> {
@@ -293,23 +286,75 @@ impl Ctx<'_, '_> {
         }
     }
 
+    /// Notes where the key of `pointer` was read.
+    /// serde_json has just read the key: its value starts after the
+    /// colon and any white space, which are looked for in the bytes read
+    /// ahead (the key's end is used if they are not there yet).
+    fn note_key(&mut self, pointer: &str) {
+        let mut st = self.state.borrow_mut();
+        let idx = st.idx;
+        st.count_to(idx);
+        let ahead = st.chunk.get(idx..).unwrap_or_default();
+        let skip = ahead
+            .iter()
+            .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b':'))
+            .unwrap_or(0);
+        let at = line_col(ahead, skip, (st.line, st.column));
+        drop(st);
+        self.keys.push((pointer.to_owned(), at));
+    }
+
+    /// The line and column of the nearest key noted on the way to
+    /// `pointer` (the file's start when there is none).
+    fn key_place(&self, pointer: &str) -> (u64, u64) {
+        self.keys
+            .iter()
+            .filter(|(p, _)| {
+                pointer.strip_prefix(p.as_str()).is_some_and(|r| r.is_empty() || r.starts_with('/'))
+            })
+            .max_by_key(|(p, _)| p.len())
+            .map(|(_, at)| *at)
+            .unwrap_or((1, 1))
+    }
+
     /// Checks one message (its raw bytes, where they start, its value).
     fn message(&mut self, raw: &[u8], at: (u64, u64), value: &Value) {
         self.sink.report.messages += 1;
         let base = format!("{}/{}", self.chat_path, self.index);
         self.index += 1;
-        let place = |pointer: &str| -> (u64, u64) {
-            let offset = locate(raw, pointer).unwrap_or(0);
+        let place = |pointer: &str, key: bool| -> (u64, u64) {
+            let offset = pointer::place(raw, pointer)
+                .map(|p| if key { p.key.unwrap_or(p.value) } else { p.value })
+                .unwrap_or(0);
             line_col(raw, offset, at)
         };
-        let mut found: Vec<(&'static str, String, String)> = self
+        let mut found: Vec<(&'static str, String, bool, String)> = self
             .message_schema
-            .iter_errors(value)
-            .map(|e| ("schema", e.instance_path().to_string(), e.to_string()))
+            .problems(value)
+            .into_iter()
+            .map(|f| (f.rule, f.pointer, f.key, f.message))
             .collect();
-        found.extend(checks(value, &mut self.last_id).into_iter().map(|(p, m)| ("check", p, m)));
-        for (rule, pointer, message) in found {
-            let (line, column) = place(&pointer);
+        let checked = checks(value, &mut self.last_id);
+        found.extend(checked.into_iter().map(|(p, m)| ("check", p, false, m)));
+        let mut at_second: Vec<(String, usize)> = Vec::new();
+        for (object, key, offset) in pointer::repeated_keys(raw) {
+            // A service message's action may have a `text` of its own
+            // before the message's (send_webview_data, send_star_gift).
+            if object.is_empty() && key == "text" {
+                continue;
+            }
+            let p = format!("{object}/{}", key.replace('~', "~0").replace('/', "~1"));
+            let message =
+                format!("key {key:?} appears twice in one object (which is meant cannot be told)");
+            at_second.push((p.clone(), offset));
+            found.push(("check", p, true, message));
+        }
+        for (rule, pointer, key, message) in found {
+            let second = at_second.iter().find(|(p, _)| key && *p == pointer).map(|(_, o)| *o);
+            let (line, column) = match second {
+                Some(offset) => line_col(raw, offset, at),
+                None => place(&pointer, key),
+            };
             let warning = message.contains("ids must increase");
             let pointer = Some(format!("{base}{pointer}"));
             let mut p = problem(rule, self.name, line, Some(column), pointer, message);
@@ -381,7 +426,9 @@ fn checks(m: &Value, last_id: &mut Option<i64>) -> Vec<(String, String)> {
     if let (Some(date), Some(unix)) =
         (m.get("date").and_then(Value::as_str), m.get("date_unixtime").and_then(Value::as_str))
     {
-        let local = crate::read::tdesktop_json::dates::parse_local(date);
+        // A date that is not a real one is the schema's to report.
+        let real = super::dates::check(date, super::dates::Offset::Forbidden).is_ok();
+        let local = crate::read::tdesktop_json::dates::parse_local(date).filter(|_| real);
         match (local, unix.parse::<i64>()) {
             (Some(local), Ok(unix)) => {
                 let offset = local - unix;
@@ -392,119 +439,19 @@ fn checks(m: &Value, last_id: &mut Option<i64>) -> Vec<(String, String)> {
                     ));
                 }
             }
-            // An unreadable `date` is the schema's to report.
-            (Some(_), Err(_)) => out
-                .push(("/date_unixtime".into(), format!("date_unixtime {unix:?} is not a number"))),
-            (None, _) => {}
+            // Digits only (the schema checks that) but beyond 64 bits.
+            (Some(_), Err(_))
+                if unix.trim_start_matches('-').bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                out.push((
+                    "/date_unixtime".into(),
+                    format!("date_unixtime {unix:?} is beyond the range of a 64-bit integer"),
+                ))
+            }
+            _ => {}
         }
     }
     out
-}
-
-/// The byte offset in `raw` (one JSON value) of the value at `pointer`.
-pub(crate) fn locate(raw: &[u8], pointer: &str) -> Option<usize> {
-    let mut at = skip_ws(raw, 0);
-    if pointer.is_empty() {
-        return Some(at);
-    }
-    for token in pointer.split('/').skip(1) {
-        let token = token.replace("~1", "/").replace("~0", "~");
-        match raw.get(at)? {
-            b'{' => {
-                at = skip_ws(raw, at + 1);
-                loop {
-                    if raw.get(at)? == &b'}' {
-                        return None;
-                    }
-                    let key_end = skip_string(raw, at)?;
-                    let key: String = serde_json::from_slice(raw.get(at..key_end)?).ok()?;
-                    at = skip_ws(raw, key_end);
-                    at = skip_ws(raw, at + 1); // ':'
-                    if key == token {
-                        break;
-                    }
-                    at = skip_ws(raw, skip_value(raw, at)?);
-                    if raw.get(at)? == &b',' {
-                        at = skip_ws(raw, at + 1);
-                    }
-                }
-            }
-            b'[' => {
-                let want: usize = token.parse().ok()?;
-                at = skip_ws(raw, at + 1);
-                for _ in 0..want {
-                    at = skip_ws(raw, skip_value(raw, at)?);
-                    if raw.get(at)? != &b',' {
-                        return None;
-                    }
-                    at = skip_ws(raw, at + 1);
-                }
-            }
-            _ => return None,
-        }
-    }
-    Some(at)
-}
-
-fn skip_ws(raw: &[u8], mut at: usize) -> usize {
-    while matches!(raw.get(at), Some(b' ' | b'\n' | b'\r' | b'\t')) {
-        at += 1;
-    }
-    at
-}
-
-/// The end of the string starting at `at` (just past its closing quote).
-fn skip_string(raw: &[u8], at: usize) -> Option<usize> {
-    if raw.get(at)? != &b'"' {
-        return None;
-    }
-    let mut i = at + 1;
-    loop {
-        match raw.get(i)? {
-            b'\\' => i += 2,
-            b'"' => return Some(i + 1),
-            _ => i += 1,
-        }
-    }
-}
-
-/// The end of the value starting at `at`. Depth is bounded by the input,
-/// which serde_json already accepted (its recursion limit is 128).
-fn skip_value(raw: &[u8], at: usize) -> Option<usize> {
-    match raw.get(at)? {
-        b'"' => skip_string(raw, at),
-        b'{' | b'[' => {
-            let mut depth = 0usize;
-            let mut i = at;
-            loop {
-                match raw.get(i)? {
-                    b'"' => {
-                        i = skip_string(raw, i)?;
-                        continue;
-                    }
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            return Some(i + 1);
-                        }
-                    }
-                    _ => {}
-                }
-                i += 1;
-            }
-        }
-        _ => {
-            let mut i = at;
-            while !matches!(
-                raw.get(i),
-                None | Some(b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t')
-            ) {
-                i += 1;
-            }
-            Some(i)
-        }
-    }
 }
 
 /// The top-level object: `messages` arrays are streamed, everything else is
@@ -545,6 +492,7 @@ impl<'de> Visitor<'de> for ObjectVisitor<'_, '_, '_> {
         let mut out = serde_json::Map::new();
         while let Some(key) = map.next_key::<String>()? {
             let path = format!("{}/{}", self.path, key.replace('~', "~0").replace('/', "~1"));
+            self.ctx.note_key(&path);
             let value = match (self.level, key.as_str()) {
                 (Level::Top | Level::Chat, "messages") => {
                     self.ctx.chat_path = path.clone();
@@ -691,8 +639,8 @@ mod tests {
     /// buffer or in seven-byte pieces (a refill inside every message).
     #[test]
     fn positions_do_not_depend_on_buffering() {
-        let message = super::super::compile(crate::schema::TDESKTOP_MESSAGE).unwrap();
-        let result = super::super::compile_with(
+        let message = Checker::new(crate::schema::TDESKTOP_MESSAGE, &[]).unwrap();
+        let result = Checker::new(
             crate::schema::TDESKTOP_RESULT,
             &[(crate::schema::TDESKTOP_MESSAGE_ID, crate::schema::TDESKTOP_MESSAGE)],
         )
@@ -724,17 +672,5 @@ mod tests {
             assert_eq!(whole.is_empty(), file.contains("repairs-2022"), "{file}: {whole:?}");
             assert_eq!(run(7), whole, "{file}");
         }
-    }
-
-    #[test]
-    fn locates_pointers() {
-        let raw =
-            br#"{"id": 1, "text": ["a", {"type": "bold", "text": "b"}], "x/y": {"k": [1, 2, 3]}}"#;
-        let at = |p: &str| locate(raw, p).map(|o| &raw[o..o + 3]);
-        assert_eq!(at("/id"), Some(&b"1, "[..]));
-        assert_eq!(at("/text/1/type"), Some(&b"\"bo"[..]));
-        assert_eq!(at("/x~1y/k/2"), Some(&b"3]}"[..]));
-        assert_eq!(locate(raw, "/nope"), None);
-        assert_eq!(locate(raw, "/text/9"), None);
     }
 }

@@ -19,7 +19,7 @@
 //! | `date-title` | error | a `default` message without a `date details` title, or a title (its own or a forward's) not `DD.MM.YYYY HH:MM:SS[ UTC±hh:mm]` naming a real date and time |
 //! | `from-name` | error | a message that is not `joined` without a `from_name`; a `joined` one with no message before it on its page to inherit the sender from |
 //! | `joined` | warning | a `joined` message right after a service message (Telegram Desktop starts a new run there) |
-//! | `markup` | error | markup the tokenizer cannot read; a page that ends inside a message or the history |
+//! | `markup` | error | markup the tokenizer cannot read; a page that ends inside a message or the history; a message over 8 MiB of markup (the reader rejects it) |
 //!
 //! **Pages and folders.** A page's number comes from its name
 //! (`messages.html` is 1, `messagesN.html` is N); a page with another name
@@ -49,6 +49,9 @@ use std::path::Path;
 /// Ids below this are the migrated block (id − 10⁹); other negative ids
 /// are date separators.
 const MIGRATED_BELOW: i64 = -500_000_000;
+/// A message larger than this (markup bytes) is rejected by the reader
+/// (`read::tdesktop_html`), so it is an error here too.
+const MAX_MESSAGE_BYTES: u64 = 8 << 20;
 /// Problems held for one message before they are printed in order.
 const MAX_PENDING: usize = 32;
 
@@ -320,7 +323,7 @@ impl Page<'_, '_> {
         if self.msg.is_some() {
             // A message inside a message: the 2024 unclosed-table bug
             // (§3.8). The outer one ends here, as the reader reads it.
-            self.end_message();
+            self.end_message(el.at);
         }
         self.sink.report.messages += 1;
         let default = el.has_class("default");
@@ -408,10 +411,17 @@ impl Page<'_, '_> {
         self.chat.last_id = Some(id);
     }
 
-    fn end_message(&mut self) {
+    fn end_message(&mut self, end: Mark) {
         let Some(m) = self.msg.as_ref() else { return };
         let (at, default, joined) = (m.at, m.default, m.joined);
         let (date, from_name) = (m.date, m.from_name);
+        if end.byte.saturating_sub(at.byte) > MAX_MESSAGE_BYTES {
+            let what = format!(
+                "message larger than {} MiB (converting rejects it; a real one is a few KiB)",
+                MAX_MESSAGE_BYTES >> 20
+            );
+            self.error("markup", at, what);
+        }
         if default {
             if !date {
                 self.error(
@@ -505,7 +515,7 @@ impl Page<'_, '_> {
             self.end_history(end);
         }
         if self.wrap.is_none() {
-            let at = self.body.unwrap_or(Mark { line: 1, column: 1 });
+            let at = self.body.unwrap_or(Mark::START);
             self.error(
                 "structure",
                 at,
@@ -513,7 +523,7 @@ impl Page<'_, '_> {
             );
         }
         if self.history.is_none() {
-            let at = self.wrap.or(self.body).unwrap_or(Mark { line: 1, column: 1 });
+            let at = self.wrap.or(self.body).unwrap_or(Mark::START);
             let what = match self.outside {
                 0 => String::new(),
                 1 => " (1 message outside one)".to_owned(),
@@ -541,7 +551,7 @@ impl Page<'_, '_> {
             return;
         }
         self.prev_settled = true;
-        let history_at = self.history.map_or(Mark { line: 1, column: 1 }, |(_, at)| at);
+        let history_at = self.history.map_or(Mark::START, |(_, at)| at);
         let named = self.named;
         match self.prev_link.take() {
             Some((href, at)) => match (page_number(&href), named) {
@@ -666,7 +676,7 @@ impl Rules for Page<'_, '_> {
             self.forward_depth = None;
         }
         if self.msg.as_ref().is_some_and(|m| m.depth >= depth) {
-            self.end_message();
+            self.end_message(at);
         }
         if let Some((Some(d), start)) = self.history {
             if d >= depth {

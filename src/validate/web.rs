@@ -23,7 +23,7 @@
 //! | `date` | error | no date link (`a.tgme_widget_message_date`) whose `href` is the post's own link (`…/{channel}/{id}`, channel in any case), no `time[datetime]` in it, or a `datetime` that is not an RFC 3339 date-time with an offset (naming a real date and time) |
 //! | `duplicate-post` | error | a post with the same `data-post` as the post before it |
 //! | `post-order` | warning | a post whose id is below the one before it in the same channel (pages list posts oldest first) |
-//! | `markup` | error | markup the tokenizer cannot read; a file that ends inside a post |
+//! | `markup` | error | markup the tokenizer cannot read; a file that ends inside a post; markup nested deeper than 512 levels (the reader refuses it) |
 //!
 //! Like the other validators, only the previous post is remembered: a repeat
 //! further back shows as a `post-order` warning. Pages of one channel
@@ -42,7 +42,15 @@ pub(super) fn validate(
     name: &str,
     sink: &mut Sink<'_>,
 ) -> Result<bool> {
-    let mut page = Page { file: name, sink, stop: false, error: None, post: None, prev: None };
+    let mut page = Page {
+        file: name,
+        sink,
+        stop: false,
+        error: None,
+        post: None,
+        prev: None,
+        too_deep: false,
+    };
     markup::scan(reader, &mut page).map_err(|e| Error::io(name, e))?;
     if let Some(at) = page.post.as_ref().map(|p| p.at) {
         page.post = None;
@@ -62,7 +70,14 @@ struct Page<'a, 'b> {
     post: Option<Post>,
     /// Channel (lower case) and id of the previous post.
     prev: Option<(String, i64)>,
+    /// Markup nested deeper than [`MAX_DEPTH`] was reported (once a file).
+    too_deep: bool,
 }
+
+/// The web reader refuses markup nested deeper than this (its guard
+/// against quadratic tree building, `read/web/guard.rs`), so it is an error
+/// here too.
+const MAX_DEPTH: usize = 512;
 
 struct Post {
     depth: usize,
@@ -194,6 +209,13 @@ impl Page<'_, '_> {
 
 impl Rules for Page<'_, '_> {
     fn open(&mut self, el: &Element<'_>) {
+        // The reader counts the `html` element as level 1.
+        if el.depth >= MAX_DEPTH && !self.too_deep {
+            self.too_deep = true;
+            let what =
+                format!("markup nested deeper than {MAX_DEPTH} levels (the reader refuses it)");
+            self.error("markup", el.at, what);
+        }
         if self.post.is_some() {
             self.in_post(el);
         } else if el.has_class("tgme_widget_message") {
