@@ -566,7 +566,7 @@ pub struct Source {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repeat: Option<RepeatRange>,
     /// Reader's doubts about this post: `boundary_uncertain`,
-    /// `truncated_repeat`, `views_approximate`, `id_assigned`.
+    /// `truncated_repeat`, `views_approximate`, `id_assigned`, `rich_message`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flags: Vec<String>,
 }

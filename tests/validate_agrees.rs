@@ -12,18 +12,7 @@ use crate::util::*;
 
 /// Cases where convert exits 0 although the input is broken, with the
 /// fix's place. Each is asserted to still disagree (validate 1, convert 0).
-const KNOWN_CONVERT_GAPS: &[(&str, &str)] = &[
-    ("tdj-impossible-date", "h-json: result.json dates rejected (issue 12, Dates validated)"),
-    ("tdj-impossible-time", "h-json: result.json dates rejected (issue 12, Dates validated)"),
-    ("html-impossible-date-title", "h-html: HTML dates rejected (issue 12, Dates validated)"),
-    (
-        "web-truncated-in-a-post",
-        "h-html: a truncated post is rejected (issue 12, Faults stay local)",
-    ),
-    ("web-impossible-datetime", "h-html: web dates rejected (issue 12, Dates validated)"),
-    ("web-forced-on-result-json", "issue 13 item 3: a forced --from that finds nothing is exit 1"),
-    ("jsonl-empty-object", "issue 13 item 3: `{}` is not a post"),
-];
+const KNOWN_CONVERT_GAPS: &[(&str, &str)] = &[];
 
 /// One hostile input: its file name, bytes, and the format forced on both
 /// commands (`None`: detected).
