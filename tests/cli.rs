@@ -160,7 +160,9 @@ fn a_run_that_stops_leaves_no_output_but_its_reports() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(names(&d), ["o.jsonl", "r.jsonl", "s.json"]);
     assert_eq!(fs::read_to_string(d.join("o.jsonl")).unwrap(), "");
-    assert!(fs::read_to_string(d.join("r.jsonl")).unwrap().contains("not a tgnorm post: /: missing keys"));
+    assert!(fs::read_to_string(d.join("r.jsonl"))
+        .unwrap()
+        .contains("not a tgnorm post: /: missing keys"));
 }
 
 #[test]
@@ -314,7 +316,9 @@ fn an_empty_object_is_a_rejected_post() {
     let run = tgnorm_in(&d, &["-"], b"{}\n");
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
-        run.stderr.contains("rejected: -:1:1: not a tgnorm post: /: missing keys \"chat\", \"id\", \"kind\""),
+        run.stderr.contains(
+            "rejected: -:1:1: not a tgnorm post: /: missing keys \"chat\", \"id\", \"kind\""
+        ),
         "{}",
         run.stderr
     );

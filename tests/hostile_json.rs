@@ -370,7 +370,8 @@ fn jsonl_columns_are_one_based() {
     let run = run(lines.as_bytes(), "in.jsonl", &[]);
     assert_accounts(&run, 1, 2);
     assert!(
-        run.rejects[0].starts_with("in.jsonl:2:255: not a tgnorm post: /entities/0: entity 99+1 runs past"),
+        run.rejects[0]
+            .starts_with("in.jsonl:2:255: not a tgnorm post: /entities/0: entity 99+1 runs past"),
         "{:?}",
         run.rejects
     );
