@@ -31,3 +31,5 @@ mod text_chat;
 mod text_roundtrip;
 // Issue 11: every reader through the tdesktop-json writer.
 mod tdesktop_json_writer;
+// `--to csv` (issue 15 item 3): golden files, rows = written, quoting.
+mod csv_writer;
