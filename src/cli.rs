@@ -127,7 +127,8 @@ struct ConvertArgs {
     #[arg(long, value_name = "FORMAT")]
     from: Option<read::Format>,
     /// Output format: jsonl (default), text, tdesktop-html, tdesktop-json (a
-    /// faithful Telegram Desktop export: the text passes are off).
+    /// faithful Telegram Desktop export: the text passes are off), csv (one
+    /// row per post, fixed columns; output only).
     #[arg(long, value_name = "FORMAT")]
     to: Option<write::Format>,
     /// Write to FILE instead of standard output (atomically; never over an

@@ -39,3 +39,5 @@ mod hostile_html;
 mod validate_messages;
 // validate ≡ convert on hostile inputs.
 mod validate_agrees;
+// `--to csv` (issue 15 item 3): golden files, rows = written, quoting.
+mod csv_writer;

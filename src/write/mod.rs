@@ -5,6 +5,7 @@
 //! [`Writer::finish`] once: `finish` writes any footer and flushes, because
 //! `Drop` cannot report errors.
 
+pub mod csv;
 pub mod jsonl;
 pub mod tdesktop_html;
 pub mod tdesktop_json;
@@ -30,11 +31,13 @@ pub enum Format {
     TdesktopHtml,
     /// Telegram Desktop `result.json` (single-chat layout).
     TdesktopJson,
+    /// CSV, one row per post (output only).
+    Csv,
 }
 
 impl Format {
     /// Every output format id, for help texts.
-    pub const ALL: [&'static str; 4] = ["jsonl", "text", "tdesktop-html", "tdesktop-json"];
+    pub const ALL: [&'static str; 5] = ["jsonl", "text", "tdesktop-html", "tdesktop-json", "csv"];
 
     /// The format id.
     pub fn as_str(self) -> &'static str {
@@ -43,6 +46,7 @@ impl Format {
             Format::Text => "text",
             Format::TdesktopHtml => "tdesktop-html",
             Format::TdesktopJson => "tdesktop-json",
+            Format::Csv => "csv",
         }
     }
 
@@ -67,6 +71,7 @@ impl FromStr for Format {
             "text" | "txt" => Ok(Format::Text),
             "tdesktop-html" => Ok(Format::TdesktopHtml),
             "tdesktop-json" | "json" => Ok(Format::TdesktopJson),
+            "csv" => Ok(Format::Csv),
             _ => Err(format!(
                 "unknown output format `{s}` (expected one of: {})",
                 Format::ALL.join(", ")
@@ -85,6 +90,8 @@ pub enum Writer<W: Write> {
     TdesktopHtml(Box<tdesktop_html::Writer<W>>),
     /// Telegram Desktop `result.json`.
     TdesktopJson(tdesktop_json::Writer<W>),
+    /// CSV.
+    Csv(self::csv::Writer<W>),
 }
 
 impl<W: Write> Writer<W> {
@@ -97,6 +104,7 @@ impl<W: Write> Writer<W> {
                 Writer::TdesktopHtml(Box::new(tdesktop_html::Writer::new(out, name)))
             }
             Format::TdesktopJson => Writer::TdesktopJson(tdesktop_json::Writer::new(out, name)),
+            Format::Csv => Writer::Csv(self::csv::Writer::new(out, name)),
         }
     }
 
@@ -119,6 +127,7 @@ impl<W: Write> Writer<W> {
             Writer::Text(w) => w.write(post),
             Writer::TdesktopHtml(w) => w.write(post),
             Writer::TdesktopJson(w) => w.write(post),
+            Writer::Csv(w) => w.write(post),
         }
     }
 
@@ -144,6 +153,7 @@ impl<W: Write> Writer<W> {
             Writer::Text(w) => w.finish(),
             Writer::TdesktopHtml(w) => w.finish(),
             Writer::TdesktopJson(w) => w.finish(),
+            Writer::Csv(w) => w.finish(),
         }
     }
 
