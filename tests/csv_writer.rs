@@ -283,3 +283,21 @@ fn quoting() {
     assert_eq!(rows[0][9], " plain author");
     assert_eq!(rows[0][12], text);
 }
+
+/// CSV is an output format only: a CSV tgnorm wrote, given back as input, is
+/// refused with its position (exit 1) instead of being read as a text dump
+/// holding one post (the whole table).
+#[test]
+fn a_written_csv_is_not_read_as_a_text_dump() {
+    let csv = run_ok(&["fixtures/text/scraper-album-2023/input.txt", "-q", "--to", "csv"], b"");
+    let back = tgnorm_raw(&root(), &["-", "-q"], &csv);
+    assert_eq!(back.code, 1, "{}", back.stderr);
+    assert!(back.stdout.is_empty());
+    assert!(
+        back.stderr.contains(
+            "-:1:1: a CSV file written by `tgnorm --to csv`: CSV is an output format only"
+        ),
+        "{}",
+        back.stderr
+    );
+}

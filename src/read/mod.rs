@@ -171,6 +171,11 @@ pub fn looks_like(path: &Path, options: &ReadOptions) -> Result<Option<Format>> 
     Ok((!head.is_empty()).then(|| Format::sniff(head)))
 }
 
+/// How a CSV written by `--to csv` starts (its first columns): such a file
+/// is not a text dump, and reading it as one would give one post holding
+/// the whole table.
+const TGNORM_CSV_HEADER: &[u8] = b"chat_name,chat_id,chat_username,id,kind,";
+
 /// Starts like an HTML document (`<!DOCTYPE html`, `<html`).
 fn looks_like_html(head: &[u8]) -> bool {
     let t = trim_start(head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head));
@@ -429,6 +434,16 @@ pub fn open(path: &Path, options: &ReadOptions, notes: &Notes) -> Result<Input> 
                 ));
             }
             let format = Format::sniff(head);
+            if format == Format::Text && head.starts_with(TGNORM_CSV_HEADER) {
+                return Err(Error::new(
+                    Position::line(&name, 1, Some(1)),
+                    ErrorKind::Format(
+                        "a CSV file written by `tgnorm --to csv`: CSV is an output format \
+                         only; convert the archive it came from (or its JSONL) instead"
+                            .into(),
+                    ),
+                ));
+            }
             if format == Format::Text && looks_like_html(head) {
                 return Err(Error::new(
                     Position::file(&name),
