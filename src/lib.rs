@@ -26,6 +26,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod api;
 pub mod clean;
 pub mod convert;
 pub mod decode;
@@ -37,5 +38,6 @@ pub mod schema;
 pub mod validate;
 pub mod write;
 
+pub use api::{Reader, ReaderBuilder, Writer};
 pub use error::{Error, ErrorKind, Position, Result};
 pub use model::Post;

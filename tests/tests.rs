@@ -31,3 +31,5 @@ mod text_chat;
 mod text_roundtrip;
 // Issue 11: every reader through the tdesktop-json writer.
 mod tdesktop_json_writer;
+// The library API: `tgnorm::Reader` and `tgnorm::Writer` give what the CLI gives.
+mod api;
