@@ -154,3 +154,13 @@ fn folder_formats_go_to_a_folder() {
     // Not over a folder that holds something.
     assert!(Writer::to_folder(&dir, Format::TdesktopHtml).is_err());
 }
+
+#[test]
+fn readers_and_writers_move_between_threads() {
+    fn send<T: Send>(_: &T) {}
+    let reader = Reader::from_path(INPUTS[0]).unwrap();
+    send(&reader);
+    send(&Writer::from_writer(Vec::new(), Format::Jsonl));
+    let posts = std::thread::spawn(move || reader.count()).join().unwrap();
+    assert_eq!(posts, 15);
+}
