@@ -17,7 +17,9 @@ const INPUTS: [&str; 4] = [
 /// The CLI's JSONL and `--summary` for `input` (paths relative to the
 /// crate root, the tests' working directory, so `source.file` agrees).
 fn cli_run(input: &str, extra: &[&str]) -> (String, serde_json::Value) {
-    let summary = scratch(&format!("api-{}", input.replace('/', "_"))).join("summary.json");
+    // One scratch folder per run: tests run in parallel on the same inputs.
+    let run_name = format!("api-{input}{}", extra.join("")).replace(['/', ' '], "_");
+    let summary = scratch(&run_name).join("summary.json");
     let summary_arg = summary.display().to_string();
     let mut args = vec![input, "--summary", &summary_arg, "-q"];
     args.extend_from_slice(extra);
@@ -67,6 +69,25 @@ fn builder_options_are_the_cli_flags() {
     let s = deduped.summary();
     assert!(s.duplicates > 0, "the fixture's pages overlap");
     assert_eq!(kept + s.duplicates, reader.summary().written);
+}
+
+#[test]
+fn a_forced_encoding_and_format_are_the_cli_flags() {
+    let input = "fixtures/text/encodings-ru/input.koi8r.txt";
+    let (cli, cli_summary) = cli_run(input, &["--encoding", "koi8-r", "--from", "text"]);
+    let koi8 = tgnorm::decode::encoding_for_label("koi8-r").unwrap();
+    let mut reader = ReaderBuilder::new()
+        .encoding(koi8)
+        .format(tgnorm::read::Format::Text)
+        .from_path(input)
+        .unwrap();
+    assert_eq!(encoded(&mut reader), cli);
+    assert_eq!(serde_json::to_value(reader.summary()).unwrap(), cli_summary);
+    assert!(
+        reader.summary().notes.values().any(|n| n.contains("KOI8-R")),
+        "{:?}",
+        reader.summary()
+    );
 }
 
 #[test]
