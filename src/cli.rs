@@ -595,11 +595,8 @@ fn resolve(args: &ConvertArgs) -> Result<convert::Options, Error> {
     let passes: Vec<Pass> = Pass::ALL.into_iter().filter(|p| !off.contains(p)).collect();
     let clean = CleanConfig { passes, emoji: args.emoji };
     let text = read::text::Options {
-        boilerplate: clean.has(Pass::Boilerplate),
-        repeated_body: clean.has(Pass::RepeatedBody),
-        forward: clean.has(Pass::Forward),
-        reply: clean.has(Pass::Reply),
         chat: args.as_chat.clone(),
+        ..read::text::Options::for_passes(&clean)
     };
     Ok(convert::Options {
         inputs: args.inputs.clone(),

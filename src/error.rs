@@ -168,6 +168,15 @@ impl fmt::Display for Error {
     }
 }
 
+/// An I/O error without a file (`File::open(path)?` in a function that
+/// returns [`Result`]): the position is empty, so it prints as the I/O
+/// error alone. Where the file is known, [`Error::io`] names it.
+impl From<io::Error> for Error {
+    fn from(err: io::Error) -> Error {
+        Error::new(Position::default(), ErrorKind::Io(err))
+    }
+}
+
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self.kind() {

@@ -2,8 +2,12 @@
 //!
 //! The library reads like the architecture: bytes are [`decode`]d, a reader
 //! in [`read`] turns them into a stream of [`model::Post`]s, the passes in
-//! [`clean`] tidy each post, and a writer in [`write`] renders them.
+//! [`clean`] tidy each post, and a writer in [`write`](mod@write) renders them.
 //! [`convert`] is that pipeline with its accounting.
+//!
+//! Most programs need only [`Reader`] (the cleaned posts of a file or an
+//! export folder, as `tgnorm FILE` gives them) and [`Writer`] ([`api`]);
+//! the example below joins the modules by hand.
 //!
 //! ```
 //! use tgnorm::read::{text, Notes};
@@ -26,6 +30,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod api;
 pub mod clean;
 pub mod convert;
 pub mod decode;
@@ -37,5 +42,6 @@ pub mod schema;
 pub mod validate;
 pub mod write;
 
+pub use api::{Reader, ReaderBuilder, Writer};
 pub use error::{Error, ErrorKind, Position, Result};
 pub use model::Post;

@@ -41,3 +41,5 @@ mod validate_messages;
 mod validate_agrees;
 // `--to csv` (issue 15 item 3): golden files, rows = written, quoting.
 mod csv_writer;
+// The library API: `tgnorm::Reader` and `tgnorm::Writer` give what the CLI gives.
+mod api;

@@ -409,6 +409,17 @@ pub fn open(path: &Path, options: &ReadOptions, notes: &Notes) -> Result<Input> 
     } else {
         Box::new(File::open(path).map_err(|e| Error::io(&name, e))?)
     };
+    open_stream(raw, name, options, notes)
+}
+
+/// [`open`] for bytes from anywhere (a socket, a buffer, a decompressor):
+/// decodes `raw` and decides its format. `name` names it in positions.
+pub fn open_stream(
+    raw: Box<dyn Read + Send>,
+    name: String,
+    options: &ReadOptions,
+    notes: &Notes,
+) -> Result<Input> {
     let (raw, encoding) = utf8_by_definition(raw, options).map_err(|e| Error::io(&name, e))?;
     let decoded =
         decode::decode_noted(raw, encoding, &name, notes).map_err(|e| Error::io(&name, e))?;

@@ -80,6 +80,21 @@ impl Default for Options {
     }
 }
 
+impl Options {
+    /// The structural clean-ups that `config` switches on (the text reader's
+    /// share of the passes), without a chat.
+    pub fn for_passes(config: &crate::clean::Config) -> Options {
+        use crate::clean::Pass;
+        Options {
+            boilerplate: config.has(Pass::Boilerplate),
+            repeated_body: config.has(Pass::RepeatedBody),
+            forward: config.has(Pass::Forward),
+            reply: config.has(Pass::Reply),
+            chat: None,
+        }
+    }
+}
+
 /// Parses `--as-chat NAME[@username]`: the part after the last `@` is the
 /// username when it is one (5–32 letters, digits and `_`, starting with a
 /// letter); otherwise the whole value is the name.
