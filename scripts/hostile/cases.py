@@ -797,7 +797,7 @@ def jsonl_with(bad: bytes, n=8, at=4) -> bytes:
 
 @case("jsonl-invalid-utf8-line", "jsonl")
 def _(d):
-    line = json.dumps(F.post(99, "caf\u00e9")).encode().replace("caf\xc3\xa9".encode("latin-1"), b"caf\xe9")
+    line = json.dumps(F.post(99, "caf\u00e9"), ensure_ascii=False).encode().replace("caf\xc3\xa9".encode("latin-1"), b"caf\xe9")
     write(d, "in.jsonl", jsonl_with(line + b"\n"))
     return {
         "args": ["in.jsonl", "--summary", "s.json", "-q", "--rejects", "rej.jsonl"],
