@@ -206,7 +206,7 @@ const IN_FLIGHT: usize = 4;
 /// A batch closes when its items hold this many bytes (see the module docs).
 const BATCH_BYTES: usize = 1 << 20;
 /// The reader waits while batches holding this many bytes are in flight.
-const IN_FLIGHT_BYTES: usize = 16 << 20;
+const IN_FLIGHT_BYTES: usize = 8 << 20;
 
 /// A batch of reader items, numbered in input order.
 struct Job {
@@ -665,6 +665,35 @@ mod tests {
         assert_eq!(items_seen, want, "every item, in order");
         assert!(most >= IN_FLIGHT_BYTES, "the reader was held back by the budget ({most})");
         assert!(most < IN_FLIGHT_BYTES + BATCH_BYTES + big + 4096, "{most}");
+    }
+
+    /// An error that stops a file (here an I/O error, not a record error)
+    /// is counted as one rejection and reported with its position, so that
+    /// `read = written + rejected + duplicates` still holds.
+    #[test]
+    fn a_stop_is_counted_as_a_rejection() {
+        let post = Post { id: Some(1), ..Post::default() };
+        let stop = Error::io("in.json", std::io::Error::other("disk gone"));
+        let batch = Finished {
+            seq: 0,
+            bytes: 0,
+            items: vec![
+                Done::Post { post: Some(Box::new(post)), line: 0..0, cleaned: vec![], key: None },
+                Done::Failed(stop),
+            ],
+            lines: Vec::new(),
+        };
+        let mut writer = Writer::new(write::Format::Jsonl, Vec::new(), "out".into());
+        let (mut seen, mut summary, mut reported) =
+            (clean::Seen::default(), Summary::default(), vec![]);
+        let mut reject = |r: &Rejection| {
+            reported.push(r.to_string());
+            Ok(())
+        };
+        let stopped = write_batch(batch, &mut writer, &mut seen, &mut summary, false, &mut reject);
+        assert!(stopped.unwrap().is_some_and(|e| !e.is_record_error()));
+        assert_eq!((summary.read, summary.written, summary.rejected), (2, 1, 1));
+        assert_eq!(reported, ["in.json: disk gone"]);
     }
 
     /// The reader stops waiting when the writer goes away.
