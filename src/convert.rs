@@ -21,16 +21,16 @@
 //!
 //! # Bytes in flight
 //!
-//! Memory is bounded in bytes, not in items: a batch closes at [`BATCH`]
-//! items or [`BATCH_BYTES`] bytes of input, and the reader cuts nothing more
-//! while the batches sent and not yet written hold [`IN_FLIGHT_BYTES`] or
-//! more ([`Budget`]). So at most `IN_FLIGHT_BYTES + BATCH_BYTES` of input,
+//! Memory is bounded in bytes, not in items: a batch closes at `BATCH`
+//! items or `BATCH_BYTES` bytes of input, and the reader cuts nothing more
+//! while the batches sent and not yet written hold `IN_FLIGHT_BYTES` or
+//! more (`Budget`). So at most `IN_FLIGHT_BYTES + BATCH_BYTES` of input,
 //! plus one record (one larger than that goes alone), are between the
 //! reader and the writer at any time, whatever the records' sizes; each
 //! byte of input becomes about three while a worker parses and encodes it.
 //! A record's size is its raw bytes when it is still unparsed (Telegram
 //! Desktop messages) and an estimate of its text and extra values otherwise
-//! ([`post_bytes`]).
+//! (`post_bytes`).
 
 use crate::clean::{self, Config as CleanConfig, Pass};
 use crate::error::{Error, ErrorKind, Position, Result};

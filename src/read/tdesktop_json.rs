@@ -8,7 +8,7 @@
 //! `left_chats.list[*]`. serde_json cannot stream the elements of an array
 //! (serde-rs/json#404); the serde.rs "stream-array" workaround is push-based
 //! and would need a parse thread to become a pull iterator. This reader is
-//! pull-based instead: a small [`Scanner`] walks the *structure* of the file
+//! pull-based instead: a small `Scanner` walks the *structure* of the file
 //! (object keys, array commas, nesting depth, strings and escapes) and cuts
 //! out one message at a time into a reused buffer; each message is then
 //! deserialised from that slice by a serde `Visitor` (`RawMessage`, which
@@ -20,10 +20,10 @@
 //! Walking every byte is the reader's main cost, so once eight messages in
 //! a row were indented alike (every line inside deeper than the message's
 //! `{`, the last one back at it), messages are cut out by that layout alone
-//! ([`Scanner::cut_indented`]: one SIMD newline search and a look at each
+//! (`Scanner::cut_indented`: one SIMD newline search and a look at each
 //! line's indentation). A valid file can still hold a line that looks like
 //! the message's end (a nested value's `}` indented at the message's
-//! level), so every cut is checked ([`one_value`]: its strings skipped by
+//! level), so every cut is checked (`one_value`: its strings skipped by
 //! SIMD search, its brackets counted) to be exactly one value ending at its
 //! last byte, which is where walking would end it; any cut that fails, and
 //! any line that breaks the layout, sends the reader back to walking that
@@ -139,6 +139,9 @@ pub struct Reader<R> {
     chats: u64,
     done: bool,
     started: bool,
+    /// Set with an error that spoils one chat only (its `messages` is not
+    /// an array): the chat is rejected and reading goes on with the next.
+    chat_skipped: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -199,6 +202,7 @@ impl<R: Read> Reader<R> {
             skipped: Vec::new(),
             chats: 0,
             done: false,
+            chat_skipped: false,
             started: false,
         }
     }
@@ -286,6 +290,23 @@ impl<R: Read> Reader<R> {
             self.skipped.push(key.to_owned());
         }
         self.scan.skip().map_err(|e| self.scan_error(e))
+    }
+
+    /// A chat of a full-account export whose `messages` is not an array:
+    /// the value is skipped and the chat rejected alone (one error with its
+    /// position), so the export's other chats are still read.
+    fn skip_chat_messages(&mut self) -> Result<Error> {
+        let b = self.need("`[`")?;
+        let err = Error::data(
+            self.pos(),
+            format!(
+                "expected `[` (the messages array), found {}: this chat's messages are skipped",
+                shown(b)
+            ),
+        );
+        self.scan.skip().map_err(|e| self.scan_error(e))?;
+        self.chat_skipped = true;
+        Ok(err)
     }
 
     /// After a value inside a container: `true` when the container goes on.
@@ -377,6 +398,9 @@ impl<R: Read> Reader<R> {
                     }
                     let key = self.key()?;
                     match (frame.kind, key.as_str()) {
+                        (FrameKind::Chat, "messages") if self.need("`[`")? != b'[' => {
+                            return Ok(Some(Err(self.skip_chat_messages()?)));
+                        }
                         (FrameKind::Top | FrameKind::Chat, "messages") => {
                             self.expect(b'[', "`[` (the messages array)")?;
                             self.in_chat = 0;
@@ -563,7 +587,8 @@ impl<R: Read> Reader<R> {
             Ok(Some(Err(e))) => {
                 // A per-message error has `index` set; anything else came from
                 // the structure around the messages and ends the file.
-                if e.position().index.is_none() {
+                let local = std::mem::take(&mut self.chat_skipped);
+                if e.position().index.is_none() && !local {
                     self.done = true;
                     self.finish_notes();
                 }
@@ -2197,6 +2222,24 @@ mod tests {
         let n = notes.snapshot();
         assert!(n["skipped f.json"].contains("personal_information"), "{n:?}");
         assert_eq!(notes.counters()["repairs"], 1);
+    }
+
+    /// Issue 12, faults stay local: a chat whose `messages` is not an array
+    /// is one rejection at its place; the chats after it are still read.
+    #[test]
+    fn a_chat_without_a_messages_array_is_rejected_alone() {
+        let items = read_all(
+            "{\"chats\": {\"list\": [\n{\"name\": \"A\", \"id\": 1, \"messages\": [{\"id\": 1, \"type\": \"unsupported\"}]},\n{\"name\": \"B\", \"id\": 2, \"messages\": \"oops\"},\n{\"name\": \"C\", \"id\": 3, \"messages\": [{\"id\": 7, \"type\": \"unsupported\"}]}\n]}}",
+        );
+        assert_eq!(items.len(), 3, "{items:?}");
+        assert_eq!(items[0].as_ref().unwrap().id, Some(1));
+        let err = items[1].as_ref().unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "t.json:3:36: expected `[` (the messages array), found `\"`: this chat's messages are skipped"
+        );
+        assert_eq!(items[2].as_ref().unwrap().id, Some(7));
+        assert_eq!(items[2].as_ref().unwrap().chat.as_ref().unwrap().name.as_deref(), Some("C"));
     }
 
     #[test]

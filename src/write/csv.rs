@@ -185,7 +185,7 @@ fn reactions_shown(reactions: &[Reaction]) -> bool {
 
 /// The `entities` and `extra` columns: the post's entities as compact JSON
 /// (the JSONL `entities` array), and the post's JSONL object with every
-/// value a flat column shows left out ([`SHOWN`]; `media` always stays, as
+/// value a flat column shows left out (`SHOWN`; `media` always stays, as
 /// `media_types` and `media_count` only sum it up; `reactions` stays when
 /// its column does not say all). `null`s, `[]` and `{}` are left out too;
 /// both are empty cells when nothing is left.

@@ -8,7 +8,7 @@
 //!   `js/script.js` (tgnorm's own, bundled with `include_str!`). Media paths
 //!   stay relative to the export root, so the pages show the files when they
 //!   sit next to the export's media folders. Posts of several chats make a
-//!   full-account export instead (see [`account`]): `export_results.html`,
+//!   full-account export instead (see `account`): `export_results.html`,
 //!   `lists/chats.html` and each chat's pages in `chats/chat_N/`.
 //! - **one stream** ([`Writer::new`], standard output): a single page with
 //!   every message and the stylesheet and script inlined (one page holds one

@@ -155,7 +155,7 @@ impl Attr {
     }
 }
 
-/// A range of the message's markup, or (with [`OWN`] set in `end`) of the
+/// A range of the message's markup, or (with `OWN` set in `end`) of the
 /// arena's own strings. `start == NO_STR` means absent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Str {

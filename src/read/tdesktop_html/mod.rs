@@ -20,7 +20,7 @@
 //! checked for UTF-8 once, and quick-xml reads it borrowed, with no copy per
 //! event. A message (`div.message`, found at any depth) is collected into a
 //! small reusable arena [`dom::Dom`] whose strings are ranges of the
-//! message's own bytes, and mapped to a post when it closes ([`map`]);
+//! message's own bytes, and mapped to a post when it closes (`map`);
 //! nothing else of the page is kept except the chat name and the author of
 //! the current run of `joined` messages. A folder of pages is one input,
 //! read by [`Folder`] one page after the other along their "Next messages"

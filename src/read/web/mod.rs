@@ -7,7 +7,7 @@
 //! name for goes into `extra` (`data_view`, `grouped`, `link_preview`,
 //! `inline_bot_buttons`, `nested_entities`, media URLs).
 //!
-//! **Parsing.** A real HTML5 tree builder (html5ever, see [`dom`]): these
+//! **Parsing.** A real HTML5 tree builder (html5ever, see `dom`): these
 //! pages carry scripts, SVG and re-indented markup, and only the HTML5
 //! algorithm sees the nesting a browser saw. Measured on the corpus, it reads
 //! about 60 MB/s, so a saved page (≈ 20 posts, 5–100 KB) takes about a
@@ -19,13 +19,13 @@
 //! in chunks of about [`CHUNK`] bytes cut just before a
 //! `<div class="tgme_widget_message_wrap`, the boundary between two posts.
 //! A saved page is one chunk; a multi-gigabyte concatenation of pages is read
-//! in flat memory. A chunk with no boundary in [`MAX_CHUNK`] bytes is parsed
+//! in flat memory. A chunk with no boundary in `MAX_CHUNK` bytes is parsed
 //! as it is and its posts are flagged `boundary_uncertain`.
 //!
 //! **Time.** HTML5 tree construction is quadratic on hostile markup (every
 //! start tag scans the stack of open elements; every attribute is compared
 //! with the tag's others). Before a chunk is parsed, a linear scan
-//! ([`guard`]) refuses markup nested deeper than 512 levels (Blink's own
+//! (`guard`) refuses markup nested deeper than 512 levels (Blink's own
 //! parser limit) or tags with more than 1024 attributes: such a chunk is
 //! reported as a rejected record with its line, never parsed. Real pages
 //! nest about 20 deep.
