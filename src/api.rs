@@ -221,7 +221,7 @@ impl Reader {
     /// dropped, what the passes changed and what the readers noted.
     pub fn summary(&self) -> Summary {
         let mut summary = self.summary.clone();
-        summary_notes(&mut summary, &self.notes);
+        summary.take_notes(&self.notes);
         summary
     }
 
@@ -276,21 +276,6 @@ impl Iterator for Reader {
         }
         None
     }
-}
-
-/// Copies what the readers counted and noted into `summary`, as
-/// [`crate::convert::run`] does at the end of a run.
-pub(crate) fn summary_notes(summary: &mut Summary, notes: &Notes) {
-    let counters = notes.counters();
-    let get = |k: &str| counters.get(k).copied().unwrap_or(0);
-    summary.boilerplate_lines = get("boilerplate_lines");
-    summary.chrome_lines = get("chrome_lines");
-    summary.repeated_bodies = get("repeated_bodies");
-    summary.repeated_lines = get("repeated_lines");
-    summary.text_lines = get("text_lines");
-    summary.boundary_uncertain = get("boundary_uncertain");
-    summary.truncated_repeats = get("truncated_repeats");
-    summary.notes = notes.snapshot();
 }
 
 /// Posts rendered in an output format: JSONL, text, Telegram Desktop JSON

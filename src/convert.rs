@@ -127,6 +127,21 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Copies what the readers counted and noted into the summary, at the
+    /// end of a run (the pipeline's and the library `Reader`'s).
+    pub(crate) fn take_notes(&mut self, notes: &Notes) {
+        let counters = notes.counters();
+        let get = |k: &str| counters.get(k).copied().unwrap_or(0);
+        self.boilerplate_lines = get("boilerplate_lines");
+        self.chrome_lines = get("chrome_lines");
+        self.repeated_bodies = get("repeated_bodies");
+        self.repeated_lines = get("repeated_lines");
+        self.text_lines = get("text_lines");
+        self.boundary_uncertain = get("boundary_uncertain");
+        self.truncated_repeats = get("truncated_repeats");
+        self.notes = notes.snapshot();
+    }
+
     /// The one-line form: `read 15 · written 15 · rejected 0 · …`.
     pub fn line(&self) -> String {
         let mut parts = vec![
@@ -511,16 +526,7 @@ pub fn run<W: Write>(
     }
     progress.clear();
     let out = writer.finish()?;
-    let counters = notes.counters();
-    let get = |k: &str| counters.get(k).copied().unwrap_or(0);
-    summary.boilerplate_lines = get("boilerplate_lines");
-    summary.chrome_lines = get("chrome_lines");
-    summary.repeated_bodies = get("repeated_bodies");
-    summary.repeated_lines = get("repeated_lines");
-    summary.text_lines = get("text_lines");
-    summary.boundary_uncertain = get("boundary_uncertain");
-    summary.truncated_repeats = get("truncated_repeats");
-    summary.notes = notes.snapshot();
+    summary.take_notes(&notes);
     Ok((Outcome { summary, stopped }, out))
 }
 
