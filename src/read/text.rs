@@ -669,21 +669,7 @@ impl<R: BufRead> Reader<R> {
     }
 
     fn emit_service(&mut self, line: &CLine, action: &'static str, detail: Option<String>) {
-        let mut service = Service { action: Some(action.to_owned()), ..Service::default() };
-        let text = line.text.trim();
-        match (action, detail) {
-            ("pin_message", Some(quoted)) => {
-                if let Some((actor, _)) = text.split_once(" pinned «") {
-                    service.actor =
-                        Some(crate::model::Peer { name: Some(actor.to_owned()), id: None });
-                }
-                service.details.insert("quote".into(), quoted.into());
-            }
-            (_, Some(title)) => {
-                service.details.insert("title".into(), title.into());
-            }
-            _ => {}
-        }
+        let service = service_of_line(line.text.trim(), action, detail);
         let post = Post {
             chat: self.chat.clone(),
             kind: Kind::Service,
@@ -1095,6 +1081,25 @@ fn is_reactions(key: &str) -> bool {
         }
     }
     saw_emoji && saw_count && !pending_emoji
+}
+
+/// The service a web-preview sentence names (`boilerplate::service_line`):
+/// a pinned message's actor and quote, or a new title, in `details`.
+fn service_of_line(text: &str, action: &'static str, detail: Option<String>) -> Service {
+    let mut service = Service { action: Some(action.to_owned()), ..Service::default() };
+    match (action, detail) {
+        ("pin_message", Some(quoted)) => {
+            if let Some((actor, _)) = text.split_once(" pinned «") {
+                service.actor = Some(crate::model::Peer { name: Some(actor.to_owned()), id: None });
+            }
+            service.details.insert("quote".into(), quoted.into());
+        }
+        (_, Some(title)) => {
+            service.details.insert("title".into(), title.into());
+        }
+        _ => {}
+    }
+    service
 }
 
 #[cfg(test)]

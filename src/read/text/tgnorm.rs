@@ -406,21 +406,7 @@ fn placeholder(key: &str) -> Option<(Media, bool)> {
 /// A service line: the web preview's sentences, or tgnorm's generic one.
 fn service_of(key: &str) -> Option<Service> {
     if let Some((action, detail)) = boilerplate::service_line(key) {
-        let mut service = Service { action: Some(action.to_owned()), ..Service::default() };
-        match (action, detail) {
-            ("pin_message", Some(quoted)) => {
-                if let Some((actor, _)) = key.split_once(" pinned «") {
-                    service.actor =
-                        Some(crate::model::Peer { name: Some(actor.to_owned()), id: None });
-                }
-                service.details.insert("quote".into(), quoted.into());
-            }
-            (_, Some(title)) => {
-                service.details.insert("title".into(), title.into());
-            }
-            _ => {}
-        }
-        return Some(service);
+        return Some(super::service_of_line(key, action, detail));
     }
     let action = boilerplate::generic_service(key)?;
     Some(Service { action, ..Service::default() })
