@@ -43,3 +43,5 @@ mod validate_agrees;
 mod csv_writer;
 // The library API: `tgnorm::Reader` and `tgnorm::Writer` give what the CLI gives.
 mod api;
+// Zip archives as input (issue 17 item 2): members as streams, bombs refused.
+mod zip_input;

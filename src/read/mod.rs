@@ -16,6 +16,7 @@ pub mod tdesktop_html;
 pub mod tdesktop_json;
 pub mod text;
 pub mod web;
+pub mod zip;
 
 use crate::decode::{self, Detection};
 use crate::error::{Error, ErrorKind, Position, Result};
@@ -254,6 +255,9 @@ pub struct Input {
     /// For a folder of `messages*.html` pages: the folder, whose pages
     /// [`tdesktop_html::Folder`] opens itself (`reader` is then unused).
     pub folder: Option<PathBuf>,
+    /// For a zip archive: the archive, whose members [`zip::Reader`] opens
+    /// itself (`reader` is then unused).
+    pub zip: Option<zip::Archive>,
 }
 
 /// Expands command-line paths into input files: `-` is standard input, a
@@ -402,7 +406,14 @@ pub fn open(path: &Path, options: &ReadOptions, notes: &Notes) -> Result<Input> 
         // A folder of pages (see `expand`): its reader opens them.
         let reader = Box::new(io::BufReader::new(FolderStub));
         let format = options.format.unwrap_or(Format::TdesktopHtml);
-        return Ok(Input { name, format, reader, folder: Some(path.to_path_buf()) });
+        return Ok(Input { name, format, reader, folder: Some(path.to_path_buf()), zip: None });
+    }
+    if path.as_os_str() != "-" && starts_like_zip(path) {
+        // Detected by content; `--from` applies to its members.
+        let archive = zip::Archive::open(path, zip::Limits::default())?;
+        let reader = Box::new(io::BufReader::new(FolderStub));
+        let format = options.format.unwrap_or(Format::TdesktopJson);
+        return Ok(Input { name, format, reader, folder: None, zip: Some(archive) });
     }
     let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
         Box::new(io::stdin())
@@ -412,14 +423,28 @@ pub fn open(path: &Path, options: &ReadOptions, notes: &Notes) -> Result<Input> 
     open_stream(raw, name, options, notes)
 }
 
+/// True when the regular file at `path` starts like a zip archive.
+fn starts_like_zip(path: &Path) -> bool {
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return false; // a FIFO or a device gives its bytes once
+    }
+    let mut head = Vec::new();
+    File::open(path).and_then(|f| f.take(4).read_to_end(&mut head)).is_ok() && zip::is_zip(&head)
+}
+
 /// [`open`] for bytes from anywhere (a socket, a buffer, a decompressor):
 /// decodes `raw` and decides its format. `name` names it in positions.
+///
+/// A zip archive is refused here (it is read from its central directory,
+/// at its end, so only from a file: [`open`]); that includes a zip inside
+/// a zip.
 pub fn open_stream(
     raw: Box<dyn Read + Send>,
     name: String,
     options: &ReadOptions,
     notes: &Notes,
 ) -> Result<Input> {
+    let raw = refuse_zip(raw, &name)?;
     let (raw, encoding) = utf8_by_definition(raw, options).map_err(|e| Error::io(&name, e))?;
     let decoded =
         decode::decode_noted(raw, encoding, &name, notes).map_err(|e| Error::io(&name, e))?;
@@ -477,7 +502,24 @@ pub fn open_stream(
             format
         }
     };
-    Ok(Input { name, format, reader, folder: None })
+    Ok(Input { name, format, reader, folder: None, zip: None })
+}
+
+/// Gives `raw` back whole unless it starts like a zip archive.
+fn refuse_zip(mut raw: Box<dyn Read + Send>, name: &str) -> Result<Box<dyn Read + Send>> {
+    let mut head = Vec::new();
+    (&mut raw).take(4).read_to_end(&mut head).map_err(|e| Error::io(name, e))?;
+    if zip::is_zip(&head) {
+        return Err(Error::new(
+            Position::file(name),
+            ErrorKind::Format(
+                "a zip archive in a stream (standard input, or a zip inside a zip): tgnorm \
+                 reads a zip only from a file given by its path, one level deep; unzip it first"
+                    .into(),
+            ),
+        ));
+    }
+    Ok(Box::new(io::Cursor::new(head).chain(raw)))
 }
 
 /// The encoding to decode an input with: `--encoding` if given; UTF-8 for
@@ -514,7 +556,11 @@ impl Read for FolderStub {
 
 /// Reads posts from an opened input.
 pub fn read<'a>(input: Input, options: &ReadOptions, notes: &Notes) -> Result<Posts<'a>> {
-    let Input { name, format, reader, folder } = input;
+    let Input { name, format, reader, folder, zip } = input;
+    if let Some(archive) = zip {
+        let posts = zip::Reader::new(archive, options.clone(), notes.clone());
+        return Ok(Box::new(posts.map(|item| item.and_then(Pending::resolve))));
+    }
     if let (Format::TdesktopHtml, Some(dir)) = (format, folder) {
         return Ok(Box::new(tdesktop_html::Folder::new(dir, options.clone(), notes.clone())));
     }
@@ -537,6 +583,9 @@ pub fn read_pending<'a>(
     options: &ReadOptions,
     notes: &Notes,
 ) -> Result<PendingPosts<'a>> {
+    if let Some(archive) = input.zip {
+        return Ok(Box::new(zip::Reader::new(archive, options.clone(), notes.clone())));
+    }
     if input.format == Format::TdesktopJson {
         let Input { name, reader, .. } = input;
         return Ok(Box::new(tdesktop_json::Reader::new(reader, name, notes.clone()).pending()));
