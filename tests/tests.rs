@@ -43,3 +43,6 @@ mod validate_agrees;
 mod csv_writer;
 // The library API: `tgnorm::Reader` and `tgnorm::Writer` give what the CLI gives.
 mod api;
+// `--to parquet`, reading it back, `--partition-by` (issue 15 items 2 and 4).
+#[cfg(feature = "parquet")]
+mod parquet;
