@@ -45,3 +45,6 @@ mod csv_writer;
 mod api;
 // Zip archives as input (issue 17 item 2): members as streams, bombs refused.
 mod zip_input;
+// `--to parquet`, reading it back, `--partition-by` (issue 15 items 2 and 4).
+#[cfg(feature = "parquet")]
+mod parquet;
