@@ -446,6 +446,7 @@ pub fn open(path: &Path, options: &ReadOptions, notes: &Notes) -> Result<Input> 
             format: Format::Parquet,
             reader,
             folder: Some(path.to_path_buf()),
+            zip: None,
         });
     }
     let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
@@ -589,13 +590,11 @@ impl Read for FolderStub {
 
 /// Reads posts from an opened input.
 pub fn read<'a>(input: Input, options: &ReadOptions, notes: &Notes) -> Result<Posts<'a>> {
-<<<<<<< HEAD
     let Input { name, format, reader, folder, zip } = input;
     if let Some(archive) = zip {
         let posts = zip::Reader::new(archive, options.clone(), notes.clone());
         return Ok(Box::new(posts.map(|item| item.and_then(Pending::resolve))));
-=======
-    let Input { name, format, reader, folder } = input;
+    }
     #[cfg(feature = "parquet")]
     if format == Format::Parquet {
         return match folder {
@@ -609,7 +608,6 @@ pub fn read<'a>(input: Input, options: &ReadOptions, notes: &Notes) -> Result<Po
                 ),
             )),
         };
->>>>>>> h-parquet
     }
     if let (Format::TdesktopHtml, Some(dir)) = (format, folder) {
         return Ok(Box::new(tdesktop_html::Folder::new(dir, options.clone(), notes.clone())));
