@@ -43,3 +43,5 @@ mod validate_agrees;
 mod csv_writer;
 // The library API: `tgnorm::Reader` and `tgnorm::Writer` give what the CLI gives.
 mod api;
+// Dependency rules between layers (ARCHITECTURE.md): readers and writers never import each other.
+mod architecture;

@@ -11,7 +11,7 @@
 //! `\xHH` escapes fixed…) in a shared [`Notes`] that the run summary prints.
 
 pub mod jsonl;
-pub mod lines;
+pub(crate) mod lines;
 pub mod tdesktop_html;
 pub mod tdesktop_json;
 pub mod text;
@@ -19,14 +19,13 @@ pub mod web;
 
 use crate::decode::{self, Detection};
 use crate::error::{Error, ErrorKind, Position, Result};
+pub(crate) use crate::format::tdesktop_html::page_number;
 use crate::model::Post;
 use encoding_rs::Encoding;
 use std::collections::BTreeMap;
-use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, Read};
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 
 /// A stream of posts, one at a time.
@@ -37,7 +36,7 @@ pub type Posts<'a> = Box<dyn Iterator<Item = Result<Post>> + Send + 'a>;
 /// header is read) hand them out cut but unparsed, so that the pipeline can
 /// parse them on several threads ([`crate::convert`]).
 #[derive(Debug)]
-pub enum Pending {
+pub(crate) enum Pending {
     /// A post read to the end.
     Ready(Box<Post>),
     /// A Telegram Desktop message still to parse.
@@ -54,8 +53,8 @@ impl Pending {
     }
 }
 
-/// A stream of [`Pending`] items, as [`read_pending`] gives them.
-pub type PendingPosts<'a> = Box<dyn Iterator<Item = Result<Pending>> + Send + 'a>;
+/// A stream of [`Pending`] items, as [`read`] gives them.
+pub(crate) type PendingPosts<'a> = Box<dyn Iterator<Item = Result<Pending>> + Send + 'a>;
 
 /// Input formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -120,30 +119,13 @@ impl Format {
     }
 }
 
-impl fmt::Display for Format {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Format {
-    type Err = String;
-    fn from_str(s: &str) -> std::result::Result<Format, String> {
-        Ok(match s {
-            "tdesktop-json" | "json" => Format::TdesktopJson,
-            "tdesktop-html" => Format::TdesktopHtml,
-            "web-html" | "web" => Format::WebHtml,
-            "text" | "txt" => Format::Text,
-            "jsonl" => Format::Jsonl,
-            _ => {
-                return Err(format!(
-                    "unknown input format `{s}` (expected one of: {})",
-                    Format::ALL.join(", ")
-                ))
-            }
-        })
-    }
-}
+crate::format::format_ids!(Format, "input", {
+    "tdesktop-json" | "json" => TdesktopJson,
+    "tdesktop-html" => TdesktopHtml,
+    "web-html" | "web" => WebHtml,
+    "text" | "txt" => Text,
+    "jsonl" => Jsonl,
+});
 
 /// A complete JSON object with none of the top-level keys of a
 /// `result.json` (single-chat or full-account).
@@ -386,15 +368,6 @@ fn export_files(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(if pages.is_empty() { Vec::new() } else { vec![dir.to_path_buf()] })
 }
 
-/// `messages.html` is page 1, `messagesN.html` page N.
-pub(crate) fn page_number(name: &str) -> Option<u64> {
-    let middle = name.strip_prefix("messages")?.strip_suffix(".html")?;
-    if middle.is_empty() {
-        return Some(1);
-    }
-    middle.parse().ok()
-}
-
 /// Opens and decodes one input and decides its format.
 pub fn open(path: &Path, options: &ReadOptions, notes: &Notes) -> Result<Input> {
     let name = Position::name_of(path);
@@ -512,36 +485,35 @@ impl Read for FolderStub {
     }
 }
 
-/// Reads posts from an opened input.
-pub fn read<'a>(input: Input, options: &ReadOptions, notes: &Notes) -> Result<Posts<'a>> {
-    let Input { name, format, reader, folder } = input;
-    if let (Format::TdesktopHtml, Some(dir)) = (format, folder) {
-        return Ok(Box::new(tdesktop_html::Folder::new(dir, options.clone(), notes.clone())));
-    }
-    Ok(match format {
-        Format::Text => {
-            Box::new(text::Reader::new(reader, name, options.text.clone(), notes.clone()))
-        }
-        Format::Jsonl => Box::new(jsonl::Reader::new(reader, name)),
-        Format::WebHtml => Box::new(web::Reader::new(reader, name, notes.clone())),
-        Format::TdesktopHtml => Box::new(tdesktop_html::Reader::new(reader, name, notes.clone())),
-        // Telegram Desktop result.json (issue 3).
-        Format::TdesktopJson => Box::new(tdesktop_json::Reader::new(reader, name, notes.clone())),
-    })
-}
-
-/// [`read`], with parsing left to the caller where a reader can defer it
-/// (see [`Pending`]).
-pub fn read_pending<'a>(
+/// Reads an opened input: the one dispatch over the readers. Parsing is
+/// left to the caller where a reader can defer it (see [`Pending`]:
+/// Telegram Desktop messages, once their chat is known);
+/// [`Pending::resolve`] gives the post.
+pub(crate) fn read<'a>(
     input: Input,
     options: &ReadOptions,
     notes: &Notes,
 ) -> Result<PendingPosts<'a>> {
-    if input.format == Format::TdesktopJson {
-        let Input { name, reader, .. } = input;
-        return Ok(Box::new(tdesktop_json::Reader::new(reader, name, notes.clone()).pending()));
-    }
-    Ok(Box::new(read(input, options, notes)?.map(|item| item.map(|p| Pending::Ready(Box::new(p))))))
+    let Input { name, format, reader, folder } = input;
+    let posts: Posts<'a> = match (format, folder) {
+        (Format::TdesktopHtml, Some(dir)) => {
+            Box::new(tdesktop_html::Folder::new(dir, options.clone(), notes.clone()))
+        }
+        (Format::Text, _) => {
+            Box::new(text::Reader::new(reader, name, options.text.clone(), notes.clone()))
+        }
+        (Format::Jsonl, _) => Box::new(jsonl::Reader::new(reader, name)),
+        (Format::WebHtml, _) => Box::new(web::Reader::new(reader, name, notes.clone())),
+        (Format::TdesktopHtml, None) => {
+            Box::new(tdesktop_html::Reader::new(reader, name, notes.clone()))
+        }
+        // Telegram Desktop result.json (issue 3).
+        (Format::TdesktopJson, _) => {
+            let messages = tdesktop_json::Reader::new(reader, name, notes.clone());
+            return Ok(Box::new(messages.pending()));
+        }
+    };
+    Ok(Box::new(posts.map(|item| item.map(|p| Pending::Ready(Box::new(p))))))
 }
 
 #[cfg(test)]
