@@ -6,7 +6,7 @@
 //!
 //! 1. **read**, on one thread: the reader cuts the input into items. Where
 //!    records can be parsed on their own (Telegram Desktop JSON), the items
-//!    are still unparsed ([`read::Pending`]), because parsing is most of a
+//!    are still unparsed (`read::Pending`), because parsing is most of a
 //!    reader's cost and would otherwise bound the whole run to one core.
 //! 2. **work**, on a pool of threads (one per core): parse, fingerprint for
 //!    de-duplication, clean, and for JSONL also encode.

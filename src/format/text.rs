@@ -2,15 +2,15 @@
 //! shared by the reader (`read::text`, `read::text::tgnorm`) and the writer
 //! (`write::text`), so that neither reaches into the other.
 //!
-//! What a line is ([`Class`], [`classify`] in a dump of some [`Flavour`]):
+//! What a line is (`Class`, `classify` in a dump of some `Flavour`):
 //! a forward header, a placeholder, a service sentence (the catalogue of
 //! phrases is `clean::boilerplate`), or, in a browser copy, footer chrome
-//! ([`parse_footer`]: views, signature, edited, time), a clock, a date
+//! (`parse_footer`: views, signature, edited, time), a clock, a date
 //! separator, reactions. A tgnorm dump escapes every text line that would
 //! read as something else ([`needs_escape`]) and writes date separators
 //! and footers that carry the year and the UTC offset ([`date_separator`],
-//! [`footer_line`]), which its reader parses back ([`parse_separator`],
-//! [`footer`]).
+//! [`footer_line`]), which its reader parses back (`parse_separator`,
+//! `footer`).
 
 use crate::clean::boilerplate::{self, Placeholder, ESCAPE};
 use crate::clean::repeat;

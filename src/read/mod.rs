@@ -1,6 +1,6 @@
 //! Readers: from an input (file, folder or standard input) to a stream of posts.
 //!
-//! One module per format, one [`Format`] enum and one `match` in [`read`]:
+//! One module per format, one [`Format`] enum and one `match` in `read`:
 //! there is no reader trait (no outside code plugs formats in). Every reader is an iterator of
 //! `Result<Post>` that holds at most one message (or one bounded window of
 //! lines) in memory. A bad record is an `Err` in the stream and reading goes

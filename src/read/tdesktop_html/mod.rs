@@ -19,7 +19,7 @@
 //! whole page for any real one: a few MB; bigger inputs in 4 MiB windows),
 //! checked for UTF-8 once, and quick-xml reads it borrowed, with no copy per
 //! event. A message (`div.message`, found at any depth) is collected into a
-//! small reusable arena [`dom::Dom`] whose strings are ranges of the
+//! small reusable arena (`dom::Dom`) whose strings are ranges of the
 //! message's own bytes, and mapped to a post when it closes (`map`);
 //! nothing else of the page is kept except the chat name and the author of
 //! the current run of `joined` messages. A folder of pages is one input,

@@ -65,10 +65,10 @@
 //!
 //! # Where things are
 //!
-//! [`scanner`]: the structure of the file, never its values (walking
-//! through the repairer, cutting by layout); [`reader`]: the export's
+//! `scanner`: the structure of the file, never its values (walking
+//! through the repairer, cutting by layout); `reader`: the export's
 //! frames (top object, `chats.list`, `messages`), handing out messages;
-//! [`raw`]: a message's keys and values as serde reads them; [`mapping`]:
+//! `raw`: a message's keys and values as serde reads them; `mapping`:
 //! those keys onto the model, by key group; [`repair`], [`dates`], [`rich`]:
 //! the repairs, date formats and rich blocks of the format.
 
