@@ -48,3 +48,5 @@ mod zip_input;
 // `--to parquet`, reading it back, `--partition-by` (issue 15 items 2 and 4).
 #[cfg(feature = "parquet")]
 mod parquet;
+// Dependency rules between layers (ARCHITECTURE.md): readers and writers never import each other.
+mod architecture;
