@@ -555,7 +555,7 @@ fn named_for_user(err: Error, temp: &Path, dir: &Path) -> Error {
 fn report(summary: &Summary, quiet: bool, file: Option<&Path>) -> Result<(), Error> {
     if !quiet {
         eprintln!("tgnorm: {}", summary.line());
-        for (topic, note) in &summary.notes {
+        for (topic, note) in summary.note_lines() {
             eprintln!("tgnorm: {topic}: {note}");
         }
     }

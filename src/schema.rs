@@ -16,6 +16,12 @@ pub const TDESKTOP_MESSAGE: &str = include_str!("../schemas/tdesktop-message.sch
 pub const TDESKTOP_MESSAGE_ID: &str =
     "https://github.com/tgnorm/tgnorm/schemas/tdesktop-message.schema.json";
 
+/// The JSON `--summary FILE` writes (`convert::Summary`).
+pub const SUMMARY: &str = include_str!("../schemas/summary.schema.json");
+
+/// One line of `tgnorm validate --format json` (a problem or the summary).
+pub const VALIDATE_REPORT: &str = include_str!("../schemas/validate-report.schema.json");
+
 /// A bundled schema by name: `post`, `tdesktop` (the result schema),
 /// `tdesktop-message`.
 pub fn by_name(name: &str) -> Option<&'static str> {
@@ -23,6 +29,8 @@ pub fn by_name(name: &str) -> Option<&'static str> {
         "post" => Some(POST),
         "tdesktop" | "tdesktop-result" => Some(TDESKTOP_RESULT),
         "tdesktop-message" => Some(TDESKTOP_MESSAGE),
+        "summary" => Some(SUMMARY),
+        "validate-report" => Some(VALIDATE_REPORT),
         _ => None,
     }
 }

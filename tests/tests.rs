@@ -43,3 +43,5 @@ mod validate_agrees;
 mod csv_writer;
 // The library API: `tgnorm::Reader` and `tgnorm::Writer` give what the CLI gives.
 mod api;
+// The run summary: versioned JSON, its schema, every counter reaching it (issue 14 item 3).
+mod summary;

@@ -67,6 +67,7 @@ pub mod repair;
 pub mod rich;
 
 use super::{Notes, Pending};
+use crate::account::{ChatReport, Repair};
 use crate::error::{Error, ErrorKind, Position, Result};
 use crate::model::{
     Chat, Edited, Extra, Forward, Kind, Media, MediaStatus, Peer, Post, Reaction, Reply, Service,
@@ -563,16 +564,20 @@ impl<R: Read> Reader<R> {
 
     fn finish_notes(&mut self) {
         self.repairs.record(&self.scan.rep);
-        if !self.skipped.is_empty() {
-            self.notes.set(
-                &format!("skipped {}", self.file),
-                format!("sections without messages not read: {}", self.skipped.join(", ")),
-            );
-        }
-        if self.chats > 1 {
-            self.notes
-                .set(&format!("chats {}", self.file), format!("full export: {} chats", self.chats));
-        }
+        let (skipped, chats) = (&self.skipped, self.chats);
+        self.notes.file(&self.file, |r| {
+            if !skipped.is_empty() {
+                r.skipped.clone_from(skipped);
+                let text = format!("sections without messages not read: {}", skipped.join(", "));
+                r.say("skipped", text);
+            }
+            if chats > 0 {
+                r.chats = Some(ChatReport { count: Some(chats), ..ChatReport::default() });
+            }
+            if chats > 1 {
+                r.say("chats", format!("full export: {chats} chats"));
+            }
+        });
     }
 }
 
@@ -699,24 +704,29 @@ impl RepairLog {
             return;
         };
         let kinds = [repair::RepairKind::XEscape, repair::RepairKind::UnquotedDocumentId];
-        let mut parts = Vec::new();
+        let (mut parts, mut typed) = (Vec::new(), Vec::new());
         for ((kind, total), new) in kinds.into_iter().zip(tallies.iter_mut()).zip(found) {
             total.count += new.count;
             total.first = match (total.first, new.first) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
-            self.notes.add("repairs", new.count);
             if total.count > 0 {
-                let (l, c) = total.first.unwrap_or((0, 0));
+                let (line, column) = total.first.unwrap_or((0, 0));
                 parts.push(format!(
-                    "{} × {} first at line {l} col {c}",
+                    "{} × {} first at line {line} col {column}",
                     total.count,
                     kind.as_str()
                 ));
+                typed.push(Repair { kind: kind.code(), count: total.count, line, column });
             }
         }
-        self.notes.set(&format!("repair {}", self.file), parts.join("; "));
+        let added = found.iter().map(|t| t.count).sum::<u64>();
+        self.notes.file(&self.file, |r| {
+            r.counters.repairs += added;
+            r.repairs = typed;
+            r.say("repair", parts.join("; "));
+        });
     }
 }
 
@@ -2221,7 +2231,7 @@ mod tests {
         );
         let n = notes.snapshot();
         assert!(n["skipped f.json"].contains("personal_information"), "{n:?}");
-        assert_eq!(notes.counters()["repairs"], 1);
+        assert_eq!(notes.counters().repairs, 1);
     }
 
     /// Issue 12, faults stay local: a chat whose `messages` is not an array
@@ -2345,7 +2355,7 @@ mod layout_tests {
 
     /// Everything a read gives: each post or error (debug-printed), the
     /// notes and the counters.
-    fn outcome(json: &str) -> (Vec<String>, BTreeMap<String, String>, BTreeMap<String, u64>) {
+    fn outcome(json: &str) -> (Vec<String>, BTreeMap<String, String>, crate::account::Counters) {
         let notes = Notes::default();
         let items = Reader::new(json.as_bytes(), "t.json".into(), notes.clone())
             .map(|r| match r {
@@ -2389,7 +2399,7 @@ mod layout_tests {
         // The file really has what the comparison is about.
         assert_eq!(a.0.len(), 24);
         assert_eq!(a.0.iter().filter(|s| s.starts_with("error")).count(), 4, "{:#?}", a.0);
-        assert_eq!(a.2.get("repairs"), Some(&5), "{:?}", a.2);
+        assert_eq!(a.2.repairs, 5, "{:?}", a.2);
         assert_eq!(
             a.1.get("repair t.json").map(String::as_str),
             Some("4 × \\xHH escape first at line 154 col 14; 1 × unquoted document_id first at line 177 col 21"),
