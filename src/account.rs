@@ -216,12 +216,17 @@ struct Ledger {
     outputs: Vec<FileReport>,
 }
 
-/// The report of `file` in `reports`, made on first use.
+/// The report of `file` in `reports`, made on first use. Searched from the
+/// end: the file a reader is reading is the last one opened.
 fn report_of<'a>(reports: &'a mut Vec<FileReport>, file: &str) -> Option<&'a mut FileReport> {
-    if !reports.iter().any(|r| r.file == file) {
-        reports.push(FileReport { file: file.to_owned(), ..FileReport::default() });
-    }
-    reports.iter_mut().rev().find(|r| r.file == file)
+    let at = match reports.iter().rposition(|r| r.file == file) {
+        Some(at) => at,
+        None => {
+            reports.push(FileReport { file: file.to_owned(), ..FileReport::default() });
+            reports.len() - 1
+        }
+    };
+    reports.get_mut(at)
 }
 
 impl Notes {

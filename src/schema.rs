@@ -1,7 +1,9 @@
 //! The JSON Schemas tgnorm ships, bundled into the binary.
 //!
 //! `schemas/post.schema.json` is the contract of one JSONL line; the test
-//! suite validates every line tgnorm writes against it.
+//! suite validates every line tgnorm writes against it. `summary.schema.json`
+//! and `validate-report.schema.json` are the contracts of tgnorm's own
+//! reports (`--summary FILE`, `validate --format json`).
 
 /// The schema of one tgnorm JSONL line (JSON Schema 2020-12).
 pub const POST: &str = include_str!("../schemas/post.schema.json");
@@ -23,7 +25,7 @@ pub const SUMMARY: &str = include_str!("../schemas/summary.schema.json");
 pub const VALIDATE_REPORT: &str = include_str!("../schemas/validate-report.schema.json");
 
 /// A bundled schema by name: `post`, `tdesktop` (the result schema),
-/// `tdesktop-message`.
+/// `tdesktop-message`, `summary`, `validate-report`.
 pub fn by_name(name: &str) -> Option<&'static str> {
     match name {
         "post" => Some(POST),

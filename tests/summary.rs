@@ -183,3 +183,17 @@ fn validate_json_lines_fit_their_schema() {
         assert_eq!(errors as usize, lines.iter().filter(|l| l["severity"] == "error").count());
     }
 }
+
+/// `tgnorm schema summary` and `tgnorm schema validate-report` print the
+/// schemas of `schemas/`, bundled into the binary.
+#[test]
+fn the_report_schemas_are_bundled() {
+    for (name, file) in
+        [("summary", "summary.schema.json"), ("validate-report", "validate-report.schema.json")]
+    {
+        let run = tgnorm(&["schema", name]);
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        let want = std::fs::read_to_string(root().join("schemas").join(file)).unwrap();
+        assert_eq!(run.stdout.trim_end(), want.trim_end(), "{name}");
+    }
+}
