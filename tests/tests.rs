@@ -50,3 +50,5 @@ mod zip_input;
 mod parquet;
 // Dependency rules between layers (ARCHITECTURE.md): readers and writers never import each other.
 mod architecture;
+// The run summary: versioned JSON, its schema, every counter reaching it (issue 14 item 3).
+mod summary;

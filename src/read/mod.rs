@@ -7,8 +7,9 @@
 //! on with the next one; an error that makes the rest of the input unreadable
 //! ends the stream after it.
 //!
-//! Readers note what they assumed or repaired (the text flavour, the encoding,
-//! `\xHH` escapes fixed…) in a shared [`Notes`] that the run summary prints.
+//! Readers note what they assumed, counted or repaired (the text flavour,
+//! the encoding, `\xHH` escapes fixed…) in a shared [`Notes`], typed and by
+//! file ([`crate::account`]), that the run summary aggregates.
 
 pub mod jsonl;
 pub(crate) mod lines;
@@ -25,11 +26,9 @@ use crate::error::{Error, ErrorKind, Position, Result};
 pub(crate) use crate::format::tdesktop_html::page_number;
 use crate::model::Post;
 use encoding_rs::Encoding;
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufRead, Read};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 /// A stream of posts, one at a time.
 pub type Posts<'a> = Box<dyn Iterator<Item = Result<Post>> + Send + 'a>;
@@ -193,45 +192,9 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     memchr::memmem::find(hay, needle).is_some()
 }
 
-/// What readers tell the run summary: assumptions and repairs by topic, and
-/// counters (`boilerplate_lines`, `repeated_bodies`, …).
-#[derive(Clone, Debug, Default)]
-pub struct Notes(Arc<Mutex<NotesInner>>);
-
-#[derive(Debug, Default)]
-struct NotesInner {
-    notes: BTreeMap<String, String>,
-    counters: BTreeMap<String, u64>,
-}
-
-impl Notes {
-    /// Records `value` under `key` (replacing an earlier one).
-    pub fn set(&self, key: &str, value: impl Into<String>) {
-        if let Ok(mut inner) = self.0.lock() {
-            inner.notes.insert(key.to_owned(), value.into());
-        }
-    }
-
-    /// Adds `n` to the counter `key`.
-    pub fn add(&self, key: &str, n: u64) {
-        if n == 0 {
-            return;
-        }
-        if let Ok(mut inner) = self.0.lock() {
-            *inner.counters.entry(key.to_owned()).or_default() += n;
-        }
-    }
-
-    /// All notes, sorted by key.
-    pub fn snapshot(&self) -> BTreeMap<String, String> {
-        self.0.lock().map(|m| m.notes.clone()).unwrap_or_default()
-    }
-
-    /// All counters, sorted by key.
-    pub fn counters(&self) -> BTreeMap<String, u64> {
-        self.0.lock().map(|m| m.counters.clone()).unwrap_or_default()
-    }
-}
+/// What readers tell the run summary: typed, one report per file
+/// ([`crate::account`]).
+pub use crate::account::Notes;
 
 /// How to read.
 #[derive(Clone, Debug, Default)]
@@ -398,6 +361,7 @@ pub fn open(path: &Path, options: &ReadOptions, notes: &Notes) -> Result<Input> 
         // A folder of pages (see `expand`): its reader opens them.
         let reader = Box::new(io::BufReader::new(FolderStub));
         let format = options.format.unwrap_or(Format::TdesktopHtml);
+        notes.file(&name, |r| r.format = Some(format.as_str()));
         return Ok(Input { name, format, reader, folder: Some(path.to_path_buf()), zip: None });
     }
     if path.as_os_str() != "-" && starts_like_zip(path) {
@@ -405,6 +369,7 @@ pub fn open(path: &Path, options: &ReadOptions, notes: &Notes) -> Result<Input> 
         let archive = zip::Archive::open(path, zip::Limits::default())?;
         let reader = Box::new(io::BufReader::new(FolderStub));
         let format = options.format.unwrap_or(Format::TdesktopJson);
+        notes.file(&name, |r| r.format = Some("zip"));
         return Ok(Input { name, format, reader, folder: None, zip: Some(archive) });
     }
     // A Parquet file is read from its path (its footer is at the end).
@@ -414,6 +379,7 @@ pub fn open(path: &Path, options: &ReadOptions, notes: &Notes) -> Result<Input> 
         && parquet::is_parquet(path)
     {
         let reader = Box::new(io::BufReader::new(FolderStub));
+        notes.file(&name, |r| r.format = Some(Format::Parquet.as_str()));
         return Ok(Input {
             name,
             format: Format::Parquet,
@@ -455,15 +421,8 @@ pub fn open_stream(
     let (raw, encoding) = utf8_by_definition(raw, options).map_err(|e| Error::io(&name, e))?;
     let decoded =
         decode::decode_noted(raw, encoding, &name, notes).map_err(|e| Error::io(&name, e))?;
-    if decoded.encoding != encoding_rs::UTF_8 || decoded.detection == Detection::Bom {
-        let how = match decoded.detection {
-            Detection::Bom => "byte-order mark",
-            Detection::Utf8 => "valid UTF-8",
-            Detection::Guessed => "guessed",
-            Detection::Forced => "--encoding",
-        };
-        notes.set(&format!("encoding {name}"), format!("{} ({how})", decoded.encoding.name()));
-    }
+    let by_format = options.encoding.is_none() && encoding.is_some();
+    note_encoding(notes, &name, &decoded, by_format);
     let binary = decoded.binary;
     let mut reader = decoded.reader;
     let format = match options.format {
@@ -509,6 +468,7 @@ pub fn open_stream(
             format
         }
     };
+    notes.file(&name, |r| r.format = Some(format.as_str()));
     Ok(Input { name, format, reader, folder: None, zip: None })
 }
 
@@ -527,6 +487,29 @@ fn refuse_zip(mut raw: Box<dyn Read + Send>, name: &str) -> Result<Box<dyn Read 
         ));
     }
     Ok(Box::new(io::Cursor::new(head).chain(raw)))
+}
+
+/// Tells the summary how `name` was decoded (in words only when it was not
+/// plain UTF-8), keeping what the line decoder may have said already.
+/// `by_format`: UTF-8 because the format says so ([`utf8_by_definition`]).
+fn note_encoding(notes: &Notes, name: &str, decoded: &decode::Decoded, by_format: bool) {
+    let (detection, how) = match decoded.detection {
+        Detection::Forced if by_format => ("format", "--encoding"),
+        Detection::Bom => ("bom", "byte-order mark"),
+        Detection::Utf8 => ("utf8", "valid UTF-8"),
+        Detection::Guessed => ("guessed", "guessed"),
+        Detection::Forced => ("forced", "--encoding"),
+    };
+    let encoding = decoded.encoding.name();
+    let unusual = decoded.encoding != encoding_rs::UTF_8 || decoded.detection == Detection::Bom;
+    notes.file(name, |r| {
+        let report = r.encoding.get_or_insert_with(Default::default);
+        report.name = encoding.to_owned();
+        report.detection = detection;
+        if unusual {
+            r.say("encoding", format!("{encoding} ({how})"));
+        }
+    });
 }
 
 /// The encoding to decode an input with: `--encoding` if given; UTF-8 for

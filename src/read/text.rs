@@ -34,6 +34,7 @@ pub mod tgnorm;
 
 use super::lines::{Line, Lines};
 use super::Notes;
+use crate::account::ChatReport;
 use crate::clean::boilerplate::{self, Placeholder};
 use crate::clean::repeat;
 use crate::error::Result;
@@ -272,9 +273,9 @@ impl<R: BufRead> Reader<R> {
         if signed == Some(boilerplate::TGNORM_SIGNATURE) {
             flavour = Flavour { tgnorm: true, ..Flavour::default() };
             self.ahead.pop_front();
-            self.notes.add("chrome_lines", 1);
+            self.notes.count(&self.file, |c| &mut c.chrome_lines, 1);
         }
-        self.notes.set(&format!("text flavour {}", self.file), flavour.describe());
+        self.notes.say(&self.file, "text flavour", flavour.describe());
         self.decide_chat(&flavour);
         let classify = |l: &mut CLine| {
             l.class = classify(&l.text, &l.key, &flavour);
@@ -287,28 +288,51 @@ impl<R: BufRead> Reader<R> {
     /// The chat of the dump's posts: `--as-chat`, else the owner lines
     /// when they all name one channel. The summary says which.
     fn decide_chat(&mut self, flavour: &Flavour) {
-        let key = format!("chat {}", self.file);
         if let Some(chat) = &self.options.chat {
             let name = chat.name.as_deref().unwrap_or_default();
             let user = chat.username.as_ref().map(|u| format!(" @{u}")).unwrap_or_default();
-            self.notes.set(&key, format!("{name:?}{user} (--as-chat)"));
+            let said = ChatReport {
+                name: chat.name.clone(),
+                username: chat.username.clone(),
+                rule: Some("as-chat"),
+                ..ChatReport::default()
+            };
+            self.tell_chat(said, format!("{name:?}{user} (--as-chat)"));
             self.chat = Some(chat.clone());
             return;
         }
         if flavour.tgnorm {
-            self.notes.set(&key, "each post's owner line (tgnorm dump)");
+            let said = ChatReport { rule: Some("each-owner-line"), ..ChatReport::default() };
+            self.tell_chat(said, "each post's owner line (tgnorm dump)".into());
             return;
         }
         let Some(owner) = &flavour.owner else { return };
         if flavour.other_owners.is_empty() {
-            self.notes.set(&key, format!("{owner:?} (from the owner lines)"));
+            let said = ChatReport {
+                name: Some(owner.clone()),
+                rule: Some("owner-lines"),
+                ..ChatReport::default()
+            };
+            self.tell_chat(said, format!("{owner:?} (from the owner lines)"));
             self.chat = Some(Chat { name: Some(owner.clone()), ..Chat::default() });
         } else {
-            let all = std::iter::once(owner).chain(&flavour.other_owners);
-            let names: Vec<String> = all.map(|o| format!("{o:?}")).collect();
-            self.notes
-                .set(&key, format!("none: owner lines name {} (use --as-chat)", names.join(", ")));
+            let owners: Vec<String> =
+                std::iter::once(owner).chain(&flavour.other_owners).cloned().collect();
+            let names: Vec<String> = owners.iter().map(|o| format!("{o:?}")).collect();
+            let text = format!("none: owner lines name {} (use --as-chat)", names.join(", "));
+            self.tell_chat(
+                ChatReport { rule: Some("none"), owners, ..ChatReport::default() },
+                text,
+            );
         }
+    }
+
+    /// Tells the summary which chat the posts were given, and by which rule.
+    fn tell_chat(&self, said: ChatReport, text: String) {
+        self.notes.file(&self.file, |r| {
+            r.chats = Some(said);
+            r.say("chat", text);
+        });
     }
 
     fn peek(&mut self, i: usize) -> Option<&CLine> {
@@ -359,7 +383,7 @@ impl<R: BufRead> Reader<R> {
             Class::EmptyPage | Class::DateSeparator => {
                 self.close(false);
                 self.discard_chrome();
-                self.notes.add("chrome_lines", 1);
+                self.notes.count(&self.file, |c| &mut c.chrome_lines, 1);
             }
             Class::Owner => {
                 if self.current.start.is_some()
@@ -379,7 +403,7 @@ impl<R: BufRead> Reader<R> {
             Class::Footer | Class::Reactions => {
                 if !self.current.has_content() {
                     // Footer of nothing (the dump started mid-post).
-                    self.notes.add("chrome_lines", 1);
+                    self.notes.count(&self.file, |c| &mut c.chrome_lines, 1);
                 } else {
                     self.current.touch(line.number);
                     self.current.chrome_lines += 1;
@@ -394,7 +418,7 @@ impl<R: BufRead> Reader<R> {
             }
             Class::Clock => {
                 if self.current.is_empty() {
-                    self.notes.add("chrome_lines", 1);
+                    self.notes.count(&self.file, |c| &mut c.chrome_lines, 1);
                 } else if self.current.footer {
                     self.current.touch(line.number);
                     self.current.chrome_lines += 1;
@@ -626,7 +650,7 @@ impl<R: BufRead> Reader<R> {
     fn discard_chrome(&mut self) {
         if !self.current.has_content() {
             let b = std::mem::take(&mut self.current);
-            self.notes.add("chrome_lines", b.chrome_lines);
+            self.notes.count(&self.file, |c| &mut c.chrome_lines, b.chrome_lines);
         }
     }
 
@@ -642,7 +666,7 @@ impl<R: BufRead> Reader<R> {
         }
         let mut b = std::mem::take(&mut self.current);
         let Some(start) = b.start else { return };
-        self.notes.add("chrome_lines", b.chrome_lines);
+        self.notes.count(&self.file, |c| &mut c.chrome_lines, b.chrome_lines);
         let mut post = Post {
             chat: self.chat.clone(),
             source: Source {
@@ -666,10 +690,14 @@ impl<R: BufRead> Reader<R> {
                 post.source.repeat = Some(crate::model::RepeatRange { kept, dropped });
                 if found.truncated {
                     post.source.flag("truncated_repeat");
-                    self.notes.add("truncated_repeats", 1);
+                    self.notes.count(&self.file, |c| &mut c.truncated_repeats, 1);
                 }
-                self.notes.add("repeated_lines", (found.dropped.end - found.dropped.start) as u64);
-                self.notes.add("repeated_bodies", 1);
+                self.notes.count(
+                    &self.file,
+                    |c| &mut c.repeated_lines,
+                    (found.dropped.end - found.dropped.start) as u64,
+                );
+                self.notes.count(&self.file, |c| &mut c.repeated_bodies, 1);
                 b.body.truncate(found.dropped.start);
                 post.mark_cleaned("repeated-body");
                 self.repeated_posts += 1;
@@ -688,7 +716,7 @@ impl<R: BufRead> Reader<R> {
             post.source.flag("boundary_uncertain");
         }
         if post.source.flags.iter().any(|f| f == "boundary_uncertain") {
-            self.notes.add("boundary_uncertain", 1);
+            self.notes.count(&self.file, |c| &mut c.boundary_uncertain, 1);
         }
         let mut text = String::new();
         let prefix_len = b.prefix.len();
@@ -698,8 +726,8 @@ impl<R: BufRead> Reader<R> {
             }
             text.push_str(&line.text);
         }
-        self.notes.add("text_lines", (prefix_len + b.body.len()) as u64);
-        self.notes.add("boilerplate_lines", b.boilerplate_lines);
+        self.notes.count(&self.file, |c| &mut c.text_lines, (prefix_len + b.body.len()) as u64);
+        self.notes.count(&self.file, |c| &mut c.boilerplate_lines, b.boilerplate_lines);
         headers_onto(&mut post, &mut b);
         if !text.is_empty() {
             let joined = b.body.iter().map(|l| l.key.as_str()).filter(|k| !k.is_empty());

@@ -480,7 +480,7 @@ impl Reader {
                 "; {not_read} not read (folder entries, hidden files, media, styles, pages beside a result.json)"
             ));
         }
-        notes.set(&format!("zip {}", archive.name()), note);
+        notes.say(archive.name(), "zip", note);
         Reader { archive: Arc::new(archive), parts: parts.into(), current: None, options, notes }
     }
 

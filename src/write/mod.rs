@@ -207,7 +207,7 @@ impl<W: Write> Writer<W> {
 
     /// Gives the writer the run's notes, for what it has to tell the summary
     /// (ids it assigned). Writers with nothing to tell ignore it.
-    pub fn set_notes(&mut self, notes: &crate::read::Notes) {
+    pub fn set_notes(&mut self, notes: &crate::account::Notes) {
         match self {
             Writer::TdesktopJson(w) => w.set_notes(notes.clone()),
             Writer::TdesktopHtml(w) => w.set_notes(notes.clone()),

@@ -57,10 +57,10 @@
 
 mod account;
 
+use crate::account::{ChatReport, Notes};
 use crate::error::{Error, Result};
 use crate::format::tdesktop_html::separator_text;
 use crate::model::{Kind, Media, MediaStatus, Post, Service, Span};
-use crate::read::Notes;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -554,16 +554,25 @@ impl<W: Write> Writer<W> {
         let Some(notes) = &self.notes else { return };
         let d = &self.derived;
         let mut said = Vec::new();
+        let stream = matches!(self.target, Target::Stream(_));
+        let written_chats = if stream { self.keys.len() } else { chats };
+        notes.output(&self.name, |r| {
+            r.format = Some("tdesktop-html");
+            r.counters.html_ids_numbered += d.ids;
+            r.counters.html_senders_derived += d.senders;
+            r.counters.html_undated += d.undated;
+            if written_chats > 0 {
+                let count = Some(written_chats as u64);
+                r.chats = Some(ChatReport { count, ..ChatReport::default() });
+            }
+        });
         if d.ids > 0 {
-            notes.add("html_ids_numbered", d.ids);
             said.push(format!("{} posts without an id numbered in input order", d.ids));
         }
         if d.senders > 0 {
-            notes.add("html_senders_derived", d.senders);
             said.push(format!("{} posts without a sender given one by rule", d.senders));
         }
         if d.undated > 0 {
-            notes.add("html_undated", d.undated);
             said.push(format!("{} posts without a date written undated", d.undated));
         }
         if !d.chat_names.is_empty() {
@@ -583,7 +592,7 @@ impl<W: Write> Writer<W> {
             ));
         }
         if !said.is_empty() {
-            notes.set(&format!("tdesktop-html {}", self.name), said.join("; "));
+            notes.output(&self.name, |r| r.say("tdesktop-html", said.join("; ")));
         }
     }
 

@@ -40,13 +40,13 @@
 //! for messages whose source had such escapes (the reader marks them), to
 //! reproduce such a file byte for byte.
 
+use crate::account::{ChatReport, Notes};
 use crate::error::{Error, Position, Result};
 use crate::format::tdesktop_json::{
     chat_prefix, dates, derived_peer_id, ACCOUNT_ABOUT, CHATS_ABOUT, LAYOUT_KEY, NOT_INCLUDED,
     RICH_FLAG, RICH_KEY, TGNORM_KEY, TOO_BIG, UNAVAILABLE,
 };
 use crate::model::{Chat, Edited, Kind, Media, MediaStatus, Post, Text};
-use crate::read::Notes;
 use serde_json::{Map, Number, Value};
 use std::borrow::Cow;
 use std::io::{Read, Seek, Write};
@@ -376,34 +376,44 @@ impl<W: Write> Writer<W> {
 
     fn tell_notes(&self) {
         let Some(notes) = &self.notes else { return };
-        if self.assigned > 0 {
-            notes.add("ids_assigned", self.assigned);
-            notes.set(
-                &format!("ids {}", self.name),
-                format!(
-                    "{} messages had no id and were numbered within their chat (tgnorm.id_assigned)",
-                    self.assigned
-                ),
-            );
-        }
-        if self.derived > 0 {
-            notes.set(
-                &format!("derived {}", self.name),
-                format!(
-                    "{} messages got values their source lacks by rule (listed in tgnorm.derived)",
-                    self.derived
-                ),
-            );
-        }
-        if self.chats.len() > 1 {
-            notes.set(
-                &format!("chats {}", self.name),
-                format!(
-                    "{} chats: written as a full-account export (chats.list)",
-                    self.chats.len()
-                ),
-            );
-        }
+        notes.output(&self.name, |r| {
+            r.format = Some("tdesktop-json");
+            r.counters.ids_assigned += self.assigned;
+            r.counters.values_derived += self.derived;
+            if !self.chats.is_empty() {
+                r.chats = Some(ChatReport {
+                    count: Some(self.chats.len() as u64),
+                    ..ChatReport::default()
+                });
+            }
+            if self.assigned > 0 {
+                r.say(
+                    "ids",
+                    format!(
+                        "{} messages had no id and were numbered within their chat (tgnorm.id_assigned)",
+                        self.assigned
+                    ),
+                );
+            }
+            if self.derived > 0 {
+                r.say(
+                    "derived",
+                    format!(
+                        "{} messages got values their source lacks by rule (listed in tgnorm.derived)",
+                        self.derived
+                    ),
+                );
+            }
+            if self.chats.len() > 1 {
+                r.say(
+                    "chats",
+                    format!(
+                        "{} chats: written as a full-account export (chats.list)",
+                        self.chats.len()
+                    ),
+                );
+            }
+        });
     }
 }
 
@@ -1410,7 +1420,7 @@ mod tests {
         assert_eq!(v["messages"][0]["tgnorm"]["derived"], serde_json::json!(["from", "from_id"]));
         assert_eq!(v["messages"][0]["text_entities"][0]["type"], "plain");
         assert_eq!(v["messages"][0]["tgnorm"]["views"], 7);
-        assert_eq!(notes.counters()["ids_assigned"], 2);
+        assert_eq!(notes.counters().ids_assigned, 2);
         let back: Vec<Post> =
             Reader::new(out.as_bytes(), "t".into(), Notes::default()).map(|p| p.unwrap()).collect();
         assert_eq!(back[0].id, Some(1));

@@ -203,8 +203,7 @@ impl Folder {
     fn finish(&mut self) {
         self.done = true;
         if !self.issues.is_empty() {
-            let key = format!("pages {}", Position::name_of(&self.dir));
-            self.notes.set(&key, self.issues.join("; "));
+            self.notes.say(&Position::name_of(&self.dir), "pages", self.issues.join("; "));
         }
     }
 }

@@ -850,7 +850,7 @@ impl State {
 
 impl Drop for State {
     fn drop(&mut self) {
-        self.notes.add("tdesktop_html_messages", self.read_messages);
+        self.notes.count(&self.file, |c| &mut c.tdesktop_html_messages, self.read_messages);
     }
 }
 

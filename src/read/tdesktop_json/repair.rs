@@ -43,6 +43,14 @@ impl RepairKind {
             RepairKind::UnquotedDocumentId => "unquoted document_id",
         }
     }
+
+    /// Its name in the summary JSON (`files[].repairs[].kind`).
+    pub fn code(self) -> &'static str {
+        match self {
+            RepairKind::XEscape => "x-escape",
+            RepairKind::UnquotedDocumentId => "unquoted-document-id",
+        }
+    }
 }
 
 /// Count and first position (1-based line and column) of one kind of repair.

@@ -89,7 +89,7 @@ impl<R: BufRead> Reader<R> {
             if block.first().is_some_and(|l| l.text.trim() == boilerplate::TGNORM_SIGNATURE) {
                 // Another tgnorm dump appended to this one.
                 block.remove(0);
-                self.notes.add("chrome_lines", 1);
+                self.notes.count(&self.file, |c| &mut c.chrome_lines, 1);
             }
             if block.is_empty() {
                 if self.out.is_empty() && self.ahead.is_empty() && self.eof {
@@ -186,7 +186,7 @@ impl<R: BufRead> Reader<R> {
         if let Some(f) = tail {
             self.apply_footer(&mut post, f);
         }
-        self.notes.add("text_lines", body.len() as u64);
+        self.notes.count(&self.file, |c| &mut c.text_lines, body.len() as u64);
         let text = body.join("\n");
         if !text.is_empty() {
             let keys: Vec<String> =
