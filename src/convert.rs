@@ -120,6 +120,9 @@ pub struct Summary {
     pub boundary_uncertain: u64,
     /// Repeats cut short at the end of a file.
     pub truncated_repeats: u64,
+    /// Posts read with a date the source gave without an offset, completed
+    /// with `--assume-offset` (flag `assumed_offset`).
+    pub assumed_offset: u64,
     /// Posts changed by each pass (`cleaned` entries).
     pub cleaned: BTreeMap<String, u64>,
     /// What readers assumed or repaired (encoding, text flavour, …).
@@ -139,6 +142,7 @@ impl Summary {
         self.text_lines = get("text_lines");
         self.boundary_uncertain = get("boundary_uncertain");
         self.truncated_repeats = get("truncated_repeats");
+        self.assumed_offset = get(read::offset::COUNTER);
         self.notes = notes.snapshot();
     }
 
@@ -156,6 +160,7 @@ impl Summary {
             (self.repeated_bodies, "repeated bodies ", ""),
             (self.boundary_uncertain, "boundary uncertain ", ""),
             (self.truncated_repeats, "truncated repeats ", ""),
+            (self.assumed_offset, "assumed offset ", ""),
         ];
         for (n, before, after) in optional {
             if n > 0 {
@@ -381,6 +386,7 @@ struct Finished {
 /// buffer is allocated once instead of grown (and copied) a dozen times.
 fn work(
     job: Job,
+    (read, notes): (&ReadOptions, &Notes),
     clean: &CleanConfig,
     dedup: bool,
     encode: bool,
@@ -391,7 +397,7 @@ fn work(
         .items
         .into_iter()
         .map(|item| {
-            let mut post = match item.and_then(Pending::resolve) {
+            let mut post = match item.and_then(|p| p.settle(read, notes)) {
                 Ok(post) => post,
                 Err(e) => return Done::Failed(e),
             };
@@ -472,6 +478,7 @@ pub fn run<W: Write>(
             for _ in 0..workers() {
                 let (job_rx, done_tx) = (job_rx.clone(), done_tx.clone());
                 let clean = &options.clean;
+                let reading = (&options.read, &notes);
                 scope.spawn(move || {
                     let mut lines_hint = 0;
                     loop {
@@ -481,7 +488,7 @@ pub fn run<W: Write>(
                             Err(_) => return,
                         };
                         let Ok(job) = job else { return };
-                        let finished = work(job, clean, dedup, encode, &mut lines_hint);
+                        let finished = work(job, reading, clean, dedup, encode, &mut lines_hint);
                         if done_tx.send(finished).is_err() {
                             return; // the writer stopped
                         }
@@ -606,6 +613,7 @@ pub fn text_to_jsonl(text: &str) -> Result<String> {
     let mut writer = write::jsonl::Writer::new(Vec::new(), "-".into());
     for post in clean::dedup(reader, Arc::new(AtomicU64::new(0))) {
         let mut post = post?;
+        read::offset::assume(&mut post, read::offset::Offset::UTC);
         clean::clean_post(&mut post, &config);
         writer.write(&post)?;
     }

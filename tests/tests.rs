@@ -43,3 +43,5 @@ mod validate_agrees;
 mod csv_writer;
 // The library API: `tgnorm::Reader` and `tgnorm::Writer` give what the CLI gives.
 mod api;
+// Issue 15 item 1: one JSON type per key (dates with offsets, `edited` + `edited_at`).
+mod offsets;

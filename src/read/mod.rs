@@ -12,6 +12,7 @@
 
 pub mod jsonl;
 pub mod lines;
+pub mod offset;
 pub mod tdesktop_html;
 pub mod tdesktop_json;
 pub mod text;
@@ -51,6 +52,17 @@ impl Pending {
             Pending::Ready(post) => Ok(*post),
             Pending::Unparsed(raw) => raw.parse(),
         }
+    }
+
+    /// The post, parsing it if needed, with every date given an offset
+    /// ([`offset::assume`] with `--assume-offset`); a post whose dates had
+    /// none is counted in `notes` (`assumed_offset`).
+    pub fn settle(self, options: &ReadOptions, notes: &Notes) -> Result<Post> {
+        let mut post = self.resolve()?;
+        if offset::assume(&mut post, options.assume_offset) {
+            notes.add(offset::COUNTER, 1);
+        }
+        Ok(post)
     }
 }
 
@@ -241,6 +253,9 @@ pub struct ReadOptions {
     pub encoding: Option<&'static Encoding>,
     /// Which structural clean-ups the text reader applies while segmenting.
     pub text: text::Options,
+    /// The UTC offset given to dates a source has without one
+    /// (`--assume-offset`, default `+00:00`; see [`offset`]).
+    pub assume_offset: offset::Offset,
 }
 
 /// One opened input, decoded, with its format decided.

@@ -633,6 +633,17 @@ fn flag(post: &Post, key: &str) -> Option<bool> {
     layout(post).and_then(|l| l.get(key)).and_then(Value::as_bool)
 }
 
+/// A date as Telegram Desktop writes it: local time and its Unix time. A
+/// date whose offset the reader assumed (`source.local_dates`) is written
+/// as the source had it, local and without a Unix time, which the assumed
+/// offset would make up.
+fn local_and_unix<'a>(post: &'a Post, key: &str, date: &'a str) -> (&'a str, Option<i64>) {
+    match post.source.local_date(key) {
+        Some(local) => (local, None),
+        None => dates::split(date),
+    }
+}
+
 /// `id`, `type`, the dates and a service post's action.
 fn when_and_what<'a>(post: &'a Post, id: i64, e: &mut Vec<Entry<'a>>, hint: &mut Hint) {
     put(e, "id", Value::from(id));
@@ -643,7 +654,7 @@ fn when_and_what<'a>(post: &'a Post, id: i64, e: &mut Vec<Entry<'a>>, hint: &mut
     // No date: rejected before (`Writer::write`), or an unsupported post,
     // which Telegram Desktop's reader takes without one.
     if let Some(d) = &post.date {
-        let (local, unix) = dates::split(d);
+        let (local, unix) = local_and_unix(post, "date", d);
         put(e, "date", s(local));
         if let Some(u) = unix {
             put(e, "date_unixtime", s(&u.to_string()));
@@ -651,7 +662,7 @@ fn when_and_what<'a>(post: &'a Post, id: i64, e: &mut Vec<Entry<'a>>, hint: &mut
     }
     match &post.edited {
         Some(Edited::At(d)) => {
-            let (local, unix) = dates::split(d);
+            let (local, unix) = local_and_unix(post, "edited_at", d);
             put(e, "edited", s(local));
             if let Some(u) = unix {
                 put(e, "edited_unixtime", s(&u.to_string()));
@@ -711,7 +722,7 @@ fn origin<'a>(post: &'a Post, e: &mut Vec<Entry<'a>>, hint: &mut Hint) {
             h.insert("message_id".into(), Value::from(m));
         }
         if let Some(d) = &f.date {
-            h.insert("date".into(), s(d));
+            h.insert("date".into(), s(post.source.local_date("forwarded_from_date").unwrap_or(d)));
         }
         if !h.is_empty() {
             hint.insert("forwarded_from".into(), Value::Object(h));
@@ -844,7 +855,7 @@ fn model_hints(post: &Post, header: Option<&Chat>, e: &[Entry], hint: &mut Hint)
         .source
         .flags
         .iter()
-        .filter(|f| !matches!(f.as_str(), "id_assigned" | rich::FLAG))
+        .filter(|f| !matches!(f.as_str(), "id_assigned" | rich::FLAG | crate::read::offset::FLAG))
         .collect();
     if !flags.is_empty() {
         hint.insert("flags".into(), serde_json::to_value(flags).unwrap_or(Value::Null));
