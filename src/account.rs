@@ -104,6 +104,9 @@ counters! {
     html_senders_derived,
     /// Posts without a date written undated by the tdesktop-html writer.
     html_undated,
+    /// Posts read with a date the source gave without an offset, completed
+    /// with `--assume-offset` (flag `assumed_offset`).
+    assumed_offset,
 }
 
 /// Serialises only the counters that are not zero, as an object.

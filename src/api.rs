@@ -71,6 +71,14 @@ impl ReaderBuilder {
         self
     }
 
+    /// Gives dates without an offset this one (`--assume-offset`; default
+    /// UTC): such posts are flagged `assumed_offset`, keep the source's local
+    /// date in `source.local_dates`, and are counted in the summary.
+    pub fn assume_offset(&mut self, offset: read::offset::Offset) -> &mut ReaderBuilder {
+        self.read.assume_offset = offset;
+        self
+    }
+
     /// Switches one pass on or off (`--no-<pass>`).
     pub fn pass(&mut self, pass: Pass, on: bool) -> &mut ReaderBuilder {
         self.clean.passes.retain(|p| *p != pass);
@@ -228,7 +236,7 @@ impl Reader {
     /// Accounts for one reader item; `None` when it was a duplicate.
     fn take(&mut self, item: Result<Pending>) -> Option<Result<Post>> {
         self.summary.read += 1;
-        let mut post = match item.and_then(Pending::resolve) {
+        let mut post = match item.and_then(|p| p.settle(&self.read, &self.notes)) {
             Ok(post) => post,
             Err(e) => {
                 if e.is_record_error() {

@@ -160,6 +160,12 @@ struct ConvertArgs {
     /// (default: the dump's owner lines, when they all name one channel).
     #[arg(long = "as-chat", value_name = "NAME[@USERNAME]", value_parser = read::text::parse_chat)]
     as_chat: Option<tgnorm::model::Chat>,
+    /// The UTC offset of dates a source gives without one (result.json and
+    /// Telegram Desktop pages before mid-2022): ±HH:MM, default +00:00. Such
+    /// posts are flagged `assumed_offset` and keep the local date in
+    /// `source.local_dates`.
+    #[arg(long, value_name = "±HH:MM", default_value = "+00:00", allow_hyphen_values = true)]
+    assume_offset: read::offset::Offset,
     /// Emoji: qualify (default), keep, strip, shortcode.
     #[arg(long, value_name = "MODE", default_value = "qualify")]
     emoji: EmojiMode,
@@ -616,7 +622,7 @@ fn resolve(args: &ConvertArgs) -> Result<convert::Options, Error> {
     };
     Ok(convert::Options {
         inputs: args.inputs.clone(),
-        read: ReadOptions { format: args.from, encoding, text },
+        read: ReadOptions { format: args.from, encoding, text, assume_offset: args.assume_offset },
         clean,
         to: args.to,
         strict: args.strict,

@@ -177,6 +177,7 @@ impl Summary {
             (c.repeated_bodies, "repeated bodies ", ""),
             (c.boundary_uncertain, "boundary uncertain ", ""),
             (c.truncated_repeats, "truncated repeats ", ""),
+            (c.assumed_offset, "assumed offset ", ""),
         ];
         for (n, before, after) in optional {
             if n > 0 {
@@ -402,6 +403,7 @@ struct Finished {
 /// buffer is allocated once instead of grown (and copied) a dozen times.
 fn work(
     job: Job,
+    (read, notes): (&ReadOptions, &Notes),
     clean: &CleanConfig,
     dedup: bool,
     encode: bool,
@@ -412,7 +414,7 @@ fn work(
         .items
         .into_iter()
         .map(|item| {
-            let mut post = match item.and_then(Pending::resolve) {
+            let mut post = match item.and_then(|p| p.settle(read, notes)) {
                 Ok(post) => post,
                 Err(e) => return Done::Failed(e),
             };
@@ -500,6 +502,7 @@ pub fn run<W: Write>(
             for _ in 0..workers() {
                 let (job_rx, done_tx) = (job_rx.clone(), done_tx.clone());
                 let clean = &options.clean;
+                let reading = (&options.read, &notes);
                 scope.spawn(move || {
                     let mut lines_hint = 0;
                     loop {
@@ -509,7 +512,7 @@ pub fn run<W: Write>(
                             Err(_) => return,
                         };
                         let Ok(job) = job else { return };
-                        let finished = work(job, clean, dedup, encode, &mut lines_hint);
+                        let finished = work(job, reading, clean, dedup, encode, &mut lines_hint);
                         if done_tx.send(finished).is_err() {
                             return; // the writer stopped
                         }

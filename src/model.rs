@@ -27,10 +27,14 @@ pub struct Post {
     pub id: Option<i64>,
     /// Ordinary message, service event, or an item the source could not show.
     pub kind: Kind,
-    /// RFC 3339 date; without an offset when only local time is known.
+    /// RFC 3339 date, always with an offset (`--assume-offset` when the
+    /// source has none: see `source.local_dates`).
     pub date: Option<String>,
-    /// When the post was last edited (RFC 3339), or `true` when the source only
-    /// says that it was edited.
+    /// Whether and when the post was edited; serialised as two keys, `edited`
+    /// (`true`, or `null` when the source does not say the post was edited)
+    /// and `edited_at` (the RFC 3339 date of the last edit, or `null`), so
+    /// that each key has one JSON type.
+    #[serde(flatten, serialize_with = "edited_keys")]
     pub edited: Option<Edited>,
     /// The sender (for channel posts: the channel itself).
     pub from: Option<Peer>,
@@ -75,7 +79,7 @@ pub enum Kind {
     Unsupported,
 }
 
-/// An edit mark: a date when the source has one, `true` otherwise.
+/// An edit mark: a date when the source has one, a bare "edited" otherwise.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Edited {
     /// RFC 3339 date of the last edit.
@@ -84,22 +88,36 @@ pub enum Edited {
     Unknown,
 }
 
-impl Serialize for Edited {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+impl Edited {
+    /// The date of the last edit, when the source gives it.
+    pub fn at(&self) -> Option<&str> {
         match self {
-            Edited::At(date) => s.serialize_str(date),
-            Edited::Unknown => s.serialize_bool(true),
+            Edited::At(date) => Some(date),
+            Edited::Unknown => None,
         }
     }
 }
 
-impl<'de> Deserialize<'de> for Edited {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match serde_json::Value::deserialize(d)? {
-            serde_json::Value::String(date) => Ok(Edited::At(date)),
-            serde_json::Value::Bool(true) => Ok(Edited::Unknown),
-            _ => Err(D::Error::custom("`edited` must be a date string, `true` or null")),
-        }
+/// The `edited` and `edited_at` keys of a post: `true` and a date, `true`
+/// and `null`, or `null` and `null`. Never a date in `edited` and never
+/// `false` (no source says reliably that a post was *not* edited).
+fn edited_keys<S: Serializer>(edited: &Option<Edited>, s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(2))?;
+    map.serialize_entry("edited", &edited.as_ref().map(|_| true))?;
+    map.serialize_entry("edited_at", &edited.as_ref().and_then(Edited::at))?;
+    map.end()
+}
+
+/// `edited` and `edited_at` read back; `edited_at` without `edited: true`
+/// is an error (the schema says the same).
+fn edited_from_keys(edited: Option<bool>, at: Option<String>) -> Result<Option<Edited>, String> {
+    match (edited, at) {
+        (Some(true), Some(date)) => Ok(Some(Edited::At(date))),
+        (Some(true), None) => Ok(Some(Edited::Unknown)),
+        (None, None) => Ok(None),
+        (Some(false), _) => Err("`edited` is `true` or null, never `false`".to_owned()),
+        (None, Some(_)) => Err("`edited_at` is set but `edited` is not `true`".to_owned()),
     }
 }
 
@@ -353,7 +371,8 @@ struct PostWire {
     id: Option<i64>,
     kind: Kind,
     date: Option<String>,
-    edited: Option<Edited>,
+    edited: Option<bool>,
+    edited_at: Option<String>,
     from: Option<Peer>,
     author: Option<String>,
     forwarded_from: Option<Forward>,
@@ -375,12 +394,13 @@ impl<'de> Deserialize<'de> for Post {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let w = PostWire::deserialize(d)?;
         let text = Text::from_entities(&w.text, w.entities).map_err(D::Error::custom)?;
+        let edited = edited_from_keys(w.edited, w.edited_at).map_err(D::Error::custom)?;
         Ok(Post {
             chat: w.chat,
             id: w.id,
             kind: w.kind,
             date: w.date,
-            edited: w.edited,
+            edited,
             from: w.from,
             author: w.author,
             forwarded_from: w.forwarded_from,
@@ -566,9 +586,52 @@ pub struct Source {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repeat: Option<RepeatRange>,
     /// Reader's doubts about this post: `boundary_uncertain`,
-    /// `truncated_repeat`, `views_approximate`, `id_assigned`, `rich_message`.
+    /// `truncated_repeat`, `views_approximate`, `id_assigned`, `rich_message`,
+    /// `assumed_offset`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flags: Vec<String>,
+    /// The dates the source gave without an offset, as it gave them (local
+    /// `YYYY-MM-DDTHH:MM:SS`), before `--assume-offset` completed them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_dates: Option<LocalDates>,
+}
+
+/// A post's dates as a source without offsets gave them (local time of the
+/// exporting machine), keyed like the dates they became.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalDates {
+    /// `date`, before the offset was assumed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// `edited_at`, before the offset was assumed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<String>,
+    /// `forwarded_from.date`, before the offset was assumed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forwarded_from_date: Option<String>,
+}
+
+impl LocalDates {
+    /// True when no date is kept.
+    pub fn is_empty(&self) -> bool {
+        self.date.is_none() && self.edited_at.is_none() && self.forwarded_from_date.is_none()
+    }
+}
+
+impl Source {
+    /// The local form of an assumed date, as the source gave it: `date`,
+    /// `edited_at` or `forwarded_from_date`. Writers of formats with local
+    /// times write this instead of the date with its assumed offset.
+    pub fn local_date(&self, key: &str) -> Option<&str> {
+        let kept = self.local_dates.as_ref()?;
+        match key {
+            "date" => kept.date.as_deref(),
+            "edited_at" => kept.edited_at.as_deref(),
+            "forwarded_from_date" => kept.forwarded_from_date.as_deref(),
+            _ => None,
+        }
+    }
 }
 
 /// The two copies of a repeated body, as inclusive 1-based line ranges.

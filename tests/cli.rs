@@ -162,7 +162,7 @@ fn a_run_that_stops_leaves_no_output_but_its_reports() {
     assert_eq!(fs::read_to_string(d.join("o.jsonl")).unwrap(), "");
     assert!(fs::read_to_string(d.join("r.jsonl"))
         .unwrap()
-        .contains("not a tgnorm post: /: missing 18 keys"));
+        .contains("not a tgnorm post: /: missing 19 keys"));
 }
 
 #[test]
@@ -317,7 +317,7 @@ fn an_empty_object_is_a_rejected_post() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
         run.stderr.contains(
-            "rejected: -:1:1: not a tgnorm post: /: missing 18 keys: \"chat\", \"id\", \"kind\", …"
+            "rejected: -:1:1: not a tgnorm post: /: missing 19 keys: \"chat\", \"id\", \"kind\", …"
         ),
         "{}",
         run.stderr

@@ -25,7 +25,7 @@ const MORE: [&str; 5] = [
     "fixtures/text/rusembindia-2024/input.txt",
 ];
 
-const HEADER: [&str; 22] = [
+const HEADER: [&str; 23] = [
     "chat_name",
     "chat_id",
     "chat_username",
@@ -47,6 +47,7 @@ const HEADER: [&str; 22] = [
     "source_file",
     "source_line",
     "entities",
+    "edited_at",
     "extra",
 ];
 
@@ -171,6 +172,7 @@ fn rebuild(row: &[String]) -> Value {
         (&["chat", "username"], "chat_username"),
         (&["kind"], "kind"),
         (&["date"], "date"),
+        (&["edited_at"], "edited_at"),
         (&["from", "name"], "from_name"),
         (&["from", "id"], "from_id"),
         (&["author"], "author"),
@@ -189,11 +191,7 @@ fn rebuild(row: &[String]) -> Value {
         put(&mut post, path, number(column));
     }
     put(&mut post, &["text"], json!(cell("text")));
-    put(
-        &mut post,
-        &["edited"],
-        if cell("edited") == "true" { json!(true) } else { string("edited") },
-    );
+    put(&mut post, &["edited"], if cell("edited") == "true" { json!(true) } else { Value::Null });
     if !cell("entities").is_empty() {
         put(&mut post, &["entities"], serde_json::from_str(cell("entities")).unwrap());
     }

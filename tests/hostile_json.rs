@@ -344,7 +344,10 @@ fn impossible_dates_reject_their_message() {
         let head = format!("result.json:{line}:3: /messages/{}/{key}: message {id}: ", id - 1);
         assert_eq!(reject, &format!("{head}{want}"));
     }
-    assert_eq!(run.posts[0]["date"], "2019-06-01T10:00:00");
+    // No `date_unixtime`: the local date gets `--assume-offset`'s offset
+    // (UTC by default) and is kept as the source had it.
+    assert_eq!(run.posts[0]["date"], "2019-06-01T10:00:00+00:00");
+    assert_eq!(run.posts[0]["source"]["local_dates"]["date"], "2019-06-01T10:00:00");
 }
 
 // ---------------------------------------------------------------------------
@@ -382,7 +385,7 @@ fn jsonl_columns_are_one_based() {
     assert_accounts(&run, 1, 2);
     assert!(
         run.rejects[0]
-            .starts_with("in.jsonl:2:255: not a tgnorm post: /entities/0: entity 99+1 runs past"),
+            .starts_with("in.jsonl:2:272: not a tgnorm post: /entities/0: entity 99+1 runs past"),
         "{:?}",
         run.rejects
     );

@@ -50,7 +50,7 @@ const COLUMNS: [&str; 24] = [
     "service: Struct(\"action\": Utf8, \"actor\": Struct(\"name\": Utf8, \"id\": Utf8), \"details\": Utf8)",
     "reactions: List(non-null Struct(\"type\": non-null Utf8, \"count\": non-null UInt64, \"emoji\": Utf8, \"extra\": Utf8))",
     "views: UInt64",
-    "source: Struct(\"format\": non-null Utf8, \"file\": non-null Utf8, \"line\": UInt64, \"end_line\": UInt64, \"index\": UInt64, \"byte\": UInt64, \"repeat\": Struct(\"kept_first\": UInt64, \"kept_last\": UInt64, \"dropped_first\": UInt64, \"dropped_last\": UInt64), \"flags\": non-null List(non-null Utf8))",
+    "source: Struct(\"format\": non-null Utf8, \"file\": non-null Utf8, \"line\": UInt64, \"end_line\": UInt64, \"index\": UInt64, \"byte\": UInt64, \"repeat\": Struct(\"kept_first\": UInt64, \"kept_last\": UInt64, \"dropped_first\": UInt64, \"dropped_last\": UInt64), \"flags\": non-null List(non-null Utf8), \"local_dates\": Utf8)",
     "cleaned: List(non-null Utf8)",
     "extra: Utf8",
 ];
@@ -158,7 +158,7 @@ fn compare_row(batch: &RecordBatch, i: usize, p: &Value, what: &str) {
     assert_eq!(at("kind"), p["kind"], "{what}: kind");
     let (micros, offset) = expected_date(&p["date"]);
     assert_eq!((at("date"), at("date_offset")), (micros, offset), "{what}: date");
-    let (edited_at, _) = expected_date(&p["edited"]);
+    let (edited_at, _) = expected_date(&p["edited_at"]);
     assert_eq!(
         at("edited"),
         if p["edited"].is_null() { Value::Null } else { true.into() },
@@ -261,7 +261,7 @@ fn dates_are_utc_timestamps_with_their_offsets() {
             v(1_709_294_400_000_000)
         ]
     );
-    assert_eq!(column("date_offset"), [v(180), Value::Null, v(-60), Value::Null, v(0)]);
+    assert_eq!(column("date_offset"), [v(180), v(0), v(-60), Value::Null, v(0)]);
     let null = Value::Null;
     assert_eq!(
         column("date_text"),

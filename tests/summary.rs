@@ -135,12 +135,13 @@ fn golden_summaries() {
 /// runs, and reaches the totals and the report of the file it is about.
 #[test]
 fn every_counter_reaches_the_summary() {
-    let runs: [(&str, &[&str]); 9] = [
+    let runs: [(&str, &[&str]); 10] = [
         ("fixtures/text/rusembindia-2024", &["input.txt"]),
         ("fixtures/text/scraper-album-2023", &["input.txt"]),
         ("fixtures/text/css-blind-mchs-2024", &["input.txt"]),
         ("fixtures/tdesktop-html/civil-updates-2023", &["."]),
         ("fixtures/tdesktop/repairs-2022", &["result.json"]),
+        ("fixtures/tdesktop/tg2md-2020", &["result.json"]),
         ("fixtures/text/rusembindia-2024", &["input.txt", "--to", "tdesktop-json"]),
         ("fixtures/web/mchs-bryansk-2024", &["input.html", "--to", "tdesktop-json"]),
         ("fixtures/text/rusembindia-2024", &["input.txt", "--to", "tdesktop-html"]),

@@ -132,10 +132,13 @@ fn entity_types(p: &Value) -> Vec<String> {
 fn spot_checks_cyber_news_2022() {
     let p = read_page("cyber-news-2022/messages40.html");
     let chat = "🛡 Cybersecurity & Privacy news 🛡";
-    // A joined message inherits the author of its run; the date has no offset.
+    // A joined message inherits the author of its run; the date has no
+    // offset, so it gets `--assume-offset`'s (UTC) and keeps the local time.
     let joined = by_id(&p, 39099);
     assert_eq!(joined["from"]["name"], chat);
-    assert_eq!(joined["date"], "2022-03-16T14:55:33");
+    assert_eq!(joined["date"], "2022-03-16T14:55:33+00:00");
+    assert_eq!(joined["source"]["local_dates"]["date"], "2022-03-16T14:55:33");
+    assert_eq!(joined["source"]["flags"], json!(["assumed_offset"]));
     assert_eq!(joined["chat"]["name"], chat);
     // Entities: bold, code, a hidden link, italic; `&apos;` resolved.
     assert_eq!(entity_types(joined), ["bold", "code", "text_link", "italic"]);
@@ -335,7 +338,7 @@ fn spot_checks_quoxent_group_2020() {
         photo["media"],
         json!([{"type": "photo", "status": "ok", "file": "photos/photo_1@08-04-2019_17-40-35.jpg", "extra": {"thumbnail": "photos/photo_1@08-04-2019_17-40-35_thumb.jpg"}}])
     );
-    assert_eq!(photo["date"], "2019-04-08T17:40:35");
+    assert_eq!(photo["date"], "2019-04-08T17:40:35+00:00");
     let video = &by_id(&p, 88035)["media"][0];
     assert_eq!(
         (video["type"].as_str(), video["duration_seconds"].as_u64()),
@@ -492,7 +495,7 @@ fn read_folder(dir: &Path, extra: &[&str]) -> Vec<Value> {
 fn post_line(id: i64, text: &str, entities: Value, extra: Value) -> String {
     let mut p = json!({
         "chat": {"name": "<script>alert('chat')</script>", "id": null, "username": null, "type": null},
-        "id": id, "kind": "message", "date": "2024-01-01T10:00:00+01:00", "edited": null,
+        "id": id, "kind": "message", "date": "2024-01-01T10:00:00+01:00", "edited": null, "edited_at": null,
         "from": {"name": "\"><img src=x onerror=alert(1)>", "id": null}, "author": "</div><script>x()</script>",
         "forwarded_from": null, "reply_to": null, "via_bot": null, "text": text, "entities": entities,
         "media": [], "service": null, "reactions": [], "views": null,
@@ -580,7 +583,7 @@ fn pages_of_a_thousand_with_links_across_them() {
         let extra = if i == 2400 {
             json!({"reply_to": {"message_id": 7, "author": null, "quote": null}})
         } else {
-            json!({"date": format!("2024-03-{day:02}T{:02}:{:02}:00", (i / 60) % 24, i % 60)})
+            json!({"date": format!("2024-03-{day:02}T{:02}:{:02}:00+00:00", (i / 60) % 24, i % 60)})
         };
         let mut line = post_line(i, &format!("post {i}"), json!([]), extra);
         line = line.replace(

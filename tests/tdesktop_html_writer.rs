@@ -270,7 +270,7 @@ fn line(chat: Option<(&str, &str)>, id: Option<i64>, date: Option<String>, text:
         Value::Null
     };
     let p = json!({
-        "chat": chat, "id": id, "kind": "message", "date": date, "edited": null,
+        "chat": chat, "id": id, "kind": "message", "date": date, "edited": null, "edited_at": null,
         "from": from, "author": null, "forwarded_from": null, "reply_to": reply,
         "via_bot": null, "text": text, "entities": [], "media": [], "service": null,
         "reactions": [], "views": null, "source": {"format": "jsonl", "file": "dump.txt"},
@@ -413,7 +413,7 @@ fn a_service_message_keeps_the_day_of_its_separator() {
     let chat = json!({"name": "C", "id": "channel9", "username": null, "type": "public_channel"});
     let post = |id: i64, kind: &str, date: Value, extra: Value, text: &str| {
         let mut p = json!({
-            "chat": chat, "id": id, "kind": kind, "date": date, "edited": null,
+            "chat": chat, "id": id, "kind": kind, "date": date, "edited": null, "edited_at": null,
             "from": {"name": "C", "id": null}, "author": null, "forwarded_from": null,
             "reply_to": null, "via_bot": null, "text": text, "entities": [], "media": [],
             "service": if kind == "service" { json!({"action": null, "actor": null}) } else { Value::Null },
@@ -451,7 +451,7 @@ fn eleven_chats_get_padded_folders() {
     for c in 1..=11 {
         let name = format!("Chat {c}");
         let id = format!("channel{c}");
-        jsonl += &line(Some((&id, &name)), Some(1), Some("2024-05-01T10:00:00".into()), "hi");
+        jsonl += &line(Some((&id, &name)), Some(1), Some("2024-05-01T10:00:00+00:00".into()), "hi");
     }
     let d = scratch("tdhw-eleven");
     std::fs::write(d.join("in.jsonl"), &jsonl).unwrap();

@@ -52,3 +52,5 @@ mod parquet;
 mod architecture;
 // The run summary: versioned JSON, its schema, every counter reaching it (issue 14 item 3).
 mod summary;
+// Issue 15 item 1: one JSON type per key (dates with offsets, `edited` + `edited_at`).
+mod offsets;

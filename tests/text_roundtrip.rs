@@ -227,7 +227,7 @@ fn texts_that_look_like_markers_read_back() {
         "2 views 07:33 UTC+03:00",
     ];
     let template: Value = serde_json::from_str(
-        r#"{"chat":null,"id":null,"kind":"message","date":null,"edited":null,"from":null,"author":null,"forwarded_from":null,"reply_to":null,"via_bot":null,"text":"","entities":[],"media":[],"service":null,"reactions":[],"views":null,"source":{"format":"jsonl","file":"x","line":1},"cleaned":[]}"#,
+        r#"{"chat":null,"id":null,"kind":"message","date":null,"edited":null,"edited_at":null,"from":null,"author":null,"forwarded_from":null,"reply_to":null,"via_bot":null,"text":"","entities":[],"media":[],"service":null,"reactions":[],"views":null,"source":{"format":"jsonl","file":"x","line":1},"cleaned":[]}"#,
     )
     .unwrap();
     let mut jsonl = String::new();

@@ -147,7 +147,7 @@ fn pages_tgnorm_writes_validate_clean() {
         let day = 1 + (i - 1) / 400;
         let (h, m) = ((i / 60) % 24, i % 60);
         jsonl += &format!(
-            "{{\"chat\":{{\"name\":\"Chan\",\"id\":null,\"username\":null,\"type\":null}},\"id\":{i},\"kind\":\"message\",\"date\":\"2024-03-{day:02}T{h:02}:{m:02}:00+01:00\",\"edited\":null,\"from\":{{\"name\":\"Chan\",\"id\":null}},\"author\":null,\"forwarded_from\":null,\"reply_to\":null,\"via_bot\":null,\"text\":\"post {i}\",\"entities\":[],\"media\":[],\"service\":null,\"reactions\":[],\"views\":null,\"source\":{{\"format\":\"jsonl\",\"file\":\"x\"}},\"cleaned\":[]}}\n"
+            "{{\"chat\":{{\"name\":\"Chan\",\"id\":null,\"username\":null,\"type\":null}},\"id\":{i},\"kind\":\"message\",\"date\":\"2024-03-{day:02}T{h:02}:{m:02}:00+01:00\",\"edited\":null,\"edited_at\":null,\"from\":{{\"name\":\"Chan\",\"id\":null}},\"author\":null,\"forwarded_from\":null,\"reply_to\":null,\"via_bot\":null,\"text\":\"post {i}\",\"entities\":[],\"media\":[],\"service\":null,\"reactions\":[],\"views\":null,\"source\":{{\"format\":\"jsonl\",\"file\":\"x\"}},\"cleaned\":[]}}\n"
         );
     }
     std::fs::write(d.join("posts.jsonl"), jsonl).unwrap();

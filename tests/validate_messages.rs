@@ -99,15 +99,15 @@ fn faults_in_a_jsonl_line_are_reported_at_their_column() {
     let first = run.stdout.lines().next().unwrap().to_owned();
     let cases = [
         (",\"cleaned\":", ",\"Ben\":1,\"cleaned\":",
-            "posts.jsonl:1:1417: /Ben: unknown key \"Ben\": post objects have no such key"),
+            "posts.jsonl:1:1434: /Ben: unknown key \"Ben\": post objects have no such key"),
         ("\"offset\":15,", "\"offset\":18446744073709551616,",
-            "posts.jsonl:1:461: /entities/0/offset: 18446744073709551616 is beyond the range of a 64-bit integer"),
+            "posts.jsonl:1:478: /entities/0/offset: 18446744073709551616 is beyond the range of a 64-bit integer"),
         ("\"offset\":15,", "\"offset\":15.0,",
-            "posts.jsonl:1:461: /entities/0/offset: 15.0 should be a whole number, written without a fraction or exponent"),
+            "posts.jsonl:1:478: /entities/0/offset: 15.0 should be a whole number, written without a fraction or exponent"),
         ("\"date\":\"2026-06-17T16:24:01+04:00\"", "\"date\":\"2026-02-30T16:24:01+04:00\"",
             "posts.jsonl:1:141: /date: \"2026-02-30T16:24:01+04:00\" is not a real date: February 2026 has 28 days"),
         ("{\"type\":\"custom_emoji\",\"offset\":15,", "{\"type\":42,\"offset\":15,",
-            "posts.jsonl:1:437: /entities/0/type: 42 should be a string (an entity type such as \"bold\")"),
+            "posts.jsonl:1:454: /entities/0/type: 42 should be a string (an entity type such as \"bold\")"),
         ("\"kind\":\"message\"", "\"kind\":\"message\",\"kind\":\"service\"",
             "posts.jsonl:1:134: /kind: key \"kind\" appears twice in one object (which is meant cannot be told)"),
     ];

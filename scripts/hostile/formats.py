@@ -86,6 +86,7 @@ def post(i: int, text: str = None, **over) -> dict:
         "kind": "message",
         "date": when(i).strftime("%Y-%m-%dT%H:%M:%S+00:00"),
         "edited": None,
+        "edited_at": None,
         "from": {"name": CHAT, "id": "channel1234567890"},
         "author": None,
         "forwarded_from": None,

@@ -154,6 +154,9 @@ fn build() -> Schema {
                 uint64("byte"),
                 object("repeat", repeat.to_vec()),
                 list("flags", DataType::Utf8),
+                // `source.local_dates` (dates as the source gave them, before
+                // `--assume-offset`), a JSON object; null when none.
+                utf8("local_dates"),
             ])),
             false,
         ),

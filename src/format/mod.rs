@@ -34,6 +34,11 @@ macro_rules! format_ids {
 }
 pub(crate) use format_ids;
 
+/// The flag (`source.flags`) of a post with a date its source gave without
+/// an offset, completed by `--assume-offset` (`read::offset`); writers of
+/// formats that hold local times take it back off.
+pub const ASSUMED_OFFSET: &str = "assumed_offset";
+
 pub mod tdesktop_html;
 pub mod tdesktop_json;
 pub mod text;

@@ -13,6 +13,7 @@
 
 pub mod jsonl;
 pub(crate) mod lines;
+pub mod offset;
 #[cfg(feature = "parquet")]
 pub mod parquet;
 pub mod tdesktop_html;
@@ -52,6 +53,17 @@ impl Pending {
             Pending::Ready(post) => Ok(*post),
             Pending::Unparsed(raw) => raw.parse(),
         }
+    }
+
+    /// The post, parsing it if needed, with every date given an offset
+    /// ([`offset::assume`] with `--assume-offset`); a post whose dates had
+    /// none is counted in `notes` (`assumed_offset`).
+    pub fn settle(self, options: &ReadOptions, notes: &Notes) -> Result<Post> {
+        let mut post = self.resolve()?;
+        if offset::assume(&mut post, options.assume_offset) {
+            notes.count(&post.source.file, |c| &mut c.assumed_offset, 1);
+        }
+        Ok(post)
     }
 }
 
@@ -205,6 +217,9 @@ pub struct ReadOptions {
     pub encoding: Option<&'static Encoding>,
     /// Which structural clean-ups the text reader applies while segmenting.
     pub text: text::Options,
+    /// The UTC offset given to dates a source has without one
+    /// (`--assume-offset`, default `+00:00`; see [`offset`]).
+    pub assume_offset: offset::Offset,
 }
 
 /// One opened input, decoded, with its format decided.
@@ -557,37 +572,36 @@ pub(crate) fn read<'a>(
     if let Some(archive) = zip {
         return Ok(Box::new(zip::Reader::new(archive, options.clone(), notes.clone())));
     }
-    let posts: Posts<'a> = match (format, folder) {
-        #[cfg(feature = "parquet")]
-        (Format::Parquet, Some(path)) => Box::new(parquet::Reader::open(&path, name)?),
-        #[cfg(feature = "parquet")]
-        (Format::Parquet, None) => {
-            return Err(Error::new(
+    let posts: Posts<'a> =
+        match (format, folder) {
+            #[cfg(feature = "parquet")]
+            (Format::Parquet, Some(path)) => Box::new(parquet::Reader::open(&path, name)?),
+            #[cfg(feature = "parquet")]
+            (Format::Parquet, None) => return Err(Error::new(
                 Position::file(&name),
                 ErrorKind::Format(
                     "not a Parquet file (no `PAR1` at its start); Parquet is read from a file, \
                      not from standard input"
                         .into(),
                 ),
-            ))
-        }
-        (Format::TdesktopHtml, Some(dir)) => {
-            Box::new(tdesktop_html::Folder::new(dir, options.clone(), notes.clone()))
-        }
-        (Format::Text, _) => {
-            Box::new(text::Reader::new(reader, name, options.text.clone(), notes.clone()))
-        }
-        (Format::Jsonl, _) => Box::new(jsonl::Reader::new(reader, name)),
-        (Format::WebHtml, _) => Box::new(web::Reader::new(reader, name, notes.clone())),
-        (Format::TdesktopHtml, None) => {
-            Box::new(tdesktop_html::Reader::new(reader, name, notes.clone()))
-        }
-        // Telegram Desktop result.json (issue 3).
-        (Format::TdesktopJson, _) => {
-            let messages = tdesktop_json::Reader::new(reader, name, notes.clone());
-            return Ok(Box::new(messages.pending()));
-        }
-    };
+            )),
+            (Format::TdesktopHtml, Some(dir)) => {
+                Box::new(tdesktop_html::Folder::new(dir, options.clone(), notes.clone()))
+            }
+            (Format::Text, _) => {
+                Box::new(text::Reader::new(reader, name, options.text.clone(), notes.clone()))
+            }
+            (Format::Jsonl, _) => Box::new(jsonl::Reader::new(reader, name)),
+            (Format::WebHtml, _) => Box::new(web::Reader::new(reader, name, notes.clone())),
+            (Format::TdesktopHtml, None) => {
+                Box::new(tdesktop_html::Reader::new(reader, name, notes.clone()))
+            }
+            // Telegram Desktop result.json (issue 3).
+            (Format::TdesktopJson, _) => {
+                let messages = tdesktop_json::Reader::new(reader, name, notes.clone());
+                return Ok(Box::new(messages.pending()));
+            }
+        };
     Ok(Box::new(posts.map(|item| item.map(|p| Pending::Ready(Box::new(p))))))
 }
 

@@ -14,7 +14,7 @@
 //! so memory does not grow with the file.
 
 use crate::error::{Error, ErrorKind, Position, Result};
-use crate::format::arrow::{join_date, join_edited, schema, DateParts};
+use crate::format::arrow::{join_date, schema, DateParts};
 use crate::model::Post;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int32Type, Int64Type, TimestampMicrosecondType, UInt64Type};
@@ -412,10 +412,9 @@ pub fn row_json(batch: &RecordBatch, row: usize) -> std::result::Result<Value, S
     post.insert("id".into(), scalar(column("id")?, row));
     post.insert("kind".into(), scalar(column("kind")?, row));
     post.insert("date".into(), date_of(&column, "date", row)?);
-    let edited_at = date_of(&column, "edited_at", row)?.as_str().map(str::to_owned);
-    let flag = scalar(column("edited")?, row).as_bool();
-    let edited = join_edited(flag, edited_at);
-    post.insert("edited".into(), serde_json::to_value(edited).map_err(|e| e.to_string())?);
+    // The model's two keys (`edited`: true or null, `edited_at`: a date or null).
+    post.insert("edited".into(), scalar(column("edited")?, row));
+    post.insert("edited_at".into(), date_of(&column, "edited_at", row)?);
     post.insert("from".into(), object_at(column("from")?, row, &["name", "id"], false)?);
     post.insert("author".into(), scalar(column("author")?, row));
     post.insert("forwarded_from".into(), forward_at(column("forwarded_from")?, row)?);
@@ -491,6 +490,11 @@ fn source_at(array: &ArrayRef, row: usize) -> std::result::Result<Value, String>
     let flags = list_at(child(s, "flags")?, row, &|_, _| Ok(Value::Null))?;
     if flags.as_array().is_some_and(|f| !f.is_empty()) {
         out.insert("flags".into(), flags);
+    }
+    let mut local_dates = Map::new();
+    merge_json(&mut local_dates, &scalar(child(s, "local_dates")?, row))?;
+    if !local_dates.is_empty() {
+        out.insert("local_dates".into(), Value::Object(local_dates));
     }
     Ok(Value::Object(out))
 }

@@ -669,12 +669,18 @@ mod tests {
         let got = found(crate::schema::TDESKTOP_MESSAGE, part);
         let want = "missing key \"href\" (a text_link part must have it)";
         assert_eq!(got, [("/text/0".to_owned(), false, want.to_owned())]);
-        let post = json!({"edited": false});
+        let post = json!({"edited_at": false, "date": "2020-11-12T12:53:52"});
         let got = found(crate::schema::POST, post);
-        let edited = got.iter().find(|(p, _, _)| p == "/edited").unwrap();
+        let at = |pointer: &str| got.iter().find(|(p, _, _)| p == pointer).unwrap().2.clone();
+        assert_eq!(at("/edited_at"), "false should be a string or null");
         assert_eq!(
-            edited.2,
-            "false should be a date-time such as \"2024-07-04T10:15:00+05:30\", true or null"
+            at("/date"),
+            "\"2020-11-12T12:53:52\" should be a date-time with an offset such as \"2024-07-04T10:15:00+05:30\""
+        );
+        let got = found(crate::schema::POST, json!({"edited": false}));
+        assert_eq!(
+            got.iter().find(|(p, _, _)| p == "/edited").unwrap().2,
+            "false should be one of true or null"
         );
     }
 
@@ -686,7 +692,7 @@ mod tests {
         assert_eq!(got.len(), 3, "{got:?}");
         assert_eq!(
             got[0].2,
-            "missing 18 keys: \"chat\", \"id\", \"kind\", … (a post must have them all; \
+            "missing 19 keys: \"chat\", \"id\", \"kind\", … (a post must have them all; \
              `tgnorm schema` lists them)"
         );
         assert_eq!(

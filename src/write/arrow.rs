@@ -277,6 +277,7 @@ struct SourceColumns {
     repeat_bounds: [UInt64Builder; 4],
     flags: Offsets,
     flag_items: StringBuilder,
+    local_dates: StringBuilder,
 }
 
 impl SourceColumns {
@@ -295,7 +296,10 @@ impl SourceColumns {
         for flag in &source.flags {
             self.flag_items.append_value(flag);
         }
-        self.flags.push(source.flags.len(), name)
+        self.flags.push(source.flags.len(), name)?;
+        let local = source.local_dates.as_ref().map(serde_json::to_string).transpose();
+        self.local_dates.append_option(local.map_err(|e| arrow_error(name, e))?);
+        Ok(())
     }
 
     fn finish(&mut self, fields: &Fields, name: &str) -> Result<ArrayRef> {
@@ -317,6 +321,7 @@ impl SourceColumns {
             Arc::new(self.byte.finish()),
             repeat,
             flags,
+            Arc::new(self.local_dates.finish()),
         ];
         let array = StructArray::try_new(fields.clone(), children, None)
             .map_err(|e| arrow_error(name, e))?;

@@ -23,7 +23,7 @@ use std::io::Write;
 
 /// The columns, in the order they are written. The header row is exactly
 /// these names; new columns are only ever added before `extra`.
-pub const COLUMNS: [&str; 22] = [
+pub const COLUMNS: [&str; 23] = [
     "chat_name",
     "chat_id",
     "chat_username",
@@ -45,17 +45,19 @@ pub const COLUMNS: [&str; 22] = [
     "source_file",
     "source_line",
     "entities",
+    "edited_at",
     "extra",
 ];
 
 /// Keys of a post's JSONL object, and of the objects in it, whose values
 /// the flat columns show in full: they are left out of `extra`.
-const SHOWN: [(&str, &[&str]); 12] = [
+const SHOWN: [(&str, &[&str]); 13] = [
     ("chat", &["name", "id", "username"]),
     ("id", &[]),
     ("kind", &[]),
     ("date", &[]),
     ("edited", &[]),
+    ("edited_at", &[]),
     ("from", &["name", "id"]),
     ("author", &[]),
     ("forwarded_from", &["name"]),
@@ -121,7 +123,7 @@ impl<W: Write> Writer<W> {
 }
 
 /// The fields of one post's row, in [`COLUMNS`] order.
-pub fn row(post: &Post) -> std::result::Result<[String; 22], serde_json::Error> {
+pub fn row(post: &Post) -> std::result::Result<[String; 23], serde_json::Error> {
     let chat = post.chat.as_ref();
     let from = post.from.as_ref();
     let (entities, extra) = rest(post)?;
@@ -132,11 +134,7 @@ pub fn row(post: &Post) -> std::result::Result<[String; 22], serde_json::Error> 
         number(post.id),
         post.kind.to_string(),
         text(post.date.as_deref()),
-        match &post.edited {
-            Some(Edited::At(date)) => date.clone(),
-            Some(Edited::Unknown) => "true".to_owned(),
-            None => String::new(),
-        },
+        if post.edited.is_some() { "true".to_owned() } else { String::new() },
         text(from.and_then(|p| p.name.as_deref())),
         text(from.and_then(|p| p.id.as_deref())),
         text(post.author.as_deref()),
@@ -151,6 +149,7 @@ pub fn row(post: &Post) -> std::result::Result<[String; 22], serde_json::Error> 
         post.source.file.clone(),
         number(post.source.line),
         entities,
+        text(post.edited.as_ref().and_then(Edited::at)),
         extra,
     ])
 }

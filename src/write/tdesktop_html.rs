@@ -442,7 +442,9 @@ impl<W: Write> Writer<W> {
         self.cur.last_id = Some(self.cur.last_id.map_or(id, |last| last.max(id)));
         let (lo, hi) = self.cur.page_ids.unwrap_or((id, id));
         self.cur.page_ids = Some((lo.min(id), hi.max(id)));
-        let date = post.date.as_deref().and_then(Date::parse);
+        // A date whose offset the reader assumed goes back as the source
+        // had it: a title without ` UTC±hh:mm`.
+        let date = post.source.local_date("date").or(post.date.as_deref()).and_then(Date::parse);
         let day = date.as_ref().map(Date::day).or_else(|| known_day(post));
         if let Some(day) = day {
             self.separator(day);
@@ -757,7 +759,8 @@ impl<W: Write> Writer<W> {
             h.push_str("\n       </div>\n\n       <div class=\"forwarded body\">\n\n        <div class=\"from_name\">\n");
             esc(&name, &mut h);
             via(post.via_bot.as_deref(), &mut h);
-            if let Some(d) = fwd.date.as_deref().and_then(Date::parse) {
+            let fwd_date = post.source.local_date("forwarded_from_date").or(fwd.date.as_deref());
+            if let Some(d) = fwd_date.and_then(Date::parse) {
                 let _ = write!(
                     h,
                     "<span class=\"date details\" title=\"{}\"> {:02}.{:02}.{} {:02}:{:02}:{:02}</span>",

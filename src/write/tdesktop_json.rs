@@ -46,6 +46,7 @@ use crate::format::tdesktop_json::{
     chat_prefix, dates, derived_peer_id, ACCOUNT_ABOUT, CHATS_ABOUT, LAYOUT_KEY, NOT_INCLUDED,
     RICH_FLAG, RICH_KEY, TGNORM_KEY, TOO_BIG, UNAVAILABLE,
 };
+use crate::format::ASSUMED_OFFSET;
 use crate::model::{Chat, Edited, Kind, Media, MediaStatus, Post, Text};
 use serde_json::{Map, Number, Value};
 use std::borrow::Cow;
@@ -643,6 +644,17 @@ fn flag(post: &Post, key: &str) -> Option<bool> {
     layout(post).and_then(|l| l.get(key)).and_then(Value::as_bool)
 }
 
+/// A date as Telegram Desktop writes it: local time and its Unix time. A
+/// date whose offset the reader assumed (`source.local_dates`) is written
+/// as the source had it, local and without a Unix time, which the assumed
+/// offset would make up.
+fn local_and_unix<'a>(post: &'a Post, key: &str, date: &'a str) -> (&'a str, Option<i64>) {
+    match post.source.local_date(key) {
+        Some(local) => (local, None),
+        None => dates::split(date),
+    }
+}
+
 /// `id`, `type`, the dates and a service post's action.
 fn when_and_what<'a>(post: &'a Post, id: i64, e: &mut Vec<Entry<'a>>, hint: &mut Hint) {
     put(e, "id", Value::from(id));
@@ -653,7 +665,7 @@ fn when_and_what<'a>(post: &'a Post, id: i64, e: &mut Vec<Entry<'a>>, hint: &mut
     // No date: rejected before (`Writer::write`), or an unsupported post,
     // which Telegram Desktop's reader takes without one.
     if let Some(d) = &post.date {
-        let (local, unix) = dates::split(d);
+        let (local, unix) = local_and_unix(post, "date", d);
         put(e, "date", s(local));
         if let Some(u) = unix {
             put(e, "date_unixtime", s(&u.to_string()));
@@ -661,7 +673,7 @@ fn when_and_what<'a>(post: &'a Post, id: i64, e: &mut Vec<Entry<'a>>, hint: &mut
     }
     match &post.edited {
         Some(Edited::At(d)) => {
-            let (local, unix) = dates::split(d);
+            let (local, unix) = local_and_unix(post, "edited_at", d);
             put(e, "edited", s(local));
             if let Some(u) = unix {
                 put(e, "edited_unixtime", s(&u.to_string()));
@@ -721,7 +733,7 @@ fn origin<'a>(post: &'a Post, e: &mut Vec<Entry<'a>>, hint: &mut Hint) {
             h.insert("message_id".into(), Value::from(m));
         }
         if let Some(d) = &f.date {
-            h.insert("date".into(), s(d));
+            h.insert("date".into(), s(post.source.local_date("forwarded_from_date").unwrap_or(d)));
         }
         if !h.is_empty() {
             hint.insert("forwarded_from".into(), Value::Object(h));
@@ -854,7 +866,7 @@ fn model_hints(post: &Post, header: Option<&Chat>, e: &[Entry], hint: &mut Hint)
         .source
         .flags
         .iter()
-        .filter(|f| !matches!(f.as_str(), "id_assigned" | RICH_FLAG))
+        .filter(|f| !matches!(f.as_str(), "id_assigned" | RICH_FLAG | ASSUMED_OFFSET))
         .collect();
     if !flags.is_empty() {
         hint.insert("flags".into(), serde_json::to_value(flags).unwrap_or(Value::Null));

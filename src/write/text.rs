@@ -89,9 +89,11 @@ impl<W: Write> Writer<W> {
     /// The lines of one post (`read::text::tgnorm` has the grammar).
     fn block(&mut self, post: &Post) -> Vec<String> {
         let mut lines = Vec::new();
+        // A date whose offset the reader assumed goes back without one.
         let date = post
-            .date
-            .as_deref()
+            .source
+            .local_date("date")
+            .or(post.date.as_deref())
             .filter(|d| split_date(d).and_then(|(day, _, _)| date_separator(day)).is_some());
         if let Some((day, _, _)) = date.and_then(split_date) {
             if self.day.as_deref() != Some(day) {
