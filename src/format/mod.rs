@@ -1,10 +1,14 @@
 //! Facts about an archive format that its reader and its writer share.
 //!
-//! A reader and a writer of the same format must agree on more than the
-//! format's own keys: on the marks tgnorm adds when it writes (which values
-//! it derived, which it could not place) and on how to take them back off.
-//! Keeping those facts here lets either side change without reaching into
-//! the other's module.
+//! A reader and a writer of the same format must agree on the format's
+//! layout (date formats, page names, placeholders, reserved keys, the line
+//! grammar of text dumps) and on the marks tgnorm adds when it writes (which
+//! values it derived, which it could not place) and how to take them back
+//! off. Keeping those facts here, one module per format, lets either side
+//! change without reaching into the other's module: `read::*` and
+//! `write::*` never import each other (`tests/architecture.rs` checks it).
+//! Facts of several formats (English month names, what a real date is,
+//! how a format id is parsed and shown) are here once.
 
 /// Implements `Display` (the format's id, from its `as_str`) and `FromStr`
 /// (its ids and aliases; an unknown one is an error listing `ALL`) for a

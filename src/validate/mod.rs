@@ -755,13 +755,8 @@ fn text(
     Ok(true)
 }
 
-pub(crate) fn strip_position(e: &serde_json::Error) -> String {
-    let msg = e.to_string();
-    match msg.rfind(" at line ") {
-        Some(i) => msg.get(..i).unwrap_or(&msg).to_owned(),
-        None => msg,
-    }
-}
+/// A serde_json error's message without its position (one copy, in `error`).
+pub(crate) use crate::error::serde_message as strip_position;
 
 #[cfg(test)]
 mod tests {
