@@ -328,7 +328,7 @@ fn validate_paths(
     let result = py.detach(|| {
         let mut problems = Vec::new();
         let report = validate::run(&options, &mut |p| {
-            problems.push(serde_json::to_value(p).unwrap_or_default());
+            problems.push(p.clone());
             Ok(())
         })?;
         Ok::<_, TgError>((problems, report))
