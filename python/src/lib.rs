@@ -328,7 +328,7 @@ fn validate_paths(
     let result = py.detach(|| {
         let mut problems = Vec::new();
         let report = validate::run(&options, &mut |p| {
-            problems.push(serde_json::to_value(p).unwrap_or_default());
+            problems.push(p.clone());
             Ok(())
         })?;
         Ok::<_, TgError>((problems, report))
@@ -412,39 +412,81 @@ fn convert_staged(
 ) -> Result<(convert::Summary, Vec<Rejection>), TgError> {
     let name = tgnorm::Position::name_of(output);
     let parent = check_output(options, output, to.is_folder())?;
-    let prefix =
-        format!(".{}.", output.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
-    let mut staging = tempfile::Builder::new();
-    staging.prefix(&prefix).suffix(".tgnorm.tmp");
     let mut rejected = Vec::new();
     let mut keep = |r: &Rejection| {
         rejected.push(r.clone());
         Ok(())
     };
     let io_err = |e: io::Error| TgError::io(name.clone(), e);
-    if to.is_folder() {
-        let dir = staging.tempdir_in(&parent).map_err(io_err)?;
-        let options =
-            convert::Options { output_dir: Some(dir.path().to_path_buf()), ..options.clone() };
-        let (outcome, _) = convert::run(&options, io::sink(), &name, &mut keep)?;
-        if let Some(stop) = outcome.stopped {
-            return Err(stop);
+    let special = fs::metadata(output).is_ok_and(|m| !m.is_file() && !m.is_dir());
+    let outcome = if special && !to.is_folder() {
+        // A device, a FIFO, a socket: written into, never replaced.
+        let file = fs::OpenOptions::new().write(true).open(output).map_err(io_err)?;
+        let (outcome, out) = convert::run(options, BufWriter::new(file), &name, &mut keep)?;
+        out.into_inner().map_err(|e| io_err(e.into_error()))?;
+        outcome
+    } else {
+        let prefix =
+            format!(".{}.", output.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
+        let mut staging = tempfile::Builder::new();
+        staging.prefix(&prefix).suffix(".tgnorm.tmp");
+        if to.is_folder() {
+            convert_to_folder(options, output, &parent, &staging, &mut keep)?
+        } else {
+            convert_to_file(options, output, &parent, &staging, &mut keep)?
         }
+    };
+    match outcome.stopped {
+        Some(stop) => Err(stop),
+        None => Ok((outcome.summary, rejected)),
+    }
+}
+
+type Keep<'a> = dyn FnMut(&Rejection) -> Result<(), TgError> + 'a;
+
+/// Writes a file under a temporary name in `parent`, renamed over `output`
+/// when the run went through (dropped, so removed, when it did not).
+fn convert_to_file(
+    options: &convert::Options,
+    output: &Path,
+    parent: &Path,
+    staging: &tempfile::Builder<'_, '_>,
+    keep: &mut Keep<'_>,
+) -> Result<convert::Outcome, TgError> {
+    let name = tgnorm::Position::name_of(output);
+    let io_err = |e: io::Error| TgError::io(name.clone(), e);
+    let file = staging.tempfile_in(parent).map_err(io_err)?;
+    let (outcome, out) = convert::run(options, BufWriter::new(file), &name, keep)?;
+    if outcome.stopped.is_none() {
+        let file = out.into_inner().map_err(|e| io_err(e.into_error()))?;
+        file.as_file().sync_all().map_err(io_err)?;
+        file.persist(output).map_err(|e| io_err(e.error))?;
+    }
+    Ok(outcome)
+}
+
+/// Writes a folder format into a temporary folder in `parent`, renamed to
+/// `output` (which is absent or empty) when the run went through.
+fn convert_to_folder(
+    options: &convert::Options,
+    output: &Path,
+    parent: &Path,
+    staging: &tempfile::Builder<'_, '_>,
+    keep: &mut Keep<'_>,
+) -> Result<convert::Outcome, TgError> {
+    let name = tgnorm::Position::name_of(output);
+    let io_err = |e: io::Error| TgError::io(name.clone(), e);
+    let dir = staging.tempdir_in(parent).map_err(io_err)?;
+    let options =
+        convert::Options { output_dir: Some(dir.path().to_path_buf()), ..options.clone() };
+    let (outcome, _) = convert::run(&options, io::sink(), &name, keep)?;
+    if outcome.stopped.is_none() {
         if output.is_dir() {
             fs::remove_dir(output).map_err(io_err)?;
         }
         fs::rename(dir.keep(), output).map_err(io_err)?;
-        return Ok((outcome.summary, rejected));
     }
-    let file = staging.tempfile_in(&parent).map_err(io_err)?;
-    let (outcome, out) = convert::run(options, BufWriter::new(file), &name, &mut keep)?;
-    if let Some(stop) = outcome.stopped {
-        return Err(stop);
-    }
-    let file = out.into_inner().map_err(|e| io_err(e.into_error()))?;
-    file.as_file().sync_all().map_err(io_err)?;
-    file.persist(output).map_err(|e| io_err(e.error))?;
-    Ok((outcome.summary, rejected))
+    Ok(outcome)
 }
 
 /// The Rust half of the `tgnorm` Python package.

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -71,6 +74,20 @@ def test_convert_never_writes_over_an_input(tmp_path):
     with pytest.raises(tgnorm.Error, match="folder"):
         tgnorm.convert(source, tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["posts.jsonl"]
+
+
+def test_convert_writes_into_a_special_file_never_replacing_it(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    path = "fixtures/web/synthetic-2024/input.html"
+    tgnorm.convert(path, fifo)
+    reader.join()
+    assert received == [cli_bytes(path)[1]]
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]
 
 
 def test_convert_that_stops_leaves_no_output(tmp_path):
