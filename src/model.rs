@@ -569,6 +569,26 @@ pub struct Source {
     /// `truncated_repeat`, `views_approximate`, `id_assigned`, `rich_message`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flags: Vec<String>,
+    /// The other versions of this post that were merged into it (the same
+    /// chat and id read from several inputs), in input order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged_from: Vec<Origin>,
+}
+
+/// Where one version of a merged post was read.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Origin {
+    /// Input format id of that version (`jsonl` for an `--into` archive).
+    pub format: String,
+    /// Input path.
+    pub file: String,
+    /// Its first line (1-based), for line-oriented sources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// Its position in its file (0-based), for structured sources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<u64>,
 }
 
 /// The two copies of a repeated body, as inclusive 1-based line ranges.

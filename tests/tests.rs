@@ -43,3 +43,5 @@ mod validate_agrees;
 mod csv_writer;
 // The library API: `tgnorm::Reader` and `tgnorm::Writer` give what the CLI gives.
 mod api;
+// Merging overlapping exports and `--into` (issue 17 items 1, 3, 5).
+mod merge;
