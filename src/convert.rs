@@ -865,13 +865,14 @@ fn archive_lines(path: &Path, each: &mut EachLine) -> Result<()> {
 /// Records the archive's posts in the table (file 0, item = line).
 fn survey_archive(path: &Path, table: &mut merge::Table) -> Result<ArchiveSurvey> {
     let mut survey = ArchiveSurvey::default();
+    table.reserve_archive(count_lines(path)?);
     archive_lines(path, &mut |number, _, post| {
         survey.posts += 1;
         match merge::Version::of(post, Ordinal::new(0, number)) {
             Some(mut version) => {
                 version.place = merge::Place::of(Some(number), None);
                 version.file = path.display().to_string();
-                table.add(&version);
+                table.add_archived(&version);
             }
             None => {
                 survey.idless.insert(merge::idless_key(post));
@@ -879,7 +880,30 @@ fn survey_archive(path: &Path, table: &mut merge::Table) -> Result<ArchiveSurvey
         }
         Ok(())
     })?;
+    table.end_archive();
     Ok(survey)
+}
+
+/// The lines of a file (0 when it does not exist), to size the archive's
+/// array at once.
+fn count_lines(path: &Path) -> Result<usize> {
+    let name = path.display().to_string();
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(Error::io(&name, e)),
+    };
+    let mut input = std::io::BufReader::with_capacity(1 << 20, file);
+    let mut lines = 0;
+    loop {
+        let chunk = input.fill_buf().map_err(|e| Error::io(&name, e))?;
+        if chunk.is_empty() {
+            return Ok(lines);
+        }
+        lines += chunk.iter().filter(|&&b| b == b'\n').count();
+        let n = chunk.len();
+        input.consume(n);
+    }
 }
 
 /// Copies the archive's lines byte for byte into the new archive, less the
@@ -894,7 +918,7 @@ fn copy_archive<W: Write>(
     let (mut kept, mut replaced) = (0u64, 0u64);
     archive_lines(path, &mut |number, raw, post| {
         let keep = match merge::Version::of(post, Ordinal::new(0, number)) {
-            Some(version) => table.is_kept(&version),
+            Some(version) => !table.kept_elsewhere(&version),
             None => true,
         };
         if keep {

@@ -150,6 +150,16 @@ pub fn edit_seconds(edited: Option<&Edited>) -> Option<i64> {
     Some(local - offset)
 }
 
+/// Seconds from 1970-01-01 to 2000-01-01, where edit stamps start.
+const STAMP_EPOCH: i64 = 946_684_800;
+
+/// An edit time as a stamp that fits in 32 bits: seconds since 2000-01-01
+/// UTC, an edit before that (none is real: Telegram started in 2013) taken
+/// as the first second; good until 2136.
+pub fn edit_stamp(seconds: i64) -> u32 {
+    u32::try_from(seconds.saturating_sub(STAMP_EPOCH).max(1)).unwrap_or(u32::MAX)
+}
+
 /// One version of a post with an id: what the decision needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Version {
@@ -161,8 +171,8 @@ pub struct Version {
     pub id: i64,
     /// [`text_fingerprint`] of its (cleaned) text.
     pub text: u64,
-    /// [`edit_seconds`] of its `edited`.
-    pub edited: Option<i64>,
+    /// [`edit_stamp`] of its `edited`.
+    pub edited: Option<u32>,
     /// [`rank`] of its source format.
     pub rank: u8,
     /// Where it was read.
@@ -181,7 +191,7 @@ impl Version {
             chat_name: post.chat.as_ref().and_then(|c| c.name.clone()),
             id: post.id?,
             text: text_fingerprint(&post.text.to_plain_string()),
-            edited: edit_seconds(post.edited.as_ref()),
+            edited: edit_seconds(post.edited.as_ref()).map(edit_stamp),
             rank: rank(&post.source.format),
             at,
             file: post.source.file.clone(),
@@ -190,19 +200,21 @@ impl Version {
     }
 }
 
-/// A line or a message index, packed in one number (the top bit says an
-/// index); `0` is unknown.
+/// A line or a message index, packed in 32 bits (the top bit says an
+/// index); `0` is unknown. A line or index past 2^31 − 1 (a file of
+/// 40 GB and more) is shown as that number.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Place(u64);
+pub struct Place(u32);
 
-const INDEX_BIT: u64 = 1 << 63;
+const INDEX_BIT: u32 = 1 << 31;
 
 impl Place {
     /// The place of a post: its line when it has one, else its index.
     pub fn of(line: Option<u64>, index: Option<u64>) -> Place {
+        let low = |n: u64| u32::try_from(n).unwrap_or(u32::MAX) & !INDEX_BIT;
         match (line, index) {
-            (Some(line), _) => Place(line & !INDEX_BIT),
-            (None, Some(index)) => Place((index & !INDEX_BIT) | INDEX_BIT),
+            (Some(line), _) => Place(low(line)),
+            (None, Some(index)) => Place(low(index) | INDEX_BIT),
             (None, None) => Place(0),
         }
     }
@@ -211,20 +223,20 @@ impl Place {
     pub fn parts(self) -> (Option<u64>, Option<u64>) {
         match self.0 {
             0 => (None, None),
-            n if n & INDEX_BIT != 0 => (None, Some(n & !INDEX_BIT)),
-            n => (Some(n), None),
+            n if n & INDEX_BIT != 0 => (None, Some(u64::from(n & !INDEX_BIT))),
+            n => (Some(u64::from(n)), None),
         }
     }
 }
 
 /// What the first pass keeps per post: its kept version's text
-/// fingerprint, edit time, rank, file and place (40 bytes).
+/// fingerprint, edit stamp, rank, file and place (32 bytes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Slot {
     text: u64,
-    /// Edit time, `i64::MIN` for none.
-    edited: i64,
     at: Ordinal,
+    /// [`edit_stamp`], `0` for none.
+    edited: u32,
     place: Place,
     /// The number of its source file's name in [`Table::source_files`].
     file: u32,
@@ -235,7 +247,7 @@ impl Slot {
     fn of(v: &Version, file: u32) -> Slot {
         Slot {
             text: v.text,
-            edited: v.edited.unwrap_or(i64::MIN),
+            edited: v.edited.unwrap_or(0),
             at: v.at,
             place: v.place,
             file,
@@ -243,12 +255,12 @@ impl Slot {
         }
     }
 
-    fn edited(&self) -> Option<i64> {
-        (self.edited != i64::MIN).then_some(self.edited)
+    fn edited(&self) -> Option<u32> {
+        (self.edited != 0).then_some(self.edited)
     }
 
     /// What [`better`] compares.
-    fn decider(&self) -> (Option<i64>, u8, Ordinal) {
+    fn decider(&self) -> (Option<u32>, u8, Ordinal) {
         (self.edited(), self.rank, self.at)
     }
 
@@ -268,7 +280,7 @@ pub struct Where {
 
 /// True when version `a` is kept over version `b` (module docs: newer edit,
 /// then richer source, then input order).
-fn better(a: (Option<i64>, u8, Ordinal), b: (Option<i64>, u8, Ordinal)) -> bool {
+fn better(a: (Option<u32>, u8, Ordinal), b: (Option<u32>, u8, Ordinal)) -> bool {
     match (a.0, b.0) {
         (Some(x), Some(y)) if x != y => return x > y,
         (Some(_), None) => return true,
@@ -282,7 +294,7 @@ fn better(a: (Option<i64>, u8, Ordinal), b: (Option<i64>, u8, Ordinal)) -> bool 
 }
 
 /// True when an edit time decides between two versions (rule 1).
-fn edit_decides(a: Option<i64>, b: Option<i64>) -> bool {
+fn edit_decides(a: Option<u32>, b: Option<u32>) -> bool {
     match (a, b) {
         (Some(x), Some(y)) => x != y,
         (None, None) => false,
@@ -313,7 +325,11 @@ pub struct Table {
     chat_names: BTreeMap<u32, String>,
     /// Chat number → the chat it was matched to (itself when not).
     same_as: Vec<u32>,
+    /// The posts of the inputs that are not in the archive.
     slots: HashMap<(u32, i64), Slot>,
+    /// The posts of the `--into` archive, sorted by key once read: a flat
+    /// array of 48 bytes a post (key and [`Slot`]), no hash table.
+    archived: Vec<((u32, i64), Slot)>,
     /// Every version of the posts read more than once, in input order.
     versions: HashMap<(u32, i64), Vec<Where>>,
     /// True when file 0 is an `--into` archive.
@@ -331,12 +347,71 @@ impl Table {
 
     /// Posts recorded.
     pub fn len(&self) -> usize {
-        self.slots.len()
+        self.slots.len() + self.archived.len()
     }
 
     /// True when no post was recorded.
     pub fn is_empty(&self) -> bool {
-        self.slots.is_empty()
+        self.len() == 0
+    }
+
+    /// Makes room for `posts` archive posts at once (the array is not grown
+    /// by doubling, which would hold two copies at the end).
+    pub fn reserve_archive(&mut self, posts: usize) {
+        self.archived.reserve_exact(posts);
+    }
+
+    /// Records a post of the `--into` archive (before any input's). Two
+    /// lines of the archive with one identity (an archive that was not
+    /// made by `--into`) are both left in it.
+    pub fn add_archived(&mut self, v: &Version) {
+        let (chat, file) = self.numbers(v);
+        self.archived.push(((chat, v.id), Slot::of(v, file)));
+    }
+
+    /// Sorts the archive's posts for lookups once they are all recorded.
+    pub fn end_archive(&mut self) {
+        self.archived.sort_unstable_by_key(|(key, slot)| (*key, slot.at));
+        self.archived.dedup_by(|later, kept| {
+            if later.0 != kept.0 {
+                return false;
+            }
+            if better(later.1.decider(), kept.1.decider()) {
+                kept.1 = later.1;
+            }
+            true
+        });
+        self.archived.shrink_to_fit();
+    }
+
+    fn slot(&self, key: &(u32, i64)) -> Option<&Slot> {
+        match self.archived.binary_search_by_key(key, |(k, _)| *k) {
+            Ok(i) => self.archived.get(i).map(|(_, slot)| slot),
+            Err(_) => self.slots.get(key),
+        }
+    }
+
+    fn archived_mut(&mut self, key: &(u32, i64)) -> Option<&mut Slot> {
+        let i = self.archived.binary_search_by_key(key, |(k, _)| *k).ok()?;
+        self.archived.get_mut(i).map(|(_, slot)| slot)
+    }
+
+    /// The numbers of a version's chat and source file, given on first sight.
+    fn numbers(&mut self, v: &Version) -> (u32, u32) {
+        let chat = self.chat_number(&v.chat);
+        if let (ChatKey::Id(_), Some(name)) = (&v.chat, &v.chat_name) {
+            self.chat_names.entry(chat).or_insert_with(|| name.clone());
+        }
+        let file = match self.source_numbers.get(&v.file) {
+            Some(n) => *n,
+            None => {
+                let n = self.source_files.len() as u32;
+                self.source_files.push(v.file.clone());
+                self.source_numbers.insert(v.file.clone(), n);
+                n
+            }
+        };
+        (chat, file)
     }
 
     fn chat_number(&mut self, chat: &ChatKey) -> u32 {
@@ -352,19 +427,7 @@ impl Table {
 
     /// Records one version (first pass).
     pub fn add(&mut self, v: &Version) {
-        let chat = self.chat_number(&v.chat);
-        if let (ChatKey::Id(_), Some(name)) = (&v.chat, &v.chat_name) {
-            self.chat_names.entry(chat).or_insert_with(|| name.clone());
-        }
-        let file = match self.source_numbers.get(&v.file) {
-            Some(n) => *n,
-            None => {
-                let n = self.source_files.len() as u32;
-                self.source_files.push(v.file.clone());
-                self.source_numbers.insert(v.file.clone(), n);
-                n
-            }
-        };
+        let (chat, file) = self.numbers(v);
         let slot = Slot::of(v, file);
         self.join((chat, v.id), slot, vec![slot.where_read()]);
     }
@@ -372,6 +435,17 @@ impl Table {
     /// Joins the versions `list` of a post, of which `slot` is the best,
     /// with what is recorded under `key`.
     fn join(&mut self, key: (u32, i64), slot: Slot, list: Vec<Where>) {
+        if let Some(old) = self.archived_mut(&key) {
+            let kept = *old;
+            if better(slot.decider(), kept.decider()) {
+                *old = slot;
+            }
+            let mut all = self.versions.remove(&key).unwrap_or_else(|| vec![kept.where_read()]);
+            all.extend(list);
+            all.sort_by_key(|w| w.at);
+            self.versions.insert(key, all);
+            return;
+        }
         match self.slots.entry(key) {
             Entry::Vacant(e) => {
                 e.insert(slot);
@@ -446,7 +520,14 @@ impl Table {
     fn refold(&mut self) {
         let slots = std::mem::take(&mut self.slots);
         let mut versions = std::mem::take(&mut self.versions);
-        for ((chat, id), slot) in slots {
+        // Archive posts of a matched chat move to the table of the others.
+        let same_as = std::mem::take(&mut self.same_as);
+        let moves = |chat: u32| same_as.get(chat as usize).is_some_and(|t| *t != chat);
+        let (moved, stay): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.archived).into_iter().partition(|((chat, _), _)| moves(*chat));
+        self.archived = stay;
+        self.same_as = same_as;
+        for ((chat, id), slot) in moved.into_iter().chain(slots) {
             let target = self.same_as.get(chat as usize).copied().unwrap_or(chat);
             let list = versions.remove(&(chat, id)).unwrap_or_else(|| vec![slot.where_read()]);
             self.join((target, id), slot, list);
@@ -473,7 +554,7 @@ impl Table {
     pub fn verdict(&self, v: &Version) -> Verdict {
         let slot = self.chat_of(&v.chat).and_then(|chat| {
             let key = (chat, v.id);
-            Some((key, self.slots.get(&key)?))
+            Some((key, self.slot(&key)?))
         });
         // Not seen in the first pass (cannot happen unless an input
         // changed between the passes): written, as it was read.
@@ -503,10 +584,18 @@ impl Table {
         matches!(self.verdict(v), Verdict::Keep(_))
     }
 
+    /// True when `v`'s post is kept in a version from outside the `--into`
+    /// archive (a newer edit in an input): its archive line is replaced.
+    pub fn kept_elsewhere(&self, v: &Version) -> bool {
+        let slot = self.chat_of(&v.chat).and_then(|chat| self.slot(&(chat, v.id)));
+        slot.is_some_and(|s| s.at.file() != 0)
+    }
+
     /// Posts whose kept version is not in the `--into` archive (file 0):
     /// posts to add or to replace.
     pub fn kept_outside_archive(&self) -> usize {
-        self.slots.values().filter(|s| s.at.file() != 0).count()
+        let archived = self.archived.iter().filter(|(_, s)| s.at.file() != 0).count();
+        archived + self.slots.values().filter(|s| s.at.file() != 0).count()
     }
 
     /// The place of a version, as `source.merged_from` and the rejects
@@ -563,7 +652,7 @@ mod tests {
         chat: &str,
         id: i64,
         text: &str,
-        edited: Option<i64>,
+        edited: Option<u32>,
         rank: u8,
         at: (usize, u64),
     ) -> Version {
@@ -641,6 +730,43 @@ mod tests {
         assert!(table.is_kept(&v[2]));
         assert_eq!(table.verdict(&v[0]), Verdict::Duplicate);
         assert!(matches!(table.verdict(&html_b), Verdict::Conflict(o) if o.file == "in3"));
+    }
+
+    /// Archive posts sit in a sorted array; an input's newer edit replaces
+    /// one, an identical or older version does not, and two archive lines
+    /// with one identity both stay.
+    #[test]
+    fn archive_posts_are_replaced_only_by_a_newer_edit() {
+        let mut table = Table::new(true);
+        let lines = [
+            version("channel1", 7, "a", Some(10), 4, (0, 1)),
+            version("channel1", 3, "b", None, 4, (0, 2)),
+            version("channel1", 3, "b", None, 4, (0, 3)),
+        ];
+        table.reserve_archive(lines.len());
+        for v in &lines {
+            table.add_archived(v);
+        }
+        table.end_archive();
+        assert_eq!(table.len(), 2);
+        let same = version("channel1", 3, "b", None, 4, (1, 0));
+        let older = version("channel1", 7, "x", Some(5), 4, (1, 1));
+        let newer = version("channel1", 7, "y", Some(20), 3, (1, 2));
+        let new_post = version("channel1", 8, "z", None, 1, (1, 3));
+        for v in [&same, &older, &new_post] {
+            table.add(v);
+        }
+        assert_eq!(table.kept_outside_archive(), 1);
+        table.add(&newer);
+        assert_eq!(table.kept_outside_archive(), 2);
+        assert!(table.kept_elsewhere(&lines[0]));
+        assert!(!table.kept_elsewhere(&lines[1]) && !table.kept_elsewhere(&lines[2]));
+        assert_eq!(table.verdict(&same), Verdict::Duplicate);
+        assert_eq!(table.verdict(&older), Verdict::Replaced);
+        match table.verdict(&newer) {
+            Verdict::Keep(others) => assert_eq!(others.len(), 2, "{others:?}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
