@@ -128,7 +128,8 @@ struct ConvertArgs {
     from: Option<read::Format>,
     /// Output format: jsonl (default), text, tdesktop-html, tdesktop-json (a
     /// faithful Telegram Desktop export: the text passes are off), csv (one
-    /// row per post, fixed columns; output only).
+    /// row per post, fixed columns; output only), parquet (one row per post,
+    /// typed columns; read back by tgnorm).
     #[arg(long, value_name = "FORMAT")]
     to: Option<write::Format>,
     /// Write to FILE instead of standard output (atomically; never over an
@@ -142,6 +143,13 @@ struct ConvertArgs {
     /// when not given.
     #[arg(long, value_name = "LABEL")]
     encoding: Option<String>,
+    /// Write a partitioned dataset into the folder -o DIR (new or empty):
+    /// one file per chat and/or month (UTC), in Hive layout
+    /// (`chat_id=…/month=2024-03/part-0.parquet`); with --to parquet, jsonl
+    /// or csv.
+    #[cfg(feature = "parquet")]
+    #[arg(long, value_name = "chat|month|chat,month", requires = "output")]
+    partition_by: Option<write::partition::By>,
     /// The chat a text dump's posts belong to, NAME or NAME@username
     /// (default: the dump's owner lines, when they all name one channel).
     #[arg(long = "as-chat", value_name = "NAME[@USERNAME]", value_parser = read::text::parse_chat)]
@@ -353,7 +361,7 @@ fn print(bytes: &[u8]) -> Result<Exit, Error> {
 
 fn convert_cmd(args: ConvertArgs) -> Result<Exit, Error> {
     let options = resolve(&args)?;
-    let folder = options.to.is_some_and(|f| f.is_folder());
+    let folder = options.to.is_some_and(|f| f.is_folder()) || partitioned(&options)?;
     let outputs = Outputs {
         output: args.output.as_deref().or(args.into.as_deref()),
         folder,
@@ -500,6 +508,8 @@ fn described(format: read::Format) -> (&'static str, &'static str) {
         read::Format::WebHtml => ("a saved t.me/s page", "a saved t.me/s page"),
         read::Format::Text => ("a text dump", "plain text"),
         read::Format::Jsonl => ("tgnorm JSONL", "tgnorm JSONL"),
+        #[cfg(feature = "parquet")]
+        read::Format::Parquet => ("a tgnorm Parquet file", "a tgnorm Parquet file"),
         _ => ("that format", "another format"),
     }
 }
@@ -625,6 +635,11 @@ fn resolve(args: &ConvertArgs) -> Result<convert::Options, Error> {
     if args.into.is_some() && args.to.is_some_and(|f| f != write::Format::Jsonl) {
         return Err(Error::usage("--into adds to a tgnorm JSONL archive: --to must be jsonl"));
     }
+    if args.into.is_some() && off.contains(&Pass::Dedup) {
+        return Err(Error::usage(
+            "--into adds only what the archive lacks: it needs the dedup pass",
+        ));
+    }
     for (input, _) in &args.chat_id {
         if !args.inputs.contains(input) {
             return Err(Error::usage(format!(
@@ -649,7 +664,26 @@ fn resolve(args: &ConvertArgs) -> Result<convert::Options, Error> {
         progress: !args.quiet && io::stderr().is_terminal(),
         output_dir: None,
         tdesktop_json: write::tdesktop_json::Options { tdesktop_escapes: args.tdesktop_escapes },
+        #[cfg(feature = "parquet")]
+        partition_by: args.partition_by,
     })
+}
+
+/// True when the run writes a partitioned dataset (`--partition-by`); an
+/// error for an output format that cannot be partitioned.
+fn partitioned(options: &convert::Options) -> Result<bool, Error> {
+    #[cfg(feature = "parquet")]
+    if options.partition_by.is_some() {
+        let to = options.to.unwrap_or(write::Format::Jsonl);
+        if !write::partition::supports(to) {
+            return Err(Error::usage(format!(
+                "--partition-by writes jsonl, csv or parquet files, not {to}"
+            )));
+        }
+        return Ok(true);
+    }
+    let _ = options;
+    Ok(false)
 }
 
 /// `INPUT=ID` of `--chat-id`: an input path and a chat id as Telegram

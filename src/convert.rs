@@ -69,6 +69,10 @@ pub struct Options {
     pub output_dir: Option<PathBuf>,
     /// How the tdesktop-json writer writes (`--tdesktop-escapes`).
     pub tdesktop_json: write::tdesktop_json::Options,
+    /// `--partition-by`: write a partitioned dataset into `output_dir`
+    /// (`write::partition`) instead of one output.
+    #[cfg(feature = "parquet")]
+    pub partition_by: Option<write::partition::By>,
     /// How posts read from several inputs are merged (issue 17).
     pub merge: MergeOptions,
 }
@@ -603,6 +607,12 @@ pub fn run<W: Write>(
     let notes = Notes::default();
     let to = options.to.unwrap_or(write::Format::Jsonl);
     let mut writer = match &options.output_dir {
+        #[cfg(feature = "parquet")]
+        Some(dir) if options.partition_by.is_some() => {
+            let by =
+                options.partition_by.unwrap_or(write::partition::By { chat: true, month: false });
+            Writer::Partitioned(Box::new(write::partition::Writer::new(dir.clone(), by, to)), out)
+        }
         Some(dir) if to.is_folder() => Writer::to_folder(to, dir.clone(), out, out_name.to_owned()),
         _ => Writer::new(to, out, out_name.to_owned()),
     };
@@ -612,8 +622,10 @@ pub fn run<W: Write>(
     let mut stopped: Option<Error> = None;
     let mut progress = Progress::new(options.progress);
     let dedup = options.clean.has(Pass::Dedup);
-    let encode = to == write::Format::Jsonl;
-    let merging = dedup && (options.inputs.len() > 1 || options.merge.into.is_some());
+    let encode = to == write::Format::Jsonl && !writer.is_partitioned();
+    // `--into` always merges: without it the archive would be replaced by
+    // the inputs alone.
+    let merging = options.merge.into.is_some() || (dedup && options.inputs.len() > 1);
     let plan = if merging { Some(survey(options, &files, &notes)?) } else { None };
     // One window for all inputs: overlapping pages are separate files.
     let mut seen = match plan.as_ref().and_then(|p| p.archive.as_ref()) {

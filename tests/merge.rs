@@ -2,8 +2,8 @@
 //! shapes: one chat (the corpus export `tg2md-2021`, 19 posts) cut into
 //! three windows that overlap (`fixtures/merge/tg2md-2021-windows/`), the
 //! middle one written as Telegram Desktop HTML pages by the tdesktop-html
-//! writer, the last one also with an edited post changed and a conflicting
-//! text. The merge equals the whole, the newer edit wins, the conflict is
+//! writer, the last one also zipped, and with an edited post changed and a
+//! conflicting text. The merge equals the whole, the newer edit wins, the conflict is
 //! reported with both places, `--into` adds exactly what an archive lacks,
 //! and a second `--into` with the same inputs changes nothing.
 
@@ -16,6 +16,7 @@ const W1: &str = "fixtures/merge/tg2md-2021-windows/w1.json";
 const W2_SOURCE: &str = "fixtures/merge/tg2md-2021-windows/w2-source.json";
 const W3: &str = "fixtures/merge/tg2md-2021-windows/w3.json";
 const W3_EDITED: &str = "fixtures/merge/tg2md-2021-windows/w3-edited.json";
+const W3_ZIP: &str = "fixtures/merge/tg2md-2021-windows/w3.zip";
 const CHAT: &str = "channel1292077344";
 
 /// A scratch folder holding the middle window as HTML pages (`w2/`),
@@ -89,6 +90,25 @@ fn the_merge_of_three_windows_is_the_whole() {
     assert_eq!(eleven["merged_from"][1]["line"], 6);
     // A post read once names no other version.
     assert!(post(&merged, 2)["source"].get("merged_from").is_none());
+}
+
+/// The third window zipped as Telegram Desktop's export folder
+/// (`w3.zip!ChatExport_2021-07-15/result.json`) merges as the file does.
+#[test]
+fn a_zipped_window_merges_like_its_file() {
+    let (_dir, w2) = with_html_window("merge-zip");
+    let rule = format!("{w2}={CHAT}");
+    let zipped = tgnorm(&[W1, &w2, W3_ZIP, "--chat-id", &rule, "-q"]);
+    assert_eq!(zipped.code, 0, "{}", zipped.stderr);
+    assert_eq!(without_source(&zipped.stdout), without_source(&whole()));
+    let member = format!("{W3_ZIP}!ChatExport_2021-07-15/result.json");
+    let kept = posts(&zipped.stdout);
+    assert_eq!(post(&kept, 26)["source"]["file"], member.as_str());
+    let eleven = &post(&kept, 11)["source"]["merged_from"];
+    assert_eq!(
+        eleven[1],
+        serde_json::json!({"format": "tdesktop-json", "file": member, "line": 6})
+    );
 }
 
 #[test]
@@ -258,6 +278,9 @@ fn a_failed_into_leaves_the_archive_untouched() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     let run = tgnorm(&[W3, "--into", W3]);
     assert_eq!(run.code, 2, "{}", run.stderr);
+    let run = tgnorm(&[W3, "--into", archive_arg, "--no-dedup"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(std::fs::read(&archive).unwrap(), bytes);
 }
 
 #[test]
