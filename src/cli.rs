@@ -49,7 +49,7 @@ pub struct Cli {
 enum Command {
     /// Read archives, clean them and write them in another format (the
     /// default command: `tgnorm FILE` is `tgnorm convert FILE`).
-    Convert(ConvertArgs),
+    Convert(Box<ConvertArgs>),
     /// Check archives against the bundled schemas, or HTML pages against
     /// their format's rules (exit 0 valid, 1 invalid, 2 could not read).
     Validate(ValidateArgs),
@@ -166,6 +166,21 @@ struct ConvertArgs {
     /// `source.local_dates`.
     #[arg(long, value_name = "±HH:MM", default_value = "+00:00", allow_hyphen_values = true)]
     assume_offset: read::offset::Offset,
+    /// The chat id of the posts of INPUT that have none (HTML exports,
+    /// dumps), so that they merge with an export that has it (repeatable):
+    /// `--chat-id old/=channel1292077344`.
+    #[arg(long = "chat-id", value_name = "INPUT=ID", value_parser = parse_chat_id)]
+    chat_id: Vec<(PathBuf, String)>,
+    /// When merging several inputs: take a chat without an id for the chat
+    /// with an id of the same name, when exactly one has it (each decision
+    /// is printed in the summary).
+    #[arg(long)]
+    match_chats_by_name: bool,
+    /// Add the inputs to ARCHIVE (tgnorm JSONL): only posts it lacks are
+    /// added, a newer edit replaces a post; written under a temporary name
+    /// and renamed, and not rewritten at all when nothing is new.
+    #[arg(long, value_name = "ARCHIVE", conflicts_with = "output")]
+    into: Option<PathBuf>,
     /// Emoji: qualify (default), keep, strip, shortcode.
     #[arg(long, value_name = "MODE", default_value = "qualify")]
     emoji: EmojiMode,
@@ -280,7 +295,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<Exit, Error> {
     match cli.command {
-        Command::Convert(args) => convert_cmd(args),
+        Command::Convert(args) => convert_cmd(*args),
         Command::Validate(args) => validate_cmd(args),
         Command::Schema { name } => print(name.text().as_bytes()),
         Command::Completions { shell } => {
@@ -360,7 +375,7 @@ fn convert_cmd(args: ConvertArgs) -> Result<Exit, Error> {
     let options = resolve(&args)?;
     let folder = options.to.is_some_and(|f| f.is_folder()) || partitioned(&options)?;
     let outputs = Outputs {
-        output: args.output.as_deref(),
+        output: args.output.as_deref().or(args.into.as_deref()),
         folder,
         rejects: args.rejects.as_deref(),
         summary: args.summary.as_deref(),
@@ -385,20 +400,29 @@ fn convert_cmd(args: ConvertArgs) -> Result<Exit, Error> {
         }
     };
 
-    let (outcome, written) = match &args.output {
+    let (outcome, written) = match (&args.output, &args.into) {
+        // --into: the new archive is staged beside the old one, and put in
+        // its place only when something changed.
+        (_, Some(archive)) => {
+            let mut sink = Sink::create(archive)?;
+            let name = archive.display().to_string();
+            let (outcome, _) = convert::run(&options, &mut sink.out, &name, &mut reject)?;
+            let changed = outcome.changed;
+            (outcome, Some(Written::File(sink)).filter(|_| changed))
+        }
         // A folder format (tdesktop-html) with -o DIR: written into a
         // staging folder beside DIR and renamed at the end, like files.
-        Some(path) if folder => {
+        (Some(path), None) if folder => {
             let (outcome, staged) = write_folder(&options, path, &mut reject)?;
             (outcome, Some(Written::Folder(staged)))
         }
-        Some(path) => {
+        (Some(path), None) => {
             let mut sink = Sink::create(path)?;
             let name = path.display().to_string();
             let (outcome, _) = convert::run(&options, &mut sink.out, &name, &mut reject)?;
             (outcome, Some(Written::File(sink)))
         }
-        None => {
+        (None, None) => {
             let stdout = io::stdout().lock();
             let out = BufWriter::with_capacity(1 << 20, stdout);
             (convert::run(&options, out, "<stdout>", &mut reject)?.0, None)
@@ -620,7 +644,30 @@ fn resolve(args: &ConvertArgs) -> Result<convert::Options, Error> {
         chat: args.as_chat.clone(),
         ..read::text::Options::for_passes(&clean)
     };
+    if args.into.is_some() && args.to.is_some_and(|f| f != write::Format::Jsonl) {
+        return Err(Error::usage("--into adds to a tgnorm JSONL archive: --to must be jsonl"));
+    }
+    if args.into.is_some() && off.contains(&Pass::Dedup) {
+        return Err(Error::usage(
+            "--into adds only what the archive lacks: it needs the dedup pass",
+        ));
+    }
+    for (input, _) in &args.chat_id {
+        if !args.inputs.contains(input) {
+            return Err(Error::usage(format!(
+                "--chat-id {}=…: `{}` is not one of the inputs",
+                input.display(),
+                input.display()
+            )));
+        }
+    }
+    let merge = convert::MergeOptions {
+        chat_ids: args.chat_id.clone(),
+        by_name: args.match_chats_by_name,
+        into: args.into.clone(),
+    };
     Ok(convert::Options {
+        merge,
         inputs: args.inputs.clone(),
         read: ReadOptions { format: args.from, encoding, text, assume_offset: args.assume_offset },
         clean,
@@ -649,6 +696,17 @@ fn partitioned(options: &convert::Options) -> Result<bool, Error> {
     }
     let _ = options;
     Ok(false)
+}
+
+/// `INPUT=ID` of `--chat-id`: an input path and a chat id as Telegram
+/// Desktop writes it (`channel123`, `user42`, `chat7`) or a bare number.
+fn parse_chat_id(s: &str) -> Result<(PathBuf, String), String> {
+    let (input, id) = s.rsplit_once('=').ok_or("expected INPUT=ID, as in old/=channel123")?;
+    let digits = id.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+    if input.is_empty() || digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("`{s}`: expected INPUT=ID, as in old/=channel123"));
+    }
+    Ok((PathBuf::from(input), id.to_owned()))
 }
 
 impl From<&ErrorKind> for Exit {

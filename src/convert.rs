@@ -35,14 +35,15 @@
 use crate::account::{Counters, FileReport, Version};
 use crate::clean::{self, Config as CleanConfig, Pass};
 use crate::error::{Error, ErrorKind, Position, Result};
+use crate::merge::{self, Ordinal, Verdict};
 use crate::model::Post;
 use crate::read::{self, Notes, Pending, ReadOptions};
 use crate::write::{self, Writer};
 use serde::Serialize;
-use std::collections::BTreeMap;
-use std::io::Write;
+use std::collections::{BTreeMap, HashSet};
+use std::io::{BufRead, Write};
 use std::ops::Range;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 
@@ -72,6 +73,34 @@ pub struct Options {
     /// (`write::partition`) instead of one output.
     #[cfg(feature = "parquet")]
     pub partition_by: Option<write::partition::By>,
+    /// How posts read from several inputs are merged (issue 17).
+    pub merge: MergeOptions,
+}
+
+/// Merging by identity (issue 17, [`crate::merge`]): on whenever several
+/// inputs are given or `into` is set, and the `dedup` pass is on.
+#[derive(Clone, Debug, Default)]
+pub struct MergeOptions {
+    /// `--chat-id INPUT=ID`: the chat id of the posts of an input (a file,
+    /// or the files of a folder) that have none.
+    pub chat_ids: Vec<(PathBuf, String)>,
+    /// `--match-chats-by-name`: a chat without an id is the chat with an id
+    /// of the same name, when exactly one has it.
+    pub by_name: bool,
+    /// `--into ARCHIVE`: the tgnorm JSONL archive the inputs are added to.
+    /// The output then is the new archive: its lines as they were (less
+    /// the posts replaced by a newer edit), then the posts added.
+    pub into: Option<PathBuf>,
+}
+
+impl MergeOptions {
+    /// The `--chat-id` rule for the input file `path`.
+    fn chat_id_for(&self, path: &Path) -> Option<&str> {
+        self.chat_ids
+            .iter()
+            .find(|(input, _)| path == input || path.starts_with(input))
+            .map(|(_, id)| id.as_str())
+    }
 }
 
 /// A record that could not be read, for the rejects file: where (the
@@ -83,11 +112,14 @@ pub struct Rejection {
     pub position: Position,
     /// What was wrong.
     pub error: String,
+    /// For a merge conflict: where the version kept instead was read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kept: Option<Position>,
 }
 
 impl Rejection {
     fn from_error(err: &Error) -> Rejection {
-        Rejection { position: err.position().clone(), error: err.message() }
+        Rejection { position: err.position().clone(), error: err.message(), kept: None }
     }
 }
 
@@ -127,8 +159,17 @@ pub struct Summary {
     pub written: u64,
     /// Bad records reported.
     pub rejected: u64,
-    /// Posts dropped because they were already written.
+    /// Posts dropped because they were already written, or because another
+    /// version of the same post was kept (merges: `replaced` and
+    /// `conflicts` are among them).
     pub duplicates: u64,
+    /// Posts written that were read more than once (`source.merged_from`).
+    pub merged: u64,
+    /// Versions dropped because a newer edit of the post was kept.
+    pub replaced: u64,
+    /// Versions dropped whose text differed from the kept one's with no
+    /// edit time to decide (reported as rejects with both places).
+    pub conflicts: u64,
     /// What the readers and writers counted, summed over the files.
     #[serde(flatten)]
     pub counters: Counters,
@@ -172,6 +213,9 @@ impl Summary {
         let c = &self.counters;
         let optional = [
             (self.duplicates, "duplicates ", ""),
+            (self.merged, "merged ", ""),
+            (self.replaced, "replaced ", ""),
+            (self.conflicts, "conflicts ", ""),
             (c.boilerplate_lines, "boilerplate ", " lines"),
             (c.chrome_lines, "chrome ", " lines"),
             (c.repeated_bodies, "repeated bodies ", ""),
@@ -200,6 +244,10 @@ fn thousands(n: u64) -> String {
     out
 }
 
+/// The report (in the summary's `outputs`) that holds the merge's
+/// decisions about chats.
+pub const MERGE_REPORT: &str = "(merge)";
+
 /// How a run ended.
 #[derive(Debug)]
 pub struct Outcome {
@@ -208,6 +256,9 @@ pub struct Outcome {
     /// The first error when the run stopped early (strict mode, or a fatal
     /// error such as an unreadable file).
     pub stopped: Option<Error>,
+    /// With `--into`: false when the inputs held nothing the archive lacks,
+    /// so nothing was written and the archive must be left as it is.
+    pub changed: bool,
 }
 
 /// A progress line on standard error, redrawn at most every 200 ms.
@@ -248,6 +299,8 @@ const IN_FLIGHT_BYTES: usize = 8 << 20;
 /// A batch of reader items, numbered in input order.
 struct Job {
     seq: u64,
+    /// The number of the first item in its file.
+    first: u64,
     items: Vec<Result<Pending>>,
     /// The items' size ([`item_bytes`]), given back to the [`Budget`] once
     /// the batch is written.
@@ -358,16 +411,18 @@ fn value_bytes(v: &serde_json::Value) -> usize {
 /// than [`IN_FLIGHT_BYTES`] are in flight.
 fn read_stage(posts: read::PendingPosts<'_>, job_tx: mpsc::SyncSender<Job>, budget: &Budget) {
     let mut batch = Vec::with_capacity(BATCH);
-    let (mut bytes, mut seq) = (0, 0);
+    let (mut bytes, mut seq, mut first) = (0, 0, 0);
     for item in posts {
         bytes += item_bytes(&item);
         batch.push(item);
         if batch.len() == BATCH || bytes >= BATCH_BYTES {
             let items = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
             budget.take(bytes);
-            if job_tx.send(Job { seq, items, bytes }).is_err() {
+            let sent = items.len() as u64;
+            if job_tx.send(Job { seq, first, items, bytes }).is_err() {
                 return;
             }
+            first += sent;
             seq += 1;
             bytes = 0;
             if !budget.wait_below(IN_FLIGHT_BYTES) {
@@ -376,16 +431,56 @@ fn read_stage(posts: read::PendingPosts<'_>, job_tx: mpsc::SyncSender<Job>, budg
         }
     }
     budget.take(bytes);
-    let _ = job_tx.send(Job { seq, items: batch, bytes });
+    let _ = job_tx.send(Job { seq, first, items: batch, bytes });
 }
 
 /// What a worker made of one reader item.
 enum Done {
     /// A cleaned post: the post itself for writers that need it, or (JSONL)
     /// its line, `line` in the batch's buffer.
-    Post { post: Option<Box<Post>>, line: Range<usize>, cleaned: Vec<String>, key: Option<u64> },
+    Post {
+        post: Option<Box<Post>>,
+        line: Range<usize>,
+        cleaned: Vec<String>,
+        key: Option<u64>,
+        merge: Merge,
+    },
     /// A record that could not be read.
     Failed(Error),
+}
+
+/// What merging made of a post ([`Stage`]).
+enum Merge {
+    /// Not merging, or a post without an id: written unless `key` was seen.
+    No,
+    /// Merging, and this is the version kept; `true` when it had others.
+    Kept(bool),
+    /// The first pass: the post's version (posts with an id) and its key
+    /// without an id ([`merge::idless_key`]).
+    Survey(Option<Box<merge::Version>>, u64),
+    /// Another version is kept; where this one was read.
+    Dropped(Box<(Verdict, Position)>),
+}
+
+/// What the workers do besides cleaning.
+#[derive(Clone, Copy)]
+enum Stage<'t> {
+    /// One input: exact repeats dropped in a window ([`clean::Seen`]).
+    Single,
+    /// The first pass of a merge: only the versions are wanted.
+    Survey,
+    /// The second pass: write what the table keeps.
+    Emit(&'t merge::Table),
+}
+
+/// What a worker needs to know about the file it works on.
+#[derive(Clone, Copy)]
+struct FileJob<'a> {
+    /// The file's number for [`Ordinal`] (inputs count from 1).
+    number: usize,
+    /// The `--chat-id` rule for this file.
+    chat_id: Option<&'a str>,
+    stage: Stage<'a>,
 }
 
 /// A batch done by a worker.
@@ -398,31 +493,64 @@ struct Finished {
     lines: Vec<u8>,
 }
 
-/// The work stage for one batch: parse, fingerprint, clean, encode.
-/// `lines_hint` is the size of the worker's last batch of lines, so that the
-/// buffer is allocated once instead of grown (and copied) a dozen times.
+/// The work stage for one batch: parse, fingerprint, clean, merge,
+/// encode. `lines_hint` is the size of the worker's last batch of lines, so
+/// that the buffer is allocated once instead of grown (and copied) a dozen
+/// times.
 fn work(
     job: Job,
     (read, notes): (&ReadOptions, &Notes),
     clean: &CleanConfig,
-    dedup: bool,
-    encode: bool,
+    (dedup, encode): (bool, bool),
+    file: FileJob,
     lines_hint: &mut usize,
 ) -> Finished {
     let mut lines = Vec::with_capacity(if encode { *lines_hint } else { 0 });
+    let first = job.first;
     let items = job
         .items
         .into_iter()
-        .map(|item| {
+        .enumerate()
+        .map(|(i, item)| {
             let mut post = match item.and_then(|p| p.settle(read, notes)) {
                 Ok(post) => post,
                 Err(e) => return Done::Failed(e),
             };
-            let key = dedup.then(|| clean::fingerprint(&post));
+            if let Some(id) = file.chat_id {
+                merge::assign_chat_id(&mut post, id);
+            }
+            let mut key = dedup.then(|| clean::fingerprint(&post));
             clean::clean_post(&mut post, clean);
+            let at = Ordinal::new(file.number, first + i as u64);
+            let merge = match merge_post(&mut post, at, file.stage) {
+                Merge::No => {
+                    // Against an archive, posts without an id are told
+                    // apart by their cleaned content (`merge::idless_key`).
+                    if let Stage::Emit(table) = file.stage {
+                        if table.has_archive() {
+                            key = dedup.then(|| merge::idless_key(&post));
+                        }
+                    }
+                    Merge::No
+                }
+                Merge::Kept(others) => {
+                    key = None;
+                    Merge::Kept(others)
+                }
+                dropped_or_survey => {
+                    let (line, cleaned) = (0..0, Vec::new());
+                    return Done::Post {
+                        post: None,
+                        line,
+                        cleaned,
+                        key: None,
+                        merge: dropped_or_survey,
+                    };
+                }
+            };
             if !encode {
                 let cleaned = post.cleaned.clone();
-                return Done::Post { post: Some(Box::new(post)), line: 0..0, cleaned, key };
+                return Done::Post { post: Some(Box::new(post)), line: 0..0, cleaned, key, merge };
             }
             let start = lines.len();
             if let Err(e) = write::encode_ahead(&post, &mut lines) {
@@ -430,11 +558,51 @@ fn work(
                 return Done::Failed(e);
             }
             let cleaned = std::mem::take(&mut post.cleaned);
-            Done::Post { post: None, line: start..lines.len(), cleaned, key }
+            Done::Post { post: None, line: start..lines.len(), cleaned, key, merge }
         })
         .collect();
     *lines_hint = (lines.len() + lines.len() / 8).min(BATCH_BYTES * 2);
     Finished { seq: job.seq, bytes: job.bytes, items, lines }
+}
+
+/// The merge step for one cleaned post read at `at`: its version (first
+/// pass), or the table's verdict on it (second pass), with the places of
+/// the other versions put in the kept one.
+fn merge_post(post: &mut Post, at: Ordinal, stage: Stage) -> Merge {
+    match stage {
+        Stage::Single => Merge::No,
+        Stage::Survey => {
+            Merge::Survey(merge::Version::of(post, at).map(Box::new), merge::idless_key(post))
+        }
+        Stage::Emit(table) => {
+            let Some(version) = merge::Version::of(post, at) else { return Merge::No };
+            match table.verdict(&version) {
+                Verdict::Keep(others) => {
+                    if let Some(id) = table.matched_chat_id(&version.chat) {
+                        merge::assign_chat_id(post, id);
+                    }
+                    let merged = !others.is_empty();
+                    // A post merged before (tgnorm's JSONL) keeps its list.
+                    for origin in others {
+                        if !post.source.merged_from.contains(&origin) {
+                            post.source.merged_from.push(origin);
+                        }
+                    }
+                    Merge::Kept(merged)
+                }
+                verdict => {
+                    let source = &post.source;
+                    let position = Position {
+                        file: source.file.clone(),
+                        line: source.line,
+                        index: source.line.is_none().then_some(source.index).flatten(),
+                        ..Position::default()
+                    };
+                    Merge::Dropped(Box::new((verdict, position)))
+                }
+            }
+        }
+    }
 }
 
 /// Worker threads: one per core, at least one.
@@ -444,6 +612,10 @@ fn workers() -> usize {
 
 /// Runs a conversion: reads every input, cleans, writes to `out`, and sends
 /// each rejected record to `reject`.
+///
+/// With several inputs (or `--into`) posts are merged by identity
+/// ([`crate::merge`]): the inputs are read twice, once to decide which
+/// version of each post is kept, once to write.
 ///
 /// Returns the summary; a fatal error (unreadable input, failed write) is an
 /// `Err` only when nothing sensible can be reported, otherwise it is in
@@ -473,92 +645,374 @@ pub fn run<W: Write>(
     let mut summary = Summary::default();
     let mut stopped: Option<Error> = None;
     let mut progress = Progress::new(options.progress);
-    // One window for all inputs: overlapping pages are separate files.
-    let mut seen = clean::Seen::default();
     let dedup = options.clean.has(Pass::Dedup);
     let encode = to.encodes_ahead() && !writer.is_partitioned();
-
-    for path in &files {
-        let posts = read::open(path, &options.read, &notes)
-            .and_then(|input| read::read(input, &options.read, &notes));
-        let posts = match posts {
-            Ok(p) => p,
-            Err(e) => {
-                stopped = Some(e);
-                break;
-            }
+    // `--into` always merges: without it the archive would be replaced by
+    // the inputs alone.
+    let merging = options.merge.into.is_some() || (dedup && options.inputs.len() > 1);
+    let plan = if merging { Some(survey(options, &files, &notes)?) } else { None };
+    // One window for all inputs: overlapping pages are separate files.
+    let mut seen = match plan.as_ref().and_then(|p| p.archive.as_ref()) {
+        Some(archive) => Dedup::All(archive.idless.clone()),
+        None => Dedup::Window(clean::Seen::default()),
+    };
+    if let (Some(plan), Some(path)) = (&plan, &options.merge.into) {
+        if !plan.changed() {
+            progress.clear();
+            let summary = read_only_summary(options, &files, plan, &notes, reject)?;
+            let out = writer.finish()?;
+            return Ok((Outcome { summary, stopped: None, changed: false }, out));
+        }
+        copy_archive(path, &plan.table, &mut writer, &notes)?;
+    }
+    let stage = plan.as_ref().map_or(Stage::Single, |p| Stage::Emit(&p.table));
+    for (n, path) in files.iter().enumerate() {
+        let file = FileJob { number: n + 1, chat_id: options.merge.chat_id_for(path), stage };
+        let mut write = |batch: Finished| {
+            progress.tick(summary.read);
+            write_batch(batch, &mut writer, &mut seen, &mut summary, options.strict, reject)
         };
-        let budget = &Budget::default();
-        let result: Result<Option<Error>> = std::thread::scope(|scope| {
-            // Made here so that every end is owned by a stage: when the writer
-            // stops early, dropping its receiver stops the workers, and the
-            // last worker's end of `job_rx` going stops the reader.
-            let (job_tx, job_rx) = mpsc::sync_channel::<Job>(IN_FLIGHT);
-            let (done_tx, done_rx) = mpsc::sync_channel::<Finished>(IN_FLIGHT);
-            let job_rx = Arc::new(Mutex::new(job_rx));
-            // Closed when this stage ends, so that a waiting reader stops.
-            let _closer = CloseOnDrop(budget);
-            scope.spawn(move || read_stage(posts, job_tx, budget));
-            for _ in 0..workers() {
-                let (job_rx, done_tx) = (job_rx.clone(), done_tx.clone());
-                let clean = &options.clean;
-                let reading = (&options.read, &notes);
-                scope.spawn(move || {
-                    let mut lines_hint = 0;
-                    loop {
-                        // The lock is held only to take a job, not to do it.
-                        let job = match job_rx.lock() {
-                            Ok(rx) => rx.recv(),
-                            Err(_) => return,
-                        };
-                        let Ok(job) = job else { return };
-                        let finished = work(job, reading, clean, dedup, encode, &mut lines_hint);
-                        if done_tx.send(finished).is_err() {
-                            return; // the writer stopped
-                        }
-                    }
-                });
-            }
-            drop((job_rx, done_tx));
-            // Batches come back in any order; write them in input order.
-            let mut waiting: BTreeMap<u64, Finished> = BTreeMap::new();
-            let mut next = 0u64;
-            for finished in done_rx {
-                waiting.insert(finished.seq, finished);
-                while let Some(batch) = waiting.remove(&next) {
-                    next += 1;
-                    progress.tick(summary.read);
-                    let bytes = batch.bytes;
-                    let stop = write_batch(
-                        batch,
-                        &mut writer,
-                        &mut seen,
-                        &mut summary,
-                        options.strict,
-                        reject,
-                    )?;
-                    budget.give(bytes);
-                    if stop.is_some() {
-                        // Dropping the receivers stops the workers, then the reader.
-                        return Ok(stop);
-                    }
-                }
-            }
-            Ok(None)
-        });
-        match result {
-            Ok(None) => {}
-            Ok(Some(e)) => {
-                stopped = Some(e);
-                break;
-            }
-            Err(e) => return Err(e),
+        if let Some(e) = pipeline(path, file, options, &notes, (dedup, encode), &mut write)? {
+            stopped = Some(e);
+            break;
         }
     }
     progress.clear();
     let out = writer.finish()?;
     summary.take_notes(&notes);
-    Ok((Outcome { summary, stopped }, out))
+    Ok((Outcome { summary, stopped, changed: true }, out))
+}
+
+/// Reads one input file through the stages: the reader on its thread, the
+/// workers, and `consume` on the calling thread, batch after batch in input
+/// order. Returns the error that stopped the file (an unreadable file, or
+/// what `consume` stopped on).
+fn pipeline(
+    path: &Path,
+    file: FileJob,
+    options: &Options,
+    notes: &Notes,
+    (dedup, encode): (bool, bool),
+    consume: &mut dyn FnMut(Finished) -> Result<Option<Error>>,
+) -> Result<Option<Error>> {
+    let posts = read::open(path, &options.read, notes)
+        .and_then(|input| read::read(input, &options.read, notes));
+    let posts = match posts {
+        Ok(p) => p,
+        Err(e) => return Ok(Some(e)),
+    };
+    let budget = &Budget::default();
+    std::thread::scope(|scope| {
+        // Made here so that every end is owned by a stage: when the writer
+        // stops early, dropping its receiver stops the workers, and the
+        // last worker's end of `job_rx` going stops the reader.
+        let (job_tx, job_rx) = mpsc::sync_channel::<Job>(IN_FLIGHT);
+        let (done_tx, done_rx) = mpsc::sync_channel::<Finished>(IN_FLIGHT);
+        let job_rx = Arc::new(Mutex::new(job_rx));
+        // Closed when this stage ends, so that a waiting reader stops.
+        let _closer = CloseOnDrop(budget);
+        scope.spawn(move || read_stage(posts, job_tx, budget));
+        for _ in 0..workers() {
+            let (job_rx, done_tx) = (job_rx.clone(), done_tx.clone());
+            let clean = &options.clean;
+            scope.spawn(move || {
+                let mut lines_hint = 0;
+                loop {
+                    // The lock is held only to take a job, not to do it.
+                    let job = match job_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(job) = job else { return };
+                    let finished = work(
+                        job,
+                        (&options.read, notes),
+                        clean,
+                        (dedup, encode),
+                        file,
+                        &mut lines_hint,
+                    );
+                    if done_tx.send(finished).is_err() {
+                        return; // the writer stopped
+                    }
+                }
+            });
+        }
+        drop((job_rx, done_tx));
+        // Batches come back in any order; consume them in input order.
+        let mut waiting: BTreeMap<u64, Finished> = BTreeMap::new();
+        let mut next = 0u64;
+        for finished in done_rx {
+            waiting.insert(finished.seq, finished);
+            while let Some(batch) = waiting.remove(&next) {
+                next += 1;
+                let bytes = batch.bytes;
+                let stop = consume(batch)?;
+                budget.give(bytes);
+                if stop.is_some() {
+                    // Dropping the receivers stops the workers, then the reader.
+                    return Ok(stop);
+                }
+            }
+        }
+        Ok(None)
+    })
+}
+
+/// How the write stage drops repeats of posts that have no identity to
+/// merge by.
+enum Dedup {
+    /// Within a window of recent posts (one input, or a merge).
+    Window(clean::Seen),
+    /// Against every post of an `--into` archive and every post written.
+    All(HashSet<u64>),
+}
+
+impl Dedup {
+    fn first_time(&mut self, key: u64) -> bool {
+        match self {
+            Dedup::Window(seen) => seen.first_time_key(key),
+            Dedup::All(set) => set.insert(key),
+        }
+    }
+}
+
+/// What the first pass of a merge found.
+struct Plan {
+    table: merge::Table,
+    /// With `--into`: the archive's side.
+    archive: Option<ArchiveSurvey>,
+}
+
+/// What `--into` needs to know of the archive and the inputs.
+#[derive(Default)]
+struct ArchiveSurvey {
+    /// Posts in the archive.
+    posts: u64,
+    /// [`merge::idless_key`] of the archive's posts without an id.
+    idless: HashSet<u64>,
+    /// Posts without an id in the inputs that the archive lacks.
+    idless_new: u64,
+}
+
+impl Plan {
+    /// With `--into`: true when something is to be added or replaced.
+    fn changed(&self) -> bool {
+        let archive_idless_new = self.archive.as_ref().map_or(0, |a| a.idless_new);
+        self.table.kept_outside_archive() > 0 || archive_idless_new > 0
+    }
+}
+
+/// The first pass of a merge: the `--into` archive, then every input
+/// through the readers and the cleaning passes, each version of a post with
+/// an id recorded in the table. It stops where the second pass will stop
+/// (an unreadable file, an error that ends a file, `--strict`), so that no
+/// version is kept that will not be read again. Standard input cannot be
+/// read twice and is refused.
+fn survey(options: &Options, files: &[PathBuf], notes: &Notes) -> Result<Plan> {
+    if files.iter().any(|f| f.as_os_str() == "-") {
+        return Err(Error::usage(
+            "standard input cannot be merged with other inputs: merging reads every input twice; save it to a file first",
+        ));
+    }
+    let mut table = merge::Table::new(options.merge.into.is_some());
+    let mut archive = match &options.merge.into {
+        Some(path) => Some(survey_archive(path, &mut table)?),
+        None => None,
+    };
+    // The readers' notes and counters are taken in the second pass.
+    let quiet = Notes::default();
+    let mut new_idless = HashSet::new();
+    for (n, path) in files.iter().enumerate() {
+        let file = FileJob {
+            number: n + 1,
+            chat_id: options.merge.chat_id_for(path),
+            stage: Stage::Survey,
+        };
+        let mut record = |batch: Finished| {
+            for item in batch.items {
+                match item {
+                    Done::Post { merge: Merge::Survey(Some(version), _), .. } => {
+                        table.add(&version)
+                    }
+                    Done::Post { merge: Merge::Survey(None, key), .. } => {
+                        if let Some(a) = archive.as_mut() {
+                            if !a.idless.contains(&key) && new_idless.insert(key) {
+                                a.idless_new += 1;
+                            }
+                        }
+                    }
+                    Done::Post { .. } => {}
+                    Done::Failed(e) if e.is_record_error() && !options.strict => {}
+                    Done::Failed(e) => return Ok(Some(e)),
+                }
+            }
+            Ok(None)
+        };
+        if pipeline(path, file, options, &quiet, (true, false), &mut record)?.is_some() {
+            break;
+        }
+    }
+    let lines = table.match_chats(options.merge.by_name);
+    if !lines.is_empty() {
+        // The decisions are the merge's, not one input's: they are told
+        // on the output report named `(merge)`.
+        notes.output(MERGE_REPORT, |r| r.say("chats", lines.join("; ")));
+    }
+    Ok(Plan { table, archive })
+}
+
+/// Longest archive line read, in bytes (a post is at most a few MB).
+const MAX_ARCHIVE_LINE: usize = 64 << 20;
+
+/// What [`archive_lines`] calls with each line: number, raw bytes, post.
+type EachLine<'a> = dyn FnMut(u64, &[u8], &Post) -> Result<()> + 'a;
+
+/// Calls `each` with every line of the `--into` archive (number, raw bytes
+/// with their `\n`, the post). A line that is not a tgnorm post is an
+/// error: the archive must be tgnorm's JSONL, and is left as it is.
+fn archive_lines(path: &Path, each: &mut EachLine) -> Result<()> {
+    let name = path.display().to_string();
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        // A new archive: the first run makes it.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io(&name, e)),
+    };
+    let mut input = std::io::BufReader::with_capacity(1 << 20, file);
+    let (mut buf, mut number) = (Vec::new(), 0u64);
+    loop {
+        buf.clear();
+        let n = std::io::Read::take(&mut input, MAX_ARCHIVE_LINE as u64 + 1)
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| Error::io(&name, e))?;
+        if n == 0 {
+            return Ok(());
+        }
+        number += 1;
+        let at = || Position::line(name.clone(), number, Some(1));
+        if n > MAX_ARCHIVE_LINE {
+            return Err(Error::data(at(), "--into: an archive line longer than 64 MiB"));
+        }
+        if buf.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let post: Post = serde_json::from_slice(&buf).map_err(|e| {
+            Error::data(
+                at(),
+                format!("--into: not a tgnorm post ({e}); the archive must be tgnorm's JSONL"),
+            )
+        })?;
+        each(number, &buf, &post)?;
+    }
+}
+
+/// Records the archive's posts in the table (file 0, item = line).
+fn survey_archive(path: &Path, table: &mut merge::Table) -> Result<ArchiveSurvey> {
+    let mut survey = ArchiveSurvey::default();
+    table.reserve_archive(count_lines(path)?);
+    archive_lines(path, &mut |number, _, post| {
+        survey.posts += 1;
+        match merge::Version::of(post, Ordinal::new(0, number)) {
+            Some(mut version) => {
+                version.place = merge::Place::of(Some(number), None);
+                version.file = path.display().to_string();
+                table.add_archived(&version);
+            }
+            None => {
+                survey.idless.insert(merge::idless_key(post));
+            }
+        }
+        Ok(())
+    })?;
+    table.end_archive();
+    Ok(survey)
+}
+
+/// The lines of a file (0 when it does not exist), to size the archive's
+/// array at once.
+fn count_lines(path: &Path) -> Result<usize> {
+    let name = path.display().to_string();
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(Error::io(&name, e)),
+    };
+    let mut input = std::io::BufReader::with_capacity(1 << 20, file);
+    let mut lines = 0;
+    loop {
+        let chunk = input.fill_buf().map_err(|e| Error::io(&name, e))?;
+        if chunk.is_empty() {
+            return Ok(lines);
+        }
+        lines += chunk.iter().filter(|&&b| b == b'\n').count();
+        let n = chunk.len();
+        input.consume(n);
+    }
+}
+
+/// Copies the archive's lines byte for byte into the new archive, less the
+/// posts whose kept version is in the inputs (a newer edit); notes how
+/// many.
+fn copy_archive<W: Write>(
+    path: &Path,
+    table: &merge::Table,
+    writer: &mut Writer<W>,
+    notes: &Notes,
+) -> Result<()> {
+    let (mut kept, mut replaced) = (0u64, 0u64);
+    archive_lines(path, &mut |number, raw, post| {
+        let keep = match merge::Version::of(post, Ordinal::new(0, number)) {
+            Some(version) => !table.kept_elsewhere(&version),
+            None => true,
+        };
+        if keep {
+            kept += 1;
+            let mut line = raw.to_vec();
+            if line.last() != Some(&b'\n') {
+                line.push(b'\n');
+            }
+            writer.write_encoded(&line)
+        } else {
+            replaced += 1;
+            Ok(())
+        }
+    })?;
+    let name = path.display().to_string();
+    let text = format!("{kept} posts kept as they were, {replaced} replaced by a newer version");
+    notes.output(&name, |r| r.say("into", text));
+    Ok(())
+}
+
+/// With `--into` and nothing new: the second pass without writing, for the
+/// accounting (every post is a duplicate of the archive's, or rejected).
+fn read_only_summary(
+    options: &Options,
+    files: &[PathBuf],
+    plan: &Plan,
+    notes: &Notes,
+    reject: &mut dyn FnMut(&Rejection) -> Result<()>,
+) -> Result<Summary> {
+    let mut summary = Summary::default();
+    let mut writer = Writer::new(write::Format::Jsonl, std::io::sink(), String::new());
+    let mut seen = Dedup::All(plan.archive.as_ref().map(|a| a.idless.clone()).unwrap_or_default());
+    for (n, path) in files.iter().enumerate() {
+        let stage = Stage::Emit(&plan.table);
+        let file = FileJob { number: n + 1, chat_id: options.merge.chat_id_for(path), stage };
+        let mut count = |batch: Finished| {
+            write_batch(batch, &mut writer, &mut seen, &mut summary, options.strict, reject)
+        };
+        if pipeline(path, file, options, notes, (true, true), &mut count)?.is_some() {
+            break;
+        }
+    }
+    let posts = plan.archive.as_ref().map_or(0, |a| a.posts);
+    let name = options.merge.into.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+    let text =
+        format!("unchanged ({posts} posts; the inputs hold nothing it lacks), not rewritten");
+    notes.output(&name, |r| r.say("into", text));
+    summary.take_notes(notes);
+    Ok(summary)
 }
 
 /// The write stage for one batch, in input order: drops duplicates, writes
@@ -567,7 +1021,7 @@ pub fn run<W: Write>(
 fn write_batch<W: Write>(
     batch: Finished,
     writer: &mut Writer<W>,
-    seen: &mut clean::Seen,
+    seen: &mut Dedup,
     summary: &mut Summary,
     strict: bool,
     reject: &mut dyn FnMut(&Rejection) -> Result<()>,
@@ -575,10 +1029,18 @@ fn write_batch<W: Write>(
     for item in batch.items {
         summary.read += 1;
         match item {
-            Done::Post { post, line, cleaned, key } => {
-                if key.is_some_and(|k| !seen.first_time_key(k)) {
+            Done::Post { merge: Merge::Dropped(dropped_version), .. } => {
+                summary.duplicates += 1;
+                let (verdict, position) = *dropped_version;
+                dropped(verdict, position, summary, reject)?;
+            }
+            Done::Post { post, line, cleaned, key, merge } => {
+                if key.is_some_and(|k| !seen.first_time(k)) {
                     summary.duplicates += 1;
                     continue;
+                }
+                if let Merge::Kept(true) = merge {
+                    summary.merged += 1;
                 }
                 for c in cleaned {
                     *summary.cleaned.entry(c).or_default() += 1;
@@ -618,6 +1080,34 @@ fn write_batch<W: Write>(
         }
     }
     Ok(None)
+}
+
+/// Counts a version another one was kept over; a conflict goes to the
+/// rejects with both places.
+fn dropped(
+    verdict: Verdict,
+    position: Position,
+    summary: &mut Summary,
+    reject: &mut dyn FnMut(&Rejection) -> Result<()>,
+) -> Result<()> {
+    match verdict {
+        Verdict::Replaced => summary.replaced += 1,
+        Verdict::Conflict(kept) => {
+            summary.conflicts += 1;
+            let kept = Position {
+                file: kept.file,
+                line: kept.line,
+                index: kept.index,
+                ..Position::default()
+            };
+            let error = format!(
+                "merge conflict: this version's text differs from the one kept at {kept} and no edit time decides; this version is dropped"
+            );
+            reject(&Rejection { position, error, kept: Some(kept) })?;
+        }
+        Verdict::Keep(_) | Verdict::Duplicate => {}
+    }
+    Ok(())
 }
 
 /// Convenience for tests and library users: converts in-memory text to JSONL.
@@ -719,14 +1209,20 @@ mod tests {
             seq: 0,
             bytes: 0,
             items: vec![
-                Done::Post { post: Some(Box::new(post)), line: 0..0, cleaned: vec![], key: None },
+                Done::Post {
+                    post: Some(Box::new(post)),
+                    line: 0..0,
+                    cleaned: vec![],
+                    key: None,
+                    merge: Merge::No,
+                },
                 Done::Failed(stop),
             ],
             lines: Vec::new(),
         };
         let mut writer = Writer::new(write::Format::Jsonl, Vec::new(), "out".into());
         let (mut seen, mut summary, mut reported) =
-            (clean::Seen::default(), Summary::default(), vec![]);
+            (Dedup::Window(clean::Seen::default()), Summary::default(), vec![]);
         let mut reject = |r: &Rejection| {
             reported.push(r.to_string());
             Ok(())

@@ -37,6 +37,7 @@ pub mod convert;
 pub mod decode;
 pub mod error;
 pub mod format;
+pub mod merge;
 pub mod model;
 pub mod read;
 pub mod schema;

@@ -594,6 +594,10 @@ pub struct Source {
     /// `YYYY-MM-DDTHH:MM:SS`), before `--assume-offset` completed them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_dates: Option<LocalDates>,
+    /// The other versions of this post that were merged into it (the same
+    /// chat and id read from several inputs), in input order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged_from: Vec<Origin>,
 }
 
 /// A post's dates as a source without offsets gave them (local time of the
@@ -632,6 +636,22 @@ impl Source {
             _ => None,
         }
     }
+}
+
+/// Where one version of a merged post was read.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Origin {
+    /// Input format id of that version (`jsonl` for an `--into` archive).
+    pub format: String,
+    /// Input path.
+    pub file: String,
+    /// Its first line (1-based), for line-oriented sources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// Its position in its file (0-based), for structured sources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<u64>,
 }
 
 /// The two copies of a repeated body, as inclusive 1-based line ranges.

@@ -54,3 +54,5 @@ mod architecture;
 mod summary;
 // Issue 15 item 1: one JSON type per key (dates with offsets, `edited` + `edited_at`).
 mod offsets;
+// Merging overlapping exports and `--into` (issue 17 items 1, 3, 5).
+mod merge;

@@ -112,7 +112,7 @@ fn invalid_fixtures() {
 /// object by object.
 #[test]
 fn schema_and_model_have_the_same_keys() {
-    let full = r#"{"chat":{"name":"C","id":"channel1","username":"c","type":"public_channel"},"id":5,"kind":"message","date":"2024-07-04T10:15:00+05:30","edited":true,"edited_at":"2024-07-05T00:00:00Z","from":{"name":"C","id":"channel1"},"author":"A","forwarded_from":{"name":"F","id":"channel2","username":"f","message_id":7,"date":"2024-07-01T00:00:00+03:00"},"reply_to":{"message_id":4,"author":"C","quote":"q","peer_id":"channel3","source_line":3},"via_bot":"@bot","text":"hello","entities":[{"type":"text_link","offset":0,"length":5,"href":"https://x"}],"media":[{"type":"video","status":"ok","file":"v.mp4","file_name":"v.mp4","mime_type":"video/mp4","file_size":1,"duration_seconds":2,"width":3,"height":4,"title":"t","extra":{"k":1}}],"service":null,"reactions":[{"type":"emoji","count":1,"emoji":"👍"}],"views":9,"source":{"format":"text","file":"f","line":1,"end_line":2,"index":0,"byte":0,"repeat":{"kept":[1,1],"dropped":[2,2]},"flags":["boundary_uncertain"],"local_dates":{"date":"2024-07-04T10:15:00","edited_at":"2024-07-05T00:00:00","forwarded_from_date":"2024-07-01T00:00:00"}},"cleaned":["unicode"],"extra":{"x":1}}"#;
+    let full = r#"{"chat":{"name":"C","id":"channel1","username":"c","type":"public_channel"},"id":5,"kind":"message","date":"2024-07-04T10:15:00+05:30","edited":true,"edited_at":"2024-07-05T00:00:00Z","from":{"name":"C","id":"channel1"},"author":"A","forwarded_from":{"name":"F","id":"channel2","username":"f","message_id":7,"date":"2024-07-01T00:00:00+03:00"},"reply_to":{"message_id":4,"author":"C","quote":"q","peer_id":"channel3","source_line":3},"via_bot":"@bot","text":"hello","entities":[{"type":"text_link","offset":0,"length":5,"href":"https://x"}],"media":[{"type":"video","status":"ok","file":"v.mp4","file_name":"v.mp4","mime_type":"video/mp4","file_size":1,"duration_seconds":2,"width":3,"height":4,"title":"t","extra":{"k":1}}],"service":null,"reactions":[{"type":"emoji","count":1,"emoji":"👍"}],"views":9,"source":{"format":"text","file":"f","line":1,"end_line":2,"index":0,"byte":0,"repeat":{"kept":[1,1],"dropped":[2,2]},"flags":["boundary_uncertain"],"local_dates":{"date":"2024-07-04T10:15:00","edited_at":"2024-07-05T00:00:00","forwarded_from_date":"2024-07-01T00:00:00"},"merged_from":[{"format":"tdesktop-html","file":"g","line":4,"index":1}]},"cleaned":["unicode"],"extra":{"x":1}}"#;
     // Through tgnorm (read as JSONL, written back), so the model decides the keys.
     let args = ["-", "--from", "jsonl", "-q", "--no-unicode", "--no-emoji", "--no-whitespace"];
     let run = tgnorm_in(&root(), &args, full.as_bytes());
@@ -140,6 +140,11 @@ fn schema_and_model_have_the_same_keys() {
             &post["source"]["local_dates"],
             &props["source"]["properties"]["local_dates"]["properties"],
             "local_dates",
+        ),
+        (
+            &post["source"]["merged_from"][0],
+            &props["source"]["properties"]["merged_from"]["items"]["properties"],
+            "merged_from",
         ),
         (&post["media"][0], &defs["media"]["properties"], "media"),
         (&post["from"], &defs["peer"]["properties"], "peer"),
