@@ -20,7 +20,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Serialised (unknown parts left out) into the rejects file.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Position {
-    /// Input path as given; `-` for standard input. Empty when not about a file.
+    /// Input path as given; `-` for standard input. Empty when not about a
+    /// file. A member of a zip archive is named after the archive:
+    /// `export.zip!ChatExport/messages3.html` ([`Position::member`]).
     pub file: String,
     /// 1-based line.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -49,6 +51,12 @@ impl Position {
     /// A position at a line (and optionally a column) of a file.
     pub fn line(file: impl Into<String>, line: u64, column: Option<u64>) -> Position {
         Position { file: file.into(), line: Some(line), column, ..Position::default() }
+    }
+
+    /// The name of a member of a zip archive in positions:
+    /// `export.zip!ChatExport/messages3.html`.
+    pub fn member(archive: &str, member: &str) -> String {
+        format!("{archive}!{member}")
     }
 
     /// The display name of a path: `-` stays `-`.

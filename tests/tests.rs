@@ -43,5 +43,10 @@ mod validate_agrees;
 mod csv_writer;
 // The library API: `tgnorm::Reader` and `tgnorm::Writer` give what the CLI gives.
 mod api;
+// Zip archives as input (issue 17 item 2): members as streams, bombs refused.
+mod zip_input;
+// `--to parquet`, reading it back, `--partition-by` (issue 15 items 2 and 4).
+#[cfg(feature = "parquet")]
+mod parquet;
 // The run summary: versioned JSON, its schema, every counter reaching it (issue 14 item 3).
 mod summary;

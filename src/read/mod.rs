@@ -13,10 +13,13 @@
 
 pub mod jsonl;
 pub mod lines;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub mod tdesktop_html;
 pub mod tdesktop_json;
 pub mod text;
 pub mod web;
+pub mod zip;
 
 use crate::decode::{self, Detection};
 use crate::error::{Error, ErrorKind, Position, Result};
@@ -70,12 +73,20 @@ pub enum Format {
     Text,
     /// tgnorm's own JSONL.
     Jsonl,
+    /// A Parquet file tgnorm wrote (`--to parquet`).
+    #[cfg(feature = "parquet")]
+    Parquet,
 }
 
 impl Format {
     /// Every input format id, for help texts.
+    #[cfg(not(feature = "parquet"))]
     pub const ALL: [&'static str; 5] =
         ["tdesktop-json", "tdesktop-html", "web-html", "text", "jsonl"];
+    /// Every input format id, for help texts.
+    #[cfg(feature = "parquet")]
+    pub const ALL: [&'static str; 6] =
+        ["tdesktop-json", "tdesktop-html", "web-html", "text", "jsonl", "parquet"];
 
     /// The format id used on the command line and in `source.format`.
     pub fn as_str(self) -> &'static str {
@@ -85,6 +96,8 @@ impl Format {
             Format::WebHtml => "web-html",
             Format::Text => "text",
             Format::Jsonl => "jsonl",
+            #[cfg(feature = "parquet")]
+            Format::Parquet => "parquet",
         }
     }
 
@@ -134,6 +147,8 @@ impl FromStr for Format {
             "web-html" | "web" => Format::WebHtml,
             "text" | "txt" => Format::Text,
             "jsonl" => Format::Jsonl,
+            #[cfg(feature = "parquet")]
+            "parquet" => Format::Parquet,
             _ => {
                 return Err(format!(
                     "unknown input format `{s}` (expected one of: {})",
@@ -162,6 +177,10 @@ pub fn looks_like(path: &Path, options: &ReadOptions) -> Result<Option<Format>> 
     let name = Position::name_of(path);
     if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
         return Ok(None);
+    }
+    #[cfg(feature = "parquet")]
+    if parquet::is_parquet(path) {
+        return Ok(Some(Format::Parquet));
     }
     let file = File::open(path).map_err(|e| Error::io(&name, e))?;
     let mut decoded =
@@ -215,8 +234,12 @@ pub struct Input {
     /// UTF-8 text of the input.
     pub reader: Box<dyn BufRead + Send>,
     /// For a folder of `messages*.html` pages: the folder, whose pages
-    /// [`tdesktop_html::Folder`] opens itself (`reader` is then unused).
+    /// [`tdesktop_html::Folder`] opens itself; for a Parquet file, its path
+    /// (`reader` is then unused).
     pub folder: Option<PathBuf>,
+    /// For a zip archive: the archive, whose members [`zip::Reader`] opens
+    /// itself (`reader` is then unused).
+    pub zip: Option<zip::Archive>,
 }
 
 /// Expands command-line paths into input files: `-` is standard input, a
@@ -366,7 +389,31 @@ pub fn open(path: &Path, options: &ReadOptions, notes: &Notes) -> Result<Input> 
         let reader = Box::new(io::BufReader::new(FolderStub));
         let format = options.format.unwrap_or(Format::TdesktopHtml);
         notes.file(&name, |r| r.format = Some(format.as_str()));
-        return Ok(Input { name, format, reader, folder: Some(path.to_path_buf()) });
+        return Ok(Input { name, format, reader, folder: Some(path.to_path_buf()), zip: None });
+    }
+    if path.as_os_str() != "-" && starts_like_zip(path) {
+        // Detected by content; `--from` applies to its members.
+        let archive = zip::Archive::open(path, zip::Limits::default())?;
+        let reader = Box::new(io::BufReader::new(FolderStub));
+        let format = options.format.unwrap_or(Format::TdesktopJson);
+        notes.file(&name, |r| r.format = Some("zip"));
+        return Ok(Input { name, format, reader, folder: None, zip: Some(archive) });
+    }
+    // A Parquet file is read from its path (its footer is at the end).
+    #[cfg(feature = "parquet")]
+    if path.as_os_str() != "-"
+        && matches!(options.format, None | Some(Format::Parquet))
+        && parquet::is_parquet(path)
+    {
+        let reader = Box::new(io::BufReader::new(FolderStub));
+        notes.file(&name, |r| r.format = Some(Format::Parquet.as_str()));
+        return Ok(Input {
+            name,
+            format: Format::Parquet,
+            reader,
+            folder: Some(path.to_path_buf()),
+            zip: None,
+        });
     }
     let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
         Box::new(io::stdin())
@@ -376,14 +423,28 @@ pub fn open(path: &Path, options: &ReadOptions, notes: &Notes) -> Result<Input> 
     open_stream(raw, name, options, notes)
 }
 
+/// True when the regular file at `path` starts like a zip archive.
+fn starts_like_zip(path: &Path) -> bool {
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return false; // a FIFO or a device gives its bytes once
+    }
+    let mut head = Vec::new();
+    File::open(path).and_then(|f| f.take(4).read_to_end(&mut head)).is_ok() && zip::is_zip(&head)
+}
+
 /// [`open`] for bytes from anywhere (a socket, a buffer, a decompressor):
 /// decodes `raw` and decides its format. `name` names it in positions.
+///
+/// A zip archive is refused here (it is read from its central directory,
+/// at its end, so only from a file: [`open`]); that includes a zip inside
+/// a zip.
 pub fn open_stream(
     raw: Box<dyn Read + Send>,
     name: String,
     options: &ReadOptions,
     notes: &Notes,
 ) -> Result<Input> {
+    let raw = refuse_zip(raw, &name)?;
     let (raw, encoding) = utf8_by_definition(raw, options).map_err(|e| Error::io(&name, e))?;
     let decoded =
         decode::decode_noted(raw, encoding, &name, notes).map_err(|e| Error::io(&name, e))?;
@@ -435,7 +496,24 @@ pub fn open_stream(
         }
     };
     notes.file(&name, |r| r.format = Some(format.as_str()));
-    Ok(Input { name, format, reader, folder: None })
+    Ok(Input { name, format, reader, folder: None, zip: None })
+}
+
+/// Gives `raw` back whole unless it starts like a zip archive.
+fn refuse_zip(mut raw: Box<dyn Read + Send>, name: &str) -> Result<Box<dyn Read + Send>> {
+    let mut head = Vec::new();
+    (&mut raw).take(4).read_to_end(&mut head).map_err(|e| Error::io(name, e))?;
+    if zip::is_zip(&head) {
+        return Err(Error::new(
+            Position::file(name),
+            ErrorKind::Format(
+                "a zip archive in a stream (standard input, or a zip inside a zip): tgnorm \
+                 reads a zip only from a file given by its path, one level deep; unzip it first"
+                    .into(),
+            ),
+        ));
+    }
+    Ok(Box::new(io::Cursor::new(head).chain(raw)))
 }
 
 /// Tells the summary how `name` was decoded (in words only when it was not
@@ -495,7 +573,25 @@ impl Read for FolderStub {
 
 /// Reads posts from an opened input.
 pub fn read<'a>(input: Input, options: &ReadOptions, notes: &Notes) -> Result<Posts<'a>> {
-    let Input { name, format, reader, folder } = input;
+    let Input { name, format, reader, folder, zip } = input;
+    if let Some(archive) = zip {
+        let posts = zip::Reader::new(archive, options.clone(), notes.clone());
+        return Ok(Box::new(posts.map(|item| item.and_then(Pending::resolve))));
+    }
+    #[cfg(feature = "parquet")]
+    if format == Format::Parquet {
+        return match folder {
+            Some(path) => Ok(Box::new(parquet::Reader::open(&path, name)?)),
+            None => Err(Error::new(
+                Position::file(&name),
+                ErrorKind::Format(
+                    "not a Parquet file (no `PAR1` at its start); Parquet is read from a file, \
+                     not from standard input"
+                        .into(),
+                ),
+            )),
+        };
+    }
     if let (Format::TdesktopHtml, Some(dir)) = (format, folder) {
         return Ok(Box::new(tdesktop_html::Folder::new(dir, options.clone(), notes.clone())));
     }
@@ -508,7 +604,18 @@ pub fn read<'a>(input: Input, options: &ReadOptions, notes: &Notes) -> Result<Po
         Format::TdesktopHtml => Box::new(tdesktop_html::Reader::new(reader, name, notes.clone())),
         // Telegram Desktop result.json (issue 3).
         Format::TdesktopJson => Box::new(tdesktop_json::Reader::new(reader, name, notes.clone())),
+        #[cfg(feature = "parquet")]
+        Format::Parquet => unreachable_parquet(&name)?,
     })
+}
+
+/// Parquet inputs are returned before the `match` of [`read`].
+#[cfg(feature = "parquet")]
+fn unreachable_parquet<'a>(name: &str) -> Result<Posts<'a>> {
+    Err(Error::new(
+        Position::file(name),
+        ErrorKind::Format("a Parquet input without a path".into()),
+    ))
 }
 
 /// [`read`], with parsing left to the caller where a reader can defer it
@@ -518,6 +625,9 @@ pub fn read_pending<'a>(
     options: &ReadOptions,
     notes: &Notes,
 ) -> Result<PendingPosts<'a>> {
+    if let Some(archive) = input.zip {
+        return Ok(Box::new(zip::Reader::new(archive, options.clone(), notes.clone())));
+    }
     if input.format == Format::TdesktopJson {
         let Input { name, reader, .. } = input;
         return Ok(Box::new(tdesktop_json::Reader::new(reader, name, notes.clone()).pending()));

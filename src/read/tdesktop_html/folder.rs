@@ -24,14 +24,18 @@
 use super::Reader;
 use crate::error::{Error, Position, Result};
 use crate::model::Post;
-use crate::read::{self, Format, Notes, ReadOptions};
+use crate::read::{self, zip, Format, Notes, ReadOptions};
 use std::collections::VecDeque;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The pages of one folder, read in link order.
 pub struct Folder {
     dir: PathBuf,
+    /// For a folder inside a zip archive: the archive and the folder's
+    /// path in it (`ChatExport/`); `dir` is then only its name.
+    zip: Option<(Arc<zip::Archive>, String)>,
     options: ReadOptions,
     notes: Notes,
     /// The folder's pages by page number (`None` until listed).
@@ -65,6 +69,7 @@ impl Folder {
     pub fn new(dir: PathBuf, options: ReadOptions, notes: Notes) -> Folder {
         Folder {
             dir,
+            zip: None,
             options,
             notes,
             pages: None,
@@ -77,17 +82,41 @@ impl Folder {
         }
     }
 
-    /// Lists the folder and picks the first page of the chain.
-    fn list(&mut self) -> Result<()> {
+    /// Reads the pages of the folder `folder` (`ChatExport/`) of a zip
+    /// archive, as [`Folder::new`] reads a folder on disk.
+    pub fn in_zip(
+        archive: Arc<zip::Archive>,
+        folder: String,
+        options: ReadOptions,
+        notes: Notes,
+    ) -> Folder {
+        let dir = PathBuf::from(Position::member(archive.name(), &folder));
+        Folder { zip: Some((archive, folder)), ..Folder::new(dir, options, notes) }
+    }
+
+    /// The names of the folder's files.
+    fn file_names(&self) -> Result<Vec<String>> {
+        if let Some((archive, folder)) = &self.zip {
+            return Ok(archive.files_in(folder));
+        }
         let name = Position::name_of(&self.dir);
         let entries = std::fs::read_dir(&self.dir).map_err(|e| crate::Error::io(&name, e))?;
-        let mut pages = Vec::new();
+        let mut files = Vec::new();
         for entry in entries {
             let entry = entry.map_err(|e| crate::Error::io(&name, e))?;
-            let file = entry.file_name();
-            let Some(file) = file.to_str() else { continue };
-            if let Some(number) = page_number(file) {
-                pages.push(Page { number, name: file.to_owned(), read: false });
+            if let Some(file) = entry.file_name().to_str() {
+                files.push(file.to_owned());
+            }
+        }
+        Ok(files)
+    }
+
+    /// Lists the folder and picks the first page of the chain.
+    fn list(&mut self) -> Result<()> {
+        let mut pages = Vec::new();
+        for file in self.file_names()? {
+            if let Some(number) = page_number(&file) {
+                pages.push(Page { number, name: file, read: false });
             }
         }
         pages.sort_by(|a, b| (a.number, &a.name).cmp(&(b.number, &b.name)));
@@ -150,7 +179,18 @@ impl Folder {
         // Every page of the folder is a page: sniffing would read a page
         // that is damaged at its start as a text dump.
         let options = ReadOptions { format: Some(Format::TdesktopHtml), ..self.options.clone() };
-        match read::open(&path, &options, &self.notes) {
+        let opened = match &self.zip {
+            Some((archive, folder)) => {
+                let member = format!("{folder}{}", page.name);
+                let name = Position::member(archive.name(), &member);
+                archive
+                    .open_member(&member)
+                    .map_err(|e| Error::io(&name, e))
+                    .and_then(|raw| read::open_stream(raw, name, &options, &self.notes))
+            }
+            None => read::open(&path, &options, &self.notes),
+        };
+        match opened {
             Ok(input) => {
                 let reader = Reader::new(input.reader, input.name, self.notes.clone());
                 self.current = Some(Current::Html(i, Box::new(reader)));
