@@ -6,7 +6,7 @@
 //!
 //! 1. **read**, on one thread: the reader cuts the input into items. Where
 //!    records can be parsed on their own (Telegram Desktop JSON), the items
-//!    are still unparsed ([`read::Pending`]), because parsing is most of a
+//!    are still unparsed (`read::Pending`), because parsing is most of a
 //!    reader's cost and would otherwise bound the whole run to one core.
 //! 2. **work**, on a pool of threads (one per core): parse, fingerprint for
 //!    de-duplication, clean, and for JSONL also encode.
@@ -43,7 +43,6 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::ops::Range;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicU64;
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 
@@ -424,7 +423,7 @@ fn work(
                 return Done::Post { post: Some(Box::new(post)), line: 0..0, cleaned, key };
             }
             let start = lines.len();
-            if let Err(e) = write::jsonl::encode(&post, &mut lines) {
+            if let Err(e) = write::encode_ahead(&post, &mut lines) {
                 lines.truncate(start);
                 return Done::Failed(e);
             }
@@ -475,11 +474,11 @@ pub fn run<W: Write>(
     // One window for all inputs: overlapping pages are separate files.
     let mut seen = clean::Seen::default();
     let dedup = options.clean.has(Pass::Dedup);
-    let encode = to == write::Format::Jsonl && !writer.is_partitioned();
+    let encode = to.encodes_ahead() && !writer.is_partitioned();
 
     for path in &files {
         let posts = read::open(path, &options.read, &notes)
-            .and_then(|input| read::read_pending(input, &options.read, &notes));
+            .and_then(|input| read::read(input, &options.read, &notes));
         let posts = match posts {
             Ok(p) => p,
             Err(e) => {
@@ -632,9 +631,13 @@ pub fn text_to_jsonl(text: &str) -> Result<String> {
     let notes = Notes::default();
     let reader = text::Reader::new(text.as_bytes(), "-".into(), text::Options::default(), notes);
     let config = CleanConfig::default();
-    let mut writer = write::jsonl::Writer::new(Vec::new(), "-".into());
-    for post in clean::dedup(reader, Arc::new(AtomicU64::new(0))) {
+    let mut writer = Writer::new(write::Format::Jsonl, Vec::new(), "-".into());
+    let mut seen = clean::Seen::default();
+    for post in reader {
         let mut post = post?;
+        if !seen.first_time(&post) {
+            continue;
+        }
         clean::clean_post(&mut post, &config);
         writer.write(&post)?;
     }

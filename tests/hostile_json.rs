@@ -62,7 +62,7 @@ fn assert_utf8_by_definition(summary: &Value) {
 fn outcome(json: &[u8], walk: bool) -> (Vec<String>, String) {
     let notes = Notes::default();
     let reader = Reader::new(json, "in.json".into(), notes.clone());
-    let reader = if walk { reader.walk_only() } else { reader };
+    let reader = if walk { tgnorm::fuzzing::walk_only(reader) } else { reader };
     let items = reader.map(|r| r.map_or_else(|e| format!("error {e}"), |p| format!("{p:?}")));
     (items.collect(), format!("{:?} {:?}", notes.snapshot(), nonzero(notes.counters())))
 }

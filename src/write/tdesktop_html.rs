@@ -59,6 +59,7 @@ mod account;
 
 use crate::account::{ChatReport, Notes};
 use crate::error::{Error, Result};
+use crate::format::tdesktop_html::separator_text;
 use crate::model::{Kind, Media, MediaStatus, Post, Service, Span};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -464,9 +465,9 @@ impl<W: Write> Writer<W> {
         let (y, m, d) = day;
         let _ = write!(
             self.html,
-            "\n     <div class=\"message service\" id=\"message-{}\">\n\n      <div class=\"body details\">\n{d} {} {y}\n      </div>\n\n     </div>\n",
+            "\n     <div class=\"message service\" id=\"message-{}\">\n\n      <div class=\"body details\">\n{}\n      </div>\n\n     </div>\n",
             self.cur.separators,
-            MONTHS.get(m.saturating_sub(1) as usize).copied().unwrap_or("January"),
+            separator_text(y, m, d),
         );
     }
 
@@ -921,8 +922,6 @@ fn write_assets(dir: &std::path::Path) -> std::io::Result<()> {
     fs::write(dir.join("js/script.js"), JS)
 }
 
-use crate::clean::boilerplate::MONTHS;
-
 /// A post date, as the page shows it.
 struct Date {
     y: u32,
@@ -1259,6 +1258,46 @@ fn media(m: &Media, up: &str, h: &mut String) {
 }
 
 fn generic(m: &Media, file: Option<&str>, up: &str, h: &mut String) {
+    let (class, title, status) = generic_shown(m);
+    let description = generic_description(m);
+    let target = file.map(str::to_owned).or_else(|| generic_url(m));
+    let tag = if target.is_some() { "a" } else { "div" };
+    let _ = write!(h, "\n        <{tag} class=\"media clearfix pull_left");
+    if target.is_some() {
+        h.push_str(" block_link");
+    }
+    let _ = write!(h, " {class}\"");
+    if let Some(t) = &target {
+        h.push(' ');
+        href_attr(&local(up, t), h);
+    }
+    h.push_str(">\n");
+    match thumbnail(m) {
+        Some(t) => {
+            h.push_str("\n         <img class=\"thumb pull_left\" src=\"");
+            esc_attr(&local(up, &safe_href(t)), h);
+            h.push_str("\"/>\n");
+        }
+        None => h.push_str("\n         <div class=\"fill pull_left\">\n\n         </div>\n"),
+    }
+    h.push_str("\n         <div class=\"body\">\n\n          <div class=\"title bold\">\n");
+    esc(&title, h);
+    h.push_str("\n          </div>\n");
+    if let Some(d) = description {
+        h.push_str("\n          <div class=\"description\">\n");
+        esc(&d, h);
+        h.push_str("\n          </div>\n");
+    }
+    if !status.is_empty() {
+        h.push_str("\n          <div class=\"status details\">\n");
+        esc(&status, h);
+        h.push_str("\n          </div>\n");
+    }
+    let _ = write!(h, "\n         </div>\n\n        </{tag}>\n");
+}
+
+/// The class, title and status line of a generic media block.
+fn generic_shown(m: &Media) -> (String, String, String) {
     let label = str_extra(m, "label");
     let size = str_extra(m, "size");
     let with_size = |main: String| match (main.is_empty(), size) {
@@ -1344,7 +1383,13 @@ fn generic(m: &Media, file: Option<&str>, up: &str, h: &mut String) {
     } else {
         class.to_owned()
     };
-    let description = match m.status {
+    (class, title, status)
+}
+
+/// The description line: a venue's address, a game's or an invoice's
+/// description, or what a placeholder says.
+fn generic_description(m: &Media) -> Option<String> {
+    match m.status {
         MediaStatus::Ok => match m.kind.as_str() {
             "venue" => str_extra(m, "address"),
             "game" | "invoice" => str_extra(m, "description"),
@@ -1359,8 +1404,12 @@ fn generic(m: &Media, file: Option<&str>, up: &str, h: &mut String) {
         }
         MediaStatus::Unavailable => Some("Unavailable, please try again later.".into()),
         MediaStatus::NotSupported => Some("Not supported by the source of this archive.".into()),
-    };
-    let url = match m.kind.as_str() {
+    }
+}
+
+/// Where a block without a file links: a location's map, a page's URL.
+fn generic_url(m: &Media) -> Option<String> {
+    match m.kind.as_str() {
         "location" => match (m.extra.get("latitude"), m.extra.get("longitude")) {
             (Some(a), Some(b)) => {
                 Some(format!("https://maps.google.com/maps?q={a},{b}&ll={a},{b}&z=16"))
@@ -1368,41 +1417,7 @@ fn generic(m: &Media, file: Option<&str>, up: &str, h: &mut String) {
             _ => None,
         },
         _ => str_extra(m, "url").map(str::to_owned),
-    };
-    let target = file.map(str::to_owned).or(url);
-    let tag = if target.is_some() { "a" } else { "div" };
-    let _ = write!(h, "\n        <{tag} class=\"media clearfix pull_left");
-    if target.is_some() {
-        h.push_str(" block_link");
     }
-    let _ = write!(h, " {class}\"");
-    if let Some(t) = &target {
-        h.push(' ');
-        href_attr(&local(up, t), h);
-    }
-    h.push_str(">\n");
-    match thumbnail(m) {
-        Some(t) => {
-            h.push_str("\n         <img class=\"thumb pull_left\" src=\"");
-            esc_attr(&local(up, &safe_href(t)), h);
-            h.push_str("\"/>\n");
-        }
-        None => h.push_str("\n         <div class=\"fill pull_left\">\n\n         </div>\n"),
-    }
-    h.push_str("\n         <div class=\"body\">\n\n          <div class=\"title bold\">\n");
-    esc(&title, h);
-    h.push_str("\n          </div>\n");
-    if let Some(d) = description {
-        h.push_str("\n          <div class=\"description\">\n");
-        esc(&d, h);
-        h.push_str("\n          </div>\n");
-    }
-    if !status.is_empty() {
-        h.push_str("\n          <div class=\"status details\">\n");
-        esc(&status, h);
-        h.push_str("\n          </div>\n");
-    }
-    let _ = write!(h, "\n         </div>\n\n        </{tag}>\n");
 }
 
 fn call_block(post: &Post, s: &Service, h: &mut String) {

@@ -42,11 +42,11 @@
 
 use crate::account::{ChatReport, Notes};
 use crate::error::{Error, Position, Result};
-use crate::format::tdesktop_json::{derived_peer_id, ACCOUNT_ABOUT, CHATS_ABOUT};
-use crate::model::{Chat, Edited, Kind, Media, MediaStatus, Post, Text};
-use crate::read::tdesktop_json::{
-    chat_prefix, dates, rich, LAYOUT_KEY, NOT_INCLUDED, TGNORM_KEY, TOO_BIG, UNAVAILABLE,
+use crate::format::tdesktop_json::{
+    chat_prefix, dates, derived_peer_id, ACCOUNT_ABOUT, CHATS_ABOUT, LAYOUT_KEY, NOT_INCLUDED,
+    RICH_FLAG, RICH_KEY, TGNORM_KEY, TOO_BIG, UNAVAILABLE,
 };
+use crate::model::{Chat, Edited, Kind, Media, MediaStatus, Post, Text};
 use serde_json::{Map, Number, Value};
 use std::borrow::Cow;
 use std::io::{Read, Seek, Write};
@@ -789,7 +789,7 @@ fn text<'a>(post: &'a Post, e: &mut Vec<Entry<'a>>, hint: &mut Hint) {
     // (`read::tdesktop_json::rich`): what goes back is the source's own
     // (empty or absent) text, and the reader derives it again.
     let rich =
-        post.source.flags.iter().any(|f| f == rich::FLAG) && post.extra.contains_key(rich::KEY);
+        post.source.flags.iter().any(|f| f == RICH_FLAG) && post.extra.contains_key(RICH_KEY);
     let text = if rich { &NO_TEXT } else { &post.text };
     let write_text = match post.kind {
         Kind::Unsupported => !text.is_empty(),
@@ -854,7 +854,7 @@ fn model_hints(post: &Post, header: Option<&Chat>, e: &[Entry], hint: &mut Hint)
         .source
         .flags
         .iter()
-        .filter(|f| !matches!(f.as_str(), "id_assigned" | rich::FLAG))
+        .filter(|f| !matches!(f.as_str(), "id_assigned" | RICH_FLAG))
         .collect();
     if !flags.is_empty() {
         hint.insert("flags".into(), serde_json::to_value(flags).unwrap_or(Value::Null));

@@ -6,9 +6,9 @@
 use super::mapping::{map_slice, ChatState, MapContext};
 use super::repair::{self, Repairer};
 use super::scanner::{Layout, ScanError, Scanner};
-use super::{strip_position, FAST_CUT_LIMIT, MAX_MESSAGE_BYTES, MAX_SMALL_VALUE};
+use super::{FAST_CUT_LIMIT, MAX_MESSAGE_BYTES, MAX_SMALL_VALUE};
 use crate::account::{ChatReport, Repair};
-use crate::error::{Error, ErrorKind, Position, Result};
+use crate::error::{serde_message, Error, ErrorKind, Position, Result};
 use crate::model::Post;
 use crate::read::{Notes, Pending};
 use serde_json::Value;
@@ -94,8 +94,7 @@ impl<R: Read> Reader<R> {
 
     /// Walks every message byte by byte, never cutting by layout: the
     /// reference the layout cut is tested (and fuzzed) against.
-    #[doc(hidden)]
-    pub fn walk_only(mut self) -> Reader<R> {
+    pub(crate) fn walk_only(mut self) -> Reader<R> {
         self.walk_only = true;
         self
     }
@@ -145,7 +144,7 @@ impl<R: Read> Reader<R> {
         let mut raw = Vec::new();
         self.scan.capture(&mut raw, MAX_SMALL_VALUE).map_err(|e| self.scan_error(e))?;
         let key: String = serde_json::from_slice(&raw).map_err(|e| {
-            Error::new(pos, ErrorKind::Json(format!("bad key: {}", strip_position(&e))))
+            Error::new(pos, ErrorKind::Json(format!("bad key: {}", serde_message(&e))))
         })?;
         self.expect(b':', "`:`")?;
         Ok(key)
@@ -166,7 +165,7 @@ impl<R: Read> Reader<R> {
         let mut raw = Vec::new();
         self.scan.capture(&mut raw, MAX_SMALL_VALUE).map_err(|e| self.scan_error(e))?;
         serde_json::from_slice(&raw)
-            .map_err(|e| Error::new(pos, ErrorKind::Json(strip_position(&e))))
+            .map_err(|e| Error::new(pos, ErrorKind::Json(serde_message(&e))))
     }
 
     fn skip(&mut self, key: &str) -> Result<()> {
@@ -496,8 +495,8 @@ impl<R: Read> Reader<R> {
     }
 
     /// The messages as [`Pending`] items, whose parsing the caller may do
-    /// on another thread ([`crate::read::read_pending`]).
-    pub fn pending(mut self) -> impl Iterator<Item = Result<Pending>> {
+    /// on another thread ([`crate::read::read`]).
+    pub(crate) fn pending(mut self) -> impl Iterator<Item = Result<Pending>> {
         std::iter::from_fn(move || self.next_pending())
     }
 }
@@ -512,7 +511,7 @@ impl<R: Read> Iterator for Reader<R> {
 
 /// A message cut out of the file, its bytes repaired, not parsed yet.
 #[derive(Debug)]
-pub struct Unparsed {
+pub(crate) struct Unparsed {
     bytes: Vec<u8>,
     /// Where the message starts (with its index and pointer).
     pos: Position,

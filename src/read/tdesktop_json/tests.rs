@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::error::Result;
+use crate::format::tdesktop_json::{LAYOUT_KEY, TOO_BIG};
 use crate::model::{Kind, MediaStatus, Post};
 use crate::read::{Notes, Pending};
 
