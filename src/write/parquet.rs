@@ -31,7 +31,7 @@ pub const BATCH_ROWS: usize = 1024;
 /// …or this many bytes of post data.
 pub const BATCH_BYTES: usize = 1 << 20;
 /// A row group is flushed when the memory it holds reaches this…
-pub const ROW_GROUP_BYTES: usize = 8 << 20;
+pub const ROW_GROUP_BYTES: usize = 4 << 20;
 /// …or it holds this many rows.
 pub const ROW_GROUP_ROWS: usize = 32 * 1024;
 
