@@ -320,6 +320,15 @@ fn foreign_parquet_is_refused() {
     let run = tgnorm_raw(&root(), &["validate", s(&path)], b"");
     assert_eq!(run.code, 1);
     assert!(String::from_utf8_lossy(&run.stdout).contains("not a tgnorm Parquet file"));
+    // A truncated tgnorm file (its footer cut off) is refused by name, not a panic.
+    let whole = dir.join("whole.parquet");
+    run_ok(&["fixtures/parquet/dates.jsonl", "-q", "--to", "parquet", "-o", s(&whole)]);
+    let bytes = std::fs::read(&whole).unwrap();
+    let cut = dir.join("cut.parquet");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let run = tgnorm_raw(&root(), &[s(&cut), "-q"], b"");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("cut.parquet: not a readable Parquet file"), "{}", run.stderr);
     // An empty dataset is a valid file with no rows.
     let empty = dir.join("empty.parquet");
     run_ok(&[

@@ -6,8 +6,9 @@
 //!
 //! - a batch closes at [`BATCH_ROWS`] rows or [`BATCH_BYTES`] bytes of post
 //!   data, whichever comes first;
-//! - the row group being encoded is flushed to the output when its encoded
-//!   size reaches [`ROW_GROUP_BYTES`] or it holds [`ROW_GROUP_ROWS`] rows;
+//! - the row group being encoded is flushed to the output when the memory
+//!   it holds (encoded pages and the encoders' buffers) reaches
+//!   [`ROW_GROUP_BYTES`] or it holds [`ROW_GROUP_ROWS`] rows;
 //! - flushed bytes go to the output at once: the `ArrowWriter` writes into
 //!   a buffer that is drained after every batch, so it never holds more
 //!   than one row group (the file format needs no seeking, so standard
@@ -26,13 +27,13 @@ use parquet::file::properties::WriterProperties;
 use std::io::Write;
 
 /// A batch closes at this many rows…
-pub const BATCH_ROWS: usize = 4096;
+pub const BATCH_ROWS: usize = 1024;
 /// …or this many bytes of post data.
-pub const BATCH_BYTES: usize = 4 << 20;
-/// A row group is flushed when its encoded size reaches this…
-pub const ROW_GROUP_BYTES: usize = 24 << 20;
+pub const BATCH_BYTES: usize = 1 << 20;
+/// A row group is flushed when the memory it holds reaches this…
+pub const ROW_GROUP_BYTES: usize = 4 << 20;
 /// …or it holds this many rows.
-pub const ROW_GROUP_ROWS: usize = 256 * 1024;
+pub const ROW_GROUP_ROWS: usize = 32 * 1024;
 
 /// A Parquet error, as an I/O error about the output (it stops the run).
 fn parquet_error(name: &str, e: parquet::errors::ParquetError) -> Error {
@@ -54,9 +55,15 @@ pub struct Writer<W: Write> {
     arrow: Option<ArrowWriter<Vec<u8>>>,
 }
 
+/// The most a data page or a dictionary of one column holds before it is
+/// written out (with ~70 leaf columns, this bounds the encoders' memory).
+pub const PAGE_BYTES: usize = 256 << 10;
+
 /// The writer properties every tgnorm Parquet file is written with.
 pub fn properties() -> WriterProperties {
     WriterProperties::builder()
+        .set_dictionary_page_size_limit(PAGE_BYTES)
+        .set_data_page_size_limit(PAGE_BYTES)
         .set_compression(Compression::SNAPPY)
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .set_max_row_group_bytes(Some(ROW_GROUP_BYTES))
@@ -94,7 +101,7 @@ impl<W: Write> Writer<W> {
     /// Bytes held in memory for this file: rows not yet in a batch and the
     /// row group being encoded.
     pub fn buffered_bytes(&self) -> usize {
-        self.columns.bytes() + self.arrow.as_ref().map_or(0, ArrowWriter::in_progress_size)
+        self.columns.bytes() + self.arrow.as_ref().map_or(0, ArrowWriter::memory_size)
     }
 
     /// Flushes the row group being encoded, to free its memory.
@@ -114,7 +121,7 @@ impl<W: Write> Writer<W> {
         if let Some(batch) = batch {
             arrow.write(&batch).map_err(|e| parquet_error(&name, e))?;
         }
-        if arrow.in_progress_size() >= ROW_GROUP_BYTES {
+        if arrow.memory_size() >= ROW_GROUP_BYTES {
             arrow.flush().map_err(|e| parquet_error(&name, e))?;
         }
         self.drain()
