@@ -160,7 +160,12 @@ impl Options {
         let clean = clean::Config { passes: self.passes(off)?, emoji: self.emoji()? };
         let text =
             read::text::Options { chat: self.chat()?, ..read::text::Options::for_passes(&clean) };
-        let read = ReadOptions { format: self.format()?, encoding: self.encoding()?, text };
+        let read = ReadOptions {
+            format: self.format()?,
+            encoding: self.encoding()?,
+            text,
+            ..ReadOptions::default()
+        };
         Ok(convert::Options {
             inputs,
             read,

@@ -8,7 +8,8 @@ source, and dates always carry an offset, so that DuckDB's
 `read_json_auto([...], union_by_name=true)` over the output of *every* reader
 types the columns as an analyst expects. This script converts every fixture
 input (`fixtures/{text,web,tdesktop,tdesktop-html,corpus/tdesktop,
-tdjson-writer,tdhtml-writer}`; the deliberately invalid ones are left out) to
+tdjson-writer,tdhtml-writer}`, the archives in `fixtures/zip`, the JSONL in
+`fixtures/parquet`; the deliberately invalid ones are left out) to
 JSONL with `BIN`, loads the union, and checks:
 
 - `date` and `edited_at` are TIMESTAMP WITH TIME ZONE (or TIMESTAMP),
@@ -46,6 +47,9 @@ def inputs():
             if not found and (any(case.glob("messages*.html")) or (case / "chats").is_dir()):
                 found = [case]
             yield from found
+    # Fixtures that are loose files: zip archives, JSONL written by hand.
+    for group, pattern in [("zip", "*.zip"), ("parquet", "*.jsonl")]:
+        yield from sorted((ROOT / "fixtures" / group).glob(pattern))
 
 
 def convert(tgnorm, source, out):
