@@ -15,7 +15,8 @@
 //!
 //! Every item a reader yields is counted: a post is written, dropped as a
 //! duplicate, or rejected with its position, so the summary always shows
-//! `read = written + rejected + duplicates` (ARCHITECTURE.md, invariant 3).
+//! `read = written + rejected + duplicates + selected_out` (ARCHITECTURE.md,
+//! invariant 3).
 //! An error that stops a file (an unreadable byte stream, not one bad
 //! record) is counted too, as one rejection with its position.
 //!
@@ -36,6 +37,7 @@ use crate::clean::{self, Config as CleanConfig, Pass};
 use crate::error::{Error, ErrorKind, Position, Result};
 use crate::model::Post;
 use crate::read::{self, Notes, Pending, ReadOptions};
+use crate::select::Selection;
 use crate::write::{self, Writer};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -68,6 +70,8 @@ pub struct Options {
     pub output_dir: Option<PathBuf>,
     /// How the tdesktop-json writer writes (`--tdesktop-escapes`).
     pub tdesktop_json: write::tdesktop_json::Options,
+    /// Which posts are kept (`--since`, `--chat`, …; issue 17 item 4).
+    pub select: Selection,
 }
 
 /// A record that could not be read, for the rejects file: where (the
@@ -106,6 +110,8 @@ pub struct Summary {
     pub rejected: u64,
     /// Posts dropped because they were already written.
     pub duplicates: u64,
+    /// Posts the selection (`--since`, `--chat`, …) left out.
+    pub selected_out: u64,
     /// Placeholder lines (`Media is too big`, `VIEW IN TELEGRAM`, …) turned into fields.
     pub boilerplate_lines: u64,
     /// Chrome lines (owner titles, views, times, dates) dropped from text dumps.
@@ -151,6 +157,7 @@ impl Summary {
         ];
         let optional = [
             (self.duplicates, "duplicates ", ""),
+            (self.selected_out, "selected out ", ""),
             (self.boilerplate_lines, "boilerplate ", " lines"),
             (self.chrome_lines, "chrome ", " lines"),
             (self.repeated_bodies, "repeated bodies ", ""),
@@ -364,6 +371,8 @@ enum Done {
     Post { post: Option<Box<Post>>, line: Range<usize>, cleaned: Vec<String>, key: Option<u64> },
     /// A record that could not be read.
     Failed(Error),
+    /// A post the selection left out.
+    SelectedOut,
 }
 
 /// A batch done by a worker.
@@ -382,6 +391,7 @@ struct Finished {
 fn work(
     job: Job,
     clean: &CleanConfig,
+    select: &Selection,
     dedup: bool,
     encode: bool,
     lines_hint: &mut usize,
@@ -395,6 +405,9 @@ fn work(
                 Ok(post) => post,
                 Err(e) => return Done::Failed(e),
             };
+            if !select.keeps(&post) {
+                return Done::SelectedOut;
+            }
             let key = dedup.then(|| clean::fingerprint(&post));
             clean::clean_post(&mut post, clean);
             if !encode {
@@ -471,7 +484,7 @@ pub fn run<W: Write>(
             scope.spawn(move || read_stage(posts, job_tx, budget));
             for _ in 0..workers() {
                 let (job_rx, done_tx) = (job_rx.clone(), done_tx.clone());
-                let clean = &options.clean;
+                let (clean, select) = (&options.clean, &options.select);
                 scope.spawn(move || {
                     let mut lines_hint = 0;
                     loop {
@@ -481,7 +494,7 @@ pub fn run<W: Write>(
                             Err(_) => return,
                         };
                         let Ok(job) = job else { return };
-                        let finished = work(job, clean, dedup, encode, &mut lines_hint);
+                        let finished = work(job, clean, select, dedup, encode, &mut lines_hint);
                         if done_tx.send(finished).is_err() {
                             return; // the writer stopped
                         }
@@ -571,6 +584,7 @@ fn write_batch<W: Write>(
                 }
                 summary.written += 1;
             }
+            Done::SelectedOut => summary.selected_out += 1,
             Done::Failed(e) if e.is_record_error() && !strict => {
                 summary.rejected += 1;
                 reject(&Rejection::from_error(&e))?;

@@ -39,6 +39,7 @@ pub mod format;
 pub mod model;
 pub mod read;
 pub mod schema;
+pub mod select;
 pub mod validate;
 pub mod write;
 

@@ -57,6 +57,12 @@ pub struct Post {
     pub source: Source,
     /// What tgnorm changed in this post, for audit.
     pub cleaned: Vec<String>,
+    /// The forum topic the post is in (the id of the topic's
+    /// `topic_created` service message), when the source says; written
+    /// only then (after the keys every post has), so that archives without
+    /// topics keep their shape.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub topic_id: Option<i64>,
     /// Source fields the model has no name for, in input order.
     #[serde(default, skip_serializing_if = "Extra::is_empty")]
     pub extra: Extra,
@@ -358,6 +364,8 @@ struct PostWire {
     author: Option<String>,
     forwarded_from: Option<Forward>,
     reply_to: Option<Reply>,
+    #[serde(default)]
+    topic_id: Option<i64>,
     via_bot: Option<String>,
     text: String,
     entities: Vec<Entity>,
@@ -385,6 +393,7 @@ impl<'de> Deserialize<'de> for Post {
             author: w.author,
             forwarded_from: w.forwarded_from,
             reply_to: w.reply_to,
+            topic_id: w.topic_id,
             via_bot: w.via_bot,
             text,
             media: w.media,

@@ -134,13 +134,13 @@ pub fn summary(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-/// Asserts `read = written + rejected + duplicates` in a summary.
+/// Asserts `read = written + rejected + duplicates + selected_out` in a summary.
 pub fn assert_accounting(what: &str, s: &serde_json::Value) {
     let n = |k: &str| s[k].as_u64().unwrap_or_else(|| panic!("{what}: summary lacks {k}"));
     assert_eq!(
         n("read"),
-        n("written") + n("rejected") + n("duplicates"),
-        "{what}: read != written + rejected + duplicates in {s}"
+        n("written") + n("rejected") + n("duplicates") + n("selected_out"),
+        "{what}: read != written + rejected + duplicates + selected_out in {s}"
     );
 }
 
