@@ -9,7 +9,10 @@
 #   tgnorm FILE -o OUT.jsonl               (full cleaning, JSONL to a file)
 #   jq -c '.messages[]' FILE > OUT         (the usual one-liner)
 #   python3 ijson.items(messages.item) + orjson.dumps per line > OUT
-# and prints throughput (MB/s of input), the ratios and peak RSS.
+#   tgnorm FILE --to parquet -o OUT.parquet and --to csv -o OUT.csv (issue 15)
+# and prints throughput (MB/s of input), the ratios and peak RSS, then the
+# output sizes next to the input's and the Parquet and CSV throughput as a
+# share of JSONL's. BASELINES=0 skips jq and ijson.
 # Missing tools are installed (apt-get: jq, time; pip: ijson, orjson).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -71,8 +74,12 @@ results+=("$(run tgnorm "$TGNORM" "$FILE" -q -o "$BENCH_DIR/out.jsonl")")
 # whitespace): the like-for-like comparison with the baselines, which clean
 # nothing.
 results+=("$(run tg-nopass "$TGNORM" "$FILE" -q -o "$BENCH_DIR/out-nopass.jsonl" --no-unicode --no-emoji --no-whitespace)")
+results+=("$(run tg-parq "$TGNORM" "$FILE" -q --to parquet -o "$BENCH_DIR/out.parquet")")
+results+=("$(run tg-csv "$TGNORM" "$FILE" -q --to csv -o "$BENCH_DIR/out.csv")")
+if [ "${BASELINES:-1}" != 0 ]; then
 results+=("$(run jq sh -c "jq -c '.messages[]' '$FILE' > '$BENCH_DIR/jq.out'")")
 results+=("$(run ijson sh -c "python3 '$PY' '$FILE' '$BENCH_DIR/ijson.out'")")
+fi
 
 # Wall clock is what the targets are about; CPU time (user + sys) is shown
 # too because on a shared machine wall clock also measures the neighbours.
@@ -87,3 +94,19 @@ done
 echo
 echo "ijson backend: $BACKEND; tgnorm wrote $(wc -l < "$BENCH_DIR/out.jsonl") posts."
 echo "Targets (issue 3): >= 10x jq, >= 2x ijson, peak RSS <= 64 MB."
+
+# Issue 15 item 5: Parquet and CSV next to JSONL (throughput share, size).
+mib() { stat -c %s "$1" | awk '{ printf "%.1f", $1 / 1048576 }'; }
+printf '\n%-10s %10s %12s\n' output "size MiB" "of input"
+for f in "$FILE" "$BENCH_DIR/out.jsonl" "$BENCH_DIR/out.parquet" "$BENCH_DIR/out.csv"; do
+  awk -v n="$(basename "$f")" -v m="$(mib "$f")" -v in_mb="$MB" \
+    'BEGIN { printf "%-10s %10.1f %11.0f%%\n", n, m, 100 * m / in_mb }'
+done
+for r in "${results[@]}"; do
+  set -- $r
+  case "$1" in tg-parq|tg-csv)
+    awk -v n="$1" -v s="$2" -v tg="$tg_secs" -v rss="$3" \
+      'BEGIN { printf "%s: throughput %.0f%% of JSONL'"'"'s, peak RSS %.1f MB\n", n, 100 * tg / s, rss / 1024 }' ;;
+  esac
+done
+echo "Targets (issue 15): Parquet and CSV throughput >= 80% of JSONL's, peak RSS <= 64 MB."

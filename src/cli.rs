@@ -129,7 +129,8 @@ struct ConvertArgs {
     from: Option<read::Format>,
     /// Output format: jsonl (default), text, tdesktop-html, tdesktop-json (a
     /// faithful Telegram Desktop export: the text passes are off), csv (one
-    /// row per post, fixed columns; output only).
+    /// row per post, fixed columns; output only), parquet (one row per post,
+    /// typed columns; read back by tgnorm).
     #[arg(long, value_name = "FORMAT")]
     to: Option<write::Format>,
     /// Write to FILE instead of standard output (atomically; never over an
@@ -143,6 +144,13 @@ struct ConvertArgs {
     /// when not given.
     #[arg(long, value_name = "LABEL")]
     encoding: Option<String>,
+    /// Write a partitioned dataset into the folder -o DIR (new or empty):
+    /// one file per chat and/or month (UTC), in Hive layout
+    /// (`chat_id=…/month=2024-03/part-0.parquet`); with --to parquet, jsonl
+    /// or csv.
+    #[cfg(feature = "parquet")]
+    #[arg(long, value_name = "chat|month|chat,month", requires = "output")]
+    partition_by: Option<write::partition::By>,
     /// The chat a text dump's posts belong to, NAME or NAME@username
     /// (default: the dump's owner lines, when they all name one channel).
     #[arg(long = "as-chat", value_name = "NAME[@USERNAME]", value_parser = read::text::parse_chat)]
@@ -372,7 +380,7 @@ fn print(bytes: &[u8]) -> Result<Exit, Error> {
 
 fn convert_cmd(args: ConvertArgs) -> Result<Exit, Error> {
     let options = resolve(&args)?;
-    let folder = options.to.is_some_and(|f| f.is_folder());
+    let folder = options.to.is_some_and(|f| f.is_folder()) || partitioned(&options)?;
     let outputs = Outputs {
         output: args.output.as_deref(),
         folder,
@@ -510,6 +518,8 @@ fn described(format: read::Format) -> (&'static str, &'static str) {
         read::Format::WebHtml => ("a saved t.me/s page", "a saved t.me/s page"),
         read::Format::Text => ("a text dump", "plain text"),
         read::Format::Jsonl => ("tgnorm JSONL", "tgnorm JSONL"),
+        #[cfg(feature = "parquet")]
+        read::Format::Parquet => ("a tgnorm Parquet file", "a tgnorm Parquet file"),
         _ => ("that format", "another format"),
     }
 }
@@ -650,7 +660,26 @@ fn resolve(args: &ConvertArgs) -> Result<convert::Options, Error> {
             kinds: args.select.kinds.clone(),
             topics: args.select.topics.clone(),
         },
+        #[cfg(feature = "parquet")]
+        partition_by: args.partition_by,
     })
+}
+
+/// True when the run writes a partitioned dataset (`--partition-by`); an
+/// error for an output format that cannot be partitioned.
+fn partitioned(options: &convert::Options) -> Result<bool, Error> {
+    #[cfg(feature = "parquet")]
+    if options.partition_by.is_some() {
+        let to = options.to.unwrap_or(write::Format::Jsonl);
+        if !write::partition::supports(to) {
+            return Err(Error::usage(format!(
+                "--partition-by writes jsonl, csv or parquet files, not {to}"
+            )));
+        }
+        return Ok(true);
+    }
+    let _ = options;
+    Ok(false)
 }
 
 impl From<&ErrorKind> for Exit {

@@ -72,6 +72,10 @@ pub struct Options {
     pub tdesktop_json: write::tdesktop_json::Options,
     /// Which posts are kept (`--since`, `--chat`, …; issue 17 item 4).
     pub select: Selection,
+    /// `--partition-by`: write a partitioned dataset into `output_dir`
+    /// (`write::partition`) instead of one output.
+    #[cfg(feature = "parquet")]
+    pub partition_by: Option<write::partition::By>,
 }
 
 /// A record that could not be read, for the rejects file: where (the
@@ -448,6 +452,12 @@ pub fn run<W: Write>(
     let notes = Notes::default();
     let to = options.to.unwrap_or(write::Format::Jsonl);
     let mut writer = match &options.output_dir {
+        #[cfg(feature = "parquet")]
+        Some(dir) if options.partition_by.is_some() => {
+            let by =
+                options.partition_by.unwrap_or(write::partition::By { chat: true, month: false });
+            Writer::Partitioned(Box::new(write::partition::Writer::new(dir.clone(), by, to)), out)
+        }
         Some(dir) if to.is_folder() => Writer::to_folder(to, dir.clone(), out, out_name.to_owned()),
         _ => Writer::new(to, out, out_name.to_owned()),
     };
@@ -459,7 +469,7 @@ pub fn run<W: Write>(
     // One window for all inputs: overlapping pages are separate files.
     let mut seen = clean::Seen::default();
     let dedup = options.clean.has(Pass::Dedup);
-    let encode = to == write::Format::Jsonl;
+    let encode = to == write::Format::Jsonl && !writer.is_partitioned();
 
     for path in &files {
         let posts = read::open(path, &options.read, &notes)

@@ -68,6 +68,17 @@ pub struct Post {
     pub extra: Extra,
 }
 
+/// A `topic_created` service message opens a forum topic whose id is the
+/// message's own id (Telegram's forum topics are named by the id of the
+/// message that created them): sets `topic_id` to it when the source said
+/// nothing else. Readers of formats that show the action call this.
+pub fn topic_of_its_own(post: &mut Post) {
+    let created = post.service.as_ref().and_then(|s| s.action.as_deref()) == Some("topic_created");
+    if created && post.topic_id.is_none() {
+        post.topic_id = post.id;
+    }
+}
+
 /// Post kinds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

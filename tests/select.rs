@@ -128,3 +128,47 @@ fn the_library_reader_selects_as_the_command_line_does() {
     let s = reader.summary();
     assert_eq!((s.read, s.written, s.selected_out), (4, 2, 2));
 }
+
+const FORUM: &str = "fixtures/select/forum/result.json";
+
+#[test]
+fn topics_come_from_topic_created_and_reply_to_top_message_id() {
+    let run = tgnorm(&[FORUM, "-q"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_snapshot("fixtures/select/forum/expected.jsonl", &run.stdout);
+    assert_schema_valid(FORUM, &run.stdout);
+    let topics: Vec<Option<i64>> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["topic_id"].as_i64())
+        .collect();
+    assert_eq!(topics, [None, Some(2), Some(2), Some(4), Some(4), Some(4), None]);
+    // topic_id survives tgnorm's own JSONL.
+    let again = tgnorm_in(&root(), &["-", "--from", "jsonl", "-q"], run.stdout.as_bytes());
+    assert_eq!(again.stdout, run.stdout);
+}
+
+#[test]
+fn topic_selects_the_posts_of_a_topic() {
+    let r = root();
+    selects(&r, FORUM, &["--topic", "2"], &[("Forum", 2), ("Forum", 3)]);
+    selects(&r, FORUM, &["--topic", "4", "--sender", "Ann"], &[("Forum", 6)]);
+    selects(
+        &r,
+        FORUM,
+        &["--topic", "2", "--topic", "4", "--kind", "service"],
+        &[("Forum", 2), ("Forum", 4)],
+    );
+}
+
+/// A Telegram Desktop HTML page shows a topic only in its `created topic`
+/// service sentence: read back, those keep their topic and the messages in
+/// the topic have none.
+#[test]
+fn html_knows_only_the_topics_it_shows() {
+    let d = scratch("select-forum-html");
+    let out = d.join("html");
+    let run = tgnorm(&[FORUM, "--to", "tdesktop-html", "-o", out.to_str().unwrap(), "-q"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    selects(&d, "html", &["--topic", "2", "--topic", "4"], &[("Forum", 2), ("Forum", 4)]);
+}

@@ -7,3 +7,6 @@
 //! the other's module.
 
 pub mod tdesktop_json;
+
+#[cfg(feature = "parquet")]
+pub mod arrow;

@@ -12,6 +12,8 @@
 
 pub mod jsonl;
 pub mod lines;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub mod tdesktop_html;
 pub mod tdesktop_json;
 pub mod text;
@@ -72,12 +74,20 @@ pub enum Format {
     Text,
     /// tgnorm's own JSONL.
     Jsonl,
+    /// A Parquet file tgnorm wrote (`--to parquet`).
+    #[cfg(feature = "parquet")]
+    Parquet,
 }
 
 impl Format {
     /// Every input format id, for help texts.
+    #[cfg(not(feature = "parquet"))]
     pub const ALL: [&'static str; 5] =
         ["tdesktop-json", "tdesktop-html", "web-html", "text", "jsonl"];
+    /// Every input format id, for help texts.
+    #[cfg(feature = "parquet")]
+    pub const ALL: [&'static str; 6] =
+        ["tdesktop-json", "tdesktop-html", "web-html", "text", "jsonl", "parquet"];
 
     /// The format id used on the command line and in `source.format`.
     pub fn as_str(self) -> &'static str {
@@ -87,6 +97,8 @@ impl Format {
             Format::WebHtml => "web-html",
             Format::Text => "text",
             Format::Jsonl => "jsonl",
+            #[cfg(feature = "parquet")]
+            Format::Parquet => "parquet",
         }
     }
 
@@ -136,6 +148,8 @@ impl FromStr for Format {
             "web-html" | "web" => Format::WebHtml,
             "text" | "txt" => Format::Text,
             "jsonl" => Format::Jsonl,
+            #[cfg(feature = "parquet")]
+            "parquet" => Format::Parquet,
             _ => {
                 return Err(format!(
                     "unknown input format `{s}` (expected one of: {})",
@@ -164,6 +178,10 @@ pub fn looks_like(path: &Path, options: &ReadOptions) -> Result<Option<Format>> 
     let name = Position::name_of(path);
     if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
         return Ok(None);
+    }
+    #[cfg(feature = "parquet")]
+    if parquet::is_parquet(path) {
+        return Ok(Some(Format::Parquet));
     }
     let file = File::open(path).map_err(|e| Error::io(&name, e))?;
     let mut decoded =
@@ -253,7 +271,8 @@ pub struct Input {
     /// UTF-8 text of the input.
     pub reader: Box<dyn BufRead + Send>,
     /// For a folder of `messages*.html` pages: the folder, whose pages
-    /// [`tdesktop_html::Folder`] opens itself (`reader` is then unused).
+    /// [`tdesktop_html::Folder`] opens itself; for a Parquet file, its path
+    /// (`reader` is then unused).
     pub folder: Option<PathBuf>,
     /// For a zip archive: the archive, whose members [`zip::Reader`] opens
     /// itself (`reader` is then unused).
@@ -415,6 +434,21 @@ pub fn open(path: &Path, options: &ReadOptions, notes: &Notes) -> Result<Input> 
         let format = options.format.unwrap_or(Format::TdesktopJson);
         return Ok(Input { name, format, reader, folder: None, zip: Some(archive) });
     }
+    // A Parquet file is read from its path (its footer is at the end).
+    #[cfg(feature = "parquet")]
+    if path.as_os_str() != "-"
+        && matches!(options.format, None | Some(Format::Parquet))
+        && parquet::is_parquet(path)
+    {
+        let reader = Box::new(io::BufReader::new(FolderStub));
+        return Ok(Input {
+            name,
+            format: Format::Parquet,
+            reader,
+            folder: Some(path.to_path_buf()),
+            zip: None,
+        });
+    }
     let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
         Box::new(io::stdin())
     } else {
@@ -561,6 +595,20 @@ pub fn read<'a>(input: Input, options: &ReadOptions, notes: &Notes) -> Result<Po
         let posts = zip::Reader::new(archive, options.clone(), notes.clone());
         return Ok(Box::new(posts.map(|item| item.and_then(Pending::resolve))));
     }
+    #[cfg(feature = "parquet")]
+    if format == Format::Parquet {
+        return match folder {
+            Some(path) => Ok(Box::new(parquet::Reader::open(&path, name)?)),
+            None => Err(Error::new(
+                Position::file(&name),
+                ErrorKind::Format(
+                    "not a Parquet file (no `PAR1` at its start); Parquet is read from a file, \
+                     not from standard input"
+                        .into(),
+                ),
+            )),
+        };
+    }
     if let (Format::TdesktopHtml, Some(dir)) = (format, folder) {
         return Ok(Box::new(tdesktop_html::Folder::new(dir, options.clone(), notes.clone())));
     }
@@ -573,7 +621,18 @@ pub fn read<'a>(input: Input, options: &ReadOptions, notes: &Notes) -> Result<Po
         Format::TdesktopHtml => Box::new(tdesktop_html::Reader::new(reader, name, notes.clone())),
         // Telegram Desktop result.json (issue 3).
         Format::TdesktopJson => Box::new(tdesktop_json::Reader::new(reader, name, notes.clone())),
+        #[cfg(feature = "parquet")]
+        Format::Parquet => unreachable_parquet(&name)?,
     })
+}
+
+/// Parquet inputs are returned before the `match` of [`read`].
+#[cfg(feature = "parquet")]
+fn unreachable_parquet<'a>(name: &str) -> Result<Posts<'a>> {
+    Err(Error::new(
+        Position::file(name),
+        ErrorKind::Format("a Parquet input without a path".into()),
+    ))
 }
 
 /// [`read`], with parsing left to the caller where a reader can defer it

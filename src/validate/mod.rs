@@ -308,6 +308,8 @@ pub fn run(options: &Options, emit: &mut dyn FnMut(&Problem) -> Result<()>) -> R
                 }
                 Format::WebHtml => web::validate(reader, &name, &mut sink)?,
                 Format::Text => text(reader, &name, &options.read, &mut sink)?,
+                #[cfg(feature = "parquet")]
+                Format::Parquet => parquet(path, &name, &post_schema, &mut sink)?,
             };
             if !go_on {
                 break;
@@ -372,6 +374,10 @@ pub fn check_bytes(
         Format::Text => {
             text(reader, name, &ReadOptions::default(), &mut sink)?;
         }
+        #[cfg(feature = "parquet")]
+        Format::Parquet => {
+            return Err(Error::usage("a Parquet file is checked from its path, not from bytes"));
+        }
     }
     Ok(sink.report)
 }
@@ -405,6 +411,8 @@ fn mismatch(
         Format::TdesktopHtml => "a Telegram Desktop HTML page",
         Format::WebHtml => "a saved t.me/s page",
         Format::Text => "a text dump",
+        #[cfg(feature = "parquet")]
+        Format::Parquet => "a Parquet file",
     };
     let message =
         format!("{name} does not look like {} (it looks like {})", what(forced), what(sniffed));
@@ -509,6 +517,55 @@ fn jsonl(
         };
         for (rule, pointer, column, message) in post_problems(&line.text, &value, schema) {
             let p = problem(rule, name, line.number, Some(column), Some(pointer), message);
+            if !sink.push(p)? {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(true)
+}
+
+/// Checks the rows of a Parquet file tgnorm wrote: its Arrow schema, then
+/// each row's JSON form against the post schema, as a JSONL line would be.
+/// A problem names its row group and row in the message (a Parquet file has
+/// no lines). Returns false to stop.
+#[cfg(feature = "parquet")]
+fn parquet(
+    path: &std::path::Path,
+    name: &str,
+    schema: &Checker,
+    sink: &mut Sink<'_>,
+) -> Result<bool> {
+    let whole_file = |rule, message| Problem {
+        severity: Severity::Error,
+        file: name.to_owned(),
+        line: None,
+        column: None,
+        pointer: None,
+        rule,
+        message,
+    };
+    let rows = match read::parquet::Rows::open(path, name) {
+        Ok(rows) => rows,
+        Err(e) if matches!(e.kind(), crate::error::ErrorKind::Io(_)) => return Err(e),
+        Err(e) => return sink.push(whole_file("schema", e.message())),
+    };
+    for row in rows {
+        sink.report.messages += 1;
+        let (place, value) = match row {
+            Ok(row) => row,
+            Err(e) => {
+                let go_on = sink.push(whole_file("syntax", e.message()))?;
+                if !go_on || !e.is_record_error() {
+                    return Ok(go_on);
+                }
+                continue;
+            }
+        };
+        let text = value.to_string();
+        for (rule, pointer, _, message) in post_problems(&text, &value, schema) {
+            let mut p = whole_file(rule, format!("{}: {message}", place.describe()));
+            p.pointer = Some(pointer);
             if !sink.push(p)? {
                 return Ok(false);
             }

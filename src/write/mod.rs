@@ -5,8 +5,14 @@
 //! [`Writer::finish`] once: `finish` writes any footer and flushes, because
 //! `Drop` cannot report errors.
 
+#[cfg(feature = "parquet")]
+pub mod arrow;
 pub mod csv;
 pub mod jsonl;
+#[cfg(feature = "parquet")]
+pub mod parquet;
+#[cfg(feature = "parquet")]
+pub mod partition;
 pub mod tdesktop_html;
 pub mod tdesktop_json;
 pub mod text;
@@ -33,11 +39,19 @@ pub enum Format {
     TdesktopJson,
     /// CSV, one row per post (output only).
     Csv,
+    /// Parquet, one row per post, the Arrow schema of `format::arrow`.
+    #[cfg(feature = "parquet")]
+    Parquet,
 }
 
 impl Format {
     /// Every output format id, for help texts.
+    #[cfg(not(feature = "parquet"))]
     pub const ALL: [&'static str; 5] = ["jsonl", "text", "tdesktop-html", "tdesktop-json", "csv"];
+    /// Every output format id, for help texts.
+    #[cfg(feature = "parquet")]
+    pub const ALL: [&'static str; 6] =
+        ["jsonl", "text", "tdesktop-html", "tdesktop-json", "csv", "parquet"];
 
     /// The format id.
     pub fn as_str(self) -> &'static str {
@@ -47,6 +61,8 @@ impl Format {
             Format::TdesktopHtml => "tdesktop-html",
             Format::TdesktopJson => "tdesktop-json",
             Format::Csv => "csv",
+            #[cfg(feature = "parquet")]
+            Format::Parquet => "parquet",
         }
     }
 
@@ -72,6 +88,8 @@ impl FromStr for Format {
             "tdesktop-html" => Ok(Format::TdesktopHtml),
             "tdesktop-json" | "json" => Ok(Format::TdesktopJson),
             "csv" => Ok(Format::Csv),
+            #[cfg(feature = "parquet")]
+            "parquet" => Ok(Format::Parquet),
             _ => Err(format!(
                 "unknown output format `{s}` (expected one of: {})",
                 Format::ALL.join(", ")
@@ -92,6 +110,13 @@ pub enum Writer<W: Write> {
     TdesktopJson(tdesktop_json::Writer<W>),
     /// CSV.
     Csv(self::csv::Writer<W>),
+    /// Parquet (boxed: it holds a builder per column).
+    #[cfg(feature = "parquet")]
+    Parquet(Box<self::parquet::Writer<W>>),
+    /// Partitioned files in a folder (`--partition-by`); `W` is handed
+    /// back untouched.
+    #[cfg(feature = "parquet")]
+    Partitioned(Box<partition::Writer>, W),
 }
 
 impl<W: Write> Writer<W> {
@@ -105,6 +130,8 @@ impl<W: Write> Writer<W> {
             }
             Format::TdesktopJson => Writer::TdesktopJson(tdesktop_json::Writer::new(out, name)),
             Format::Csv => Writer::Csv(self::csv::Writer::new(out, name)),
+            #[cfg(feature = "parquet")]
+            Format::Parquet => Writer::Parquet(Box::new(self::parquet::Writer::new(out, name))),
         }
     }
 
@@ -120,6 +147,16 @@ impl<W: Write> Writer<W> {
         }
     }
 
+    /// True for a partitioned dataset (`--partition-by`), which takes
+    /// posts, not encoded lines.
+    pub fn is_partitioned(&self) -> bool {
+        #[cfg(feature = "parquet")]
+        if let Writer::Partitioned(..) = self {
+            return true;
+        }
+        false
+    }
+
     /// Writes one post.
     pub fn write(&mut self, post: &Post) -> Result<()> {
         match self {
@@ -128,6 +165,10 @@ impl<W: Write> Writer<W> {
             Writer::TdesktopHtml(w) => w.write(post),
             Writer::TdesktopJson(w) => w.write(post),
             Writer::Csv(w) => w.write(post),
+            #[cfg(feature = "parquet")]
+            Writer::Parquet(w) => w.write(post),
+            #[cfg(feature = "parquet")]
+            Writer::Partitioned(w, _) => w.write(post),
         }
     }
 
@@ -154,6 +195,10 @@ impl<W: Write> Writer<W> {
             Writer::TdesktopHtml(w) => w.finish(),
             Writer::TdesktopJson(w) => w.finish(),
             Writer::Csv(w) => w.finish(),
+            #[cfg(feature = "parquet")]
+            Writer::Parquet(w) => w.finish(),
+            #[cfg(feature = "parquet")]
+            Writer::Partitioned(w, out) => w.finish().map(|()| out),
         }
     }
 
