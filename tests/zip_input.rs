@@ -169,3 +169,15 @@ fn a_file_named_zip_that_is_not_one_is_read_by_its_content() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("\"source\":{\"format\":\"text\",\"file\":\"dump.zip\""));
 }
+
+#[test]
+fn validate_says_it_does_not_read_zips() {
+    let run = tgnorm(&["validate", "fixtures/zip/mixed.zip"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("fixtures/zip/mixed.zip: a zip archive: `tgnorm validate` does not read"),
+        "{}",
+        run.stderr
+    );
+}
