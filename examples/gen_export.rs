@@ -15,8 +15,9 @@
 use std::fs::File;
 use std::io::BufWriter;
 use std::process::ExitCode;
+use tgnorm::format::tdesktop_json::LAYOUT_KEY;
 use tgnorm::model::{Chat, Edited, Post};
-use tgnorm::read::tdesktop_json::{Reader, LAYOUT_KEY};
+use tgnorm::read::tdesktop_json::Reader;
 use tgnorm::read::Notes;
 use tgnorm::write::tdesktop_json::Writer;
 
@@ -74,7 +75,7 @@ fn usage(msg: &str) -> ExitCode {
 
 /// Shifts the local part of an RFC 3339 date, keeping its offset.
 fn shifted(date: &str, minutes: u64) -> Option<String> {
-    let base = tgnorm::read::tdesktop_json::dates::parse_local(date.get(..19)?)?;
+    let base = tgnorm::format::tdesktop_json::dates::parse_local(date.get(..19)?)?;
     let t = base + i64::try_from(minutes).ok()? * 60;
     let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
     // civil_from_days (H. Hinnant).

@@ -155,7 +155,7 @@ impl ReaderBuilder {
         let mut reader = Reader::new(self.options(), Vec::new());
         let name = self.name.clone().unwrap_or_else(|| "-".into());
         let input = read::open_stream(Box::new(raw), name, &reader.read, &reader.notes)?;
-        reader.stream = Some(read::read_pending(input, &reader.read, &reader.notes)?);
+        reader.stream = Some(read::read(input, &reader.read, &reader.notes)?);
         Ok(reader)
     }
 
@@ -238,7 +238,7 @@ impl Reader {
         self.stream = None;
         if let Some(path) = self.files.next() {
             let input = read::open(&path, &self.read, &self.notes)?;
-            self.stream = Some(read::read_pending(input, &self.read, &self.notes)?);
+            self.stream = Some(read::read(input, &self.read, &self.notes)?);
         }
         Ok(())
     }

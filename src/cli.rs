@@ -80,6 +80,10 @@ enum SchemaName {
     TdesktopResult,
     /// One message of a result.json.
     TdesktopMessage,
+    /// The JSON `--summary FILE` writes.
+    Summary,
+    /// One line of `tgnorm validate --format json`.
+    ValidateReport,
 }
 
 impl SchemaName {
@@ -88,6 +92,8 @@ impl SchemaName {
             SchemaName::Post => tgnorm::schema::POST,
             SchemaName::Tdesktop | SchemaName::TdesktopResult => tgnorm::schema::TDESKTOP_RESULT,
             SchemaName::TdesktopMessage => tgnorm::schema::TDESKTOP_MESSAGE,
+            SchemaName::Summary => tgnorm::schema::SUMMARY,
+            SchemaName::ValidateReport => tgnorm::schema::VALIDATE_REPORT,
         }
     }
 }
@@ -599,7 +605,7 @@ fn named_for_user(err: Error, temp: &Path, dir: &Path) -> Error {
 fn report(summary: &Summary, quiet: bool, file: Option<&Path>) -> Result<(), Error> {
     if !quiet {
         eprintln!("tgnorm: {}", summary.line());
-        for (topic, note) in &summary.notes {
+        for (topic, note) in summary.note_lines() {
             eprintln!("tgnorm: {topic}: {note}");
         }
     }

@@ -6,7 +6,7 @@
 //!
 //! 1. **read**, on one thread: the reader cuts the input into items. Where
 //!    records can be parsed on their own (Telegram Desktop JSON), the items
-//!    are still unparsed ([`read::Pending`]), because parsing is most of a
+//!    are still unparsed (`read::Pending`), because parsing is most of a
 //!    reader's cost and would otherwise bound the whole run to one core.
 //! 2. **work**, on a pool of threads (one per core): parse, fingerprint for
 //!    de-duplication, clean, and for JSONL also encode.
@@ -33,6 +33,7 @@
 //! Desktop messages) and an estimate of its text and extra values otherwise
 //! (`post_bytes`).
 
+use crate::account::{Counters, FileReport, Version};
 use crate::clean::{self, Config as CleanConfig, Pass};
 use crate::error::{Error, ErrorKind, Position, Result};
 use crate::model::Post;
@@ -44,7 +45,6 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::ops::Range;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicU64;
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 
@@ -103,9 +103,28 @@ impl std::fmt::Display for Rejection {
 }
 
 /// The run's accounting, printed as one line and written as JSON by
-/// `--summary`.
+/// `--summary` (and by the library's `Reader::summary`).
+///
+/// # The JSON shape (`"summary_version": 1`, `schemas/summary.schema.json`)
+///
+/// The totals first, every counter always present: `read`, `written`,
+/// `rejected`, `duplicates`, `selected_out` (the pipeline's, `read =
+/// written + rejected + duplicates + selected_out`), then the sums of the readers' and writers' typed
+/// [`Counters`] (`boilerplate_lines`, `repairs`, `ids_assigned`, …); then
+/// `cleaned` (posts changed by each pass), `files` (one [`FileReport`] per
+/// input file, in the order they were opened: format, encoding, chats,
+/// counters, repairs by kind with counts and first positions, skipped
+/// sections, notes in words) and `outputs` (the same for what the writer
+/// derived). Paths are as given on the command line.
+///
+/// A count the pipeline keeps is one field here, after `duplicates`; a
+/// count a reader or writer keeps is one line in `account`'s `counters!`
+/// (see [`crate::account`]). Either way the schema accepts it; a change
+/// that removes or renames a key raises `summary_version`.
 #[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
 pub struct Summary {
+    /// The version of this JSON shape: 1.
+    pub summary_version: Version<1>,
     /// Items the readers yielded (posts and bad records).
     pub read: u64,
     /// Posts written.
@@ -116,40 +135,37 @@ pub struct Summary {
     pub duplicates: u64,
     /// Posts the selection (`--since`, `--chat`, …) left out.
     pub selected_out: u64,
-    /// Placeholder lines (`Media is too big`, `VIEW IN TELEGRAM`, …) turned into fields.
-    pub boilerplate_lines: u64,
-    /// Chrome lines (owner titles, views, times, dates) dropped from text dumps.
-    pub chrome_lines: u64,
-    /// Posts whose body a dump printed twice.
-    pub repeated_bodies: u64,
-    /// Lines removed as repeats.
-    pub repeated_lines: u64,
-    /// Text lines in the posts read from text dumps.
-    pub text_lines: u64,
-    /// Posts whose boundaries the text alone could not decide.
-    pub boundary_uncertain: u64,
-    /// Repeats cut short at the end of a file.
-    pub truncated_repeats: u64,
+    /// What the readers and writers counted, summed over the files.
+    #[serde(flatten)]
+    pub counters: Counters,
     /// Posts changed by each pass (`cleaned` entries).
     pub cleaned: BTreeMap<String, u64>,
-    /// What readers assumed or repaired (encoding, text flavour, …).
-    pub notes: BTreeMap<String, String>,
+    /// What the readers found in each input file.
+    pub files: Vec<FileReport>,
+    /// What the writer derived, per output.
+    pub outputs: Vec<FileReport>,
 }
 
 impl Summary {
-    /// Copies what the readers counted and noted into the summary, at the
+    /// Copies what the readers and writers told into the summary, at the
     /// end of a run (the pipeline's and the library `Reader`'s).
     pub(crate) fn take_notes(&mut self, notes: &Notes) {
-        let counters = notes.counters();
-        let get = |k: &str| counters.get(k).copied().unwrap_or(0);
-        self.boilerplate_lines = get("boilerplate_lines");
-        self.chrome_lines = get("chrome_lines");
-        self.repeated_bodies = get("repeated_bodies");
-        self.repeated_lines = get("repeated_lines");
-        self.text_lines = get("text_lines");
-        self.boundary_uncertain = get("boundary_uncertain");
-        self.truncated_repeats = get("truncated_repeats");
-        self.notes = notes.snapshot();
+        self.counters = notes.counters();
+        self.files = notes.inputs();
+        self.outputs = notes.outputs();
+    }
+
+    /// The notes in words, `(TOPIC FILE, text)` sorted by that key: what
+    /// standard error prints under the summary line.
+    pub fn note_lines(&self) -> Vec<(String, String)> {
+        let mut lines: Vec<(String, String)> = self
+            .files
+            .iter()
+            .chain(&self.outputs)
+            .flat_map(|r| r.notes.iter().map(|(t, text)| (format!("{t} {}", r.file), text.clone())))
+            .collect();
+        lines.sort();
+        lines
     }
 
     /// The one-line form: `read 15 · written 15 · rejected 0 · …`.
@@ -159,14 +175,15 @@ impl Summary {
             format!("written {}", thousands(self.written)),
             format!("rejected {}", thousands(self.rejected)),
         ];
+        let c = &self.counters;
         let optional = [
             (self.duplicates, "duplicates ", ""),
             (self.selected_out, "selected out ", ""),
-            (self.boilerplate_lines, "boilerplate ", " lines"),
-            (self.chrome_lines, "chrome ", " lines"),
-            (self.repeated_bodies, "repeated bodies ", ""),
-            (self.boundary_uncertain, "boundary uncertain ", ""),
-            (self.truncated_repeats, "truncated repeats ", ""),
+            (c.boilerplate_lines, "boilerplate ", " lines"),
+            (c.chrome_lines, "chrome ", " lines"),
+            (c.repeated_bodies, "repeated bodies ", ""),
+            (c.boundary_uncertain, "boundary uncertain ", ""),
+            (c.truncated_repeats, "truncated repeats ", ""),
         ];
         for (n, before, after) in optional {
             if n > 0 {
@@ -419,7 +436,7 @@ fn work(
                 return Done::Post { post: Some(Box::new(post)), line: 0..0, cleaned, key };
             }
             let start = lines.len();
-            if let Err(e) = write::jsonl::encode(&post, &mut lines) {
+            if let Err(e) = write::encode_ahead(&post, &mut lines) {
                 lines.truncate(start);
                 return Done::Failed(e);
             }
@@ -462,6 +479,7 @@ pub fn run<W: Write>(
         _ => Writer::new(to, out, out_name.to_owned()),
     };
     writer.set_notes(&notes);
+    notes.output(out_name, |r| r.format = Some(to.as_str()));
     writer.set_tdesktop_json_options(options.tdesktop_json);
     let mut summary = Summary::default();
     let mut stopped: Option<Error> = None;
@@ -469,11 +487,11 @@ pub fn run<W: Write>(
     // One window for all inputs: overlapping pages are separate files.
     let mut seen = clean::Seen::default();
     let dedup = options.clean.has(Pass::Dedup);
-    let encode = to == write::Format::Jsonl && !writer.is_partitioned();
+    let encode = to.encodes_ahead() && !writer.is_partitioned();
 
     for path in &files {
         let posts = read::open(path, &options.read, &notes)
-            .and_then(|input| read::read_pending(input, &options.read, &notes));
+            .and_then(|input| read::read(input, &options.read, &notes));
         let posts = match posts {
             Ok(p) => p,
             Err(e) => {
@@ -627,9 +645,13 @@ pub fn text_to_jsonl(text: &str) -> Result<String> {
     let notes = Notes::default();
     let reader = text::Reader::new(text.as_bytes(), "-".into(), text::Options::default(), notes);
     let config = CleanConfig::default();
-    let mut writer = write::jsonl::Writer::new(Vec::new(), "-".into());
-    for post in clean::dedup(reader, Arc::new(AtomicU64::new(0))) {
+    let mut writer = Writer::new(write::Format::Jsonl, Vec::new(), "-".into());
+    let mut seen = clean::Seen::default();
+    for post in reader {
         let mut post = post?;
+        if !seen.first_time(&post) {
+            continue;
+        }
         clean::clean_post(&mut post, &config);
         writer.write(&post)?;
     }

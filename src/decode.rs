@@ -26,7 +26,7 @@
 //! Decoding streams: lines are converted one at a time (each is capped), so
 //! memory does not grow with the input.
 
-use crate::read::Notes;
+use crate::account::{LineCounts, Notes};
 use encoding_rs::{CoderResult, Decoder, Encoding, UTF_16BE, UTF_16LE, UTF_8};
 use std::collections::VecDeque;
 use std::io::{self, BufRead, BufReader, Read};
@@ -586,7 +586,16 @@ impl<R: BufRead> LineDecoder<R> {
             ),
             _ => return,
         };
-        self.notes.set(&format!("encoding {}", self.name), text);
+        let legacy_encoding = match &self.choice {
+            Choice::Legacy(enc, _) => Some(enc.name().to_owned()),
+            _ => None,
+        };
+        let lines =
+            LineCounts { utf8: c.utf8, legacy: c.legacy, rejected: c.rejected, legacy_encoding };
+        self.notes.file(&self.name, |r| {
+            r.encoding.get_or_insert_with(Default::default).lines = Some(lines);
+            r.say("encoding", text);
+        });
     }
 }
 

@@ -194,6 +194,16 @@ impl std::error::Error for Error {
     }
 }
 
+/// A serde_json error's message without the " at line L column C" serde_json
+/// appends: the [`Position`] tgnorm reports already says where, in the file.
+pub(crate) fn serde_message(e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    match msg.rfind(" at line ") {
+        Some(i) => msg.get(..i).unwrap_or(&msg).to_owned(),
+        None => msg,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

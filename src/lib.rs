@@ -30,6 +30,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod account;
 pub mod api;
 pub mod clean;
 pub mod convert;
@@ -44,5 +45,19 @@ pub mod validate;
 pub mod write;
 
 pub use api::{Reader, ReaderBuilder, Writer};
+
+/// Internals the fuzz targets and the integration tests drive directly:
+/// not part of the API, and may change in any release.
+#[doc(hidden)]
+pub mod fuzzing {
+    use crate::read::tdesktop_json::Reader;
+
+    /// A Telegram Desktop JSON reader that walks every message byte by
+    /// byte, never cutting by layout: the reference its layout cut is
+    /// compared with.
+    pub fn walk_only<R: std::io::Read>(reader: Reader<R>) -> Reader<R> {
+        reader.walk_only()
+    }
+}
 pub use error::{Error, ErrorKind, Position, Result};
 pub use model::Post;

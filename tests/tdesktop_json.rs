@@ -16,7 +16,7 @@ struct Out {
     stderr: String,
 }
 
-use crate::util::root;
+use crate::util::{file_report, root};
 
 /// Runs `tgnorm ARGS` in the project root with `stdin`.
 fn tgnorm(args: &[&str], stdin: &[u8]) -> Out {
@@ -148,7 +148,14 @@ fn repairs_are_counted_with_their_first_position() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     let sm = summary(&sum);
     assert_eq!(sm["read"], 2);
-    let note = sm["notes"][format!("repair {file}")].as_str().unwrap();
+    let report = file_report(&sm, file);
+    let want = serde_json::json!([
+        {"kind": "x-escape", "count": 3, "line": 19, "column": 29},
+        {"kind": "unquoted-document-id", "count": 1, "line": 17, "column": 21}
+    ]);
+    assert_eq!(report["repairs"], want);
+    assert_eq!(sm["repairs"], 4);
+    let note = report["notes"]["repair"].as_str().unwrap();
     assert_eq!(
         note,
         "3 × \\xHH escape first at line 19 col 29; 1 × unquoted document_id first at line 17 col 21"
@@ -206,13 +213,18 @@ fn full_export_reads_every_chat_and_skips_the_rest() {
     assert_eq!(posts[3]["kind"], "unsupported");
     assert_eq!(posts[3]["source"]["index"], 3);
     let sm = summary(&sum);
-    let skipped = sm["notes"][format!("skipped {file}")].as_str().unwrap();
+    let report = file_report(&sm, file);
+    let skipped = report["notes"]["skipped"].as_str().unwrap();
+    let sections: Vec<&str> =
+        report["skipped"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    assert!(sections.contains(&"personal_information") && sections.contains(&"other_data"));
     assert!(
         skipped.contains("personal_information") && skipped.contains("other_data"),
         "{skipped}"
     );
     // The \x07 in the skipped bio is repaired (and counted) on the way past.
-    assert!(sm["notes"][format!("repair {file}")].as_str().unwrap().starts_with("1 × \\xHH"));
+    assert!(report["notes"]["repair"].as_str().unwrap().starts_with("1 × \\xHH"));
+    assert_eq!(report["repairs"][0]["kind"], "x-escape");
 }
 
 // ---------------------------------------------------------------------------
@@ -611,14 +623,17 @@ fn cutting_by_layout_equals_walking_on_the_corpus() {
                 Err(e) => format!("error {e}"),
             })
             .collect();
-        (items, format!("{:?} {:?}", notes.snapshot(), notes.counters()))
+        (items, format!("{:?} {:?}", notes.snapshot(), nonzero(notes.counters())))
     }
     let broken = "fixtures/tdesktop/innerdvations-parser-tests/error-unexpected.json";
     for file in CORPUS.iter().copied().chain([broken]) {
         let bytes = std::fs::read(root().join(file)).unwrap();
         let (a, b) = (Notes::default(), Notes::default());
         let cut = outcome(Reader::new(&bytes[..], file.into(), a.clone()), &a);
-        let walked = outcome(Reader::new(&bytes[..], file.into(), b.clone()).walk_only(), &b);
+        let walked = outcome(
+            tgnorm::fuzzing::walk_only(Reader::new(&bytes[..], file.into(), b.clone())),
+            &b,
+        );
         assert!(!cut.0.is_empty(), "{file}");
         assert_eq!(cut, walked, "{file}");
     }
@@ -669,4 +684,9 @@ fn fuzz_581ae2cc_b6a2381d_a_part_with_a_second_text_is_rejected() {
         assert_eq!(items.len(), 1);
         assert_eq!(items[0].as_ref().unwrap_err().to_string(), want);
     }
+}
+
+/// The counters that are not zero, by name.
+fn nonzero(counters: tgnorm::account::Counters) -> Vec<(&'static str, u64)> {
+    counters.iter().filter(|(_, n)| *n > 0).collect()
 }

@@ -50,3 +50,7 @@ mod select;
 // `--to parquet`, reading it back, `--partition-by` (issue 15 items 2 and 4).
 #[cfg(feature = "parquet")]
 mod parquet;
+// Dependency rules between layers (ARCHITECTURE.md): readers and writers never import each other.
+mod architecture;
+// The run summary: versioned JSON, its schema, every counter reaching it (issue 14 item 3).
+mod summary;

@@ -134,6 +134,13 @@ pub fn summary(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
+/// The report of the input `file` in a summary's `files` (`Null` when
+/// there is none).
+pub fn file_report<'a>(s: &'a serde_json::Value, file: &str) -> &'a serde_json::Value {
+    let files = s["files"].as_array().map(Vec::as_slice).unwrap_or_default();
+    files.iter().find(|f| f["file"] == file).unwrap_or(&serde_json::Value::Null)
+}
+
 /// Asserts `read = written + rejected + duplicates + selected_out` in a summary.
 pub fn assert_accounting(what: &str, s: &serde_json::Value) {
     let n = |k: &str| s[k].as_u64().unwrap_or_else(|| panic!("{what}: summary lacks {k}"));

@@ -82,7 +82,9 @@ fn a_mixed_zip_reads_its_exports_and_loose_files_and_rejects_bad_members_alone()
         .collect();
     assert!(sources[0].contains("mixed.zip!ChatExport_pachum/result.json"), "{}", sources[0]);
     assert!(sources[17].contains("mixed.zip!dumps/rusembindia.txt"), "{}", sources[17]);
-    let note = s["notes"]["zip fixtures/zip/mixed.zip"].as_str().unwrap();
+    let archive = file_report(&s, "fixtures/zip/mixed.zip");
+    assert_eq!(archive["format"], "zip");
+    let note = archive["notes"]["zip"].as_str().unwrap();
     assert_eq!(
         note,
         "4 inputs from 4 of its 6 members; 2 not read (folder entries, hidden files, media, \

@@ -16,23 +16,6 @@ use crate::model::{Media, MediaStatus};
 /// `FW:`.
 pub const FORWARD_HEADERS: &[&str] = &["forwarded from", "fw:"];
 
-/// English month names, as Telegram's English UI strings print them (web
-/// date separators, Telegram Desktop's HTML date separators).
-pub const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 /// The label every placeholder is paired with.
 pub const VIEW_IN_TELEGRAM: &str = "view in telegram";
 

@@ -14,8 +14,9 @@
 //!   Structured formats (Telegram Desktop JSON and HTML, web pages) carry
 //!   those facts as markup, so their readers map them directly.
 //!
-//! Across posts, [`dedup`] drops a post seen twice (same chat and id, or the
-//! same text from the same kind of source) within a bounded window.
+//! Across posts, [`Seen`] recognises a post seen twice (same chat and id, or the
+//! same text from the same kind of source) within a bounded window; the
+//! pipeline drops it as a duplicate.
 
 pub mod boilerplate;
 pub mod emoji;
@@ -23,7 +24,6 @@ pub mod repeat;
 pub mod unicode;
 pub mod whitespace;
 
-use crate::error::Result;
 use crate::model::Post;
 pub use emoji::EmojiMode;
 use std::collections::hash_map::DefaultHasher;
@@ -31,8 +31,6 @@ use std::collections::{HashSet, VecDeque};
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::str::FromStr;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 
 /// The cleaning passes, each of which can be switched off.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -233,29 +231,13 @@ fn emoji_pass(post: &mut Post, mode: EmojiMode) -> bool {
     changed
 }
 
-/// How many posts [`dedup`] keeps fingerprints of. Bounded so memory stays
+/// How many posts [`Seen`] keeps fingerprints of. Bounded so memory stays
 /// flat; duplicates further apart than this are not detected.
 pub const DEDUP_WINDOW: usize = 1 << 17;
 
-/// Drops posts already seen (same chat and id; or, without an id, the same
-/// text, media and headers from the same format) within the last
-/// [`DEDUP_WINDOW`] posts. `dropped` counts them for the summary.
-pub fn dedup<'a>(
-    posts: impl Iterator<Item = Result<Post>> + Send + 'a,
-    dropped: Arc<AtomicU64>,
-) -> impl Iterator<Item = Result<Post>> + Send + 'a {
-    let mut seen = Seen::default();
-    posts.filter(move |item| {
-        let Ok(post) = item else { return true };
-        let first = seen.first_time(post);
-        if !first {
-            dropped.fetch_add(1, Ordering::Relaxed);
-        }
-        first
-    })
-}
-
-/// Fingerprints of the last [`DEDUP_WINDOW`] posts.
+/// Fingerprints of the last [`DEDUP_WINDOW`] posts: the one de-duplication
+/// (same chat and id; or, without an id, the same text, media and headers
+/// from the same format), for the pipeline and the library alike.
 #[derive(Debug, Default)]
 pub struct Seen {
     set: HashSet<u64>,

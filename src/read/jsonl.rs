@@ -7,7 +7,7 @@
 //! naming the line and column, and reading goes on with the next line.
 
 use super::lines::Lines;
-use crate::error::{Error, ErrorKind, Position, Result};
+use crate::error::{serde_message, Error, ErrorKind, Position, Result};
 use crate::model::Post;
 use std::io::BufRead;
 
@@ -49,7 +49,7 @@ impl<R: BufRead> Iterator for Reader<R> {
                 let column = (e.column() as u64).max(1);
                 let pos = Position::line(self.file.clone(), line.number, Some(column));
                 let kind = if e.is_data() {
-                    let what = strip_position(&e)
+                    let what = serde_message(&e)
                         .replacen("missing field", "missing key", 1)
                         .replacen("unknown field", "unknown key", 1);
                     // The line itself, when it is short enough to read.
@@ -58,7 +58,7 @@ impl<R: BufRead> Iterator for Reader<R> {
                     let sep = if shown.is_empty() { "" } else { " is " };
                     ErrorKind::Data(format!("{shown}{sep}not a tgnorm post: {what}"))
                 } else {
-                    ErrorKind::Json(strip_position(&e))
+                    ErrorKind::Json(serde_message(&e))
                 };
                 Error::new(pos, kind)
             });
@@ -79,13 +79,4 @@ impl<R: BufRead> Iterator for Reader<R> {
 /// True for a JSON syntax error (not a post's shape or values).
 fn is_syntax(e: &Error) -> bool {
     matches!(e.kind(), ErrorKind::Json(_))
-}
-
-/// serde_json appends " at line L column C"; our position already says it.
-fn strip_position(e: &serde_json::Error) -> String {
-    let msg = e.to_string();
-    match msg.rfind(" at line ") {
-        Some(i) => msg.get(..i).unwrap_or(&msg).to_owned(),
-        None => msg,
-    }
 }

@@ -36,11 +36,6 @@ impl<R: BufRead> Lines<R> {
         Lines { inner, file, number: 0, buf: Vec::new(), after_cr: false, done: false }
     }
 
-    /// The number of the last line returned.
-    pub fn line_number(&self) -> u64 {
-        self.number
-    }
-
     fn pos(&self, column: Option<u64>) -> Position {
         Position::line(self.file.clone(), self.number, column)
     }

@@ -1,17 +1,18 @@
 //! Readers: from an input (file, folder or standard input) to a stream of posts.
 //!
-//! One module per format, one [`Format`] enum and one `match` in [`read`]:
+//! One module per format, one [`Format`] enum and one `match` in `read`:
 //! there is no reader trait (no outside code plugs formats in). Every reader is an iterator of
 //! `Result<Post>` that holds at most one message (or one bounded window of
 //! lines) in memory. A bad record is an `Err` in the stream and reading goes
 //! on with the next one; an error that makes the rest of the input unreadable
 //! ends the stream after it.
 //!
-//! Readers note what they assumed or repaired (the text flavour, the encoding,
-//! `\xHH` escapes fixed…) in a shared [`Notes`] that the run summary prints.
+//! Readers note what they assumed, counted or repaired (the text flavour,
+//! the encoding, `\xHH` escapes fixed…) in a shared [`Notes`], typed and by
+//! file ([`crate::account`]), that the run summary aggregates.
 
 pub mod jsonl;
-pub mod lines;
+pub(crate) mod lines;
 #[cfg(feature = "parquet")]
 pub mod parquet;
 pub mod tdesktop_html;
@@ -22,15 +23,12 @@ pub mod zip;
 
 use crate::decode::{self, Detection};
 use crate::error::{Error, ErrorKind, Position, Result};
+pub(crate) use crate::format::tdesktop_html::page_number;
 use crate::model::Post;
 use encoding_rs::Encoding;
-use std::collections::BTreeMap;
-use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, Read};
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
-use std::sync::{Arc, Mutex};
 
 /// A stream of posts, one at a time.
 pub type Posts<'a> = Box<dyn Iterator<Item = Result<Post>> + Send + 'a>;
@@ -40,7 +38,7 @@ pub type Posts<'a> = Box<dyn Iterator<Item = Result<Post>> + Send + 'a>;
 /// header is read) hand them out cut but unparsed, so that the pipeline can
 /// parse them on several threads ([`crate::convert`]).
 #[derive(Debug)]
-pub enum Pending {
+pub(crate) enum Pending {
     /// A post read to the end.
     Ready(Box<Post>),
     /// A Telegram Desktop message still to parse.
@@ -57,8 +55,8 @@ impl Pending {
     }
 }
 
-/// A stream of [`Pending`] items, as [`read_pending`] gives them.
-pub type PendingPosts<'a> = Box<dyn Iterator<Item = Result<Pending>> + Send + 'a>;
+/// A stream of [`Pending`] items, as [`read`] gives them.
+pub(crate) type PendingPosts<'a> = Box<dyn Iterator<Item = Result<Pending>> + Send + 'a>;
 
 /// Input formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -133,32 +131,15 @@ impl Format {
     }
 }
 
-impl fmt::Display for Format {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Format {
-    type Err = String;
-    fn from_str(s: &str) -> std::result::Result<Format, String> {
-        Ok(match s {
-            "tdesktop-json" | "json" => Format::TdesktopJson,
-            "tdesktop-html" => Format::TdesktopHtml,
-            "web-html" | "web" => Format::WebHtml,
-            "text" | "txt" => Format::Text,
-            "jsonl" => Format::Jsonl,
-            #[cfg(feature = "parquet")]
-            "parquet" => Format::Parquet,
-            _ => {
-                return Err(format!(
-                    "unknown input format `{s}` (expected one of: {})",
-                    Format::ALL.join(", ")
-                ))
-            }
-        })
-    }
-}
+crate::format::format_ids!(Format, "input", {
+    "tdesktop-json" | "json" => TdesktopJson,
+    "tdesktop-html" => TdesktopHtml,
+    "web-html" | "web" => WebHtml,
+    "text" | "txt" => Text,
+    "jsonl" => Jsonl,
+    #[cfg(feature = "parquet")]
+    "parquet" => Parquet,
+});
 
 /// A complete JSON object with none of the top-level keys of a
 /// `result.json` (single-chat or full-account).
@@ -211,45 +192,9 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     memchr::memmem::find(hay, needle).is_some()
 }
 
-/// What readers tell the run summary: assumptions and repairs by topic, and
-/// counters (`boilerplate_lines`, `repeated_bodies`, …).
-#[derive(Clone, Debug, Default)]
-pub struct Notes(Arc<Mutex<NotesInner>>);
-
-#[derive(Debug, Default)]
-struct NotesInner {
-    notes: BTreeMap<String, String>,
-    counters: BTreeMap<String, u64>,
-}
-
-impl Notes {
-    /// Records `value` under `key` (replacing an earlier one).
-    pub fn set(&self, key: &str, value: impl Into<String>) {
-        if let Ok(mut inner) = self.0.lock() {
-            inner.notes.insert(key.to_owned(), value.into());
-        }
-    }
-
-    /// Adds `n` to the counter `key`.
-    pub fn add(&self, key: &str, n: u64) {
-        if n == 0 {
-            return;
-        }
-        if let Ok(mut inner) = self.0.lock() {
-            *inner.counters.entry(key.to_owned()).or_default() += n;
-        }
-    }
-
-    /// All notes, sorted by key.
-    pub fn snapshot(&self) -> BTreeMap<String, String> {
-        self.0.lock().map(|m| m.notes.clone()).unwrap_or_default()
-    }
-
-    /// All counters, sorted by key.
-    pub fn counters(&self) -> BTreeMap<String, u64> {
-        self.0.lock().map(|m| m.counters.clone()).unwrap_or_default()
-    }
-}
+/// What readers tell the run summary: typed, one report per file
+/// ([`crate::account`]).
+pub use crate::account::Notes;
 
 /// How to read.
 #[derive(Clone, Debug, Default)]
@@ -409,15 +354,6 @@ fn export_files(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(if pages.is_empty() { Vec::new() } else { vec![dir.to_path_buf()] })
 }
 
-/// `messages.html` is page 1, `messagesN.html` page N.
-pub(crate) fn page_number(name: &str) -> Option<u64> {
-    let middle = name.strip_prefix("messages")?.strip_suffix(".html")?;
-    if middle.is_empty() {
-        return Some(1);
-    }
-    middle.parse().ok()
-}
-
 /// Opens and decodes one input and decides its format.
 pub fn open(path: &Path, options: &ReadOptions, notes: &Notes) -> Result<Input> {
     let name = Position::name_of(path);
@@ -425,6 +361,7 @@ pub fn open(path: &Path, options: &ReadOptions, notes: &Notes) -> Result<Input> 
         // A folder of pages (see `expand`): its reader opens them.
         let reader = Box::new(io::BufReader::new(FolderStub));
         let format = options.format.unwrap_or(Format::TdesktopHtml);
+        notes.file(&name, |r| r.format = Some(format.as_str()));
         return Ok(Input { name, format, reader, folder: Some(path.to_path_buf()), zip: None });
     }
     if path.as_os_str() != "-" && starts_like_zip(path) {
@@ -432,6 +369,7 @@ pub fn open(path: &Path, options: &ReadOptions, notes: &Notes) -> Result<Input> 
         let archive = zip::Archive::open(path, zip::Limits::default())?;
         let reader = Box::new(io::BufReader::new(FolderStub));
         let format = options.format.unwrap_or(Format::TdesktopJson);
+        notes.file(&name, |r| r.format = Some("zip"));
         return Ok(Input { name, format, reader, folder: None, zip: Some(archive) });
     }
     // A Parquet file is read from its path (its footer is at the end).
@@ -441,6 +379,7 @@ pub fn open(path: &Path, options: &ReadOptions, notes: &Notes) -> Result<Input> 
         && parquet::is_parquet(path)
     {
         let reader = Box::new(io::BufReader::new(FolderStub));
+        notes.file(&name, |r| r.format = Some(Format::Parquet.as_str()));
         return Ok(Input {
             name,
             format: Format::Parquet,
@@ -482,15 +421,8 @@ pub fn open_stream(
     let (raw, encoding) = utf8_by_definition(raw, options).map_err(|e| Error::io(&name, e))?;
     let decoded =
         decode::decode_noted(raw, encoding, &name, notes).map_err(|e| Error::io(&name, e))?;
-    if decoded.encoding != encoding_rs::UTF_8 || decoded.detection == Detection::Bom {
-        let how = match decoded.detection {
-            Detection::Bom => "byte-order mark",
-            Detection::Utf8 => "valid UTF-8",
-            Detection::Guessed => "guessed",
-            Detection::Forced => "--encoding",
-        };
-        notes.set(&format!("encoding {name}"), format!("{} ({how})", decoded.encoding.name()));
-    }
+    let by_format = options.encoding.is_none() && encoding.is_some();
+    note_encoding(notes, &name, &decoded, by_format);
     let binary = decoded.binary;
     let mut reader = decoded.reader;
     let format = match options.format {
@@ -536,6 +468,7 @@ pub fn open_stream(
             format
         }
     };
+    notes.file(&name, |r| r.format = Some(format.as_str()));
     Ok(Input { name, format, reader, folder: None, zip: None })
 }
 
@@ -554,6 +487,29 @@ fn refuse_zip(mut raw: Box<dyn Read + Send>, name: &str) -> Result<Box<dyn Read 
         ));
     }
     Ok(Box::new(io::Cursor::new(head).chain(raw)))
+}
+
+/// Tells the summary how `name` was decoded (in words only when it was not
+/// plain UTF-8), keeping what the line decoder may have said already.
+/// `by_format`: UTF-8 because the format says so ([`utf8_by_definition`]).
+fn note_encoding(notes: &Notes, name: &str, decoded: &decode::Decoded, by_format: bool) {
+    let (detection, how) = match decoded.detection {
+        Detection::Forced if by_format => ("format", "--encoding"),
+        Detection::Bom => ("bom", "byte-order mark"),
+        Detection::Utf8 => ("utf8", "valid UTF-8"),
+        Detection::Guessed => ("guessed", "guessed"),
+        Detection::Forced => ("forced", "--encoding"),
+    };
+    let encoding = decoded.encoding.name();
+    let unusual = decoded.encoding != encoding_rs::UTF_8 || decoded.detection == Detection::Bom;
+    notes.file(name, |r| {
+        let report = r.encoding.get_or_insert_with(Default::default);
+        report.name = encoding.to_owned();
+        report.detection = detection;
+        if unusual {
+            r.say("encoding", format!("{encoding} ({how})"));
+        }
+    });
 }
 
 /// The encoding to decode an input with: `--encoding` if given; UTF-8 for
@@ -588,18 +544,25 @@ impl Read for FolderStub {
     }
 }
 
-/// Reads posts from an opened input.
-pub fn read<'a>(input: Input, options: &ReadOptions, notes: &Notes) -> Result<Posts<'a>> {
+/// Reads an opened input: the one dispatch over the readers. Parsing is
+/// left to the caller where a reader can defer it (see [`Pending`]:
+/// Telegram Desktop messages, once their chat is known);
+/// [`Pending::resolve`] gives the post.
+pub(crate) fn read<'a>(
+    input: Input,
+    options: &ReadOptions,
+    notes: &Notes,
+) -> Result<PendingPosts<'a>> {
     let Input { name, format, reader, folder, zip } = input;
     if let Some(archive) = zip {
-        let posts = zip::Reader::new(archive, options.clone(), notes.clone());
-        return Ok(Box::new(posts.map(|item| item.and_then(Pending::resolve))));
+        return Ok(Box::new(zip::Reader::new(archive, options.clone(), notes.clone())));
     }
-    #[cfg(feature = "parquet")]
-    if format == Format::Parquet {
-        return match folder {
-            Some(path) => Ok(Box::new(parquet::Reader::open(&path, name)?)),
-            None => Err(Error::new(
+    let posts: Posts<'a> =
+        match (format, folder) {
+            #[cfg(feature = "parquet")]
+            (Format::Parquet, Some(path)) => Box::new(parquet::Reader::open(&path, name)?),
+            #[cfg(feature = "parquet")]
+            (Format::Parquet, None) => return Err(Error::new(
                 Position::file(&name),
                 ErrorKind::Format(
                     "not a Parquet file (no `PAR1` at its start); Parquet is read from a file, \
@@ -607,49 +570,24 @@ pub fn read<'a>(input: Input, options: &ReadOptions, notes: &Notes) -> Result<Po
                         .into(),
                 ),
             )),
+            (Format::TdesktopHtml, Some(dir)) => {
+                Box::new(tdesktop_html::Folder::new(dir, options.clone(), notes.clone()))
+            }
+            (Format::Text, _) => {
+                Box::new(text::Reader::new(reader, name, options.text.clone(), notes.clone()))
+            }
+            (Format::Jsonl, _) => Box::new(jsonl::Reader::new(reader, name)),
+            (Format::WebHtml, _) => Box::new(web::Reader::new(reader, name, notes.clone())),
+            (Format::TdesktopHtml, None) => {
+                Box::new(tdesktop_html::Reader::new(reader, name, notes.clone()))
+            }
+            // Telegram Desktop result.json (issue 3).
+            (Format::TdesktopJson, _) => {
+                let messages = tdesktop_json::Reader::new(reader, name, notes.clone());
+                return Ok(Box::new(messages.pending()));
+            }
         };
-    }
-    if let (Format::TdesktopHtml, Some(dir)) = (format, folder) {
-        return Ok(Box::new(tdesktop_html::Folder::new(dir, options.clone(), notes.clone())));
-    }
-    Ok(match format {
-        Format::Text => {
-            Box::new(text::Reader::new(reader, name, options.text.clone(), notes.clone()))
-        }
-        Format::Jsonl => Box::new(jsonl::Reader::new(reader, name)),
-        Format::WebHtml => Box::new(web::Reader::new(reader, name, notes.clone())),
-        Format::TdesktopHtml => Box::new(tdesktop_html::Reader::new(reader, name, notes.clone())),
-        // Telegram Desktop result.json (issue 3).
-        Format::TdesktopJson => Box::new(tdesktop_json::Reader::new(reader, name, notes.clone())),
-        #[cfg(feature = "parquet")]
-        Format::Parquet => unreachable_parquet(&name)?,
-    })
-}
-
-/// Parquet inputs are returned before the `match` of [`read`].
-#[cfg(feature = "parquet")]
-fn unreachable_parquet<'a>(name: &str) -> Result<Posts<'a>> {
-    Err(Error::new(
-        Position::file(name),
-        ErrorKind::Format("a Parquet input without a path".into()),
-    ))
-}
-
-/// [`read`], with parsing left to the caller where a reader can defer it
-/// (see [`Pending`]).
-pub fn read_pending<'a>(
-    input: Input,
-    options: &ReadOptions,
-    notes: &Notes,
-) -> Result<PendingPosts<'a>> {
-    if let Some(archive) = input.zip {
-        return Ok(Box::new(zip::Reader::new(archive, options.clone(), notes.clone())));
-    }
-    if input.format == Format::TdesktopJson {
-        let Input { name, reader, .. } = input;
-        return Ok(Box::new(tdesktop_json::Reader::new(reader, name, notes.clone()).pending()));
-    }
-    Ok(Box::new(read(input, options, notes)?.map(|item| item.map(|p| Pending::Ready(Box::new(p))))))
+    Ok(Box::new(posts.map(|item| item.map(|p| Pending::Ready(Box::new(p))))))
 }
 
 #[cfg(test)]

@@ -34,9 +34,12 @@ pub mod tgnorm;
 
 use super::lines::{Line, Lines};
 use super::Notes;
+use crate::account::ChatReport;
 use crate::clean::boilerplate::{self, Placeholder};
 use crate::clean::repeat;
 use crate::error::Result;
+pub(crate) use crate::format::text::parse_count;
+use crate::format::text::{classify, is_clock, parse_footer, parse_views, Class, Flavour};
 use crate::model::{Chat, Forward, Kind, Media, Post, Reply, Service, Source, Text};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::BufRead;
@@ -118,27 +121,6 @@ fn is_username(s: &str) -> bool {
         && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// What a line is.
-#[derive(Clone, Debug, PartialEq)]
-enum Class {
-    Forward(String),
-    Label(Placeholder),
-    ViewInTelegram,
-    Service(&'static str, Option<String>),
-    EmptyPage,
-    /// Footer chrome: `2 views`, `07:33`, `edited`, and the glued `2 views07:33`.
-    Footer,
-    /// A duration or time that is not in a footer position.
-    Clock,
-    /// A browser date separator (`July 3`, `July 3, 2023`).
-    DateSeparator,
-    /// The channel's title printed above each post.
-    Owner,
-    /// A reactions line (`❤1`, `👍 12 🔥 3`).
-    Reactions,
-    Text,
-}
-
 /// A classified line.
 #[derive(Clone, Debug)]
 struct CLine {
@@ -154,51 +136,6 @@ impl AsRef<str> for CLine {
     /// Lines compare by their key.
     fn as_ref(&self) -> &str {
         &self.key
-    }
-}
-
-/// What the first screenful showed.
-#[derive(Clone, Debug, Default)]
-struct Flavour {
-    /// Views, times and other footer lines are present.
-    chrome: bool,
-    /// The channel title printed above posts.
-    owner: Option<String>,
-    /// Other lines that looked like owner lines as much as `owner` did:
-    /// the dump is not of one channel, so it names no chat.
-    other_owners: Vec<String>,
-    /// Hidden fallbacks printed (CSS-blind dumper).
-    css_blind: bool,
-    /// `Please open Telegram…` follows post bodies: a trailer, not a post.
-    trailer: bool,
-    /// Written by tgnorm's text writer (its first line says so): read by
-    /// [`tgnorm`], exactly.
-    tgnorm: bool,
-}
-
-impl Flavour {
-    fn describe(&self) -> String {
-        if self.tgnorm {
-            return "tgnorm text dump (blank lines separate posts)".to_owned();
-        }
-        let mut parts = Vec::new();
-        if self.chrome {
-            parts.push("browser copy (views, times and dates are chrome)".to_owned());
-        }
-        if let Some(owner) = &self.owner {
-            parts.push(format!("owner line {owner:?} above posts"));
-        }
-        if self.css_blind {
-            parts.push("CSS-blind (hidden fallbacks printed)".to_owned());
-        }
-        if self.trailer {
-            parts.push("`Please open Telegram` trailer after bodies".to_owned());
-        }
-        if parts.is_empty() {
-            "served-HTML dump (headers, labels and text only)".to_owned()
-        } else {
-            parts.join("; ")
-        }
     }
 }
 
@@ -336,9 +273,9 @@ impl<R: BufRead> Reader<R> {
         if signed == Some(boilerplate::TGNORM_SIGNATURE) {
             flavour = Flavour { tgnorm: true, ..Flavour::default() };
             self.ahead.pop_front();
-            self.notes.add("chrome_lines", 1);
+            self.notes.count(&self.file, |c| &mut c.chrome_lines, 1);
         }
-        self.notes.set(&format!("text flavour {}", self.file), flavour.describe());
+        self.notes.say(&self.file, "text flavour", flavour.describe());
         self.decide_chat(&flavour);
         let classify = |l: &mut CLine| {
             l.class = classify(&l.text, &l.key, &flavour);
@@ -351,28 +288,51 @@ impl<R: BufRead> Reader<R> {
     /// The chat of the dump's posts: `--as-chat`, else the owner lines
     /// when they all name one channel. The summary says which.
     fn decide_chat(&mut self, flavour: &Flavour) {
-        let key = format!("chat {}", self.file);
         if let Some(chat) = &self.options.chat {
             let name = chat.name.as_deref().unwrap_or_default();
             let user = chat.username.as_ref().map(|u| format!(" @{u}")).unwrap_or_default();
-            self.notes.set(&key, format!("{name:?}{user} (--as-chat)"));
+            let said = ChatReport {
+                name: chat.name.clone(),
+                username: chat.username.clone(),
+                rule: Some("as-chat"),
+                ..ChatReport::default()
+            };
+            self.tell_chat(said, format!("{name:?}{user} (--as-chat)"));
             self.chat = Some(chat.clone());
             return;
         }
         if flavour.tgnorm {
-            self.notes.set(&key, "each post's owner line (tgnorm dump)");
+            let said = ChatReport { rule: Some("each-owner-line"), ..ChatReport::default() };
+            self.tell_chat(said, "each post's owner line (tgnorm dump)".into());
             return;
         }
         let Some(owner) = &flavour.owner else { return };
         if flavour.other_owners.is_empty() {
-            self.notes.set(&key, format!("{owner:?} (from the owner lines)"));
+            let said = ChatReport {
+                name: Some(owner.clone()),
+                rule: Some("owner-lines"),
+                ..ChatReport::default()
+            };
+            self.tell_chat(said, format!("{owner:?} (from the owner lines)"));
             self.chat = Some(Chat { name: Some(owner.clone()), ..Chat::default() });
         } else {
-            let all = std::iter::once(owner).chain(&flavour.other_owners);
-            let names: Vec<String> = all.map(|o| format!("{o:?}")).collect();
-            self.notes
-                .set(&key, format!("none: owner lines name {} (use --as-chat)", names.join(", ")));
+            let owners: Vec<String> =
+                std::iter::once(owner).chain(&flavour.other_owners).cloned().collect();
+            let names: Vec<String> = owners.iter().map(|o| format!("{o:?}")).collect();
+            let text = format!("none: owner lines name {} (use --as-chat)", names.join(", "));
+            self.tell_chat(
+                ChatReport { rule: Some("none"), owners, ..ChatReport::default() },
+                text,
+            );
         }
+    }
+
+    /// Tells the summary which chat the posts were given, and by which rule.
+    fn tell_chat(&self, said: ChatReport, text: String) {
+        self.notes.file(&self.file, |r| {
+            r.chats = Some(said);
+            r.say("chat", text);
+        });
     }
 
     fn peek(&mut self, i: usize) -> Option<&CLine> {
@@ -423,7 +383,7 @@ impl<R: BufRead> Reader<R> {
             Class::EmptyPage | Class::DateSeparator => {
                 self.close(false);
                 self.discard_chrome();
-                self.notes.add("chrome_lines", 1);
+                self.notes.count(&self.file, |c| &mut c.chrome_lines, 1);
             }
             Class::Owner => {
                 if self.current.start.is_some()
@@ -443,7 +403,7 @@ impl<R: BufRead> Reader<R> {
             Class::Footer | Class::Reactions => {
                 if !self.current.has_content() {
                     // Footer of nothing (the dump started mid-post).
-                    self.notes.add("chrome_lines", 1);
+                    self.notes.count(&self.file, |c| &mut c.chrome_lines, 1);
                 } else {
                     self.current.touch(line.number);
                     self.current.chrome_lines += 1;
@@ -458,7 +418,7 @@ impl<R: BufRead> Reader<R> {
             }
             Class::Clock => {
                 if self.current.is_empty() {
-                    self.notes.add("chrome_lines", 1);
+                    self.notes.count(&self.file, |c| &mut c.chrome_lines, 1);
                 } else if self.current.footer {
                     self.current.touch(line.number);
                     self.current.chrome_lines += 1;
@@ -690,7 +650,7 @@ impl<R: BufRead> Reader<R> {
     fn discard_chrome(&mut self) {
         if !self.current.has_content() {
             let b = std::mem::take(&mut self.current);
-            self.notes.add("chrome_lines", b.chrome_lines);
+            self.notes.count(&self.file, |c| &mut c.chrome_lines, b.chrome_lines);
         }
     }
 
@@ -706,7 +666,7 @@ impl<R: BufRead> Reader<R> {
         }
         let mut b = std::mem::take(&mut self.current);
         let Some(start) = b.start else { return };
-        self.notes.add("chrome_lines", b.chrome_lines);
+        self.notes.count(&self.file, |c| &mut c.chrome_lines, b.chrome_lines);
         let mut post = Post {
             chat: self.chat.clone(),
             source: Source {
@@ -730,10 +690,14 @@ impl<R: BufRead> Reader<R> {
                 post.source.repeat = Some(crate::model::RepeatRange { kept, dropped });
                 if found.truncated {
                     post.source.flag("truncated_repeat");
-                    self.notes.add("truncated_repeats", 1);
+                    self.notes.count(&self.file, |c| &mut c.truncated_repeats, 1);
                 }
-                self.notes.add("repeated_lines", (found.dropped.end - found.dropped.start) as u64);
-                self.notes.add("repeated_bodies", 1);
+                self.notes.count(
+                    &self.file,
+                    |c| &mut c.repeated_lines,
+                    (found.dropped.end - found.dropped.start) as u64,
+                );
+                self.notes.count(&self.file, |c| &mut c.repeated_bodies, 1);
                 b.body.truncate(found.dropped.start);
                 post.mark_cleaned("repeated-body");
                 self.repeated_posts += 1;
@@ -752,7 +716,7 @@ impl<R: BufRead> Reader<R> {
             post.source.flag("boundary_uncertain");
         }
         if post.source.flags.iter().any(|f| f == "boundary_uncertain") {
-            self.notes.add("boundary_uncertain", 1);
+            self.notes.count(&self.file, |c| &mut c.boundary_uncertain, 1);
         }
         let mut text = String::new();
         let prefix_len = b.prefix.len();
@@ -762,35 +726,9 @@ impl<R: BufRead> Reader<R> {
             }
             text.push_str(&line.text);
         }
-        self.notes.add("text_lines", (prefix_len + b.body.len()) as u64);
-        self.notes.add("boilerplate_lines", b.boilerplate_lines);
-        if let Some(name) = b.forward {
-            post.forwarded_from = Some(Forward { name: Some(name), ..Forward::default() });
-            post.mark_cleaned("forward");
-        }
-        if let Some(reply) = b.reply {
-            post.reply_to = Some(reply);
-            post.mark_cleaned("reply");
-        }
-        if b.cleaned_boilerplate || b.chrome_lines > 0 {
-            post.mark_cleaned("boilerplate");
-        }
-        if let Some((views, approximate)) = b.views {
-            post.views = Some(views);
-            if approximate {
-                post.source.flag("views_approximate");
-            }
-        }
-        post.author = b.author;
-        if b.edited {
-            post.edited = Some(crate::model::Edited::Unknown);
-        }
-        post.kind = if b.unsupported && b.body.is_empty() && b.prefix.is_empty() {
-            Kind::Unsupported
-        } else {
-            Kind::Message
-        };
-        post.media = b.media;
+        self.notes.count(&self.file, |c| &mut c.text_lines, (prefix_len + b.body.len()) as u64);
+        self.notes.count(&self.file, |c| &mut c.boilerplate_lines, b.boilerplate_lines);
+        headers_onto(&mut post, &mut b);
         if !text.is_empty() {
             let joined = b.body.iter().map(|l| l.key.as_str()).filter(|k| !k.is_empty());
             let joined: Vec<&str> = joined.collect();
@@ -832,6 +770,37 @@ impl<R: BufRead> Iterator for Reader<R> {
             }
         }
     }
+}
+
+/// What a post's header, footer and placeholder lines said, onto the post.
+fn headers_onto(post: &mut Post, b: &mut Building) {
+    if let Some(name) = b.forward.take() {
+        post.forwarded_from = Some(Forward { name: Some(name), ..Forward::default() });
+        post.mark_cleaned("forward");
+    }
+    if let Some(reply) = b.reply.take() {
+        post.reply_to = Some(reply);
+        post.mark_cleaned("reply");
+    }
+    if b.cleaned_boilerplate || b.chrome_lines > 0 {
+        post.mark_cleaned("boilerplate");
+    }
+    if let Some((views, approximate)) = b.views {
+        post.views = Some(views);
+        if approximate {
+            post.source.flag("views_approximate");
+        }
+    }
+    post.author = b.author.take();
+    if b.edited {
+        post.edited = Some(crate::model::Edited::Unknown);
+    }
+    post.kind = if b.unsupported && b.body.is_empty() && b.prefix.is_empty() {
+        Kind::Unsupported
+    } else {
+        Kind::Message
+    };
+    post.media = std::mem::take(&mut b.media);
 }
 
 /// Does a reply quote (flattened to one line, maybe cut with `…`) quote
@@ -927,162 +896,6 @@ fn sniff_flavour<'a>(lines: impl Iterator<Item = &'a CLine> + Clone) -> Flavour 
     f
 }
 
-fn classify(text: &str, key: &str, flavour: &Flavour) -> Class {
-    if let Some(name) = boilerplate::forward_header(text) {
-        return Class::Forward(name);
-    }
-    if let Some(label) = Placeholder::parse(key) {
-        return Class::Label(label);
-    }
-    if boilerplate::is_view_in_telegram(key) {
-        return Class::ViewInTelegram;
-    }
-    if let Some((action, detail)) = boilerplate::service_line(key) {
-        return Class::Service(action, detail);
-    }
-    if boilerplate::is_empty_page(key) {
-        return Class::EmptyPage;
-    }
-    if flavour.chrome {
-        if parse_footer(key).is_some() {
-            return Class::Footer;
-        }
-        if is_clock(key) {
-            return Class::Clock;
-        }
-        if is_date_separator(key) {
-            return Class::DateSeparator;
-        }
-        if flavour.owner.as_deref() == Some(key) {
-            return Class::Owner;
-        }
-        if is_reactions(key) {
-            return Class::Reactions;
-        }
-    }
-    Class::Text
-}
-
-/// What a footer line says.
-#[derive(Debug, Default, PartialEq)]
-struct Footer {
-    /// The count, and whether it was abbreviated (`1.2K`).
-    views: Option<(u64, bool)>,
-    /// The channel signature.
-    author: Option<String>,
-    edited: bool,
-}
-
-/// A footer line: `2 views`, `1.2K views 07:29`, the glued `2 views07:33`,
-/// `2 views Álvaro Justen, edited 07:29`, `edited 07:29`.
-fn parse_footer(key: &str) -> Option<Footer> {
-    let mut footer = Footer::default();
-    let rest = if let Some(rest) = key.strip_prefix("edited") {
-        footer.edited = true;
-        rest
-    } else {
-        let (count, rest) = key.split_once(' ')?;
-        let rest = rest.strip_prefix("views").or_else(|| rest.strip_prefix("view"))?;
-        if !(rest.is_empty()
-            || rest.starts_with([' ', ','])
-            || rest.starts_with(|c: char| c.is_ascii_digit()))
-        {
-            return None;
-        }
-        let n = parse_count(count)?;
-        footer.views = Some((n, !count.chars().all(|c| c.is_ascii_digit())));
-        rest
-    };
-    let mut rest = rest.trim();
-    if let Some((before, last)) = rest.rsplit_once(' ') {
-        if is_clock(last) {
-            rest = before.trim();
-        }
-    } else if is_clock(rest) {
-        rest = "";
-    }
-    if let Some(before) = rest.strip_suffix("edited") {
-        footer.edited = true;
-        rest = before.trim_end().trim_end_matches(',').trim_end();
-    }
-    if !rest.is_empty() {
-        // A signature only ever follows a view count.
-        footer.views?;
-        footer.author = Some(rest.trim_end_matches(',').trim().to_owned());
-    }
-    Some(footer)
-}
-
-/// `44 views`, `1.2K views`, `1 view` (with anything after it).
-fn parse_views(key: &str) -> Option<u64> {
-    parse_footer(key)?.views.map(|(n, _)| n)
-}
-
-/// `44`, `1.2K`, `3.1M` → the number (approximate for K and M).
-pub(crate) fn parse_count(s: &str) -> Option<u64> {
-    let (digits, scale) = match s.chars().last()? {
-        'K' | 'k' => (s.get(..s.len() - 1)?, 1_000.0),
-        'M' | 'm' => (s.get(..s.len() - 1)?, 1_000_000.0),
-        _ => (s, 1.0),
-    };
-    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit() || c == '.') {
-        return None;
-    }
-    let n: f64 = digits.parse().ok()?;
-    Some((n * scale).round() as u64)
-}
-
-/// `7:33`, `07:33`, `1:02:03`.
-fn is_clock(key: &str) -> bool {
-    let parts: Vec<&str> = key.split(':').collect();
-    (2..=3).contains(&parts.len())
-        && parts.iter().enumerate().all(|(i, p)| {
-            let len_ok = if i == 0 { (1..=2).contains(&p.len()) } else { p.len() == 2 };
-            len_ok && p.chars().all(|c| c.is_ascii_digit())
-        })
-}
-
-use crate::clean::boilerplate::MONTHS;
-
-/// `July 3`, `July 3, 2023`.
-fn is_date_separator(key: &str) -> bool {
-    let Some((month, rest)) = key.split_once(' ') else { return false };
-    if !MONTHS.contains(&month) {
-        return false;
-    }
-    let (day, year) = match rest.split_once(", ") {
-        Some((d, y)) => (d, Some(y)),
-        None => (rest, None),
-    };
-    let day_ok = (1..=2).contains(&day.len()) && day.chars().all(|c| c.is_ascii_digit());
-    let year_ok = year.is_none_or(|y| y.len() == 4 && y.chars().all(|c| c.is_ascii_digit()));
-    day_ok && year_ok
-}
-
-/// A line of reactions: emoji, each followed by a count (`❤1`, `👍 12 🔥 3`).
-fn is_reactions(key: &str) -> bool {
-    let mut saw_emoji = false;
-    let mut saw_count = false;
-    let mut pending_emoji = false;
-    for c in key.chars() {
-        if c.is_ascii_digit() || c == '.' || c == 'K' || c == 'M' {
-            if !pending_emoji && !saw_count {
-                return false;
-            }
-            saw_count = true;
-            pending_emoji = false;
-        } else if c == ' ' {
-            continue;
-        } else if c.is_alphanumeric() || c.is_ascii_punctuation() {
-            return false;
-        } else {
-            saw_emoji = true;
-            pending_emoji = true;
-        }
-    }
-    saw_emoji && saw_count && !pending_emoji
-}
-
 /// The service a web-preview sentence names (`boilerplate::service_line`):
 /// a pinned message's actor and quote, or a new title, in `details`.
 fn service_of_line(text: &str, action: &'static str, detail: Option<String>) -> Service {
@@ -1105,6 +918,7 @@ fn service_of_line(text: &str, action: &'static str, detail: Option<String>) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::text::{is_date_separator, is_reactions, Footer};
 
     fn read(s: &str) -> Vec<Post> {
         let r = Reader::new(s.as_bytes(), "t.txt".into(), Options::default(), Notes::default());

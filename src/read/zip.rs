@@ -459,7 +459,7 @@ fn trim_zeros(s: &[u8]) -> &[u8] {
 }
 
 /// The posts of every input in a zip archive, one input after the other.
-pub struct Reader {
+pub(crate) struct Reader {
     archive: Arc<Archive>,
     parts: VecDeque<Part>,
     current: Option<PendingPosts<'static>>,
@@ -480,7 +480,7 @@ impl Reader {
                 "; {not_read} not read (folder entries, hidden files, media, styles, pages beside a result.json)"
             ));
         }
-        notes.set(&format!("zip {}", archive.name()), note);
+        notes.say(archive.name(), "zip", note);
         Reader { archive: Arc::new(archive), parts: parts.into(), current: None, options, notes }
     }
 
@@ -491,7 +491,7 @@ impl Reader {
                 let name = Position::member(self.archive.name(), member);
                 let raw = self.archive.open_member(member).map_err(|e| Error::io(&name, e))?;
                 let input = read::open_stream(raw, name, &self.options, &self.notes)?;
-                read::read_pending(input, &self.options, &self.notes)
+                read::read(input, &self.options, &self.notes)
             }
             Part::Pages(folder) => {
                 let pages = tdesktop_html::Folder::in_zip(

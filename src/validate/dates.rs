@@ -82,7 +82,7 @@ pub(crate) fn check(s: &str, offset: Offset) -> Result<(), String> {
 /// `Ok` for a real calendar date and clock time, else which field is out
 /// of range.
 pub(crate) fn real(year: u32, month: u32, day: u32, h: u32, m: u32, s: u32) -> Result<(), String> {
-    use crate::clean::boilerplate::MONTHS;
+    use crate::format::MONTHS;
     let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
     let days = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,

@@ -23,6 +23,11 @@
 //! too deeply nested HTML; and the JSONL reader rejects exactly what this
 //! module reports ([`post_line_problem`]). A format forced with `--schema`
 //! that the input plainly is not is an error, not "0 errors".
+//!
+//! **`--format json`** prints one [`Problem`] object a line, then one
+//! `{"summary": Report}` line with `"report_version": 1`; both shapes are
+//! in `schemas/validate-report.schema.json` (one line validates against
+//! it), versioned like the conversion summary's (`convert::Summary`).
 
 mod dates;
 mod explain;
@@ -32,6 +37,7 @@ mod tdesktop;
 mod tdesktop_html;
 mod web;
 
+use crate::account::Version;
 use crate::error::{Error, ErrorKind, Position, Result};
 use crate::read::{self, lines::Lines, Format, Notes, ReadOptions};
 use explain::Checker;
@@ -142,6 +148,8 @@ impl std::str::FromStr for Schema {
 /// What was checked, and what was found.
 #[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
 pub struct Report {
+    /// The version of this JSON shape: 1 (`schemas/validate-report.schema.json`).
+    pub report_version: Version<1>,
     /// Messages (JSONL lines, posts) checked.
     pub messages: u64,
     /// Files checked.
@@ -771,7 +779,7 @@ mod tests {
 
     #[test]
     fn report_line() {
-        let r = Report { messages: 1, files: 2, errors: 0, warnings: 3, truncated: false };
+        let r = Report { messages: 1, files: 2, errors: 0, warnings: 3, ..Report::default() };
         assert_eq!(r.line(), "checked 1 message in 2 files: 0 errors, 3 warnings");
     }
 

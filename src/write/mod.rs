@@ -19,10 +19,8 @@ pub mod text;
 
 use crate::error::Result;
 use crate::model::Post;
-use std::fmt;
 use std::io::Write;
 use std::path::PathBuf;
-use std::str::FromStr;
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,32 +69,30 @@ impl Format {
     pub fn is_folder(self) -> bool {
         matches!(self, Format::TdesktopHtml)
     }
-}
 
-impl fmt::Display for Format {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+    /// True for formats whose posts may be encoded ahead, away from the
+    /// writer (the pipeline does it on its workers), by [`encode_ahead`],
+    /// and handed to [`Writer::write_encoded`]: JSONL.
+    pub(crate) fn encodes_ahead(self) -> bool {
+        self == Format::Jsonl
     }
 }
 
-impl FromStr for Format {
-    type Err = String;
-    fn from_str(s: &str) -> std::result::Result<Format, String> {
-        match s {
-            "jsonl" => Ok(Format::Jsonl),
-            "text" | "txt" => Ok(Format::Text),
-            "tdesktop-html" => Ok(Format::TdesktopHtml),
-            "tdesktop-json" | "json" => Ok(Format::TdesktopJson),
-            "csv" => Ok(Format::Csv),
-            #[cfg(feature = "parquet")]
-            "parquet" => Ok(Format::Parquet),
-            _ => Err(format!(
-                "unknown output format `{s}` (expected one of: {})",
-                Format::ALL.join(", ")
-            )),
-        }
-    }
+/// Appends `post` to `out` as the writer of a format that
+/// [`Format::encodes_ahead`] writes it: one JSONL line, with its `\n`.
+pub(crate) fn encode_ahead(post: &Post, out: &mut Vec<u8>) -> Result<()> {
+    jsonl::encode(post, out)
 }
+
+crate::format::format_ids!(Format, "output", {
+    "jsonl" => Jsonl,
+    "text" | "txt" => Text,
+    "tdesktop-html" => TdesktopHtml,
+    "tdesktop-json" | "json" => TdesktopJson,
+    "csv" => Csv,
+    #[cfg(feature = "parquet")]
+    "parquet" => Parquet,
+});
 
 /// A writer of any output format.
 pub enum Writer<W: Write> {
@@ -175,7 +171,7 @@ impl<W: Write> Writer<W> {
     /// Writes a post [`jsonl::encode`] already made into a line; only for a
     /// JSONL writer (the pipeline encodes on worker threads), others get
     /// an error.
-    pub fn write_encoded(&mut self, line: &[u8]) -> Result<()> {
+    pub(crate) fn write_encoded(&mut self, line: &[u8]) -> Result<()> {
         match self {
             Writer::Jsonl(w) => w.write_line(line),
             _ => Err(crate::error::Error::new(
@@ -211,7 +207,7 @@ impl<W: Write> Writer<W> {
 
     /// Gives the writer the run's notes, for what it has to tell the summary
     /// (ids it assigned). Writers with nothing to tell ignore it.
-    pub fn set_notes(&mut self, notes: &crate::read::Notes) {
+    pub fn set_notes(&mut self, notes: &crate::account::Notes) {
         match self {
             Writer::TdesktopJson(w) => w.set_notes(notes.clone()),
             Writer::TdesktopHtml(w) => w.set_notes(notes.clone()),

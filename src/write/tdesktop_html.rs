@@ -57,9 +57,10 @@
 
 mod account;
 
+use crate::account::{ChatReport, Notes};
 use crate::error::{Error, Result};
+use crate::format::tdesktop_html::separator_text;
 use crate::model::{Kind, Media, MediaStatus, Post, Service, Span};
-use crate::read::Notes;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -464,9 +465,9 @@ impl<W: Write> Writer<W> {
         let (y, m, d) = day;
         let _ = write!(
             self.html,
-            "\n     <div class=\"message service\" id=\"message-{}\">\n\n      <div class=\"body details\">\n{d} {} {y}\n      </div>\n\n     </div>\n",
+            "\n     <div class=\"message service\" id=\"message-{}\">\n\n      <div class=\"body details\">\n{}\n      </div>\n\n     </div>\n",
             self.cur.separators,
-            MONTHS.get(m.saturating_sub(1) as usize).copied().unwrap_or("January"),
+            separator_text(y, m, d),
         );
     }
 
@@ -553,16 +554,25 @@ impl<W: Write> Writer<W> {
         let Some(notes) = &self.notes else { return };
         let d = &self.derived;
         let mut said = Vec::new();
+        let stream = matches!(self.target, Target::Stream(_));
+        let written_chats = if stream { self.keys.len() } else { chats };
+        notes.output(&self.name, |r| {
+            r.format = Some("tdesktop-html");
+            r.counters.html_ids_numbered += d.ids;
+            r.counters.html_senders_derived += d.senders;
+            r.counters.html_undated += d.undated;
+            if written_chats > 0 {
+                let count = Some(written_chats as u64);
+                r.chats = Some(ChatReport { count, ..ChatReport::default() });
+            }
+        });
         if d.ids > 0 {
-            notes.add("html_ids_numbered", d.ids);
             said.push(format!("{} posts without an id numbered in input order", d.ids));
         }
         if d.senders > 0 {
-            notes.add("html_senders_derived", d.senders);
             said.push(format!("{} posts without a sender given one by rule", d.senders));
         }
         if d.undated > 0 {
-            notes.add("html_undated", d.undated);
             said.push(format!("{} posts without a date written undated", d.undated));
         }
         if !d.chat_names.is_empty() {
@@ -582,7 +592,7 @@ impl<W: Write> Writer<W> {
             ));
         }
         if !said.is_empty() {
-            notes.set(&format!("tdesktop-html {}", self.name), said.join("; "));
+            notes.output(&self.name, |r| r.say("tdesktop-html", said.join("; ")));
         }
     }
 
@@ -911,8 +921,6 @@ fn write_assets(dir: &std::path::Path) -> std::io::Result<()> {
     fs::write(dir.join("css/style.css"), CSS)?;
     fs::write(dir.join("js/script.js"), JS)
 }
-
-use crate::clean::boilerplate::MONTHS;
 
 /// A post date, as the page shows it.
 struct Date {
@@ -1250,6 +1258,46 @@ fn media(m: &Media, up: &str, h: &mut String) {
 }
 
 fn generic(m: &Media, file: Option<&str>, up: &str, h: &mut String) {
+    let (class, title, status) = generic_shown(m);
+    let description = generic_description(m);
+    let target = file.map(str::to_owned).or_else(|| generic_url(m));
+    let tag = if target.is_some() { "a" } else { "div" };
+    let _ = write!(h, "\n        <{tag} class=\"media clearfix pull_left");
+    if target.is_some() {
+        h.push_str(" block_link");
+    }
+    let _ = write!(h, " {class}\"");
+    if let Some(t) = &target {
+        h.push(' ');
+        href_attr(&local(up, t), h);
+    }
+    h.push_str(">\n");
+    match thumbnail(m) {
+        Some(t) => {
+            h.push_str("\n         <img class=\"thumb pull_left\" src=\"");
+            esc_attr(&local(up, &safe_href(t)), h);
+            h.push_str("\"/>\n");
+        }
+        None => h.push_str("\n         <div class=\"fill pull_left\">\n\n         </div>\n"),
+    }
+    h.push_str("\n         <div class=\"body\">\n\n          <div class=\"title bold\">\n");
+    esc(&title, h);
+    h.push_str("\n          </div>\n");
+    if let Some(d) = description {
+        h.push_str("\n          <div class=\"description\">\n");
+        esc(&d, h);
+        h.push_str("\n          </div>\n");
+    }
+    if !status.is_empty() {
+        h.push_str("\n          <div class=\"status details\">\n");
+        esc(&status, h);
+        h.push_str("\n          </div>\n");
+    }
+    let _ = write!(h, "\n         </div>\n\n        </{tag}>\n");
+}
+
+/// The class, title and status line of a generic media block.
+fn generic_shown(m: &Media) -> (String, String, String) {
     let label = str_extra(m, "label");
     let size = str_extra(m, "size");
     let with_size = |main: String| match (main.is_empty(), size) {
@@ -1335,7 +1383,13 @@ fn generic(m: &Media, file: Option<&str>, up: &str, h: &mut String) {
     } else {
         class.to_owned()
     };
-    let description = match m.status {
+    (class, title, status)
+}
+
+/// The description line: a venue's address, a game's or an invoice's
+/// description, or what a placeholder says.
+fn generic_description(m: &Media) -> Option<String> {
+    match m.status {
         MediaStatus::Ok => match m.kind.as_str() {
             "venue" => str_extra(m, "address"),
             "game" | "invoice" => str_extra(m, "description"),
@@ -1350,8 +1404,12 @@ fn generic(m: &Media, file: Option<&str>, up: &str, h: &mut String) {
         }
         MediaStatus::Unavailable => Some("Unavailable, please try again later.".into()),
         MediaStatus::NotSupported => Some("Not supported by the source of this archive.".into()),
-    };
-    let url = match m.kind.as_str() {
+    }
+}
+
+/// Where a block without a file links: a location's map, a page's URL.
+fn generic_url(m: &Media) -> Option<String> {
+    match m.kind.as_str() {
         "location" => match (m.extra.get("latitude"), m.extra.get("longitude")) {
             (Some(a), Some(b)) => {
                 Some(format!("https://maps.google.com/maps?q={a},{b}&ll={a},{b}&z=16"))
@@ -1359,41 +1417,7 @@ fn generic(m: &Media, file: Option<&str>, up: &str, h: &mut String) {
             _ => None,
         },
         _ => str_extra(m, "url").map(str::to_owned),
-    };
-    let target = file.map(str::to_owned).or(url);
-    let tag = if target.is_some() { "a" } else { "div" };
-    let _ = write!(h, "\n        <{tag} class=\"media clearfix pull_left");
-    if target.is_some() {
-        h.push_str(" block_link");
     }
-    let _ = write!(h, " {class}\"");
-    if let Some(t) = &target {
-        h.push(' ');
-        href_attr(&local(up, t), h);
-    }
-    h.push_str(">\n");
-    match thumbnail(m) {
-        Some(t) => {
-            h.push_str("\n         <img class=\"thumb pull_left\" src=\"");
-            esc_attr(&local(up, &safe_href(t)), h);
-            h.push_str("\"/>\n");
-        }
-        None => h.push_str("\n         <div class=\"fill pull_left\">\n\n         </div>\n"),
-    }
-    h.push_str("\n         <div class=\"body\">\n\n          <div class=\"title bold\">\n");
-    esc(&title, h);
-    h.push_str("\n          </div>\n");
-    if let Some(d) = description {
-        h.push_str("\n          <div class=\"description\">\n");
-        esc(&d, h);
-        h.push_str("\n          </div>\n");
-    }
-    if !status.is_empty() {
-        h.push_str("\n          <div class=\"status details\">\n");
-        esc(&status, h);
-        h.push_str("\n          </div>\n");
-    }
-    let _ = write!(h, "\n         </div>\n\n        </{tag}>\n");
 }
 
 fn call_block(post: &Post, s: &Service, h: &mut String) {

@@ -40,13 +40,13 @@
 //! for messages whose source had such escapes (the reader marks them), to
 //! reproduce such a file byte for byte.
 
+use crate::account::{ChatReport, Notes};
 use crate::error::{Error, Position, Result};
-use crate::format::tdesktop_json::{derived_peer_id, ACCOUNT_ABOUT, CHATS_ABOUT};
-use crate::model::{Chat, Edited, Kind, Media, MediaStatus, Post, Text};
-use crate::read::tdesktop_json::{
-    chat_prefix, dates, rich, LAYOUT_KEY, NOT_INCLUDED, TGNORM_KEY, TOO_BIG, UNAVAILABLE,
+use crate::format::tdesktop_json::{
+    chat_prefix, dates, derived_peer_id, ACCOUNT_ABOUT, CHATS_ABOUT, LAYOUT_KEY, NOT_INCLUDED,
+    RICH_FLAG, RICH_KEY, TGNORM_KEY, TOO_BIG, UNAVAILABLE,
 };
-use crate::read::Notes;
+use crate::model::{Chat, Edited, Kind, Media, MediaStatus, Post, Text};
 use serde_json::{Map, Number, Value};
 use std::borrow::Cow;
 use std::io::{Read, Seek, Write};
@@ -376,34 +376,44 @@ impl<W: Write> Writer<W> {
 
     fn tell_notes(&self) {
         let Some(notes) = &self.notes else { return };
-        if self.assigned > 0 {
-            notes.add("ids_assigned", self.assigned);
-            notes.set(
-                &format!("ids {}", self.name),
-                format!(
-                    "{} messages had no id and were numbered within their chat (tgnorm.id_assigned)",
-                    self.assigned
-                ),
-            );
-        }
-        if self.derived > 0 {
-            notes.set(
-                &format!("derived {}", self.name),
-                format!(
-                    "{} messages got values their source lacks by rule (listed in tgnorm.derived)",
-                    self.derived
-                ),
-            );
-        }
-        if self.chats.len() > 1 {
-            notes.set(
-                &format!("chats {}", self.name),
-                format!(
-                    "{} chats: written as a full-account export (chats.list)",
-                    self.chats.len()
-                ),
-            );
-        }
+        notes.output(&self.name, |r| {
+            r.format = Some("tdesktop-json");
+            r.counters.ids_assigned += self.assigned;
+            r.counters.values_derived += self.derived;
+            if !self.chats.is_empty() {
+                r.chats = Some(ChatReport {
+                    count: Some(self.chats.len() as u64),
+                    ..ChatReport::default()
+                });
+            }
+            if self.assigned > 0 {
+                r.say(
+                    "ids",
+                    format!(
+                        "{} messages had no id and were numbered within their chat (tgnorm.id_assigned)",
+                        self.assigned
+                    ),
+                );
+            }
+            if self.derived > 0 {
+                r.say(
+                    "derived",
+                    format!(
+                        "{} messages got values their source lacks by rule (listed in tgnorm.derived)",
+                        self.derived
+                    ),
+                );
+            }
+            if self.chats.len() > 1 {
+                r.say(
+                    "chats",
+                    format!(
+                        "{} chats: written as a full-account export (chats.list)",
+                        self.chats.len()
+                    ),
+                );
+            }
+        });
     }
 }
 
@@ -779,7 +789,7 @@ fn text<'a>(post: &'a Post, e: &mut Vec<Entry<'a>>, hint: &mut Hint) {
     // (`read::tdesktop_json::rich`): what goes back is the source's own
     // (empty or absent) text, and the reader derives it again.
     let rich =
-        post.source.flags.iter().any(|f| f == rich::FLAG) && post.extra.contains_key(rich::KEY);
+        post.source.flags.iter().any(|f| f == RICH_FLAG) && post.extra.contains_key(RICH_KEY);
     let text = if rich { &NO_TEXT } else { &post.text };
     let write_text = match post.kind {
         Kind::Unsupported => !text.is_empty(),
@@ -844,7 +854,7 @@ fn model_hints(post: &Post, header: Option<&Chat>, e: &[Entry], hint: &mut Hint)
         .source
         .flags
         .iter()
-        .filter(|f| !matches!(f.as_str(), "id_assigned" | rich::FLAG))
+        .filter(|f| !matches!(f.as_str(), "id_assigned" | RICH_FLAG))
         .collect();
     if !flags.is_empty() {
         hint.insert("flags".into(), serde_json::to_value(flags).unwrap_or(Value::Null));
@@ -1410,7 +1420,7 @@ mod tests {
         assert_eq!(v["messages"][0]["tgnorm"]["derived"], serde_json::json!(["from", "from_id"]));
         assert_eq!(v["messages"][0]["text_entities"][0]["type"], "plain");
         assert_eq!(v["messages"][0]["tgnorm"]["views"], 7);
-        assert_eq!(notes.counters()["ids_assigned"], 2);
+        assert_eq!(notes.counters().ids_assigned, 2);
         let back: Vec<Post> =
             Reader::new(out.as_bytes(), "t".into(), Notes::default()).map(|p| p.unwrap()).collect();
         assert_eq!(back[0].id, Some(1));

@@ -22,8 +22,8 @@
 
 use crate::clean::boilerplate::{self, ESCAPE, NO_CHAT, TGNORM_SIGNATURE, UNSUPPORTED_POST};
 use crate::error::{Error, Result};
+use crate::format::text::{date_separator, escaped, footer_line, needs_escape, split_date};
 use crate::model::{Kind, MediaStatus, Post};
-use crate::read::text::tgnorm::{date_separator, escaped, footer_line, needs_escape, split_date};
 use std::collections::{HashMap, VecDeque};
 use std::io::Write;
 

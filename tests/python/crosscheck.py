@@ -11,8 +11,10 @@ the JSON Schemas (no tgnorm code). With `--tgnorm BIN`, it also runs
 `BIN validate FILE --format json` and compares: tgnorm's verdict counts only
 `syntax` and `schema` problems (its extra checks, rule `check`, are beyond what
 a schema can say). Exit 1 when they disagree on any file, or when tgnorm
-cannot read one (exit 2). Also checks that every bundled schema is itself a
-valid 2020-12 schema. `.ci/run` runs this in a venv; `cargo test` does not,
+cannot read one (exit 2); every line it prints must fit
+`validate-report.schema.json`. Also checks that every bundled schema is itself a
+valid 2020-12 schema, and that the golden run summaries in `fixtures/summary/`
+fit `summary.schema.json`. `.ci/run` runs this in a venv; `cargo test` does not,
 so that the test suite needs nothing but Rust.
 """
 import json
@@ -33,6 +35,8 @@ REGISTRY = Registry().with_resources(
 )
 POST = Draft202012Validator(SCHEMAS["post.schema.json"], registry=REGISTRY)
 RESULT = Draft202012Validator(SCHEMAS["tdesktop-result.schema.json"], registry=REGISTRY)
+SUMMARY = Draft202012Validator(SCHEMAS["summary.schema.json"], registry=REGISTRY)
+REPORT = Draft202012Validator(SCHEMAS["validate-report.schema.json"], registry=REGISTRY)
 # Telegram Desktop writes \xHH escapes that no JSON parser accepts; repair them
 # the way tgnorm does (outside strings they cannot occur in valid files).
 XHH = re.compile(r'(?<!\\)((?:\\\\)*)\\x([0-9A-Fa-f]{2})')
@@ -93,10 +97,26 @@ def tgnorm_verdict(binary: str, path: pathlib.Path) -> str:
     )
     if run.returncode not in (0, 1):
         return f"error: exit {run.returncode}: {run.stderr.decode(errors='replace').strip()}"
+    verdict = "valid"
     for line in run.stdout.decode().splitlines():
-        if json.loads(line).get("rule") in ("schema", "syntax"):
-            return "invalid"
-    return "valid"
+        value = json.loads(line)
+        misfit = next(REPORT.iter_errors(value), None)
+        if misfit is not None:
+            return f"error: a report line does not fit validate-report.schema.json: {misfit.message}"
+        if value.get("rule") in ("schema", "syntax"):
+            verdict = "invalid"
+    return verdict
+
+
+def summary_misfits() -> int:
+    """Golden run summaries that do not fit summary.schema.json (printed)."""
+    misfits = 0
+    for path in sorted((ROOT / "fixtures" / "summary").glob("*.json")):
+        error = next(SUMMARY.iter_errors(json.loads(path.read_text(encoding="utf-8"))), None)
+        if error is not None:
+            misfits += 1
+            print(f"{path}: does not fit summary.schema.json: {error.message}", file=sys.stderr)
+    return misfits
 
 
 def main(argv: list) -> int:
@@ -110,7 +130,7 @@ def main(argv: list) -> int:
     if not argv and len(files) < 20:
         print(f"crosscheck.py: only {len(files)} fixture files found", file=sys.stderr)
         return 1
-    disagreements = 0
+    disagreements = summary_misfits()
     for path in files:
         ours = verdict(path)
         if binary is None:

@@ -390,11 +390,6 @@ impl Arena {
 }
 
 impl<'a> Dom<'a> {
-    /// The node at `i`.
-    pub fn node(&self, i: u32) -> Option<&'a Node> {
-        self.arena.nodes.get(i as usize)
-    }
-
     fn str_of(&self, s: Str) -> &'a str {
         if s.end & OWN != 0 {
             self.arena.strings.get(s.start as usize..(s.end & !OWN) as usize).unwrap_or_default()

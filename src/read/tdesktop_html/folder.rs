@@ -23,6 +23,7 @@
 
 use super::Reader;
 use crate::error::{Error, Position, Result};
+use crate::format::tdesktop_html::page_number;
 use crate::model::Post;
 use crate::read::{self, zip, Format, Notes, ReadOptions};
 use std::collections::VecDeque;
@@ -202,8 +203,7 @@ impl Folder {
     fn finish(&mut self) {
         self.done = true;
         if !self.issues.is_empty() {
-            let key = format!("pages {}", Position::name_of(&self.dir));
-            self.notes.set(&key, self.issues.join("; "));
+            self.notes.say(&Position::name_of(&self.dir), "pages", self.issues.join("; "));
         }
     }
 }
@@ -303,15 +303,6 @@ pub fn account_chats(dir: &Path) -> Option<Vec<PathBuf>> {
     }
     chats.sort();
     Some(chats.into_iter().map(|(_, _, path)| path).collect())
-}
-
-/// `messages.html` is page 1, `messagesN.html` page N.
-fn page_number(name: &str) -> Option<u64> {
-    let middle = name.strip_prefix("messages")?.strip_suffix(".html")?;
-    if middle.is_empty() {
-        return Some(1);
-    }
-    middle.parse().ok()
 }
 
 /// The file a pagination link names, if it is a page of the same folder

@@ -5,6 +5,7 @@
 use super::dom::{class_bit, Attr, Dom, Tag};
 use super::window::Mark;
 use crate::error::{Error, Position, Result};
+use crate::format::tdesktop_html::{parse_date, separator_date};
 use crate::model::{
     Chat, Extra, Forward, Kind, Media, MediaStatus, Peer, Post, Reaction, Reply, Service, Source,
     Span, Style, Text,
@@ -313,85 +314,6 @@ fn peer_name(name: &str) -> Option<String> {
     (name != "Deleted Account" && !name.is_empty()).then(|| name.to_owned())
 }
 
-/// `DD.MM.YYYY HH:MM:SS[ UTC±hh:mm]` → RFC 3339 (no offset in pages older
-/// than 2022-06).
-pub fn parse_date(title: &str) -> Option<String> {
-    // Byte positions in `DD.MM.YYYY HH:MM:SS[ UTC±hh:mm]`; this runs once
-    // per message, so no splitting and no formatting machinery.
-    let t = title.trim().as_bytes();
-    let digit = |i: usize| t.get(i).is_some_and(u8::is_ascii_digit);
-    let at = |i: usize, c: u8| t.get(i) == Some(&c);
-    let shape = [0, 1, 3, 4, 6, 7, 8, 9, 11, 12, 14, 15, 17, 18].iter().all(|&i| digit(i))
-        && at(2, b'.')
-        && at(5, b'.')
-        && at(10, b' ')
-        && at(13, b':')
-        && at(16, b':');
-    if !shape {
-        return None;
-    }
-    let zone = t.get(19..).unwrap_or_default();
-    let offset_ok = zone.is_empty()
-        || (zone.len() == 10
-            && zone.starts_with(b" UTC")
-            && matches!(zone.get(4), Some(b'+' | b'-'))
-            && [5, 6, 8, 9].iter().all(|&i| zone.get(i).is_some_and(u8::is_ascii_digit))
-            && zone.get(7) == Some(&b':'));
-    if !offset_ok {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        t.get(r)?.iter().try_fold(0u32, |n, d| Some(n * 10 + u32::from(d.checked_sub(b'0')?)))
-    };
-    let (day, month, year) = (num(0..2)?, num(3..5)?, num(6..10)?);
-    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    let zone_ok = zone.is_empty() || (num(24..26)? <= 23 && num(27..29)? <= 59);
-    if !(real_date_time(year, month, day, hour, minute, second) && zone_ok) {
-        return None;
-    }
-    let mut out = Vec::with_capacity(25);
-    for r in [6..10, 2..3, 3..5, 2..3, 0..2] {
-        out.extend_from_slice(t.get(r)?);
-    }
-    out.push(b'T');
-    out.extend_from_slice(t.get(11..19)?);
-    out.extend_from_slice(zone.get(4..).unwrap_or_default());
-    // The date separators are `.`; RFC 3339 wants `-`.
-    for i in [4, 7] {
-        if let Some(b) = out.get_mut(i) {
-            *b = b'-';
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-/// True when the fields name a real date and time: a year from 1 to 9999,
-/// a day that its month has (29 February in leap years only), 00:00:00 to
-/// 23:59:59 (no leap second: Telegram's clocks have none).
-pub(crate) fn real_date_time(year: u32, month: u32, day: u32, h: u32, m: u32, s: u32) -> bool {
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1..=9999).contains(&year) && (1..=days).contains(&day) && h <= 23 && m <= 59 && s <= 59
-}
-
-use crate::clean::boilerplate::MONTHS;
-
-/// `7 March 2022` → (2022, 3, 7).
-pub fn separator_date(text: &str) -> Option<(u32, u32, u32)> {
-    let mut it = text.split(' ');
-    let day: u32 = it.next()?.parse().ok()?;
-    let month_name = it.next()?;
-    let month = MONTHS.iter().position(|m| *m == month_name)? as u32 + 1;
-    let year: u32 = it.next()?.parse().ok()?;
-    (it.next().is_none() && real_date_time(year, month, day, 0, 0, 0)).then_some((year, month, day))
-}
-
 /// `#go_to_message42`, `messages3.html#go_to_message42` → 42.
 fn link_target(href: &str) -> Option<i64> {
     let (_, frag) = href.rsplit_once('#')?;
@@ -660,50 +582,14 @@ fn media_wrap(dom: &Dom<'_>, wrap: u32, out: &mut Vec<Media>) {
 
 /// `div|a.media.media_KIND > div.body > title / description / status` (§3.5).
 fn generic_media(dom: &Dom<'_>, n: u32, href: Option<String>) -> Media {
-    // The first div.title, div.description, div.status and img.thumb, in
-    // one walk.
-    let [mut title, mut description, mut status_div, mut thumb] = [None; 4];
-    let bit = |c: &str| class_bit(c).unwrap_or(0);
-    dom.walk(n, |m| {
-        let first = |slot: &mut Option<u32>, class: u64| {
-            if slot.is_none() && dom.classes(m) & class != 0 {
-                *slot = Some(m);
-            }
-        };
-        match dom.tag(m) {
-            Tag::Div => {
-                first(&mut title, bit("title"));
-                first(&mut description, bit("description"));
-                first(&mut status_div, bit("status"));
-            }
-            Tag::Img => first(&mut thumb, bit("thumb")),
-            _ => {}
-        }
-        true
-    });
+    let [title, description, status_div, thumb] = media_parts(dom, n);
     let title = title.map(|d| dom.trimmed_text(d)).unwrap_or_default();
     let description = description.map(|d| dom.trimmed_text(d));
     let status_text = status_div.map(|d| dom.trimmed_text(d)).unwrap_or_default();
     let class = dom.attr(n, Attr::Class).unwrap_or_default();
     let kind_class =
         class.split_ascii_whitespace().find_map(|t| t.strip_prefix("media_")).unwrap_or("unknown");
-    let kind = match (kind_class, title.as_str()) {
-        ("photo", "Sticker") => "sticker",
-        ("photo", _) => "photo",
-        ("video", "Animation") => "animation",
-        ("video", "Video message") => "video_message",
-        ("video", _) => "video",
-        ("voice_message", _) => "voice_message",
-        ("audio_file", _) => "audio",
-        ("file", _) => "document",
-        ("contact", _) => "contact",
-        ("location" | "live_location", _) => "location",
-        ("venue", _) => "venue",
-        ("game", _) => "game",
-        ("invoice", _) => "invoice",
-        ("call", _) => "phone_call",
-        (other, _) => other,
-    };
+    let kind = media_kind_of(kind_class, &title);
     let status = description.as_deref().and_then(placeholder);
     let mut m = Media::new(kind, status.unwrap_or(MediaStatus::Ok));
     if status.is_none() {
@@ -723,117 +609,193 @@ fn generic_media(dom: &Dom<'_>, n: u32, href: Option<String>) -> Media {
     if let Some(size) = size {
         m.extra.insert("size".into(), Value::String(size));
     }
-    let file_name_of = |href: &Option<String>| {
-        href.as_deref().and_then(|h| h.rsplit('/').next()).map(str::to_owned)
-    };
+    let shown = Shown { title, description, main, placeholder: status.is_some() };
     match kind {
-        "photo" => {
-            if let Some((w, h)) = main.split_once('×') {
-                m.width = w.trim().parse().ok();
-                m.height = h.trim().parse().ok();
-            }
-            if title != "Photo" && !title.is_empty() {
-                m.extra.insert("label".into(), Value::String(title.clone()));
-            }
-        }
-        "sticker" => {
-            if !main.is_empty() {
-                m.extra.insert("sticker_emoji".into(), Value::String(main.clone()));
-            }
-        }
+        "photo" | "sticker" => picture_fields(&mut m, kind, &shown),
         "video" | "animation" | "video_message" | "voice_message" | "audio" => {
-            m.duration_seconds = parse_duration(&main);
-            let generic =
-                ["Video file", "Animation", "Video message", "Voice message", "Audio file"];
-            if title.starts_with("Self-destructing") {
-                m.extra.insert("label".into(), Value::String(title.clone()));
-            } else if kind == "audio" && !generic.contains(&title.as_str()) {
-                // Since 2025-03 the title falls back to the file name (§3.5).
-                if file_name_of(&href).as_deref() == Some(title.as_str()) || looks_like_file(&title)
-                {
-                    m.file_name = Some(title.clone());
-                } else if let Some((performer, t)) = title.split_once(" – ") {
-                    m.extra.insert("performer".into(), Value::String(performer.to_owned()));
-                    m.title = Some(t.to_owned());
-                } else {
-                    m.title = Some(title.clone());
-                }
-            }
+            timed_fields(&mut m, kind, &shown, href.as_deref())
         }
         "document" => {
-            if title != "File" && !title.is_empty() {
-                m.file_name = Some(title.clone());
+            if shown.title != "File" && !shown.title.is_empty() {
+                m.file_name = Some(shown.title.clone());
             }
         }
-        "contact" => {
-            m.title = (!title.is_empty()).then(|| title.clone());
-            let (phone, vcard) = match main.split_once(" - ") {
-                Some((p, v)) => (p.to_owned(), Some(v)),
-                None => (main.clone(), None),
-            };
-            if !phone.is_empty() {
-                m.extra.insert("phone_number".into(), Value::String(phone));
-            }
-            let _ = vcard;
-        }
-        "location" => {
-            if title == "Live location" {
-                m.extra.insert("live".into(), Value::Bool(true));
-            }
-            if let Some((lat, lon)) = main.split_once(", ") {
-                if let (Ok(lat), Ok(lon)) = (lat.trim().parse::<f64>(), lon.trim().parse::<f64>()) {
-                    m.extra.insert("latitude".into(), json!(lat));
-                    m.extra.insert("longitude".into(), json!(lon));
-                }
-            }
-            // The link is derived from the coordinates.
-            m.file = None;
-        }
+        "contact" | "location" => contact_or_location_fields(&mut m, kind, &shown),
         "venue" | "game" | "invoice" => {
-            m.title = (!title.is_empty()).then(|| title.clone());
-            if let Some(d) = description.filter(|_| status.is_none()) {
-                let key = if kind == "venue" { "address" } else { "description" };
-                m.extra.insert(key.into(), Value::String(d));
-            }
-            if !main.is_empty() {
-                let key = match kind {
-                    "game" => "link",
-                    "invoice" => "amount",
-                    _ => "status",
-                };
-                m.extra.insert(key.into(), Value::String(main.clone()));
-            }
-            if m.file.is_none() {
-                if let Some(url) = dom.attr(n, Attr::Href).filter(|h| has_scheme(h)) {
-                    m.extra.insert("url".into(), Value::String(url.to_owned()));
-                }
-            }
+            let url = dom.attr(n, Attr::Href).filter(|h| has_scheme(h));
+            place_fields(&mut m, kind, &shown, url)
         }
-        "phone_call" => {
-            // "Outgoing (25 seconds)", "Missed", … (§3.5).
-            let (word, secs) = match main.split_once(" (") {
-                Some((w, rest)) => {
-                    let n = rest.strip_suffix(" seconds)").and_then(|n| n.parse::<u64>().ok());
-                    (w.to_owned(), n)
-                }
-                None => (main.clone(), None),
-            };
-            m.duration_seconds = secs;
-            if !word.is_empty() {
-                m.extra.insert("call_status".into(), Value::String(word));
-            }
-            m.file = None;
-        }
+        "phone_call" => call_fields(&mut m, &shown.main),
         _ => {
-            if !title.is_empty() {
-                m.title = Some(title.clone());
+            if !shown.title.is_empty() {
+                m.title = Some(shown.title.clone());
             }
-            if !main.is_empty() {
-                m.extra.insert("status_text".into(), Value::String(main.clone()));
+            if !shown.main.is_empty() {
+                m.extra.insert("status_text".into(), Value::String(shown.main.clone()));
             }
         }
     }
     m
+}
+
+/// What a generic media block shows: its title, description and status
+/// line (without the size), and whether the description is a placeholder.
+struct Shown {
+    title: String,
+    description: Option<String>,
+    main: String,
+    placeholder: bool,
+}
+
+/// The first `div.title`, `div.description`, `div.status` and `img.thumb`
+/// of a media block, in one walk.
+fn media_parts(dom: &Dom<'_>, n: u32) -> [Option<u32>; 4] {
+    let [mut title, mut description, mut status_div, mut thumb] = [None; 4];
+    let bit = |c: &str| class_bit(c).unwrap_or(0);
+    dom.walk(n, |m| {
+        let first = |slot: &mut Option<u32>, class: u64| {
+            if slot.is_none() && dom.classes(m) & class != 0 {
+                *slot = Some(m);
+            }
+        };
+        match dom.tag(m) {
+            Tag::Div => {
+                first(&mut title, bit("title"));
+                first(&mut description, bit("description"));
+                first(&mut status_div, bit("status"));
+            }
+            Tag::Img => first(&mut thumb, bit("thumb")),
+            _ => {}
+        }
+        true
+    });
+    [title, description, status_div, thumb]
+}
+
+/// The model's media type of a `media_KIND` class (and the title that
+/// tells stickers, animations and video messages apart).
+fn media_kind_of<'a>(kind_class: &'a str, title: &str) -> &'a str {
+    match (kind_class, title) {
+        ("photo", "Sticker") => "sticker",
+        ("photo", _) => "photo",
+        ("video", "Animation") => "animation",
+        ("video", "Video message") => "video_message",
+        ("video", _) => "video",
+        ("voice_message", _) => "voice_message",
+        ("audio_file", _) => "audio",
+        ("file", _) => "document",
+        ("contact", _) => "contact",
+        ("location" | "live_location", _) => "location",
+        ("venue", _) => "venue",
+        ("game", _) => "game",
+        ("invoice", _) => "invoice",
+        ("call", _) => "phone_call",
+        (other, _) => other,
+    }
+}
+
+/// A photo's size and label; a sticker's emoji.
+fn picture_fields(m: &mut Media, kind: &str, shown: &Shown) {
+    let Shown { title, main, .. } = shown;
+    if kind == "sticker" {
+        if !main.is_empty() {
+            m.extra.insert("sticker_emoji".into(), Value::String(main.clone()));
+        }
+        return;
+    }
+    if let Some((w, h)) = main.split_once('×') {
+        m.width = w.trim().parse().ok();
+        m.height = h.trim().parse().ok();
+    }
+    if title != "Photo" && !title.is_empty() {
+        m.extra.insert("label".into(), Value::String(title.clone()));
+    }
+}
+
+/// Video, animation, voice and audio: the duration, and what an audio
+/// file's title says (file name, or performer and title).
+fn timed_fields(m: &mut Media, kind: &str, shown: &Shown, href: Option<&str>) {
+    let Shown { title, main, .. } = shown;
+    m.duration_seconds = parse_duration(main);
+    let generic = ["Video file", "Animation", "Video message", "Voice message", "Audio file"];
+    if title.starts_with("Self-destructing") {
+        m.extra.insert("label".into(), Value::String(title.clone()));
+    } else if kind == "audio" && !generic.contains(&title.as_str()) {
+        // Since 2025-03 the title falls back to the file name (§3.5).
+        let file_name = href.and_then(|h| h.rsplit('/').next());
+        if file_name == Some(title.as_str()) || looks_like_file(title) {
+            m.file_name = Some(title.clone());
+        } else if let Some((performer, t)) = title.split_once(" – ") {
+            m.extra.insert("performer".into(), Value::String(performer.to_owned()));
+            m.title = Some(t.to_owned());
+        } else {
+            m.title = Some(title.clone());
+        }
+    }
+}
+
+/// A contact's name and phone; a location's coordinates (its link is
+/// derived from them, so it is not kept).
+fn contact_or_location_fields(m: &mut Media, kind: &str, shown: &Shown) {
+    let Shown { title, main, .. } = shown;
+    if kind == "contact" {
+        m.title = (!title.is_empty()).then(|| title.clone());
+        let phone = main.split_once(" - ").map_or(main.as_str(), |(p, _)| p);
+        if !phone.is_empty() {
+            m.extra.insert("phone_number".into(), Value::String(phone.to_owned()));
+        }
+        return;
+    }
+    if title == "Live location" {
+        m.extra.insert("live".into(), Value::Bool(true));
+    }
+    if let Some((lat, lon)) = main.split_once(", ") {
+        if let (Ok(lat), Ok(lon)) = (lat.trim().parse::<f64>(), lon.trim().parse::<f64>()) {
+            m.extra.insert("latitude".into(), json!(lat));
+            m.extra.insert("longitude".into(), json!(lon));
+        }
+    }
+    m.file = None;
+}
+
+/// A venue, game or invoice: title, address or description, the status
+/// line under its own name, and the block's web link.
+fn place_fields(m: &mut Media, kind: &str, shown: &Shown, url: Option<&str>) {
+    let Shown { title, main, .. } = shown;
+    m.title = (!title.is_empty()).then(|| title.clone());
+    if let Some(d) = shown.description.clone().filter(|_| !shown.placeholder) {
+        let key = if kind == "venue" { "address" } else { "description" };
+        m.extra.insert(key.into(), Value::String(d));
+    }
+    if !main.is_empty() {
+        let key = match kind {
+            "game" => "link",
+            "invoice" => "amount",
+            _ => "status",
+        };
+        m.extra.insert(key.into(), Value::String(main.clone()));
+    }
+    if m.file.is_none() {
+        if let Some(url) = url {
+            m.extra.insert("url".into(), Value::String(url.to_owned()));
+        }
+    }
+}
+
+/// A phone call: "Outgoing (25 seconds)", "Missed", … (§3.5).
+fn call_fields(m: &mut Media, main: &str) {
+    let (word, secs) = match main.split_once(" (") {
+        Some((w, rest)) => {
+            let n = rest.strip_suffix(" seconds)").and_then(|n| n.parse::<u64>().ok());
+            (w.to_owned(), n)
+        }
+        None => (main.to_owned(), None),
+    };
+    m.duration_seconds = secs;
+    if !word.is_empty() {
+        m.extra.insert("call_status".into(), Value::String(word));
+    }
+    m.file = None;
 }
 
 /// `name.mp3`: an extension of 2 to 4 letters or digits after a dot.

@@ -19,7 +19,7 @@
 //! whole page for any real one: a few MB; bigger inputs in 4 MiB windows),
 //! checked for UTF-8 once, and quick-xml reads it borrowed, with no copy per
 //! event. A message (`div.message`, found at any depth) is collected into a
-//! small reusable arena [`dom::Dom`] whose strings are ranges of the
+//! small reusable arena (`dom::Dom`) whose strings are ranges of the
 //! message's own bytes, and mapped to a post when it closes (`map`);
 //! nothing else of the page is kept except the chat name and the author of
 //! the current run of `joined` messages. A folder of pages is one input,
@@ -38,7 +38,7 @@
 //! its position; it never reaches the output.
 
 mod attrs;
-pub mod dom;
+pub(crate) mod dom;
 mod folder;
 mod map;
 mod window;
@@ -55,8 +55,8 @@ use std::collections::VecDeque;
 use std::io::BufRead;
 
 pub use self::folder::{account_chats, Folder};
-pub(crate) use self::map::real_date_time;
 pub use self::map::{parse_service, DAY_KEY};
+pub(crate) use crate::format::real_date_time;
 
 /// A message larger than this (markup bytes) is rejected: a real one is a
 /// few KiB (a Telegram text is at most 4096 characters).
@@ -544,74 +544,13 @@ impl State {
         // `message` in its attributes) keeps its raw attributes for later,
         // when none needs unescaping.
         if let Some(parent) = parent {
-            // The usual shape, ` class="…"` alone: its class bits now, in one
-            // pass, rather than three searches now and a parse later.
-            if let Some(value) = attrs::lone_class(raw) {
-                if let Some((abs, text)) = src.view.locate(value) {
-                    let start = self.source_index(abs);
-                    let n = self.dom.add_element(tag, parent);
-                    let bits = dom::class_bits(value);
-                    if !self.dom.set_source_attr(n, Attr::Class, bits, start, start + value.len()) {
-                        self.dom.set_attr(n, Attr::Class, text);
-                    }
-                    self.check_size();
-                    if !void {
-                        self.stack.push(Open { tag, other, node: n });
-                    }
-                    return;
-                }
-            }
-            let maybe_message = tag == Tag::Div && has_message(raw);
-            if !maybe_message && attrs::is_plain(raw) {
-                if let Some((abs, _)) = src.view.locate(raw) {
-                    let start = self.source_index(abs);
-                    let n = self.dom.add_element(tag, parent);
-                    if self.dom.set_lazy_attrs(n, start, start + raw.len()) {
-                        self.check_size();
-                        if !void {
-                            self.stack.push(Open { tag, other, node: n });
-                        }
-                        return;
-                    }
-                    let scan = Scan::of(raw, tag);
-                    self.set_attrs(n, &scan, src);
-                    self.check_size();
-                    if !void {
-                        self.stack.push(Open { tag, other, node: n });
-                    }
-                    return;
-                }
+            if self.add_plain_element(tag, other, void, parent, raw, src) {
+                return;
             }
         }
         let scan = Scan::of(raw, tag);
-        if tag == Tag::Div {
-            let capturing = self.capture.is_some();
-            // Inside a message only a nested message matters: a `div` there
-            // counts as the history only with `message` in its attributes,
-            // as it always did (no real page has one).
-            if scan.has(HISTORY) && (!capturing || has_message(e.attributes_raw())) {
-                self.saw_history = true;
-            }
-            if scan.has(MESSAGE) && scan.id_ok {
-                // A message inside a message: the 2024 unclosed-table bug
-                // (§3.8). The outer one is complete as far as it goes.
-                if capturing {
-                    self.end_capture(src);
-                }
-                self.messages += 1;
-                self.start_capture(CaptureKind::Message, tag, other, &scan, at, src);
-                if void {
-                    self.on_end(tag, other, src);
-                }
-                return;
-            }
-            if scan.has(PAGE_HEADER) && !capturing {
-                self.start_capture(CaptureKind::Header, tag, other, &scan, at, src);
-                if void {
-                    self.on_end(tag, other, src);
-                }
-                return;
-            }
+        if tag == Tag::Div && self.div_starts_capture(e, &scan, (tag, other, void), at, src) {
+            return;
         }
         let node = match parent {
             Some(parent) => {
@@ -625,6 +564,101 @@ impl State {
         if !void {
             self.stack.push(Open { tag, other, node });
         }
+    }
+
+    /// An element inside a message whose attributes need no scan now: a
+    /// lone `class` (its bits taken at once), or plain attributes kept raw
+    /// for later (when the element cannot be a nested message). `false`
+    /// when the element needs the full scan.
+    fn add_plain_element(
+        &mut self,
+        tag: Tag,
+        other: u64,
+        void: bool,
+        parent: u32,
+        raw: &[u8],
+        src: &mut Src<'_, '_>,
+    ) -> bool {
+        // The usual shape, ` class="…"` alone: its class bits now, in one
+        // pass, rather than three searches now and a parse later.
+        if let Some(value) = attrs::lone_class(raw) {
+            if let Some((abs, text)) = src.view.locate(value) {
+                let start = self.source_index(abs);
+                let n = self.dom.add_element(tag, parent);
+                let bits = dom::class_bits(value);
+                if !self.dom.set_source_attr(n, Attr::Class, bits, start, start + value.len()) {
+                    self.dom.set_attr(n, Attr::Class, text);
+                }
+                self.check_size();
+                if !void {
+                    self.stack.push(Open { tag, other, node: n });
+                }
+                return true;
+            }
+        }
+        let maybe_message = tag == Tag::Div && has_message(raw);
+        if !maybe_message && attrs::is_plain(raw) {
+            if let Some((abs, _)) = src.view.locate(raw) {
+                let start = self.source_index(abs);
+                let n = self.dom.add_element(tag, parent);
+                if self.dom.set_lazy_attrs(n, start, start + raw.len()) {
+                    self.check_size();
+                    if !void {
+                        self.stack.push(Open { tag, other, node: n });
+                    }
+                    return true;
+                }
+                let scan = Scan::of(raw, tag);
+                self.set_attrs(n, &scan, src);
+                self.check_size();
+                if !void {
+                    self.stack.push(Open { tag, other, node: n });
+                }
+                return true;
+            }
+        }
+        false
+    }
+
+    /// A `div` that opens a message (perhaps inside another: the 2024
+    /// unclosed-table bug, §3.8) or the page header starts a capture; a
+    /// `div.history` is noted. `true` when a capture started.
+    fn div_starts_capture(
+        &mut self,
+        e: &BytesStart<'_>,
+        scan: &Scan,
+        (tag, other, void): (Tag, u64, bool),
+        at: u64,
+        src: &mut Src<'_, '_>,
+    ) -> bool {
+        let capturing = self.capture.is_some();
+        // Inside a message only a nested message matters: a `div` there
+        // counts as the history only with `message` in its attributes,
+        // as it always did (no real page has one).
+        if scan.has(HISTORY) && (!capturing || has_message(e.attributes_raw())) {
+            self.saw_history = true;
+        }
+        if scan.has(MESSAGE) && scan.id_ok {
+            // A message inside a message: the 2024 unclosed-table bug
+            // (§3.8). The outer one is complete as far as it goes.
+            if capturing {
+                self.end_capture(src);
+            }
+            self.messages += 1;
+            self.start_capture(CaptureKind::Message, tag, other, scan, at, src);
+            if void {
+                self.on_end(tag, other, src);
+            }
+            return true;
+        }
+        if scan.has(PAGE_HEADER) && !capturing {
+            self.start_capture(CaptureKind::Header, tag, other, scan, at, src);
+            if void {
+                self.on_end(tag, other, src);
+            }
+            return true;
+        }
+        false
     }
 
     fn start_capture(
@@ -816,7 +850,7 @@ impl State {
 
 impl Drop for State {
     fn drop(&mut self) {
-        self.notes.add("tdesktop_html_messages", self.read_messages);
+        self.notes.count(&self.file, |c| &mut c.tdesktop_html_messages, self.read_messages);
     }
 }
 

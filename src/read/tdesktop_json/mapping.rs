@@ -4,9 +4,11 @@
 //! tgnorm's own hints, layout facts in `extra.tdesktop`).
 
 use super::raw::{part_value, Field, Part, RawMessage, TextValue};
-use super::{dates, rich, strip_position};
-use super::{FORMAT, LAYOUT_KEY, NOT_INCLUDED, TGNORM_KEY, TOO_BIG, UNAVAILABLE};
-use crate::error::{Error, ErrorKind, Position, Result};
+use super::{rich, FORMAT};
+use crate::error::{serde_message, Error, ErrorKind, Position, Result};
+use crate::format::tdesktop_json::{
+    chat_prefix, dates, LAYOUT_KEY, NOT_INCLUDED, TGNORM_KEY, TOO_BIG, UNAVAILABLE,
+};
 use crate::model::{
     Chat, Edited, Extra, Forward, Kind, Media, MediaStatus, Peer, Post, Reaction, Reply, Service,
     Source, Span, Style, Text,
@@ -71,9 +73,9 @@ pub(super) fn map_slice(
             }
             let id = peek_id(buf).map(|id| format!("message {id}: ")).unwrap_or_default();
             let kind = if e.is_syntax() || e.is_eof() {
-                ErrorKind::Json(format!("{id}{}", strip_position(&e)))
+                ErrorKind::Json(format!("{id}{}", serde_message(&e)))
             } else {
-                ErrorKind::Data(format!("{id}{}", strip_position(&e)))
+                ErrorKind::Data(format!("{id}{}", serde_message(&e)))
             };
             return Err(Error::new(p, kind));
         }
@@ -113,22 +115,6 @@ fn peek_id(buf: &[u8]) -> Option<i64> {
 }
 
 type MapError = (Option<i64>, Option<String>, String);
-
-const USER_TYPES: [&str; 5] =
-    ["personal_chat", "bot_chat", "saved_messages", "replies", "verification_codes"];
-
-/// The peer-id prefix a chat type implies (`user`, `chat`, `channel`).
-pub fn chat_prefix(kind: &str) -> Option<&'static str> {
-    if USER_TYPES.contains(&kind) {
-        Some("user")
-    } else if kind == "private_group" {
-        Some("chat")
-    } else if kind.ends_with("_supergroup") || kind.ends_with("_channel") {
-        Some("channel")
-    } else {
-        None
-    }
-}
 
 fn is_peer_id(s: &str) -> bool {
     let digits = s.trim_start_matches(|c: char| c.is_ascii_lowercase());
@@ -230,7 +216,7 @@ fn media_attr(key: &str) -> bool {
 }
 
 /// `media_type` → the model's media type (DESIGN.md names).
-pub fn media_kind(media_type: &str) -> &str {
+fn media_kind(media_type: &str) -> &str {
     match media_type {
         "video_file" => "video",
         "audio_file" => "audio",

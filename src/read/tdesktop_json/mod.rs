@@ -65,14 +65,13 @@
 //!
 //! # Where things are
 //!
-//! [`scanner`]: the structure of the file, never its values (walking
-//! through the repairer, cutting by layout); [`reader`]: the export's
+//! `scanner`: the structure of the file, never its values (walking
+//! through the repairer, cutting by layout); `reader`: the export's
 //! frames (top object, `chats.list`, `messages`), handing out messages;
-//! [`raw`]: a message's keys and values as serde reads them; [`mapping`]:
+//! `raw`: a message's keys and values as serde reads them; `mapping`:
 //! those keys onto the model, by key group; [`repair`], [`dates`], [`rich`]:
 //! the repairs, date formats and rich blocks of the format.
 
-pub mod dates;
 mod mapping;
 mod raw;
 mod reader;
@@ -82,8 +81,11 @@ mod scanner;
 #[cfg(test)]
 mod tests;
 
-pub use mapping::{chat_prefix, media_kind};
-pub use reader::{Reader, Unparsed};
+pub use reader::Reader;
+pub(crate) use reader::Unparsed;
+
+// The format's shared facts, at the paths readers of this module knew.
+pub use crate::format::tdesktop_json::dates;
 
 /// A message larger than this is rejected with its position (and skipped
 /// holding at most 64 KiB of it): a Telegram message is at most 4096
@@ -104,27 +106,4 @@ const FAST_CUT_LIMIT: usize = 4 * 1024 * 1024;
 /// Object keys and header values larger than this are an error.
 const MAX_SMALL_VALUE: usize = 1024 * 1024;
 
-/// The placeholders Telegram Desktop writes instead of a file path (§2.4).
-pub const NOT_INCLUDED: &str = "(File not included. Change data exporting settings to download.)";
-/// See [`NOT_INCLUDED`].
-pub const TOO_BIG: &str =
-    "(File exceeds maximum size. Change data exporting settings to download.)";
-/// See [`NOT_INCLUDED`].
-pub const UNAVAILABLE: &str = "(File unavailable, please try again later)";
-
-/// The reserved `extra` key for layout hints (see the module docs).
-pub const LAYOUT_KEY: &str = "tdesktop";
-/// The message key tgnorm's writer uses for model fields Telegram Desktop
-/// has no key for.
-pub const TGNORM_KEY: &str = "tgnorm";
-
 const FORMAT: &str = "tdesktop-json";
-
-/// serde_json appends " at line L column C"; our position already says it.
-fn strip_position(e: &serde_json::Error) -> String {
-    let msg = e.to_string();
-    match msg.rfind(" at line ") {
-        Some(i) => msg.get(..i).unwrap_or(&msg).to_owned(),
-        None => msg,
-    }
-}

@@ -6,8 +6,9 @@
 use super::mapping::{map_slice, ChatState, MapContext};
 use super::repair::{self, Repairer};
 use super::scanner::{Layout, ScanError, Scanner};
-use super::{strip_position, FAST_CUT_LIMIT, MAX_MESSAGE_BYTES, MAX_SMALL_VALUE};
-use crate::error::{Error, ErrorKind, Position, Result};
+use super::{FAST_CUT_LIMIT, MAX_MESSAGE_BYTES, MAX_SMALL_VALUE};
+use crate::account::{ChatReport, Repair};
+use crate::error::{serde_message, Error, ErrorKind, Position, Result};
 use crate::model::Post;
 use crate::read::{Notes, Pending};
 use serde_json::Value;
@@ -93,8 +94,7 @@ impl<R: Read> Reader<R> {
 
     /// Walks every message byte by byte, never cutting by layout: the
     /// reference the layout cut is tested (and fuzzed) against.
-    #[doc(hidden)]
-    pub fn walk_only(mut self) -> Reader<R> {
+    pub(crate) fn walk_only(mut self) -> Reader<R> {
         self.walk_only = true;
         self
     }
@@ -144,7 +144,7 @@ impl<R: Read> Reader<R> {
         let mut raw = Vec::new();
         self.scan.capture(&mut raw, MAX_SMALL_VALUE).map_err(|e| self.scan_error(e))?;
         let key: String = serde_json::from_slice(&raw).map_err(|e| {
-            Error::new(pos, ErrorKind::Json(format!("bad key: {}", strip_position(&e))))
+            Error::new(pos, ErrorKind::Json(format!("bad key: {}", serde_message(&e))))
         })?;
         self.expect(b':', "`:`")?;
         Ok(key)
@@ -165,7 +165,7 @@ impl<R: Read> Reader<R> {
         let mut raw = Vec::new();
         self.scan.capture(&mut raw, MAX_SMALL_VALUE).map_err(|e| self.scan_error(e))?;
         serde_json::from_slice(&raw)
-            .map_err(|e| Error::new(pos, ErrorKind::Json(strip_position(&e))))
+            .map_err(|e| Error::new(pos, ErrorKind::Json(serde_message(&e))))
     }
 
     fn skip(&mut self, key: &str) -> Result<()> {
@@ -447,16 +447,20 @@ impl<R: Read> Reader<R> {
 
     fn finish_notes(&mut self) {
         self.repairs.record(&self.scan.rep);
-        if !self.skipped.is_empty() {
-            self.notes.set(
-                &format!("skipped {}", self.file),
-                format!("sections without messages not read: {}", self.skipped.join(", ")),
-            );
-        }
-        if self.chats > 1 {
-            self.notes
-                .set(&format!("chats {}", self.file), format!("full export: {} chats", self.chats));
-        }
+        let (skipped, chats) = (&self.skipped, self.chats);
+        self.notes.file(&self.file, |r| {
+            if !skipped.is_empty() {
+                r.skipped.clone_from(skipped);
+                let text = format!("sections without messages not read: {}", skipped.join(", "));
+                r.say("skipped", text);
+            }
+            if chats > 0 {
+                r.chats = Some(ChatReport { count: Some(chats), ..ChatReport::default() });
+            }
+            if chats > 1 {
+                r.say("chats", format!("full export: {chats} chats"));
+            }
+        });
     }
 }
 
@@ -491,8 +495,8 @@ impl<R: Read> Reader<R> {
     }
 
     /// The messages as [`Pending`] items, whose parsing the caller may do
-    /// on another thread ([`crate::read::read_pending`]).
-    pub fn pending(mut self) -> impl Iterator<Item = Result<Pending>> {
+    /// on another thread ([`crate::read::read`]).
+    pub(crate) fn pending(mut self) -> impl Iterator<Item = Result<Pending>> {
         std::iter::from_fn(move || self.next_pending())
     }
 }
@@ -507,7 +511,7 @@ impl<R: Read> Iterator for Reader<R> {
 
 /// A message cut out of the file, its bytes repaired, not parsed yet.
 #[derive(Debug)]
-pub struct Unparsed {
+pub(crate) struct Unparsed {
     bytes: Vec<u8>,
     /// Where the message starts (with its index and pointer).
     pos: Position,
@@ -583,24 +587,29 @@ impl RepairLog {
             return;
         };
         let kinds = [repair::RepairKind::XEscape, repair::RepairKind::UnquotedDocumentId];
-        let mut parts = Vec::new();
+        let (mut parts, mut typed) = (Vec::new(), Vec::new());
         for ((kind, total), new) in kinds.into_iter().zip(tallies.iter_mut()).zip(found) {
             total.count += new.count;
             total.first = match (total.first, new.first) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
-            self.notes.add("repairs", new.count);
             if total.count > 0 {
-                let (l, c) = total.first.unwrap_or((0, 0));
+                let (line, column) = total.first.unwrap_or((0, 0));
                 parts.push(format!(
-                    "{} × {} first at line {l} col {c}",
+                    "{} × {} first at line {line} col {column}",
                     total.count,
                     kind.as_str()
                 ));
+                typed.push(Repair { kind: kind.code(), count: total.count, line, column });
             }
         }
-        self.notes.set(&format!("repair {}", self.file), parts.join("; "));
+        let added = found.iter().map(|t| t.count).sum::<u64>();
+        self.notes.file(&self.file, |r| {
+            r.counters.repairs += added;
+            r.repairs = typed;
+            r.say("repair", parts.join("; "));
+        });
     }
 }
 

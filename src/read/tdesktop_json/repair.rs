@@ -43,6 +43,14 @@ impl RepairKind {
             RepairKind::UnquotedDocumentId => "unquoted document_id",
         }
     }
+
+    /// Its name in the summary JSON (`files[].repairs[].kind`).
+    pub fn code(self) -> &'static str {
+        match self {
+            RepairKind::XEscape => "x-escape",
+            RepairKind::UnquotedDocumentId => "unquoted-document-id",
+        }
+    }
 }
 
 /// Count and first position (1-based line and column) of one kind of repair.
@@ -344,31 +352,7 @@ impl Repairer {
             self.column += 1;
         }
         match self.state {
-            State::Str => match b {
-                b'"' => {
-                    self.state = State::Outside;
-                    self.after_doc_key = self.key_len == DOC_KEY.len()
-                        && self.key.get(..DOC_KEY.len()) == Some(DOC_KEY);
-                    out.push(b);
-                    Class::StringEnd
-                }
-                b'\\' => {
-                    self.state = State::Escape;
-                    self.key_len = usize::MAX;
-                    out.push(b);
-                    Class::Inside
-                }
-                _ => {
-                    if let Some(slot) = self.key.get_mut(self.key_len) {
-                        *slot = b;
-                        self.key_len += 1;
-                    } else {
-                        self.key_len = usize::MAX;
-                    }
-                    out.push(b);
-                    Class::Inside
-                }
-            },
+            State::Str => self.feed_string(b, out),
             State::Escape => {
                 if b == b'x' {
                     Self::note(&mut self.x_escapes, line, column.saturating_sub(1));
@@ -417,48 +401,84 @@ impl Repairer {
                 self.after_held(token.complete(), b, line, column, out)
             }
             State::DocTokenEnd => self.after_held(true, b, line, column, out),
-            State::Outside => {
-                if self.expect_doc_value && !matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
-                    self.expect_doc_value = false;
-                    if let Some(token) = Token::start(b) {
-                        self.held.clear();
-                        self.held.push(b);
-                        self.held_at = (line, column);
-                        self.state = State::DocToken(token);
-                        return Class::Outside;
-                    }
-                    if !matches!(b, b'"' | b'{' | b'[') {
-                        Self::note(&mut self.document_ids, line, column);
-                        self.state = State::Unquoted;
-                        out.push(b'"');
-                        self.undo_position(b, line, column);
-                        self.feed(b, out);
-                        return Class::StringStart;
-                    }
+            State::Outside => self.feed_outside(b, line, column, out),
+        }
+    }
+
+    /// [`Repairer::feed`] inside a string: the end of a key is checked for
+    /// `document_id`.
+    #[inline]
+    fn feed_string(&mut self, b: u8, out: &mut Vec<u8>) -> Class {
+        match b {
+            b'"' => {
+                self.state = State::Outside;
+                self.after_doc_key =
+                    self.key_len == DOC_KEY.len() && self.key.get(..DOC_KEY.len()) == Some(DOC_KEY);
+                out.push(b);
+                Class::StringEnd
+            }
+            b'\\' => {
+                self.state = State::Escape;
+                self.key_len = usize::MAX;
+                out.push(b);
+                Class::Inside
+            }
+            _ => {
+                if let Some(slot) = self.key.get_mut(self.key_len) {
+                    *slot = b;
+                    self.key_len += 1;
+                } else {
+                    self.key_len = usize::MAX;
                 }
-                match b {
-                    b'"' => {
-                        self.state = State::Str;
-                        self.key_len = 0;
-                        out.push(b);
-                        Class::StringStart
-                    }
-                    b':' => {
-                        self.expect_doc_value = self.after_doc_key;
-                        self.after_doc_key = false;
-                        out.push(b);
-                        Class::Outside
-                    }
-                    b' ' | b'\t' | b'\n' | b'\r' => {
-                        out.push(b);
-                        Class::Outside
-                    }
-                    _ => {
-                        self.after_doc_key = false;
-                        out.push(b);
-                        Class::Outside
-                    }
-                }
+                out.push(b);
+                Class::Inside
+            }
+        }
+    }
+
+    /// [`Repairer::feed`] between values: where a `document_id` value starts
+    /// (held back, or quoted when it is not JSON), and strings open.
+    #[inline]
+    fn feed_outside(&mut self, b: u8, line: u64, column: u64, out: &mut Vec<u8>) -> Class {
+        if self.expect_doc_value && !matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+            self.expect_doc_value = false;
+            if let Some(token) = Token::start(b) {
+                self.held.clear();
+                self.held.push(b);
+                self.held_at = (line, column);
+                self.state = State::DocToken(token);
+                return Class::Outside;
+            }
+            if !matches!(b, b'"' | b'{' | b'[') {
+                Self::note(&mut self.document_ids, line, column);
+                self.state = State::Unquoted;
+                out.push(b'"');
+                self.undo_position(b, line, column);
+                self.feed(b, out);
+                return Class::StringStart;
+            }
+        }
+        match b {
+            b'"' => {
+                self.state = State::Str;
+                self.key_len = 0;
+                out.push(b);
+                Class::StringStart
+            }
+            b':' => {
+                self.expect_doc_value = self.after_doc_key;
+                self.after_doc_key = false;
+                out.push(b);
+                Class::Outside
+            }
+            b' ' | b'\t' | b'\n' | b'\r' => {
+                out.push(b);
+                Class::Outside
+            }
+            _ => {
+                self.after_doc_key = false;
+                out.push(b);
+                Class::Outside
             }
         }
     }

@@ -46,10 +46,10 @@
 use crate::model::{Extra, Post, Span, Style, Text};
 use serde_json::Value;
 
-/// The message key, kept in `extra`.
-pub const KEY: &str = "rich_message";
 /// The `source.flags` entry of a post whose text was recovered from it.
-pub const FLAG: &str = "rich_message";
+pub use crate::format::tdesktop_json::RICH_FLAG as FLAG;
+/// The message key, kept in `extra`.
+pub use crate::format::tdesktop_json::RICH_KEY as KEY;
 
 /// Keys read as rich text, wherever they appear in a block.
 pub const TEXT_KEYS: [&str; 7] =

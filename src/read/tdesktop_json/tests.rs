@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::error::Result;
+use crate::format::tdesktop_json::{LAYOUT_KEY, TOO_BIG};
 use crate::model::{Kind, MediaStatus, Post};
 use crate::read::{Notes, Pending};
 
@@ -69,7 +70,7 @@ mod reading {
         );
         let n = notes.snapshot();
         assert!(n["skipped f.json"].contains("personal_information"), "{n:?}");
-        assert_eq!(notes.counters()["repairs"], 1);
+        assert_eq!(notes.counters().repairs, 1);
     }
 
     /// Issue 12, faults stay local: a chat whose `messages` is not an array
@@ -192,7 +193,7 @@ mod layout {
 
     /// Everything a read gives: each post or error (debug-printed), the
     /// notes and the counters.
-    fn outcome(json: &str) -> (Vec<String>, BTreeMap<String, String>, BTreeMap<String, u64>) {
+    fn outcome(json: &str) -> (Vec<String>, BTreeMap<String, String>, crate::account::Counters) {
         let notes = Notes::default();
         let items = Reader::new(json.as_bytes(), "t.json".into(), notes.clone())
             .map(|r| match r {
@@ -236,7 +237,7 @@ mod layout {
         // The file really has what the comparison is about.
         assert_eq!(a.0.len(), 24);
         assert_eq!(a.0.iter().filter(|s| s.starts_with("error")).count(), 4, "{:#?}", a.0);
-        assert_eq!(a.2.get("repairs"), Some(&5), "{:?}", a.2);
+        assert_eq!(a.2.repairs, 5, "{:?}", a.2);
         assert_eq!(
             a.1.get("repair t.json").map(String::as_str),
             Some("4 × \\xHH escape first at line 154 col 14; 1 × unquoted document_id first at line 177 col 21"),

@@ -32,182 +32,12 @@
 //! Desktop's date titles do, and the separator carries the year, so the
 //! date comes back to the minute.
 
-use super::{classify, is_clock, is_date_separator, parse_footer, CLine, Flavour, Reader};
+use super::{CLine, Reader};
 use crate::clean::boilerplate::{self, Placeholder, ESCAPE};
 use crate::clean::repeat;
+use crate::format::text::{footer, needs_escape, parse_separator, TgFooter};
 use crate::model::{Chat, Edited, Forward, Kind, Media, Post, Reply, Service, Source, Text};
 use std::io::BufRead;
-
-/// Would `line`, written as text in a tgnorm dump, read as something else?
-/// Such lines are written with [`ESCAPE`] in front.
-pub fn needs_escape(line: &str) -> bool {
-    let key = repeat::line_key(line);
-    let chrome = Flavour { chrome: true, ..Flavour::default() };
-    key.is_empty()
-        || line.starts_with(ESCAPE)
-        || line.trim() == boilerplate::TGNORM_SIGNATURE
-        || key == boilerplate::UNSUPPORTED_POST
-        || key == boilerplate::NO_CHAT
-        || classify(line, &key, &chrome) != super::Class::Text
-        || boilerplate::media_label(&key).is_some()
-        || boilerplate::generic_service(&key).is_some()
-        || footer(&key).is_some()
-}
-
-/// `line`, escaped if it must be.
-pub fn escaped(line: &str) -> String {
-    if needs_escape(line) {
-        format!("{ESCAPE}{line}")
-    } else {
-        line.to_owned()
-    }
-}
-
-/// The date separator for a day `YYYY-MM-DD`: `February 24, 2023`.
-pub fn date_separator(day: &str) -> Option<String> {
-    let (year, rest) = day.split_once('-')?;
-    let (month, dd) = rest.split_once('-')?;
-    let month: usize = month.parse().ok()?;
-    let dd: u32 = dd.parse().ok()?;
-    let name = boilerplate::MONTHS.get(month.checked_sub(1)?)?;
-    (year.len() == 4 && year.chars().all(|c| c.is_ascii_digit()) && (1..=31).contains(&dd))
-        .then(|| format!("{name} {dd}, {year}"))
-}
-
-/// `February 24, 2023` → `2023-02-24` (a separator without a year is a
-/// browser copy's, which says no year: `None`).
-fn parse_separator(key: &str) -> Option<String> {
-    if !is_date_separator(key) {
-        return None;
-    }
-    let (month, rest) = key.split_once(' ')?;
-    let (dd, year) = rest.split_once(", ")?;
-    let month = boilerplate::MONTHS.iter().position(|m| *m == month)? + 1;
-    let dd: u32 = dd.parse().ok()?;
-    Some(format!("{year}-{month:02}-{dd:02}"))
-}
-
-/// A footer line of a tgnorm dump: what [`parse_footer`] reads, the time
-/// alone (`07:29`), and a UTC offset after the time.
-struct TgFooter {
-    views: Option<u64>,
-    author: Option<String>,
-    edited: bool,
-    /// `HH:MM`.
-    time: Option<String>,
-    /// `+00:00`, `-05:30`; `None` for local time.
-    offset: Option<String>,
-}
-
-fn footer(key: &str) -> Option<TgFooter> {
-    let (rest, offset) = match key.rsplit_once(' ') {
-        Some((before, zone)) if zone.starts_with("UTC") => (before, Some(utc_offset(zone)?)),
-        _ => (key, None),
-    };
-    let time = match rest.rsplit_once(' ') {
-        Some((_, last)) if is_clock(last) => Some(last.to_owned()),
-        None if is_clock(rest) => Some(rest.to_owned()),
-        _ => None,
-    };
-    if offset.is_some() && time.is_none() {
-        return None;
-    }
-    if time.as_deref() == Some(rest) {
-        return Some(TgFooter { views: None, author: None, edited: false, time, offset });
-    }
-    let parsed = parse_footer(rest)?;
-    Some(TgFooter {
-        views: parsed.views.map(|(n, _)| n),
-        author: parsed.author,
-        edited: parsed.edited,
-        time,
-        offset,
-    })
-}
-
-/// `UTC` → `+00:00`, `UTC+03:00` → `+03:00`.
-fn utc_offset(zone: &str) -> Option<String> {
-    let rest = zone.strip_prefix("UTC")?;
-    if rest.is_empty() {
-        return Some("+00:00".into());
-    }
-    let b = rest.as_bytes();
-    let ok = b.len() == 6
-        && matches!(b.first(), Some(b'+' | b'-'))
-        && b.get(3) == Some(&b':')
-        && [1, 2, 4, 5].iter().all(|&i| b.get(i).is_some_and(u8::is_ascii_digit));
-    ok.then(|| rest.to_owned())
-}
-
-/// The footer line of a post: `2 views Álvaro Justen, edited 07:29 UTC`;
-/// `None` when there is nothing to say. `date` is the post's RFC 3339 date;
-/// the signature is written only after a view count (as the web preview
-/// does).
-pub fn footer_line(
-    views: Option<u64>,
-    author: Option<&str>,
-    edited: bool,
-    date: Option<&str>,
-) -> Option<String> {
-    let mut parts = String::new();
-    if let Some(views) = views {
-        parts.push_str(&format!("{views} views"));
-        if let Some(author) = author.filter(|a| !a.is_empty()) {
-            parts.push(' ');
-            parts.push_str(author);
-            if edited {
-                parts.push(',');
-            }
-        }
-    }
-    if edited {
-        if !parts.is_empty() {
-            parts.push(' ');
-        }
-        parts.push_str("edited");
-    }
-    if let Some((_, time, offset)) = date.and_then(split_date) {
-        if !parts.is_empty() {
-            parts.push(' ');
-        }
-        parts.push_str(time);
-        match offset {
-            Some("Z" | "+00:00") => parts.push_str(" UTC"),
-            Some(offset) => parts.push_str(&format!(" UTC{offset}")),
-            None => {}
-        }
-    }
-    (!parts.is_empty()).then_some(parts)
-}
-
-/// An RFC 3339 date → its day `YYYY-MM-DD`, time `HH:MM` and offset.
-pub fn split_date(date: &str) -> Option<(&str, &str, Option<&str>)> {
-    let day = date.get(..10)?;
-    let time = date.get(11..16)?;
-    let shape = |s: &str, seps: &[usize]| {
-        s.char_indices().all(|(i, c)| {
-            if seps.contains(&i) {
-                !c.is_ascii_digit()
-            } else {
-                c.is_ascii_digit()
-            }
-        })
-    };
-    if !shape(day, &[4, 7]) || !shape(time, &[2]) || date.get(10..11) != Some("T") {
-        return None;
-    }
-    let rest = date.get(16..)?;
-    let rest = rest
-        .strip_prefix(':')
-        .map_or(rest, |r| r.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.'));
-    let offset = match rest {
-        "" => None,
-        "Z" => Some("Z"),
-        o if o.len() == 6 && (o.starts_with('+') || o.starts_with('-')) => Some(o),
-        _ => return None,
-    };
-    Some((day, time, offset))
-}
 
 /// One line of a block: escaped or not, and its text without the escape.
 struct Item {
@@ -259,7 +89,7 @@ impl<R: BufRead> Reader<R> {
             if block.first().is_some_and(|l| l.text.trim() == boilerplate::TGNORM_SIGNATURE) {
                 // Another tgnorm dump appended to this one.
                 block.remove(0);
-                self.notes.add("chrome_lines", 1);
+                self.notes.count(&self.file, |c| &mut c.chrome_lines, 1);
             }
             if block.is_empty() {
                 if self.out.is_empty() && self.ahead.is_empty() && self.eof {
@@ -356,7 +186,7 @@ impl<R: BufRead> Reader<R> {
         if let Some(f) = tail {
             self.apply_footer(&mut post, f);
         }
-        self.notes.add("text_lines", body.len() as u64);
+        self.notes.count(&self.file, |c| &mut c.text_lines, body.len() as u64);
         let text = body.join("\n");
         if !text.is_empty() {
             let keys: Vec<String> =
@@ -415,6 +245,7 @@ fn service_of(key: &str) -> Option<Service> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::text::{date_separator, escaped, footer_line, split_date};
 
     #[test]
     fn dates_and_footers_read_back() {

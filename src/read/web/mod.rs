@@ -175,8 +175,9 @@ impl<R: BufRead> Reader<R> {
                     return Ok(());
                 }
                 let chunk = std::mem::take(&mut self.buf);
-                self.notes.set(
-                    &format!("web pages {}", self.file),
+                self.notes.say(
+                    &self.file,
+                    "web pages",
                     format!(
                         "no post boundary in {MAX_POST} bytes; cut there (posts flagged boundary_uncertain)"
                     ),
@@ -364,8 +365,7 @@ impl<R: BufRead> Iterator for Reader<R> {
                     } else {
                         "no tgme_widget_message element: not a saved channel page?"
                     };
-                    self.notes
-                        .set(&format!("web pages {}", self.file), format!("no posts ({what})"));
+                    self.notes.say(&self.file, "web pages", format!("no posts ({what})"));
                     self.index = u64::MAX;
                 }
                 return None;

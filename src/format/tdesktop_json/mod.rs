@@ -1,5 +1,8 @@
-//! Telegram Desktop `result.json`: tgnorm's own marks, shared by the writer
-//! (`write::tdesktop_json`) and the reader (`read::tdesktop_json`).
+//! Telegram Desktop `result.json`: the layout facts and tgnorm's own marks,
+//! shared by the writer (`write::tdesktop_json`) and the reader
+//! (`read::tdesktop_json`): the date formats ([`dates`]), the media
+//! placeholders, the reserved keys, the chat-type rule of peer ids, and
+//! the rules below for values tgnorm derives.
 //!
 //! Telegram Desktop writes `from` and `from_id` on every message, an `id`,
 //! a `date`; other sources (text dumps, web pages, HTML exports) may lack
@@ -27,6 +30,44 @@
 
 use crate::model::Post;
 use serde_json::Value;
+
+pub mod dates;
+
+/// The placeholders Telegram Desktop writes instead of a file path (§2.4).
+pub const NOT_INCLUDED: &str = "(File not included. Change data exporting settings to download.)";
+/// See [`NOT_INCLUDED`].
+pub const TOO_BIG: &str =
+    "(File exceeds maximum size. Change data exporting settings to download.)";
+/// See [`NOT_INCLUDED`].
+pub const UNAVAILABLE: &str = "(File unavailable, please try again later)";
+
+/// The reserved `extra` key for layout hints (see `read::tdesktop_json`'s module docs).
+pub const LAYOUT_KEY: &str = "tdesktop";
+/// The message key tgnorm's writer uses for model fields Telegram Desktop
+/// has no key for.
+pub const TGNORM_KEY: &str = "tgnorm";
+
+/// The message key of a 2026 `rich_message` block tree, kept in `extra`.
+pub const RICH_KEY: &str = "rich_message";
+/// The `source.flags` entry of a post whose text was recovered from its
+/// `rich_message`.
+pub const RICH_FLAG: &str = "rich_message";
+
+const USER_TYPES: [&str; 5] =
+    ["personal_chat", "bot_chat", "saved_messages", "replies", "verification_codes"];
+
+/// The peer-id prefix a chat type implies (`user`, `chat`, `channel`).
+pub fn chat_prefix(kind: &str) -> Option<&'static str> {
+    if USER_TYPES.contains(&kind) {
+        Some("user")
+    } else if kind == "private_group" {
+        Some("chat")
+    } else if kind.ends_with("_supergroup") || kind.ends_with("_channel") {
+        Some("channel")
+    } else {
+        None
+    }
+}
 
 /// The first of the peer ids tgnorm derives: Telegram's own ids stay far
 /// below it, and every derived id stays below 2^53, so that tools which
