@@ -12,8 +12,8 @@
 //! - posts are cleaned by the same passes as the command line's defaults,
 //!   de-duplicated within the same window, fingerprinted before cleaning;
 //! - every item read is accounted for: the [`Summary`] at the end says
-//!   `read = written + rejected + duplicates`, where `written` counts the
-//!   posts the reader yielded.
+//!   `read = written + rejected + duplicates + selected_out`, where
+//!   `written` counts the posts the reader yielded.
 //!
 //! It runs on the caller's thread, one post at a time: the multi-threaded
 //! pipeline is [`crate::convert::run`], which writes instead of yielding.
@@ -23,6 +23,7 @@ use crate::convert::Summary;
 use crate::error::{Error, ErrorKind, Position, Result};
 use crate::model::{Chat, Post};
 use crate::read::{self, Notes, Pending, PendingPosts, ReadOptions};
+use crate::select::Selection;
 use crate::write::{self, Format};
 use encoding_rs::Encoding;
 use std::fs::File;
@@ -49,6 +50,7 @@ pub struct ReaderBuilder {
     clean: CleanConfig,
     strict: bool,
     name: Option<String>,
+    select: Selection,
 }
 
 impl ReaderBuilder {
@@ -115,6 +117,25 @@ impl ReaderBuilder {
         self
     }
 
+    /// Keeps only the posts `selection` keeps (`--since`, `--chat`, …);
+    /// the others are counted in [`Summary::selected_out`].
+    ///
+    /// ```
+    /// use tgnorm::select::Selection;
+    ///
+    /// let only_service = Selection { kinds: vec![tgnorm::model::Kind::Service], ..Selection::default() };
+    /// let mut reader = tgnorm::ReaderBuilder::new()
+    ///     .select(only_service)
+    ///     .from_path("fixtures/text/rusembindia-2024/input.txt")?;
+    /// assert_eq!(reader.by_ref().count(), 0);
+    /// assert_eq!(reader.summary().selected_out, 15);
+    /// # Ok::<(), tgnorm::Error>(())
+    /// ```
+    pub fn select(&mut self, selection: Selection) -> &mut ReaderBuilder {
+        self.select = selection;
+        self
+    }
+
     /// The name a stream given to [`ReaderBuilder::from_reader`] has in
     /// positions and `source.file` (default `-`, as standard input).
     pub fn name(&mut self, name: impl Into<String>) -> &mut ReaderBuilder {
@@ -148,12 +169,13 @@ impl ReaderBuilder {
 
     /// The reading options as the command line resolves them: the text
     /// reader's structural clean-ups follow the passes.
-    fn options(&self) -> (ReadOptions, CleanConfig, bool) {
+    fn options(&self) -> (ReadOptions, CleanConfig, bool, Selection) {
         let text = read::text::Options {
             chat: self.read.text.chat.clone(),
             ..read::text::Options::for_passes(&self.clean)
         };
-        (ReadOptions { text, ..self.read.clone() }, self.clean.clone(), self.strict)
+        let read = ReadOptions { text, ..self.read.clone() };
+        (read, self.clean.clone(), self.strict, self.select.clone())
     }
 }
 
@@ -180,6 +202,7 @@ pub struct Reader {
     read: ReadOptions,
     clean: CleanConfig,
     strict: bool,
+    select: Selection,
     files: std::vec::IntoIter<PathBuf>,
     stream: Option<PendingPosts<'static>>,
     notes: Notes,
@@ -200,11 +223,15 @@ impl Reader {
         ReaderBuilder::new().from_reader(raw)
     }
 
-    fn new((read, clean, strict): (ReadOptions, CleanConfig, bool), files: Vec<PathBuf>) -> Reader {
+    fn new(
+        (read, clean, strict, select): (ReadOptions, CleanConfig, bool, Selection),
+        files: Vec<PathBuf>,
+    ) -> Reader {
         Reader {
             read,
             clean,
             strict,
+            select,
             files: files.into_iter(),
             stream: None,
             notes: Notes::default(),
@@ -233,7 +260,8 @@ impl Reader {
         summary
     }
 
-    /// Accounts for one reader item; `None` when it was a duplicate.
+    /// Accounts for one reader item; `None` when it was a duplicate or
+    /// selected out.
     fn take(&mut self, item: Result<Pending>) -> Option<Result<Post>> {
         self.summary.read += 1;
         let mut post = match item.and_then(|p| p.settle(&self.read, &self.notes)) {
@@ -246,6 +274,10 @@ impl Reader {
                 return Some(Err(e));
             }
         };
+        if !self.select.keeps(&post) {
+            self.summary.selected_out += 1;
+            return None;
+        }
         if self.clean.has(Pass::Dedup) && !self.seen.first_time(&post) {
             self.summary.duplicates += 1;
             return None;

@@ -13,6 +13,7 @@ use std::process::ExitCode;
 use tgnorm::clean::{Config as CleanConfig, EmojiMode, Pass};
 use tgnorm::convert::{self, Rejection, Summary};
 use tgnorm::read::{self, ReadOptions};
+use tgnorm::select;
 use tgnorm::validate::{self, Problem, Schema};
 use tgnorm::{write, Error, ErrorKind, Position};
 
@@ -229,6 +230,39 @@ struct ConvertArgs {
     /// Do not print the summary line on standard error.
     #[arg(short, long)]
     quiet: bool,
+    /// Selection: which posts are kept (boxed: the arguments are many).
+    #[command(flatten)]
+    select: Box<SelectArgs>,
+}
+
+/// `--since`, `--until`, `--dateless`, `--chat`, `--sender`, `--kind`,
+/// `--topic` (issue 17 item 4; [`select::Selection`]).
+#[derive(Args, Debug)]
+struct SelectArgs {
+    /// Keep posts dated at or after DATE (2024-03-01, or a date-time such as
+    /// 2024-03-01T12:00:00+03:00; a date covers its whole day).
+    #[arg(long, value_name = "DATE", help_heading = "Selection")]
+    since: Option<String>,
+    /// Keep posts dated at or before DATE (inclusive; a date covers its
+    /// whole day).
+    #[arg(long, value_name = "DATE", help_heading = "Selection")]
+    until: Option<String>,
+    /// With --since/--until: keep (default) or drop posts without a date.
+    #[arg(long, value_name = "keep|drop", default_value = "keep", help_heading = "Selection")]
+    dateless: select::Dateless,
+    /// Keep posts of this chat: name, id (channel123 or 123) or @username
+    /// (repeatable: any of them).
+    #[arg(long = "chat", value_name = "CHAT", help_heading = "Selection")]
+    chats: Vec<String>,
+    /// Keep posts by this sender: name or id (user42 or 42) (repeatable).
+    #[arg(long = "sender", value_name = "SENDER", help_heading = "Selection")]
+    senders: Vec<String>,
+    /// Keep posts of this kind: message, service, unsupported (repeatable).
+    #[arg(long = "kind", value_name = "KIND", value_parser = select::parse_kind, help_heading = "Selection")]
+    kinds: Vec<tgnorm::model::Kind>,
+    /// Keep posts in this forum topic (its topic_id; repeatable).
+    #[arg(long = "topic", value_name = "ID", help_heading = "Selection")]
+    topics: Vec<i64>,
 }
 
 /// The subcommands, for telling `tgnorm FILE` from `tgnorm convert FILE`.
@@ -676,6 +710,15 @@ fn resolve(args: &ConvertArgs) -> Result<convert::Options, Error> {
         progress: !args.quiet && io::stderr().is_terminal(),
         output_dir: None,
         tdesktop_json: write::tdesktop_json::Options { tdesktop_escapes: args.tdesktop_escapes },
+        select: select::Selection {
+            since: args.select.since.as_deref().map(str::parse).transpose()?,
+            until: args.select.until.as_deref().map(str::parse).transpose()?,
+            dateless: args.select.dateless,
+            chats: args.select.chats.clone(),
+            from: args.select.senders.clone(),
+            kinds: args.select.kinds.clone(),
+            topics: args.select.topics.clone(),
+        },
         #[cfg(feature = "parquet")]
         partition_by: args.partition_by,
     })

@@ -15,7 +15,8 @@
 //!
 //! Every item a reader yields is counted: a post is written, dropped as a
 //! duplicate, or rejected with its position, so the summary always shows
-//! `read = written + rejected + duplicates` (ARCHITECTURE.md, invariant 3).
+//! `read = written + rejected + duplicates + selected_out` (ARCHITECTURE.md,
+//! invariant 3).
 //! An error that stops a file (an unreadable byte stream, not one bad
 //! record) is counted too, as one rejection with its position.
 //!
@@ -38,6 +39,7 @@ use crate::error::{Error, ErrorKind, Position, Result};
 use crate::merge::{self, Ordinal, Verdict};
 use crate::model::Post;
 use crate::read::{self, Notes, Pending, ReadOptions};
+use crate::select::Selection;
 use crate::write::{self, Writer};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
@@ -69,6 +71,8 @@ pub struct Options {
     pub output_dir: Option<PathBuf>,
     /// How the tdesktop-json writer writes (`--tdesktop-escapes`).
     pub tdesktop_json: write::tdesktop_json::Options,
+    /// Which posts are kept (`--since`, `--chat`, …; issue 17 item 4).
+    pub select: Selection,
     /// `--partition-by`: write a partitioned dataset into `output_dir`
     /// (`write::partition`) instead of one output.
     #[cfg(feature = "parquet")]
@@ -136,8 +140,8 @@ impl std::fmt::Display for Rejection {
 /// # The JSON shape (`"summary_version": 1`, `schemas/summary.schema.json`)
 ///
 /// The totals first, every counter always present: `read`, `written`,
-/// `rejected`, `duplicates` (the pipeline's, `read = written + rejected +
-/// duplicates`), then the sums of the readers' and writers' typed
+/// `rejected`, `duplicates`, `selected_out` (the pipeline's, `read =
+/// written + rejected + duplicates + selected_out`), then the sums of the readers' and writers' typed
 /// [`Counters`] (`boilerplate_lines`, `repairs`, `ids_assigned`, …); then
 /// `cleaned` (posts changed by each pass), `files` (one [`FileReport`] per
 /// input file, in the order they were opened: format, encoding, chats,
@@ -163,6 +167,8 @@ pub struct Summary {
     /// version of the same post was kept (merges: `replaced` and
     /// `conflicts` are among them).
     pub duplicates: u64,
+    /// Posts the selection (`--since`, `--chat`, …) left out.
+    pub selected_out: u64,
     /// Posts written that were read more than once (`source.merged_from`).
     pub merged: u64,
     /// Versions dropped because a newer edit of the post was kept.
@@ -213,6 +219,7 @@ impl Summary {
         let c = &self.counters;
         let optional = [
             (self.duplicates, "duplicates ", ""),
+            (self.selected_out, "selected out ", ""),
             (self.merged, "merged ", ""),
             (self.replaced, "replaced ", ""),
             (self.conflicts, "conflicts ", ""),
@@ -447,6 +454,8 @@ enum Done {
     },
     /// A record that could not be read.
     Failed(Error),
+    /// A post the selection left out.
+    SelectedOut,
 }
 
 /// What merging made of a post ([`Stage`]).
@@ -501,6 +510,7 @@ fn work(
     job: Job,
     (read, notes): (&ReadOptions, &Notes),
     clean: &CleanConfig,
+    select: &Selection,
     (dedup, encode): (bool, bool),
     file: FileJob,
     lines_hint: &mut usize,
@@ -516,6 +526,9 @@ fn work(
                 Ok(post) => post,
                 Err(e) => return Done::Failed(e),
             };
+            if !select.keeps(&post) {
+                return Done::SelectedOut;
+            }
             if let Some(id) = file.chat_id {
                 merge::assign_chat_id(&mut post, id);
             }
@@ -728,6 +741,7 @@ fn pipeline(
                         job,
                         (&options.read, notes),
                         clean,
+                        &options.select,
                         (dedup, encode),
                         file,
                         &mut lines_hint,
@@ -842,7 +856,8 @@ fn survey(options: &Options, files: &[PathBuf], notes: &Notes) -> Result<Plan> {
                             }
                         }
                     }
-                    Done::Post { .. } => {}
+                    // Selected out: not in the output, so not in the merge.
+                    Done::Post { .. } | Done::SelectedOut => {}
                     Done::Failed(e) if e.is_record_error() && !options.strict => {}
                     Done::Failed(e) => return Ok(Some(e)),
                 }
@@ -1064,6 +1079,7 @@ fn write_batch<W: Write>(
                 }
                 summary.written += 1;
             }
+            Done::SelectedOut => summary.selected_out += 1,
             Done::Failed(e) if e.is_record_error() && !strict => {
                 summary.rejected += 1;
                 reject(&Rejection::from_error(&e))?;

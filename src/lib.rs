@@ -41,6 +41,7 @@ pub mod merge;
 pub mod model;
 pub mod read;
 pub mod schema;
+pub mod select;
 pub mod validate;
 pub mod write;
 

@@ -61,9 +61,26 @@ pub struct Post {
     pub source: Source,
     /// What tgnorm changed in this post, for audit.
     pub cleaned: Vec<String>,
+    /// The forum topic the post is in (the id of the topic's
+    /// `topic_created` service message), when the source says; written
+    /// only then (after the keys every post has), so that archives without
+    /// topics keep their shape.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub topic_id: Option<i64>,
     /// Source fields the model has no name for, in input order.
     #[serde(default, skip_serializing_if = "Extra::is_empty")]
     pub extra: Extra,
+}
+
+/// A `topic_created` service message opens a forum topic whose id is the
+/// message's own id (Telegram's forum topics are named by the id of the
+/// message that created them): sets `topic_id` to it when the source said
+/// nothing else. Readers of formats that show the action call this.
+pub fn topic_of_its_own(post: &mut Post) {
+    let created = post.service.as_ref().and_then(|s| s.action.as_deref()) == Some("topic_created");
+    if created && post.topic_id.is_none() {
+        post.topic_id = post.id;
+    }
 }
 
 /// Post kinds.
@@ -377,6 +394,8 @@ struct PostWire {
     author: Option<String>,
     forwarded_from: Option<Forward>,
     reply_to: Option<Reply>,
+    #[serde(default)]
+    topic_id: Option<i64>,
     via_bot: Option<String>,
     text: String,
     entities: Vec<Entity>,
@@ -405,6 +424,7 @@ impl<'de> Deserialize<'de> for Post {
             author: w.author,
             forwarded_from: w.forwarded_from,
             reply_to: w.reply_to,
+            topic_id: w.topic_id,
             via_bot: w.via_bot,
             text,
             media: w.media,

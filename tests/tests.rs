@@ -45,6 +45,8 @@ mod csv_writer;
 mod api;
 // Zip archives as input (issue 17 item 2): members as streams, bombs refused.
 mod zip_input;
+// Selection (issue 17 item 4): --since/--until/--chat/--sender/--kind/--topic, counted.
+mod select;
 // `--to parquet`, reading it back, `--partition-by` (issue 15 items 2 and 4).
 #[cfg(feature = "parquet")]
 mod parquet;

@@ -141,13 +141,13 @@ pub fn file_report<'a>(s: &'a serde_json::Value, file: &str) -> &'a serde_json::
     files.iter().find(|f| f["file"] == file).unwrap_or(&serde_json::Value::Null)
 }
 
-/// Asserts `read = written + rejected + duplicates` in a summary.
+/// Asserts `read = written + rejected + duplicates + selected_out` in a summary.
 pub fn assert_accounting(what: &str, s: &serde_json::Value) {
     let n = |k: &str| s[k].as_u64().unwrap_or_else(|| panic!("{what}: summary lacks {k}"));
     assert_eq!(
         n("read"),
-        n("written") + n("rejected") + n("duplicates"),
-        "{what}: read != written + rejected + duplicates in {s}"
+        n("written") + n("rejected") + n("duplicates") + n("selected_out"),
+        "{what}: read != written + rejected + duplicates + selected_out in {s}"
     );
 }
 

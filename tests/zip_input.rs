@@ -82,11 +82,9 @@ fn a_mixed_zip_reads_its_exports_and_loose_files_and_rejects_bad_members_alone()
         .collect();
     assert!(sources[0].contains("mixed.zip!ChatExport_pachum/result.json"), "{}", sources[0]);
     assert!(sources[17].contains("mixed.zip!dumps/rusembindia.txt"), "{}", sources[17]);
-    let note = s["files"][0]["notes"]["zip"].as_str().unwrap();
-    assert_eq!(
-        (s["files"][0]["file"].as_str(), s["files"][0]["format"].as_str()),
-        (Some("fixtures/zip/mixed.zip"), Some("zip"))
-    );
+    let archive = file_report(&s, "fixtures/zip/mixed.zip");
+    assert_eq!(archive["format"], "zip");
+    let note = archive["notes"]["zip"].as_str().unwrap();
     assert_eq!(
         note,
         "4 inputs from 4 of its 6 members; 2 not read (folder entries, hidden files, media, \
@@ -172,4 +170,16 @@ fn a_file_named_zip_that_is_not_one_is_read_by_its_content() {
     let run = tgnorm_in(&d, &["dump.zip", "-q"], b"");
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("\"source\":{\"format\":\"text\",\"file\":\"dump.zip\""));
+}
+
+#[test]
+fn validate_says_it_does_not_read_zips() {
+    let run = tgnorm(&["validate", "fixtures/zip/mixed.zip"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("fixtures/zip/mixed.zip: a zip archive: `tgnorm validate` does not read"),
+        "{}",
+        run.stderr
+    );
 }

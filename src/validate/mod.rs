@@ -38,7 +38,7 @@ mod tdesktop_html;
 mod web;
 
 use crate::account::Version;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Position, Result};
 use crate::read::{self, lines::Lines, Format, Notes, ReadOptions};
 use explain::Checker;
 use serde::Serialize;
@@ -284,6 +284,16 @@ pub fn run(options: &Options, emit: &mut dyn FnMut(&Problem) -> Result<()>) -> R
         for path in &files {
             let notes = Notes::default();
             let input = read::open(path, &read_options, &notes)?;
+            if input.zip.is_some() {
+                return Err(Error::new(
+                    Position::file(&input.name),
+                    ErrorKind::Format(
+                        "a zip archive: `tgnorm validate` does not read inside zip archives; \
+                         unzip it and validate the folder"
+                            .into(),
+                    ),
+                ));
+            }
             sink.report.files += 1;
             let read::Input { name, mut reader, format, .. } = input;
             if options.schema != Schema::Auto || options.read.format.is_some() {

@@ -104,6 +104,7 @@ pub fn message(dom: &Dom<'_>, root: u32, page: &mut Page, ctx: &Ctx<'_>) -> Opti
             }
         }
         service(dom, root, body, text, &mut post);
+        crate::model::topic_of_its_own(&mut post);
         title.filter(|_| post.date.is_none()).map(str::to_owned)
     } else {
         default_message(dom, root, page, &mut post)

@@ -368,9 +368,11 @@ impl Gathered {
                 self.service_key(key, value)
             }
             "from" | "from_id" | "author" | "via_bot" => self.sender(key, value),
-            "forwarded_from" | "forwarded_from_id" | "reply_to_message_id" | "reply_to_peer_id" => {
-                self.link(key, value)
-            }
+            "forwarded_from"
+            | "forwarded_from_id"
+            | "reply_to_message_id"
+            | "reply_to_peer_id"
+            | "reply_to_top_message_id" => self.link(key, value),
             "reactions" => {
                 self.post.reactions = reactions(value)?;
                 Ok(())
@@ -525,7 +527,10 @@ impl Gathered {
     }
 
     /// What the message points to: `forwarded_from(_id)`,
-    /// `reply_to_message_id`, `reply_to_peer_id`.
+    /// `reply_to_message_id`, `reply_to_peer_id`, and the forum topic it is
+    /// in, `reply_to_top_message_id` (issue 17: not in the 2025-09 source
+    /// nor in the corpus; read when present, kept in `extra` when it is not
+    /// an integer).
     fn link(&mut self, key: &str, value: Value) -> Result<(), String> {
         let post = &mut self.post;
         match key {
@@ -545,6 +550,12 @@ impl Gathered {
                 other => {
                     post.forwarded_from.get_or_insert_with(Forward::default);
                     post.extra.insert(key.into(), other);
+                }
+            },
+            "reply_to_top_message_id" => match value.as_i64() {
+                Some(n) => post.topic_id = Some(n),
+                None => {
+                    post.extra.insert(key.into(), value);
                 }
             },
             "reply_to_message_id" => match value.as_i64() {
@@ -632,6 +643,7 @@ impl Gathered {
         if kind == Kind::Service || self.is_service_data {
             post.service = Some(self.service);
         }
+        crate::model::topic_of_its_own(&mut post);
         if ctx.x_escapes {
             layout.insert("x_escapes".into(), Value::Bool(true));
         }
