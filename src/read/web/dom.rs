@@ -70,7 +70,12 @@ impl Element {
 
     /// True when the `class` attribute holds `class` as one of its tokens.
     pub(crate) fn has_class(&self, class: &str) -> bool {
-        self.attr("class").is_some_and(|c| c.split_ascii_whitespace().any(|t| t == class))
+        // The reader asks this of every node for dozens of classes: the
+        // attribute is found by its interned name (no string compare).
+        self.attrs
+            .iter()
+            .find(|(n, _)| *n == local_name!("class"))
+            .is_some_and(|(_, c)| c.split_ascii_whitespace().any(|t| t == class))
     }
 
     /// The class tokens.
