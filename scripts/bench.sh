@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Benchmark: tgnorm vs jq vs Python ijson+orjson on one generated result.json.
+# Benchmark: tgnorm vs jq vs Python ijson+orjson on one generated result.json;
+# then validate vs convert on that file, and saved t.me/s pages vs Python
+# selectolax and BeautifulSoup (WEB_SIZE MiB, default 100; BENCH_BS4=0 skips bs4).
 #
 #   scripts/bench.sh [SIZE]        # SIZE like 1G (default), 256M
 #
@@ -110,3 +112,93 @@ for r in "${results[@]}"; do
   esac
 done
 echo "Targets (issue 15): Parquet and CSV throughput >= 80% of JSONL's, peak RSS <= 64 MB."
+# --- validate vs conversion, on the same file ------------------------------
+# Validation writes nothing, so it should cost no more than converting.
+vresults=()
+vresults+=("$(run convert "$TGNORM" "$FILE" -q -o "$BENCH_DIR/out.jsonl")")
+vresults+=("$(run validate sh -c "'$TGNORM' validate '$FILE' > '$BENCH_DIR/validate.out' || true")")
+
+# table BASE_MB ROW... : one row per result, the ratios to the first row.
+table() {
+  local mb="$1"; shift
+  local first_secs first_cpu
+  first_secs=$(echo "$1" | awk '{ print $2 }')
+  first_cpu=$(echo "$1" | awk '{ print $4 }')
+  printf '\n%-10s %9s %9s %12s %10s %9s %10s\n' tool "wall s" "MB/s" "peak RSS" "ratio" "CPU s" "CPU ratio"
+  for r in "$@"; do
+    set -- $r
+    awk -v n="$1" -v s="$2" -v rss="$3" -v cpu="$4" -v mb="$mb" -v f="$first_secs" -v fc="$first_cpu" \
+      'BEGIN { printf "%-10s %9.2f %9.1f %9.1f MB %9.2fx %9.2f %9.2fx\n", n, s, mb / s, rss / 1024, s / f, cpu, cpu / fc }'
+  done
+}
+echo
+echo "validate vs convert on $FILE (ratio: time / convert's; target: validate <= 1.0x)"
+table "$MB" "${vresults[@]}"
+
+# --- saved t.me/s pages: tgnorm vs Python selectolax (lexbor) and BeautifulSoup
+# The input is the saved pages of fixtures/web/ concatenated until it holds
+# WEB_SIZE MiB (default 100). The Python scripts extract only each post's
+# id, text and date (far less than tgnorm) and write one JSON line a post.
+WEB_SIZE="${WEB_SIZE:-100}"
+WEB="$BENCH_DIR/pages-${WEB_SIZE}M.html"
+if [ ! -s "$WEB" ]; then
+  python3 - "$WEB" "$WEB_SIZE" <<'PYEOF'
+import glob, sys
+pages = sorted(glob.glob("fixtures/web/*/input.html") + glob.glob("fixtures/web/*/input/*.html"))
+data = [open(p, "rb").read() for p in pages]
+with open(sys.argv[1], "wb") as out:
+    n, want = 0, int(sys.argv[2]) << 20
+    while n < want:
+        for d in data:
+            out.write(d)
+            n += len(d)
+PYEOF
+fi
+WEB_BYTES=$(stat -c %s "$WEB")
+WEB_MB=$(awk -v b="$WEB_BYTES" 'BEGIN { printf "%.1f", b / 1048576 }')
+cat "$WEB" > /dev/null
+VENV="$BENCH_DIR/venv"
+if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import selectolax, bs4, lxml' 2>/dev/null; then
+  echo "bench: installing selectolax beautifulsoup4 lxml into $VENV" >&2
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q selectolax beautifulsoup4 lxml >&2
+fi
+SLX="$BENCH_DIR/web_selectolax.py"
+cat > "$SLX" <<'PYEOF'
+import json, sys
+from selectolax.lexbor import LexborHTMLParser
+with open(sys.argv[1], "rb") as f, open(sys.argv[2], "w") as out:
+    tree = LexborHTMLParser(f.read())
+    for msg in tree.css("div.tgme_widget_message"):
+        text = msg.css_first("div.tgme_widget_message_text")
+        time = msg.css_first("time[datetime]")
+        out.write(json.dumps({"id": msg.attributes.get("data-post"),
+                              "text": text.text() if text else None,
+                              "date": time.attributes.get("datetime") if time else None},
+                             ensure_ascii=False) + "\n")
+PYEOF
+BS4="$BENCH_DIR/web_bs4.py"
+cat > "$BS4" <<'PYEOF'
+import json, sys
+from bs4 import BeautifulSoup
+with open(sys.argv[1], "rb") as f, open(sys.argv[2], "w") as out:
+    soup = BeautifulSoup(f.read(), "lxml")
+    for msg in soup.select("div.tgme_widget_message"):
+        text = msg.select_one("div.tgme_widget_message_text")
+        time = msg.select_one("time[datetime]")
+        out.write(json.dumps({"id": msg.get("data-post"),
+                              "text": text.get_text() if text else None,
+                              "date": time.get("datetime") if time else None},
+                             ensure_ascii=False) + "\n")
+PYEOF
+wresults=()
+wresults+=("$(run tgnorm-web "$TGNORM" "$WEB" -q --from web-html -o "$BENCH_DIR/web.jsonl")")
+wresults+=("$(run selectolax "$VENV/bin/python" "$SLX" "$WEB" "$BENCH_DIR/web-slx.jsonl")")
+if [ "${BENCH_BS4:-1}" != 0 ]; then
+  wresults+=("$(run bs4-lxml "$VENV/bin/python" "$BS4" "$WEB" "$BENCH_DIR/web-bs4.jsonl")")
+fi
+echo
+echo "saved pages $WEB ($WEB_MB MiB, $(grep -c 'tgme_widget_message_wrap' "$WEB") posts;" \
+  "selectolax found $(wc -l < "$BENCH_DIR/web-slx.jsonl"))"
+echo "(ratio: time / tgnorm's; targets (issue 18): selectolax >= 2.0x, tgnorm peak RSS <= 64 MB)"
+table "$WEB_MB" "${wresults[@]}"

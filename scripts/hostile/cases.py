@@ -1202,9 +1202,7 @@ def _(d):
     script = "<script>var s = '" + F.web_post(77).replace("\n", " ").replace("'", "\\'") + "';</script>\n"
     page = F.web_page([1, 2, script, 3])
     write(d, "page.html", page)
-    return {"args": ["page.html", "--summary", "s.json", "-q"], "exit": 0, "out_lines": 3,
-            "skip": "known defect (issue 12, open): the web reader cuts posts at every "
-                    "tgme_widget_message_wrap, even inside a <script> string"}
+    return {"args": ["page.html", "--summary", "s.json", "-q"], "exit": 0, "out_lines": 3}
 
 
 @case("web-junk-forced", "web-html")
@@ -1420,9 +1418,7 @@ def _(d):
     at = text.index(b'"message 12"')
     write(d, "r.json", text[: at + 3] + b"\xff" + text[at + 3 :])
     line = text[:at].count(b"\n") + 1
-    return {"args": ["validate", "r.json"], "exit": 1, "diag": [rf"r\.json:{line}:\d+:.*(?i:utf-?8)"],
-            "skip": "known defect (issue 12/18, open): validate reads result.json through serde_json, "
-                    "which stops the file at invalid UTF-8 (convert rejects that message alone)"}
+    return {"args": ["validate", "r.json"], "exit": 1, "diag": [rf"r\.json:{line}:\d+:.*(?i:utf-?8)"]}
 
 
 @case("validate-max-errors", "validate")

@@ -53,6 +53,9 @@ struct TapState {
     capture_from: usize,
     /// Line and column where the capture started.
     capture_at: (u64, u64),
+    /// Places of invalid UTF-8 in strings not reported yet (replaced by
+    /// U+FFFD so that serde_json reads on).
+    invalid: Vec<(u64, u64)>,
 }
 
 impl TapState {
@@ -90,14 +93,27 @@ impl TapState {
 struct Tap<R> {
     inner: R,
     repairer: Repairer,
+    utf8: Utf8Guard,
     finished: bool,
     state: Rc<RefCell<TapState>>,
+}
+
+/// Invalid UTF-8 in strings, found while repairing (convert rejects such
+/// a message alone; validate reports it and goes on).
+#[derive(Default)]
+struct Utf8Guard {
+    /// Continuation bytes still due from a character cut by the end of the
+    /// last input buffer.
+    due: usize,
+    /// Offsets in the repaired bytes of the replacements made.
+    found: Vec<usize>,
 }
 
 /// Replaces the chunk with the next repaired bytes; false at the end.
 fn refill<R: BufRead>(
     inner: &mut R,
     repairer: &mut Repairer,
+    utf8: &mut Utf8Guard,
     finished: &mut bool,
     st: &mut TapState,
 ) -> std::io::Result<bool> {
@@ -121,8 +137,13 @@ fn refill<R: BufRead>(
             return Ok(!st.chunk.is_empty());
         }
         let n = raw.len();
-        repair_into(repairer, raw, &mut st.chunk);
+        repair_into(repairer, raw, &mut st.chunk, utf8);
         inner.consume(n);
+    }
+    let start = (st.line, st.column);
+    for offset in utf8.found.drain(..) {
+        let place = line_col(&st.chunk, offset, start);
+        st.invalid.push(place);
     }
     Ok(true)
 }
@@ -130,7 +151,7 @@ fn refill<R: BufRead>(
 impl<R: BufRead> Read for Tap<R> {
     #[inline]
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let Tap { inner, repairer, finished, state } = self;
+        let Tap { inner, repairer, utf8, finished, state } = self;
         let mut st = state.borrow_mut();
         // serde_json asks for one byte at a time: that path is kept short.
         if let ([slot], Some(&b)) = (&mut *buf, st.chunk.get(st.idx)) {
@@ -138,7 +159,7 @@ impl<R: BufRead> Read for Tap<R> {
             st.idx += 1;
             return Ok(1);
         }
-        if st.idx >= st.chunk.len() && !refill(inner, repairer, finished, &mut st)? {
+        if st.idx >= st.chunk.len() && !refill(inner, repairer, utf8, finished, &mut st)? {
             return Ok(0);
         }
         let avail = st.chunk.get(st.idx..).unwrap_or_default();
@@ -153,7 +174,7 @@ impl<R: BufRead> Read for Tap<R> {
 /// Repairs `raw` into `out` (the reader's repair machine), copying in bulk
 /// where it has nothing to do: string bytes up to the next quote, backslash
 /// or newline (found with `memchr`), and runs of spaces between tokens.
-fn repair_into(rep: &mut Repairer, raw: &[u8], out: &mut Vec<u8>) {
+fn repair_into(rep: &mut Repairer, raw: &[u8], out: &mut Vec<u8>, utf8: &mut Utf8Guard) {
     let mut i = 0;
     while let Some(rest) = raw.get(i..).filter(|r| !r.is_empty()) {
         let run = if rep.in_plain_string() {
@@ -166,17 +187,74 @@ fn repair_into(rep: &mut Repairer, raw: &[u8], out: &mut Vec<u8>) {
         if let Some(chunk) = rest.get(..run).filter(|c| !c.is_empty()) {
             if rep.in_string() {
                 rep.advance_plain(chunk);
+                copy_checked(chunk, out, utf8, i + run == raw.len());
             } else {
                 rep.advance_spaces(run);
+                out.extend_from_slice(chunk);
             }
-            out.extend_from_slice(chunk);
             i += run;
             continue;
         }
         if let Some(&b) = rest.first() {
             rep.feed(b, out);
+            // Keep count of a character begun here and ended in bulk.
+            utf8.due = match b {
+                0xC2..=0xDF => 1,
+                0xE0..=0xEF => 2,
+                0xF0..=0xF4 => 3,
+                0x80..=0xBF => utf8.due.saturating_sub(1),
+                _ => 0,
+            };
         }
         i += 1;
+    }
+}
+
+/// Copies string bytes, each invalid UTF-8 sequence replaced by U+FFFD and
+/// its place noted; a character cut by the end of the buffer (`at_end`) is
+/// copied as it is, the next buffer completes it.
+fn copy_checked(chunk: &[u8], out: &mut Vec<u8>, utf8: &mut Utf8Guard, at_end: bool) {
+    let mut rest = chunk;
+    while utf8.due > 0 {
+        match rest.split_first() {
+            Some((&b, tail)) if b & 0xC0 == 0x80 => {
+                out.push(b);
+                rest = tail;
+                utf8.due -= 1;
+            }
+            // The buffer ended: the next one goes on with the character.
+            None => break,
+            Some(_) => utf8.due = 0,
+        }
+    }
+    if std::str::from_utf8(rest).is_ok() {
+        out.extend_from_slice(rest);
+        return;
+    }
+    let mut pieces = rest.utf8_chunks().peekable();
+    while let Some(piece) = pieces.next() {
+        out.extend_from_slice(piece.valid().as_bytes());
+        let bad = piece.invalid();
+        if bad.is_empty() {
+            continue;
+        }
+        let want = match bad.first() {
+            Some(0xC2..=0xDF) => 2,
+            Some(0xE0..=0xEF) => 3,
+            Some(0xF0..=0xF4) => 4,
+            _ => 0,
+        };
+        let cut = pieces.peek().is_none()
+            && at_end
+            && bad.len() < want
+            && std::str::from_utf8(bad).err().is_some_and(|e| e.error_len().is_none());
+        if cut {
+            out.extend_from_slice(bad);
+            utf8.due = want - bad.len();
+        } else {
+            utf8.found.push(out.len());
+            out.extend_from_slice("\u{FFFD}".as_bytes());
+        }
     }
 }
 
@@ -198,11 +276,17 @@ pub(super) fn validate(
         capture: Vec::new(),
         capture_from: 0,
         capture_at: (1, 1),
+        invalid: Vec::new(),
     }));
     // serde_json reads through `io::Bytes`, one byte per call, so the tap's
     // position is exactly serde_json's.
-    let tap =
-        Tap { inner: reader, repairer: Repairer::new(), finished: false, state: state.clone() };
+    let tap = Tap {
+        inner: reader,
+        repairer: Repairer::new(),
+        utf8: Utf8Guard::default(),
+        finished: false,
+        state: state.clone(),
+    };
     let mut de = serde_json::Deserializer::from_reader(tap);
     let mut ctx = Ctx {
         name,
@@ -217,6 +301,9 @@ pub(super) fn validate(
         keys: Vec::new(),
     };
     let top = TopSeed { ctx: &mut ctx }.deserialize(&mut de);
+    if !ctx.stop {
+        ctx.report_invalid_utf8(None);
+    }
     let top = match top {
         Ok(top) => top,
         Err(e) => {
@@ -317,11 +404,38 @@ impl Ctx<'_, '_> {
             .unwrap_or((1, 1))
     }
 
+    /// Reports the invalid UTF-8 found up to serde_json's place (`message`:
+    /// the pointer and start of the message just read, for the places in it).
+    fn report_invalid_utf8(&mut self, message: Option<(&str, (u64, u64))>) {
+        let places = {
+            let mut st = self.state.borrow_mut();
+            let idx = st.idx;
+            st.count_to(idx);
+            let here = (st.line, st.column);
+            let due = st.invalid.iter().take_while(|&&place| place <= here).count();
+            st.invalid.drain(..due).collect::<Vec<_>>()
+        };
+        for (line, column) in places {
+            let pointer = message
+                .filter(|(_, start)| (line, column) >= *start)
+                .map(|(pointer, _)| pointer.to_owned());
+            let what = "invalid UTF-8 in a string (converting rejects this message; validation reads on with U+FFFD)";
+            self.push(problem("syntax", self.name, line, Some(column), pointer, what.to_owned()));
+            if self.stop {
+                return;
+            }
+        }
+    }
+
     /// Checks one message (its raw bytes, where they start, its value).
     fn message(&mut self, raw: &[u8], at: (u64, u64), value: &Value) {
         self.sink.report.messages += 1;
         let base = format!("{}/{}", self.chat_path, self.index);
         self.index += 1;
+        self.report_invalid_utf8(Some((&base, at)));
+        if self.stop {
+            return;
+        }
         let place = |pointer: &str, key: bool| -> (u64, u64) {
             let offset = pointer::place(raw, pointer)
                 .map(|p| if key { p.key.unwrap_or(p.value) } else { p.value })
@@ -623,8 +737,9 @@ mod tests {
             for cut in 0..=input.len() {
                 let mut got = Vec::new();
                 let mut r = Repairer::new();
-                repair_into(&mut r, &input[..cut], &mut got);
-                repair_into(&mut r, &input[cut..], &mut got);
+                let mut utf8 = Utf8Guard::default();
+                repair_into(&mut r, &input[..cut], &mut got, &mut utf8);
+                repair_into(&mut r, &input[cut..], &mut got, &mut utf8);
                 r.finish(&mut got);
                 assert_eq!(got, want, "cut at {cut} of {:?}", String::from_utf8_lossy(input));
                 assert_eq!(
@@ -632,6 +747,48 @@ mod tests {
                     (m.line(), m.column(), m.repairs())
                 );
             }
+        }
+    }
+
+    /// Invalid UTF-8 in a string is reported at its place, in its message,
+    /// and validation goes on to the end (the file's other messages are
+    /// checked); the same with a refill inside every character.
+    #[test]
+    fn invalid_utf8_is_reported_and_reading_goes_on() {
+        let message = Checker::new(crate::schema::TDESKTOP_MESSAGE, &[]).unwrap();
+        let result = Checker::new(
+            crate::schema::TDESKTOP_RESULT,
+            &[(crate::schema::TDESKTOP_MESSAGE_ID, crate::schema::TDESKTOP_MESSAGE)],
+        )
+        .unwrap();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let good = std::fs::read(root.join("fixtures/tdesktop/repairs-2022/result.json")).unwrap();
+        let bad = String::from_utf8(good)
+            .unwrap()
+            .replace("\"from\": \"Ann\"", "\"from\": \"A\u{FFFF}n\"");
+        // U+FFFF is EF BF BF: make its last byte a lone lead byte.
+        let mut bytes = bad.into_bytes();
+        let at = bytes.windows(3).position(|w| w == [0xEF, 0xBF, 0xBF]).unwrap();
+        bytes.splice(at..at + 3, [0xFF]);
+        let run = |capacity: usize| -> (Vec<String>, u64) {
+            let mut seen = Vec::new();
+            let mut emit = |p: &super::super::Problem| {
+                seen.push(p.to_string());
+                Ok(())
+            };
+            let mut sink = Sink { report: Default::default(), max_errors: None, emit: &mut emit };
+            let reader =
+                std::io::BufReader::with_capacity(capacity, std::io::Cursor::new(bytes.clone()));
+            validate(Box::new(reader), "f", &message, &result, &mut sink).unwrap();
+            let messages = sink.report.messages;
+            (seen, messages)
+        };
+        let (whole, messages) = run(1 << 20);
+        assert_eq!(whole.len(), 1, "{whole:?}");
+        assert!(whole[0].starts_with("f:11:14: /messages/0: invalid UTF-8"), "{whole:?}");
+        assert_eq!(messages, 2);
+        for capacity in [1, 2, 7] {
+            assert_eq!(run(capacity), (whole.clone(), 2), "capacity {capacity}");
         }
     }
 

@@ -70,12 +70,52 @@ impl Element {
 
     /// True when the `class` attribute holds `class` as one of its tokens.
     pub(crate) fn has_class(&self, class: &str) -> bool {
-        self.attr("class").is_some_and(|c| c.split_ascii_whitespace().any(|t| t == class))
+        // The reader asks this of every node for dozens of classes: the
+        // attribute is found by its interned name (no string compare).
+        self.attrs
+            .iter()
+            .find(|(n, _)| *n == local_name!("class"))
+            .is_some_and(|(_, c)| c.split_ascii_whitespace().any(|t| t == class))
     }
 
     /// The class tokens.
     pub(crate) fn classes(&self) -> impl Iterator<Item = &str> {
         self.attr("class").unwrap_or_default().split_ascii_whitespace()
+    }
+}
+
+/// An SVG element as a tree builder would make it (the fast path's).
+pub(crate) fn svg_element(name: &str, attrs: Vec<(LocalName, String)>, line: u64) -> Element {
+    Element { name: QualName::new(None, ns!(svg), LocalName::from(name)), attrs, line }
+}
+
+/// An HTML element as a tree builder would make it (the fast path's).
+pub(crate) fn html_element(name: &str, attrs: Vec<(LocalName, String)>, line: u64) -> Element {
+    Element { name: QualName::new(None, ns!(html), LocalName::from(name)), attrs, line }
+}
+
+#[cfg(test)]
+/// True when two trees are the same node for node: kinds, element names
+/// and namespaces, attributes in order, lines, text.
+pub(crate) fn same(a: &Dom, b: &Dom) -> bool {
+    use ego_tree::iter::Edge;
+    let same_node = |x: &Node, y: &Node| match (x, y) {
+        (Node::Document, Node::Document) | (Node::Other, Node::Other) => true,
+        (Node::Text(s), Node::Text(t)) => s == t,
+        (Node::Element(e), Node::Element(f)) => {
+            e.name == f.name && e.attrs == f.attrs && e.line == f.line
+        }
+        _ => false,
+    };
+    let mut left = a.root().traverse();
+    let mut right = b.root().traverse();
+    loop {
+        match (left.next(), right.next()) {
+            (None, None) => return true,
+            (Some(Edge::Open(x)), Some(Edge::Open(y))) if same_node(x.value(), y.value()) => {}
+            (Some(Edge::Close(_)), Some(Edge::Close(_))) => {}
+            _ => return false,
+        }
     }
 }
 

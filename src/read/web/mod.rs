@@ -40,6 +40,7 @@
 //! them in order of their first id gives one ordered stream.
 
 mod dom;
+mod fast;
 mod guard;
 pub(crate) mod post;
 mod text;
@@ -112,6 +113,9 @@ pub struct Reader<R> {
     skipping: bool,
     chunk: usize,
     saw_no_posts: bool,
+    /// Trees are built by html5ever alone, never by the fast path (the
+    /// reference the tests and the fuzz target compare the reader with).
+    reference: bool,
 }
 
 impl<R: BufRead> Reader<R> {
@@ -137,7 +141,16 @@ impl<R: BufRead> Reader<R> {
             skipping: false,
             chunk: chunk.max(1),
             saw_no_posts: false,
+            reference: false,
         }
+    }
+
+    /// The same reader with every tree built by html5ever (no fast path):
+    /// the reference it must agree with.
+    #[doc(hidden)]
+    pub fn reference_only(mut self) -> Reader<R> {
+        self.reference = true;
+        self
     }
 
     /// Reads until the buffer holds a chunk (or the input ends), then parses
@@ -250,88 +263,153 @@ impl<R: BufRead> Reader<R> {
     /// Parses a chunk one post at a time (each post from its boundary to
     /// the next), so that a fault stays with its post and the tree built
     /// is one post's. `last` is true for the end of the input.
+    ///
+    /// In three passes: the trees of the posts are built on [`threads`]
+    /// threads (`prepare`); then, in order, the page each post belongs to
+    /// and its index are settled (`plan`); then the posts are read from
+    /// their trees on the threads again, and the items are given out in
+    /// order (`emit`). The items are the same as reading one post after the
+    /// other; only the order of the work changes.
     fn parse(&mut self, bytes: &[u8], blind: bool, last: bool) {
         let mut from = 0;
         let mut cuts = boundaries(bytes);
         cuts.push(bytes.len());
-        for cut in cuts {
-            let region = bytes.get(from..cut).unwrap_or_default();
-            let at = self.at;
-            self.parse_post(region, blind, last && cut == bytes.len());
-            self.at = at.advance(region);
-            from = cut;
+        let regions: Vec<&[u8]> = cuts
+            .into_iter()
+            .map(|cut| {
+                let region = bytes.get(from..cut).unwrap_or_default();
+                from = cut;
+                region
+            })
+            .collect();
+        let reference = self.reference;
+        let prepared = on_threads(&regions, |region| prepare(region, reference));
+        let plans = self.plan(&regions, &prepared);
+        let read: Vec<Vec<std::result::Result<Post, post::Fault>>> =
+            on_threads(&plans, |plan| plan.read(&self.file));
+        drop(plans);
+        let count = regions.len();
+        for (i, ((region, prepared), read)) in regions.iter().zip(prepared).zip(read).enumerate() {
+            self.emit(region, prepared, read, blind, last && i + 1 == count);
         }
     }
 
-    /// Parses the markup of one post (or of the page before the first):
-    /// rejected whole when it is too big, nested too deep, or does not end.
-    fn parse_post(&mut self, bytes: &[u8], blind: bool, last: bool) {
-        if bytes.is_empty() {
-            return;
+    /// Settles, in input order, the page and first index of each region's
+    /// posts, as reading them one after the other would.
+    fn plan<'t>(&self, regions: &[&[u8]], prepared: &'t [Prepared]) -> Vec<Plan<'t>> {
+        let (mut page, mut index, mut at) = (self.page.clone(), self.index, self.at);
+        let mut plans = Vec::with_capacity(regions.len());
+        for (region, prepared) in regions.iter().zip(prepared) {
+            let mut plan = Plan { trees: None, page: None, index, line_offset: at.line - 1 };
+            match prepared {
+                Prepared::Empty => {}
+                Prepared::TooBig => index += 1,
+                Prepared::Refused { post, .. } => index += u64::from(*post),
+                Prepared::Built { tree, open, .. } => {
+                    match tree {
+                        Built::Nothing => {}
+                        Built::Over { post } => index += u64::from(*post),
+                        Built::Trees { trees, page: found, messages, .. } => {
+                            if found.title.is_some() {
+                                page.title.clone_from(&found.title);
+                            }
+                            if found.username.is_some() {
+                                page.username.clone_from(&found.username);
+                            }
+                            plan = Plan {
+                                trees: Some(trees),
+                                page: Some(page.clone()),
+                                index,
+                                line_offset: at.line - 1,
+                            };
+                            index += *messages as u64;
+                        }
+                    }
+                    index += u64::from(open.is_some());
+                }
+            }
+            plans.push(plan);
+            at = at.advance(region);
         }
-        let post = starts_post(bytes);
-        if post && bytes.len() > MAX_POST {
-            self.reject_too_big();
-            return;
-        }
-        let report = guard::scan(bytes);
-        if let Some(problem) = report.problem {
-            let part = if post { "this post" } else { "this part of the page" };
-            let what = format!(
-                "{} at line {}; {part} was skipped",
-                problem.what,
-                self.at.line + problem.line - 1
-            );
-            self.reject(self.at, post, what);
-            self.cut_blind = blind;
-            return;
-        }
-        let (whole, open) = match report.open_post {
-            Some(open) => (bytes.get(..open).unwrap_or_default(), Some(open)),
-            None => (bytes, None),
-        };
-        self.build(whole, blind);
-        if open.is_some() {
-            let at = self.at.advance(whole);
-            let what = if last && !blind {
-                "the file ends inside this post (a truncated page?); not written"
-            } else {
-                "this post does not end before the next post begins; not written"
-            };
-            self.reject(at, true, what.to_owned());
-        }
-        self.cut_blind = blind;
+        plans
     }
 
-    /// Builds the tree of `bytes` (safe to parse) and reads its posts.
-    fn build(&mut self, bytes: &[u8], blind: bool) {
-        if bytes.is_empty() {
-            return;
+    /// Gives out the items of one region, prepared and read, and moves
+    /// past it.
+    fn emit(
+        &mut self,
+        region: &[u8],
+        prepared: Prepared,
+        read: Vec<std::result::Result<Post, post::Fault>>,
+        blind: bool,
+        last: bool,
+    ) {
+        let at = self.at;
+        match prepared {
+            Prepared::Empty => {}
+            Prepared::TooBig => self.reject_too_big(),
+            Prepared::Refused { post, problem } => {
+                let part = if post { "this post" } else { "this part of the page" };
+                let what = format!(
+                    "{} at line {}; {part} was skipped",
+                    problem.what,
+                    self.at.line + problem.line - 1
+                );
+                self.reject(self.at, post, what);
+                self.cut_blind = blind;
+            }
+            Prepared::Built { tree, open } => {
+                let whole = region.get(..open.unwrap_or(region.len())).unwrap_or_default();
+                match tree {
+                    Built::Nothing => {}
+                    Built::Over { post } => {
+                        let what = format!(
+                            "markup that makes a tree of more than {} nodes, {} attributes or {} MiB of attribute values; skipped",
+                            dom::MAX_NODES,
+                            dom::MAX_ATTRS,
+                            dom::MAX_ATTR_BYTES >> 20
+                        );
+                        self.reject(self.at, post, what);
+                    }
+                    Built::Trees { page, no_posts, .. } => {
+                        if page.title.is_some() {
+                            self.page.title = page.title;
+                        }
+                        if page.username.is_some() {
+                            self.page.username = page.username;
+                        }
+                        self.take_posts(whole, read, blind);
+                        self.saw_no_posts |= no_posts;
+                    }
+                }
+                if open.is_some() {
+                    let at = self.at.advance(whole);
+                    let what = if last && !blind {
+                        "the file ends inside this post (a truncated page?); not written"
+                    } else {
+                        "this post does not end before the next post begins; not written"
+                    };
+                    self.reject(at, true, what.to_owned());
+                }
+                self.cut_blind = blind;
+            }
         }
-        let html = String::from_utf8_lossy(bytes);
-        let Some(dom) = dom::parse(&html) else {
-            let what = format!(
-                "markup that makes a tree of more than {} nodes, {} attributes or {} MiB of attribute values; skipped",
-                dom::MAX_NODES,
-                dom::MAX_ATTRS,
-                dom::MAX_ATTR_BYTES >> 20
-            );
-            self.reject(self.at, starts_post(bytes), what);
-            return;
-        };
-        let root = dom.root();
-        let page = post::page_info(root);
-        if page.title.is_some() {
-            self.page.title = page.title;
-        }
-        if page.username.is_some() {
-            self.page.username = page.username;
-        }
+        self.at = at.advance(region);
+    }
+
+    /// Gives out the posts read from a region's tree (`bytes`: the markup
+    /// they were read from), rejections with their line and column.
+    fn take_posts(
+        &mut self,
+        bytes: &[u8],
+        read: Vec<std::result::Result<Post, post::Fault>>,
+        blind: bool,
+    ) {
         let uncertain = blind || self.cut_blind;
-        let line_offset = self.at.line - 1;
-        for msg in post::messages(root) {
-            match post::read(msg, &self.page, &self.file, self.index, line_offset) {
+        for item in read {
+            match item {
                 Ok(mut p) => {
+                    debug_assert_eq!(p.source.index, Some(self.index));
                     if uncertain {
                         p.source.flag("boundary_uncertain");
                     }
@@ -344,8 +422,151 @@ impl<R: BufRead> Reader<R> {
                 }
             }
         }
-        if post::says_no_posts(root) {
-            self.saw_no_posts = true;
+    }
+}
+
+/// A region made ready to read: checked, its trees built.
+enum Prepared {
+    /// Nothing at all.
+    Empty,
+    /// A post over [`MAX_POST`].
+    TooBig,
+    /// Refused by the guard (`post`: the region is a post).
+    Refused { post: bool, problem: guard::Problem },
+    /// Its trees, and the byte where a post left open starts.
+    Built { tree: Built, open: Option<usize> },
+}
+
+/// The trees of a region that the guard let through.
+enum Built {
+    /// No markup before the post left open.
+    Nothing,
+    /// Over the caps of the tree (`post`: the region is a post).
+    Over { post: bool },
+    /// The trees, with what the reader needs from them before reading posts.
+    Trees { trees: Trees, page: post::Page, messages: usize, no_posts: bool },
+}
+
+/// Checks a region and builds its trees (on any thread).
+fn prepare(region: &[u8], reference: bool) -> Prepared {
+    if region.is_empty() {
+        return Prepared::Empty;
+    }
+    let post = starts_post(region);
+    if post && region.len() > MAX_POST {
+        return Prepared::TooBig;
+    }
+    let report = guard::scan(region);
+    if let Some(problem) = report.problem {
+        return Prepared::Refused { post, problem };
+    }
+    let whole = region.get(..report.open_post.unwrap_or(region.len())).unwrap_or_default();
+    if whole.is_empty() {
+        return Prepared::Built { tree: Built::Nothing, open: report.open_post };
+    }
+    let html = String::from_utf8_lossy(whole);
+    let tree = match trees(&html, reference) {
+        None => Built::Over { post: starts_post(whole) },
+        Some(trees) => {
+            let root = trees.post.root();
+            let mut page = post::page_info(root);
+            let mut no_posts = post::says_no_posts(root);
+            if let Some(tail) = &trees.tail {
+                let more = post::page_info(tail.root());
+                page.title = page.title.or(more.title);
+                page.username = page.username.or(more.username);
+                no_posts |= post::says_no_posts(tail.root());
+            }
+            let messages = post::messages(root).count();
+            Built::Trees { trees, page, messages, no_posts }
+        }
+    };
+    Prepared::Built { tree, open: report.open_post }
+}
+
+/// What reading the posts of one region needs: its trees, the page they
+/// belong to, the index of the first and the line the region starts on.
+struct Plan<'t> {
+    trees: Option<&'t Trees>,
+    page: Option<post::Page>,
+    index: u64,
+    line_offset: u64,
+}
+
+impl Plan<'_> {
+    /// Reads the posts of the region (on any thread).
+    fn read(&self, file: &str) -> Vec<std::result::Result<Post, post::Fault>> {
+        let (Some(trees), Some(page)) = (self.trees, &self.page) else { return Vec::new() };
+        post::messages(trees.post.root())
+            .zip(self.index..)
+            .map(|(msg, index)| post::read(msg, page, file, index, self.line_offset))
+            .collect()
+    }
+}
+
+/// Threads that build and read posts' trees: one per core, at most 8.
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8)
+}
+
+/// `work` applied to every item, on [`threads`] threads (each takes the
+/// next item not taken), the answers in the items' order.
+fn on_threads<T: Sync, U: Send>(items: &[T], work: impl Fn(&T) -> U + Sync) -> Vec<U> {
+    let threads = threads().min(items.len());
+    if threads <= 1 {
+        return items.iter().map(work).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let take = || next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut done: Vec<(usize, U)> = std::thread::scope(|scope| {
+        let run = || {
+            let mut done = Vec::new();
+            loop {
+                let i = take();
+                let Some(item) = items.get(i) else { return done };
+                done.push((i, work(item)));
+            }
+        };
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(run)).collect();
+        let mut all = run();
+        for helper in helpers {
+            match helper.join() {
+                Ok(done) => all.extend(done),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        all
+    });
+    done.sort_unstable_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, u)| u).collect()
+}
+
+/// The trees of one region: `post`, and `tail` when the fast path built the
+/// post and html5ever the rest (the end of a page and the next one's head,
+/// which hold no post).
+struct Trees {
+    post: dom::Dom,
+    tail: Option<dom::Dom>,
+}
+
+/// The trees of `html`: by the fast path where it applies, else (or with
+/// `reference`) by html5ever alone; `None` when the tree would be over the
+/// caps.
+fn trees(html: &str, reference: bool) -> Option<Trees> {
+    let whole = || dom::parse(html).map(|post| Trees { post, tail: None });
+    if reference {
+        return whole();
+    }
+    match fast::split(html) {
+        None => whole(),
+        Some((post, None)) => Some(Trees { post, tail: None }),
+        Some((post, Some(rest))) => {
+            let tail = dom::parse(rest)?;
+            if fast::plain_tail(&tail) {
+                Some(Trees { post, tail: Some(tail) })
+            } else {
+                whole()
+            }
         }
     }
 }
@@ -419,14 +640,89 @@ fn tag_start(buf: &[u8], at: usize) -> Option<usize> {
     (is_div && !between.contains(&b'>')).then_some(lt)
 }
 
-/// Every post boundary in `buf` after its start, in order.
+/// Every post boundary in `buf` after its start, in order. `buf` starts at
+/// a post boundary or at the start of the input, outside any script.
 fn boundaries(buf: &[u8]) -> Vec<usize> {
+    let mut hidden = Hidden { buf, from: 0, current: None };
     let mut out: Vec<usize> = memchr::memmem::find_iter(buf, WRAP)
+        .filter(|&at| !hidden.covers(at))
         .filter_map(|at| tag_start(buf, at))
         .filter(|&lt| lt > 0)
         .collect();
     out.dedup();
     out
+}
+
+/// The parts of a buffer that are not markup to a browser: `<script>` and
+/// `<style>` bodies and comments. A post boundary written inside one (a
+/// script string holding a post's markup) is text, not a boundary.
+struct Hidden<'a> {
+    buf: &'a [u8],
+    /// Where the search for the next hidden part goes on.
+    from: usize,
+    /// The last hidden part found, `start..end`.
+    current: Option<(usize, usize)>,
+}
+
+impl Hidden<'_> {
+    /// True when byte `at` is inside a hidden part; calls come with
+    /// increasing `at`.
+    fn covers(&mut self, at: usize) -> bool {
+        loop {
+            match self.current {
+                Some((start, end)) if at < end => return at >= start,
+                _ if self.from > at => return false,
+                _ => {}
+            }
+            match next_hidden(self.buf, self.from) {
+                Some((start, end)) => {
+                    self.current = Some((start, end));
+                    self.from = end.max(start + 1);
+                }
+                None => {
+                    self.current = None;
+                    self.from = usize::MAX;
+                    return false;
+                }
+            }
+        }
+    }
+}
+
+/// The next hidden part at or after `from`: a comment to its `-->`, a
+/// script or style element's body to its end tag (to the end of `buf` when
+/// it does not end there).
+fn next_hidden(buf: &[u8], from: usize) -> Option<(usize, usize)> {
+    let rest = buf.get(from..)?;
+    for lt in memchr::memchr_iter(b'<', rest).map(|i| from + i) {
+        let tail = buf.get(lt + 1..).unwrap_or_default();
+        if tail.starts_with(b"!--") {
+            let body = tail.get(3..).unwrap_or_default();
+            let end = memchr::memmem::find(body, b"-->").map_or(buf.len(), |e| lt + 4 + e + 3);
+            return Some((lt, end));
+        }
+        for name in [b"script".as_slice(), b"style"] {
+            let named = tail.get(..name.len()).is_some_and(|t| t.eq_ignore_ascii_case(name));
+            let ends = tail
+                .get(name.len())
+                .is_none_or(|&b| b == b'>' || b == b'/' || b.is_ascii_whitespace());
+            if named && ends {
+                let body_at = lt + 1 + name.len();
+                let end = raw_end(buf, body_at, name).unwrap_or(buf.len());
+                return Some((lt, end));
+            }
+        }
+    }
+    None
+}
+
+/// Where the body of a raw-text element `name` that starts at `from` ends:
+/// the `<` of its end tag (`</script`, any case).
+fn raw_end(buf: &[u8], from: usize, name: &[u8]) -> Option<usize> {
+    let rest = buf.get(from..)?;
+    memchr::memmem::find_iter(rest, b"</").map(|i| from + i).find(|&lt| {
+        buf.get(lt + 2..lt + 2 + name.len()).is_some_and(|t| t.eq_ignore_ascii_case(name))
+    })
 }
 
 /// The first post boundary in `buf` (its start included).
@@ -435,10 +731,51 @@ fn first_boundary(buf: &[u8]) -> Option<usize> {
 }
 
 /// Where to cut `buf` so that the first part ends right before a post: the
-/// `<` of the last `<div class="tgme_widget_message_wrap…`, if it is not at
-/// the very start.
+/// `<` of the last `<div class="tgme_widget_message_wrap…` outside scripts,
+/// if it is not at the very start.
 fn boundary(buf: &[u8]) -> Option<usize> {
-    memchr::memmem::rfind_iter(buf, WRAP).filter_map(|at| tag_start(buf, at)).find(|&lt| lt > 0)
+    boundaries(buf).last().copied()
+}
+
+/// What the fast path made of an input: its regions (the markup before the
+/// first post and each post's, as the reader cuts them), how many the fast
+/// path built whole or in part, and how many items the reader yields that
+/// differ from what it yields with html5ever alone ([`Reader::reference_only`]):
+/// must be none. For the differential fuzz target and
+/// `examples/web_fast_check.rs`.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FastCheck {
+    pub regions: usize,
+    pub fast: usize,
+    pub items: usize,
+    pub differ: usize,
+}
+
+#[doc(hidden)]
+pub fn check_fast_path(html: &[u8], chunk: usize) -> FastCheck {
+    let read = |reference: bool| -> Vec<std::result::Result<Post, String>> {
+        let reader = Reader::with_chunk(html, "check.html".into(), Notes::default(), chunk);
+        let reader = if reference { reader.reference_only() } else { reader };
+        reader.map(|item| item.map_err(|e| e.to_string())).collect()
+    };
+    let (fast, reference) = (read(false), read(true));
+    let mut check = FastCheck {
+        items: reference.len(),
+        differ: fast.len().abs_diff(reference.len()),
+        ..FastCheck::default()
+    };
+    check.differ += fast.iter().zip(&reference).filter(|(a, b)| a != b).count();
+    let mut from = 0;
+    let mut cuts = boundaries(html);
+    cuts.push(html.len());
+    for cut in cuts {
+        let region = String::from_utf8_lossy(html.get(from..cut).unwrap_or_default());
+        from = cut;
+        check.regions += 1;
+        check.fast += usize::from(fast::split(&region).is_some());
+    }
+    check
 }
 
 /// How far [`page_key`] looks for the first post.
@@ -602,6 +939,54 @@ mod tests {
         // The last post of the file, over the cap.
         let html = format!("{}{}", post(1, "a"), post(2, &big));
         assert_eq!(items(&html, 4096).len(), 2);
+    }
+
+    #[test]
+    fn a_post_written_inside_a_script_is_not_a_boundary() {
+        let fake = post(77, "fake").replace('\n', " ").replace('"', "\\\"");
+        let script = format!("<script>var s = \"{fake}\";</script>\n<!-- {} -->\n", post(78, "x"));
+        let html = format!("{}{}{script}{}", post(1, "a"), post(2, "b"), post(3, "c"));
+        for chunk in [10, 100, CHUNK] {
+            assert_eq!(items(&html, chunk), ["post 1", "post 2", "post 3"], "chunk {chunk}");
+        }
+        assert_eq!(boundaries(html.as_bytes()).len(), 2);
+        // A script that never ends hides the rest of the buffer.
+        assert_eq!(
+            boundaries(format!("{}<script>{}", post(1, "a"), post(2, "b")).as_bytes()),
+            Vec::<usize>::new()
+        );
+        assert_eq!(next_hidden(b"<b><STYLE>x</style >", 0), Some((3, 11)));
+        assert_eq!(next_hidden(b"<scripts>", 0), None);
+    }
+
+    /// Every saved page among the fixtures: the fast path builds the trees
+    /// of (nearly) all posts, each exactly html5ever's.
+    #[test]
+    fn the_fast_path_agrees_on_every_fixture_page() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/web");
+        let mut pages = Vec::new();
+        for dir in std::fs::read_dir(&root).unwrap() {
+            let dir = dir.unwrap().path();
+            let inputs = dir.join("input");
+            let files = if inputs.is_dir() {
+                std::fs::read_dir(inputs).unwrap().map(|f| f.unwrap().path()).collect()
+            } else {
+                vec![dir.join("input.html")]
+            };
+            pages.extend(files.into_iter().filter(|f| f.is_file()));
+        }
+        assert!(pages.len() > 30);
+        let mut total = FastCheck::default();
+        for page in &pages {
+            let html = std::fs::read(page).unwrap();
+            let check = check_fast_path(&html, CHUNK);
+            assert_eq!(check.differ, 0, "{}", page.display());
+            assert_eq!(check_fast_path(&html, 100).differ, 0, "{}", page.display());
+            total.regions += check.regions;
+            total.fast += check.fast;
+        }
+        // The regions left to html5ever whole are the pages' heads.
+        assert!(total.fast + pages.len() >= total.regions, "{total:?}");
     }
 
     #[test]

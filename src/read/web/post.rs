@@ -67,7 +67,31 @@ fn find<'a>(
     pred: impl Fn(&Element) -> bool,
     stop: impl Fn(&Element) -> bool,
 ) -> Option<NodeR<'a>> {
-    walk(node, stop).into_iter().find(|n| element(*n).is_some_and(&pred))
+    // `walk` without collecting: this runs for every field of every post.
+    let mut skip: Option<ego_tree::NodeId> = None;
+    for edge in node.traverse() {
+        match edge {
+            ego_tree::iter::Edge::Open(n) => {
+                if skip.is_some() || n.id() == node.id() {
+                    continue;
+                }
+                if let Some(e) = element(n) {
+                    if pred(e) {
+                        return Some(n);
+                    }
+                    if stop(e) {
+                        skip = Some(n.id());
+                    }
+                }
+            }
+            ego_tree::iter::Edge::Close(n) => {
+                if skip == Some(n.id()) {
+                    skip = None;
+                }
+            }
+        }
+    }
+    None
 }
 
 /// Descendants of `node` (itself excluded) in document order, not entering

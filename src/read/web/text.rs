@@ -64,11 +64,32 @@ enum Kind {
     Soft,
 }
 
+/// One character of the text being built (a post of 1 MiB of text makes a
+/// million: 12 bytes each, collapsed in place).
 #[derive(Clone, Copy)]
 struct Atom {
     c: char,
-    style: Option<usize>,
+    style: StyleId,
     kind: Kind,
+}
+
+const _: () = assert!(std::mem::size_of::<Atom>() == 12);
+
+/// An index into `Builder::styles`, or none, in 4 bytes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct StyleId(Option<std::num::NonZeroU32>);
+
+impl StyleId {
+    const NONE: StyleId = StyleId(None);
+
+    fn of(index: Option<usize>) -> StyleId {
+        let packed = index.and_then(|i| u32::try_from(i).ok()?.checked_add(1));
+        StyleId(packed.and_then(std::num::NonZeroU32::new))
+    }
+
+    fn index(self) -> Option<usize> {
+        self.0.map(|n| n.get() as usize - 1)
+    }
 }
 
 /// An element that changed the state on entry, restored on exit.
@@ -110,10 +131,10 @@ impl Builder {
         if self.pending_break {
             self.pending_break = false;
             if c != '\n' && self.last_hard().is_some_and(|l| l != '\n') {
-                self.atoms.push(Atom { c: '\n', style: None, kind: Kind::Hard });
+                self.atoms.push(Atom { c: '\n', style: StyleId::NONE, kind: Kind::Hard });
             }
         }
-        self.atoms.push(Atom { c, style: self.active, kind: Kind::Hard });
+        self.atoms.push(Atom { c, style: StyleId::of(self.active), kind: Kind::Hard });
     }
 
     fn text(&mut self, s: &str) {
@@ -123,7 +144,7 @@ impl Builder {
                     self.hard(c);
                 }
             } else if matches!(c, ' ' | '\t' | '\n' | '\r' | '\u{c}') {
-                self.atoms.push(Atom { c, style: self.active, kind: Kind::Soft });
+                self.atoms.push(Atom { c, style: StyleId::of(self.active), kind: Kind::Soft });
             } else {
                 self.hard(c);
             }
@@ -135,21 +156,21 @@ impl Builder {
     }
 
     /// Collapses soft whitespace and builds the spans.
-    fn finish(self) -> Rich {
-        let atoms = collapse(&self.atoms);
+    fn finish(mut self) -> Rich {
+        let atoms = collapse(std::mem::take(&mut self.atoms));
         let mut text = Text::default();
         let mut run = String::new();
-        let mut run_style: Option<usize> = None;
+        let mut run_style = StyleId::NONE;
         for a in atoms {
             if a.style != run_style && !run.is_empty() {
-                let style = run_style.and_then(|i| self.styles.get(i)).cloned();
+                let style = run_style.index().and_then(|i| self.styles.get(i)).cloned();
                 text.spans.push(Span { text: std::mem::take(&mut run), style });
             }
             run_style = a.style;
             run.push(a.c);
         }
         if !run.is_empty() {
-            let style = run_style.and_then(|i| self.styles.get(i)).cloned();
+            let style = run_style.index().and_then(|i| self.styles.get(i)).cloned();
             text.spans.push(Span { text: run, style });
         }
         text.normalize();
@@ -166,12 +187,17 @@ impl Builder {
 /// browser, but never inside the edge of an entity (BeautifulSoup puts
 /// newlines inside `<tg-emoji>`), and not at all next to a no-break space
 /// (the author's own separator).
-fn collapse(atoms: &[Atom]) -> Vec<Atom> {
-    let mut out: Vec<Atom> = Vec::with_capacity(atoms.len());
-    let mut i = 0;
-    while let Some(a) = atoms.get(i) {
+///
+/// In place: what is kept is written over what was read (never ahead of
+/// it), so a post's text is held once.
+fn collapse(mut atoms: Vec<Atom>) -> Vec<Atom> {
+    let (mut kept, mut i) = (0, 0);
+    while let Some(&a) = atoms.get(i) {
         if a.kind == Kind::Hard {
-            out.push(*a);
+            if let Some(slot) = atoms.get_mut(kept) {
+                *slot = a;
+            }
+            kept += 1;
             i += 1;
             continue;
         }
@@ -179,7 +205,7 @@ fn collapse(atoms: &[Atom]) -> Vec<Atom> {
         while atoms.get(i).is_some_and(|a| a.kind == Kind::Soft) {
             i += 1;
         }
-        let before = out.last().copied();
+        let before = kept.checked_sub(1).and_then(|last| atoms.get(last)).copied();
         let after = atoms.get(i).copied();
         let at_edge = matches!(before.map(|a| a.c), None | Some('\n'))
             || matches!(after.map(|a| a.c), None | Some('\n'));
@@ -194,21 +220,26 @@ fn collapse(atoms: &[Atom]) -> Vec<Atom> {
         }
         // The least-styled position of the run: indentation between an
         // entity and plain text belongs to the plain text.
-        let style = if run.iter().any(|a| a.style.is_none()) {
-            None
+        let style = if run.iter().any(|a| a.style == StyleId::NONE) {
+            StyleId::NONE
         } else {
-            let inner = run.first().and_then(|a| a.style);
+            let inner = run.first().map_or(StyleId::NONE, |a| a.style);
             let inside =
                 before.is_some_and(|b| b.style == inner) && after.is_some_and(|a| a.style == inner);
             if formatting && !inside {
-                None
+                StyleId::NONE
             } else {
                 inner
             }
         };
-        out.push(Atom { c: ' ', style, kind: Kind::Hard });
+        // `kept <= start < i`: the slot was read already.
+        if let Some(slot) = atoms.get_mut(kept) {
+            *slot = Atom { c: ' ', style, kind: Kind::Hard };
+        }
+        kept += 1;
     }
-    out
+    atoms.truncate(kept);
+    atoms
 }
 
 /// Elements whose content is never text.

@@ -1,0 +1,697 @@
+//! A fast path for the markup Telegram's server writes, with html5ever as
+//! the reference and the fallback.
+//!
+//! **Why.** Building one post's tree with html5ever costs most of the web
+//! reader's time: the tokenizer hands the tree builder one token at a time
+//! through its state machine, and every start tag walks the HTML5
+//! insertion-mode rules. The markup of a `t.me/s` post is far simpler than
+//! what those rules exist for: every element is closed where it is opened,
+//! attribute values are quoted, no tables, forms or paragraphs. On such
+//! markup the HTML5 tree is exactly the tree of a stack: a start tag opens a
+//! child of the current element, an end tag closes the current element.
+//!
+//! **When.** [`parse`] builds that tree only while every step is one whose
+//! HTML5 outcome is that simple stack step, and answers `None` at the first
+//! thing outside it, so that the caller parses the post with html5ever
+//! instead. Outside means: an element not in [`CONTAINERS`] or [`VOIDS`]
+//! (custom elements with a `-` are ordinary and allowed), an end tag that
+//! is not the current element's, an `<a>` inside an `<a>`, comments,
+//! doctypes, `<script>`, SVG elements HTML5 re-cases or namespaced
+//! attributes, a character reference without its `;` (or with a name the
+//! table does not have, or a number HTML5 replaces), a tag cut by the end of the
+//! input, unquoted values with quotes in them, a NUL or carriage return
+//! anywhere, or a tree over the caps of `dom`. The region must start (after
+//! white space) with a start tag, so the implied `html`, `head` and `body`
+//! are made as html5ever makes them, on that tag's line.
+//!
+//! **Agreement.** Whenever [`parse`] answers, its tree equals html5ever's
+//! node for node (names, attributes in order, decoded text, the line of each
+//! start tag's `>`): `same_as_html5ever` checks it in the tests on every
+//! fixture and corpus page, and `fuzz/fuzz_targets/web_fast.rs` on mutated
+//! markup.
+
+use super::dom::{self, Dom, Node};
+use ego_tree::{NodeId, Tree};
+use html5ever::data::NAMED_ENTITIES;
+use html5ever::LocalName;
+
+/// Elements that nest as a plain stack in HTML5's "in body" mode as long as
+/// no `p`, list item, table or form is open (none is ever opened here).
+/// Formatting elements (`a`, `b`, `i`, `s`, `u`, `code`, `em`, `strong`,
+/// `small`) too, while each end tag closes the current element.
+const CONTAINERS: [&str; 37] = [
+    "div",
+    "span",
+    "a",
+    "b",
+    "i",
+    "u",
+    "s",
+    "em",
+    "strong",
+    "code",
+    "small",
+    "time",
+    "mark",
+    "sub",
+    "sup",
+    "del",
+    "ins",
+    "abbr",
+    "cite",
+    "q",
+    "kbd",
+    "samp",
+    "var",
+    "dfn",
+    "bdi",
+    "bdo",
+    "label",
+    "video",
+    "audio",
+    "picture",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "nav",
+    "blockquote",
+    "pre",
+];
+
+/// Void elements whose start tag inserts an element and closes it.
+const VOIDS: [&str; 6] = ["br", "img", "source", "wbr", "track", "embed"];
+
+/// SVG elements (inside an `<svg>`) whose names HTML5 does not re-case and
+/// that are no integration point (`title`, `desc`, `foreignObject` are).
+const SVG_ELEMENTS: [&str; 14] = [
+    "svg", "g", "path", "circle", "rect", "line", "polyline", "polygon", "ellipse", "defs",
+    "symbol", "use", "stop", "mask",
+];
+
+/// HTML5's re-casing of SVG attribute names ("adjust SVG attributes").
+const SVG_ATTRIBUTES: [(&str, &str); 58] = [
+    ("attributename", "attributeName"),
+    ("attributetype", "attributeType"),
+    ("basefrequency", "baseFrequency"),
+    ("baseprofile", "baseProfile"),
+    ("calcmode", "calcMode"),
+    ("clippathunits", "clipPathUnits"),
+    ("diffuseconstant", "diffuseConstant"),
+    ("edgemode", "edgeMode"),
+    ("filterunits", "filterUnits"),
+    ("glyphref", "glyphRef"),
+    ("gradienttransform", "gradientTransform"),
+    ("gradientunits", "gradientUnits"),
+    ("kernelmatrix", "kernelMatrix"),
+    ("kernelunitlength", "kernelUnitLength"),
+    ("keypoints", "keyPoints"),
+    ("keysplines", "keySplines"),
+    ("keytimes", "keyTimes"),
+    ("lengthadjust", "lengthAdjust"),
+    ("limitingconeangle", "limitingConeAngle"),
+    ("markerheight", "markerHeight"),
+    ("markerunits", "markerUnits"),
+    ("markerwidth", "markerWidth"),
+    ("maskcontentunits", "maskContentUnits"),
+    ("maskunits", "maskUnits"),
+    ("numoctaves", "numOctaves"),
+    ("pathlength", "pathLength"),
+    ("patterncontentunits", "patternContentUnits"),
+    ("patterntransform", "patternTransform"),
+    ("patternunits", "patternUnits"),
+    ("pointsatx", "pointsAtX"),
+    ("pointsaty", "pointsAtY"),
+    ("pointsatz", "pointsAtZ"),
+    ("preservealpha", "preserveAlpha"),
+    ("preserveaspectratio", "preserveAspectRatio"),
+    ("primitiveunits", "primitiveUnits"),
+    ("refx", "refX"),
+    ("refy", "refY"),
+    ("repeatcount", "repeatCount"),
+    ("repeatdur", "repeatDur"),
+    ("requiredextensions", "requiredExtensions"),
+    ("requiredfeatures", "requiredFeatures"),
+    ("specularconstant", "specularConstant"),
+    ("specularexponent", "specularExponent"),
+    ("spreadmethod", "spreadMethod"),
+    ("startoffset", "startOffset"),
+    ("stddeviation", "stdDeviation"),
+    ("stitchtiles", "stitchTiles"),
+    ("surfacescale", "surfaceScale"),
+    ("systemlanguage", "systemLanguage"),
+    ("tablevalues", "tableValues"),
+    ("targetx", "targetX"),
+    ("targety", "targetY"),
+    ("textlength", "textLength"),
+    ("viewbox", "viewBox"),
+    ("viewtarget", "viewTarget"),
+    ("xchannelselector", "xChannelSelector"),
+    ("ychannelselector", "yChannelSelector"),
+    ("zoomandpan", "zoomAndPan"),
+];
+
+/// Builds the tree of `html` when the markup keeps to the simple stack
+/// (see the module docs), else `None`: then html5ever must parse it.
+#[cfg(test)]
+pub(crate) fn parse(html: &str) -> Option<Dom> {
+    match split(html)? {
+        (tree, None) => Some(tree),
+        (_, Some(_)) => None,
+    }
+}
+
+/// Builds the tree of `html` as far as the markup keeps to the simple
+/// stack. `None` when it leaves it inside an element (or at once); else the
+/// tree and, when it leaves it between top-level elements (a page's end
+/// and the next page's head after the last post of a page), the rest of
+/// the input from there, for html5ever.
+pub(crate) fn split(html: &str) -> Option<(Dom, Option<&str>)> {
+    let bytes = html.as_bytes();
+    if memchr::memchr2(0, b'\r', bytes).is_some() {
+        return None;
+    }
+    let mut b = Builder::new(html)?;
+    let built = b.run();
+    let rest = match built {
+        Step::Done => None,
+        Step::Left { at } if b.stack.is_empty() && b.held.nodes > 3 && html.len() <= SPLIT_MAX => {
+            Some(html.get(at..)?)
+        }
+        Step::Left { .. } => return None,
+    };
+    Some((b.finish()?, rest))
+}
+
+/// The largest input split between the fast path and html5ever: small
+/// enough that neither part, nor both together, can reach `dom`'s caps
+/// (a node takes at least two bytes of markup), so splitting never changes
+/// whether a post is refused for its size. Real post regions have a few KB.
+const SPLIT_MAX: usize = 48 << 10;
+
+/// How reading ended.
+enum Step {
+    /// At the end of the input.
+    Done,
+    /// At byte `at`, the start of something the fast path does not build.
+    Left { at: usize },
+}
+
+/// The tree being built and the place in the input.
+struct Builder<'a> {
+    html: &'a str,
+    tree: Dom,
+    /// The open elements above `body`, with their names and whether they
+    /// are SVG elements.
+    stack: Vec<(NodeId, LocalName, bool)>,
+    body: NodeId,
+    /// Where reading goes on, and the line there.
+    pos: usize,
+    line: u64,
+    /// Where `line` was counted up to (lines are counted lazily).
+    counted: usize,
+    /// Text read since the last tag.
+    text: String,
+    /// `a` elements open (an `a` inside an `a` is not a plain stack step).
+    open_links: usize,
+    held: Held,
+}
+
+/// What the tree holds, against `dom`'s caps.
+#[derive(Default)]
+struct Held {
+    nodes: usize,
+    attrs: usize,
+    attr_bytes: usize,
+}
+
+impl<'a> Builder<'a> {
+    /// Starts the tree as html5ever does for input that begins with a start
+    /// tag: `html`, `head` and `body`, all on that tag's line.
+    fn new(html: &'a str) -> Option<Builder<'a>> {
+        let bytes = html.as_bytes();
+        let start = bytes.iter().position(|&b| !is_space(b))?;
+        let tag = bytes.get(start + 1).copied()?;
+        if bytes.get(start) != Some(&b'<') || !tag.is_ascii_alphabetic() {
+            return None;
+        }
+        let gt = read_start_tag(html, start)?.gt;
+        let line = 1 + newlines(bytes.get(..gt)?);
+        let mut tree = Tree::new(Node::Document);
+        let mut root = tree.root_mut();
+        let mut html_el = root.append(Node::Element(dom::html_element("html", Vec::new(), line)));
+        html_el.append(Node::Element(dom::html_element("head", Vec::new(), line)));
+        let body = html_el.append(Node::Element(dom::html_element("body", Vec::new(), line))).id();
+        Some(Builder {
+            html,
+            tree,
+            stack: Vec::new(),
+            body,
+            pos: start,
+            line: 1,
+            counted: 0,
+            text: String::new(),
+            open_links: 0,
+            held: Held { nodes: 3, ..Held::default() },
+        })
+    }
+
+    fn bytes(&self) -> &'a [u8] {
+        self.html.as_bytes()
+    }
+
+    /// The line of byte `at` (not before the last one asked for).
+    fn line_at(&mut self, at: usize) -> u64 {
+        let from = self.counted.min(at);
+        self.line += newlines(self.bytes().get(from..at).unwrap_or_default());
+        self.counted = at;
+        self.line
+    }
+
+    fn current(&self) -> NodeId {
+        self.stack.last().map_or(self.body, |(id, _, _)| *id)
+    }
+
+    /// Reads the input up to its end or to the first step that is not a
+    /// plain stack step (the text read in that step is left unread).
+    fn run(&mut self) -> Step {
+        while self.pos < self.bytes().len() {
+            let (at, text_len) = (self.pos, self.text.len());
+            if self.step().is_none() {
+                self.text.truncate(text_len);
+                self.pos = at;
+                return Step::Left { at };
+            }
+        }
+        Step::Done
+    }
+
+    /// Reads text up to the next tag, and that tag.
+    fn step(&mut self) -> Option<()> {
+        let bytes = self.bytes();
+        let rest = bytes.get(self.pos..)?;
+        let Some(lt) = memchr::memchr(b'<', rest) else {
+            decode_into(&mut self.text, self.html.get(self.pos..)?)?;
+            self.pos = bytes.len();
+            return Some(());
+        };
+        decode_into(&mut self.text, self.html.get(self.pos..self.pos + lt)?)?;
+        self.pos += lt;
+        match bytes.get(self.pos + 1) {
+            Some(c) if c.is_ascii_alphabetic() => self.start_tag(),
+            Some(b'/') => self.end_tag(),
+            Some(b'!' | b'?') => None,
+            _ => {
+                // A `<` that starts no tag is text.
+                self.text.push('<');
+                self.pos += 1;
+                Some(())
+            }
+        }
+    }
+
+    /// Appends the text read so far to the current element.
+    fn flush_text(&mut self) -> Option<()> {
+        if self.text.is_empty() {
+            return Some(());
+        }
+        let text = std::mem::take(&mut self.text);
+        let parent = self.current();
+        let mut node = self.tree.get_mut(parent)?;
+        if let Some(mut last) = node.last_child() {
+            if let Node::Text(t) = last.value() {
+                t.push_str(&text);
+                return Some(());
+            }
+        }
+        self.held.nodes += 1;
+        node.append(Node::Text(text));
+        Some(())
+    }
+
+    fn start_tag(&mut self) -> Option<()> {
+        let tag = read_start_tag(self.html, self.pos)?;
+        let name = tag.name.as_str();
+        let in_svg = self.stack.last().is_some_and(|(_, _, svg)| *svg);
+        // Inside an `<svg>` every start tag makes an SVG element (the HTML
+        // ones that break out of it are not on the list); `<svg>` starts one.
+        let svg = in_svg || name == "svg";
+        let closes = if svg {
+            if !SVG_ELEMENTS.contains(&name) || tag.attrs.iter().any(|(k, _)| k.contains(':')) {
+                return None;
+            }
+            tag.self_closing
+        } else {
+            let void = VOIDS.contains(&name);
+            if !void && !CONTAINERS.contains(&name) && !name.contains('-') {
+                return None;
+            }
+            void
+        };
+        if name == "a" && self.open_links > 0 {
+            return None;
+        }
+        // HTML5 drops a newline right after `<pre>`.
+        if name == "pre" && self.bytes().get(tag.gt + 1) == Some(&b'\n') {
+            return None;
+        }
+        let text_node = usize::from(!self.text.is_empty());
+        let nodes = self.held.nodes + 1 + text_node;
+        let attrs = self.held.attrs + tag.attrs.len();
+        let attr_bytes =
+            self.held.attr_bytes + tag.attrs.iter().map(|(_, v)| v.len()).sum::<usize>();
+        if nodes > dom::MAX_NODES || attrs > dom::MAX_ATTRS || attr_bytes > dom::MAX_ATTR_BYTES {
+            return None;
+        }
+        self.flush_text()?;
+        self.held.nodes += 1;
+        self.held.attrs = attrs;
+        self.held.attr_bytes = attr_bytes;
+        let line = self.line_at(tag.gt);
+        let local = LocalName::from(name);
+        let element = if svg {
+            let attrs = tag.attrs.into_iter().map(|(k, v)| (svg_attribute(k), v)).collect();
+            dom::svg_element(name, attrs, line)
+        } else {
+            let attrs = tag.attrs.into_iter().map(|(k, v)| (LocalName::from(k), v)).collect();
+            dom::html_element(name, attrs, line)
+        };
+        let parent = self.current();
+        let id = self.tree.get_mut(parent)?.append(Node::Element(element)).id();
+        if !closes {
+            if name == "a" {
+                self.open_links += 1;
+            }
+            self.stack.push((id, local, svg));
+        }
+        self.pos = tag.gt + 1;
+        Some(())
+    }
+
+    fn end_tag(&mut self) -> Option<()> {
+        let bytes = self.bytes();
+        let from = self.pos + 2;
+        let rest = bytes.get(from..)?;
+        if !rest.first()?.is_ascii_alphabetic() {
+            return None;
+        }
+        let name_len = rest.iter().position(|&b| is_space(b) || b == b'/' || b == b'>')?;
+        let after = rest.get(name_len..)?;
+        let gap = after.iter().position(|&b| !is_space(b))?;
+        if after.get(gap) != Some(&b'>') {
+            return None;
+        }
+        let name = self.html.get(from..from + name_len)?.to_ascii_lowercase();
+        let (_, top, _) = self.stack.last()?;
+        if **top != *name {
+            return None;
+        }
+        self.flush_text()?;
+        self.stack.pop();
+        if name == "a" {
+            self.open_links = self.open_links.saturating_sub(1);
+        }
+        self.pos = from + name_len + gap + 1;
+        Some(())
+    }
+
+    fn finish(mut self) -> Option<Dom> {
+        self.flush_text()?;
+        (self.held.nodes <= dom::MAX_NODES).then_some(self.tree)
+    }
+}
+
+/// A start tag read at the `<` at `at`.
+struct StartTag {
+    name: String,
+    /// Lower-cased names (the first of a name only) and decoded values.
+    attrs: Vec<(String, String)>,
+    /// The byte of its `>`.
+    gt: usize,
+    /// Written `<name …/>`.
+    self_closing: bool,
+}
+
+/// Reads the start tag at `at`: `None` when it is cut by the end of the
+/// input or written in a way whose HTML5 reading is not the plain one.
+fn read_start_tag(html: &str, at: usize) -> Option<StartTag> {
+    let bytes = html.as_bytes();
+    let from = at + 1;
+    let rest = bytes.get(from..)?;
+    let name_len = rest.iter().position(|&b| is_space(b) || b == b'/' || b == b'>')?;
+    let name = html.get(from..from + name_len)?.to_ascii_lowercase();
+    let mut attrs: Vec<(String, String)> = Vec::new();
+    let mut i = from + name_len;
+    loop {
+        while bytes.get(i).is_some_and(|&b| is_space(b)) {
+            i += 1;
+        }
+        match *bytes.get(i)? {
+            b'>' => return Some(StartTag { name, attrs, gt: i, self_closing: false }),
+            b'/' => {
+                // Self-closing: HTML elements ignore the slash (a void one
+                // ends anyway), SVG elements end here.
+                return (bytes.get(i + 1) == Some(&b'>')).then_some(StartTag {
+                    name,
+                    attrs,
+                    gt: i + 1,
+                    self_closing: true,
+                });
+            }
+            _ => {}
+        }
+        let (key, value, end) = read_attribute(html, i)?;
+        if !attrs.iter().any(|(k, _)| *k == key) {
+            attrs.push((key, value));
+        }
+        i = end;
+    }
+}
+
+/// An SVG attribute's name as HTML5 re-cases it.
+fn svg_attribute(name: String) -> LocalName {
+    match SVG_ATTRIBUTES.iter().find(|(lower, _)| *lower == name) {
+        Some((_, cased)) => LocalName::from(*cased),
+        None => LocalName::from(name),
+    }
+}
+
+/// Reads one attribute at `at`: its lower-cased name, decoded value and the
+/// byte after it.
+fn read_attribute(html: &str, at: usize) -> Option<(String, String, usize)> {
+    let bytes = html.as_bytes();
+    let rest = bytes.get(at..)?;
+    let name_len = rest.iter().position(|&b| is_space(b) || b == b'/' || b == b'>' || b == b'=')?;
+    let raw_name = rest.get(..name_len)?;
+    if name_len == 0 || raw_name.iter().any(|b| matches!(b, b'"' | b'\'' | b'<')) {
+        return None;
+    }
+    let key = html.get(at..at + name_len)?.to_ascii_lowercase();
+    let mut i = at + name_len;
+    let mut j = i;
+    while bytes.get(j).is_some_and(|&b| is_space(b)) {
+        j += 1;
+    }
+    if bytes.get(j) != Some(&b'=') {
+        // No value: the name alone (white space after it is skipped by
+        // the caller).
+        return Some((key, String::new(), i));
+    }
+    i = j + 1;
+    while bytes.get(i).is_some_and(|&b| is_space(b)) {
+        i += 1;
+    }
+    let mut value = String::new();
+    match *bytes.get(i)? {
+        quote @ (b'"' | b'\'') => {
+            let len = memchr::memchr(quote, bytes.get(i + 1..)?)?;
+            decode_into(&mut value, html.get(i + 1..i + 1 + len)?)?;
+            let end = i + 1 + len + 1;
+            // The next attribute must be set apart by white space.
+            let next = *bytes.get(end)?;
+            if !(is_space(next) || next == b'/' || next == b'>') {
+                return None;
+            }
+            Some((key, value, end))
+        }
+        b'>' => None,
+        _ => {
+            let tail = bytes.get(i..)?;
+            let len = tail.iter().position(|&b| is_space(b) || b == b'>')?;
+            let raw = tail.get(..len)?;
+            if raw.iter().any(|b| matches!(b, b'"' | b'\'' | b'<' | b'=' | b'`')) {
+                return None;
+            }
+            decode_into(&mut value, html.get(i..i + len)?)?;
+            Some((key, value, i + len))
+        }
+    }
+}
+
+/// Appends `text` with its character references decoded; `None` for a
+/// reference this path does not decode exactly as HTML5 does. Named ones
+/// come from html5ever's own table. A `&` that starts no reference (`&z=16`
+/// in a URL: no name a browser reads without its `;` begins `z`) is text,
+/// as in HTML5.
+fn decode_into(out: &mut String, text: &str) -> Option<()> {
+    let mut rest = text;
+    while let Some(amp) = memchr::memchr(b'&', rest.as_bytes()) {
+        out.push_str(rest.get(..amp)?);
+        let after = rest.get(amp + 1..)?;
+        let run = after.bytes().take_while(u8::is_ascii_alphanumeric).count();
+        let used = if let Some(number) = after.strip_prefix('#') {
+            let digits = number.bytes().take_while(u8::is_ascii_alphanumeric).count();
+            if number.as_bytes().get(digits) != Some(&b';') {
+                return None;
+            }
+            out.push(numeric(number.get(..digits)?)?);
+            1 + digits + 1
+        } else if run == 0 {
+            out.push('&');
+            0
+        } else if after.as_bytes().get(run) == Some(&b';') {
+            let &(first, second) = NAMED_ENTITIES.get(after.get(..run + 1)?)?;
+            if first == 0 {
+                return None;
+            }
+            out.push(char::from_u32(first)?);
+            if second != 0 {
+                out.push(char::from_u32(second)?);
+            }
+            run + 1
+        } else {
+            // A name HTML5 reads without its `;` (`&amp`, `&notin`): its
+            // rules there depend on what follows; html5ever decides.
+            // (The table also holds every prefix of its names, as `(0, 0)`.)
+            let legacy = (1..=run.min(LEGACY_LONGEST)).any(|len| {
+                after
+                    .get(..len)
+                    .and_then(|name| NAMED_ENTITIES.get(name))
+                    .is_some_and(|&(first, _)| first != 0)
+            });
+            if legacy {
+                return None;
+            }
+            out.push('&');
+            0
+        };
+        rest = after.get(used..)?;
+    }
+    out.push_str(rest);
+    Some(())
+}
+
+/// The longest name in the table without a `;` (`frac12`, `middot`).
+const LEGACY_LONGEST: usize = 6;
+
+/// The character of a numeric reference's digits (`x1F600` or `128512`),
+/// when HTML5 takes it as it is: no C0/C1 control, surrogate or
+/// non-character, nothing past U+10FFFF.
+fn numeric(digits: &str) -> Option<char> {
+    let code = match digits.strip_prefix(['x', 'X']) {
+        Some(hex) if !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            u32::from_str_radix(hex, 16).ok()?
+        }
+        None if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
+            digits.parse().ok()?
+        }
+        _ => return None,
+    };
+    let control = code < 0x20 || (0x7F..=0x9F).contains(&code);
+    let nonchar = (0xFDD0..=0xFDEF).contains(&code) || code & 0xFFFE == 0xFFFE;
+    if control || nonchar {
+        return None;
+    }
+    char::from_u32(code)
+}
+
+/// HTML's white space inside tags (carriage returns never reach here).
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\x0C')
+}
+
+fn newlines(bytes: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', bytes).count() as u64
+}
+
+/// True when html5ever's tree of the rest after a split holds nothing that
+/// would read differently in the whole region's tree: no post element, and
+/// no class the reader looks for on its `html` or `body` (attributes of a
+/// second page's `<html>`/`<body>` are merged into the whole region's, which
+/// hold the post).
+pub(crate) fn plain_tail(tail: &Dom) -> bool {
+    const SEEN: [&str; 4] = [
+        "tgme_widget_message",
+        "tgme_channel_info_header_title",
+        "tgme_channel_info_header_username",
+        "tme_no_messages_found",
+    ];
+    let has_post = tail.root().descendants().any(|n| dom::has_class(n, SEEN[0]));
+    let top = tail.root().children().chain(tail.root().children().flat_map(|n| n.children()));
+    let marked = top.filter_map(dom::element).any(|e| SEEN.iter().any(|c| e.has_class(c)));
+    !has_post && !marked
+}
+
+/// True when `html` is outside the fast path, or its tree there is
+/// html5ever's tree: the unit tests' differential check.
+#[cfg(test)]
+fn same_as_html5ever(html: &str) -> bool {
+    match parse(html) {
+        None => true,
+        Some(fast) => dom::parse(html).is_some_and(|reference| dom::same(&fast, &reference)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agrees_with_html5ever_where_it_answers() {
+        let cases = [
+            "<div class=\"a\" data-x=1>x &amp; y\n<br/><b>b</b></div>\n",
+            "<div>\n<a href='x?a=1&amp;b=2'>l&#33;&#x1F600;&nbsp;</a>\ntail</div>  ",
+            "  \n<div\n class=\"c\"\n>t</div><span>1 < 2 &  3</span>",
+            "<div a=1 a=2 B=3 c>x</div>",
+            "<a href=\"https://m.org/?q=1&z=16&ll=2\">a&b &#33; &laquo;x&raquo; &NotEqualTilde;</a>",
+            "<div><tg-emoji emoji-id=\"5\">🙂</tg-emoji><img src=\"x\"></div>",
+            "<div>open at the end <i>x",
+            "<div><svg class=\"i\" width=\"9px\" viewbox=\"0 0 9 20\"><g fill=\"none\"><path d=\"M1\"/><circle r=1></circle></g></svg>x</div>",
+            "<div><svg/>x<br/></div>",
+        ];
+        for html in cases {
+            assert!(parse(html).is_some(), "{html}");
+            assert!(same_as_html5ever(html), "{html}");
+        }
+    }
+
+    #[test]
+    fn leaves_the_rest_to_html5ever() {
+        let cases = [
+            "<div><p>x<div>y</div></div>",
+            "<div><b><i>x</b></i></div>",
+            "<div><a>x<a>y</a></a></div>",
+            "<div><!-- c --></div>",
+            "<div>&zz;</div>",
+            "<div>&amp</div>",
+            "<div>&notin x</div>",
+            "<a href=\"?a=1&copy=2\">x</a>",
+            "<div>&#33 x</div>",
+            "<div>&#0;</div>",
+            "<div>x\r\ny</div>",
+            "<div><table></table></div>",
+            "<div><svg><b>x</b></svg></div>",
+            "<div><svg><foreignObject>x</foreignObject></svg></div>",
+            "<div><svg xlink:href=\"#a\"></svg></div>",
+            "<div a=\"1\"b=2></div>",
+            "<div",
+            "</div>",
+            "text first",
+            "<div>x</span></div>",
+        ];
+        for html in cases {
+            assert!(parse(html).is_none(), "{html}");
+            assert!(same_as_html5ever(html), "{html}");
+        }
+    }
+}
