@@ -9,6 +9,7 @@ pytest's temporary folder.
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 from pathlib import Path
@@ -36,6 +37,15 @@ def run_cli(*args: str, cwd: Path = ROOT) -> Tuple[int, List[dict], str]:
     out = done.stdout.decode("utf-8")
     lines = [json.loads(line) for line in out.splitlines() if line.strip()]
     return done.returncode, lines, done.stderr.decode("utf-8", "replace")
+
+
+def cli_rejection_column(path: str) -> int:
+    """The column of the first rejection the CLI reports for `path`
+    (`PATH:LINE:COLUMN: …` on standard error)."""
+    _, _, err = run_cli(path)
+    found = re.search(re.escape(path) + r":\d+:(\d+):", err)
+    assert found, err
+    return int(found.group(1))
 
 
 def fixture_inputs() -> List[str]:

@@ -82,3 +82,89 @@ pub(crate) fn real_date_time(year: u32, month: u32, day: u32, h: u32, m: u32, s:
     };
     (1..=9999).contains(&year) && (1..=days).contains(&day) && h <= 23 && m <= 59 && s <= 59
 }
+
+/// What an RFC 3339 date-time check found: the text names a real date and
+/// time with an offset (`Z` or `±hh:mm`), or one without an offset (a
+/// local time, which a reader completes with `--assume-offset`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DateTime {
+    /// `…Z` or `…±hh:mm`.
+    WithOffset,
+    /// `YYYY-MM-DDTHH:MM:SS[.frac]` and nothing after it.
+    Local,
+}
+
+/// The one RFC 3339 check, for the web reader's `datetime` attributes and
+/// for `validate`: `YYYY-MM-DDTHH:MM:SS[.frac]`, then `Z`, `±hh:mm` or
+/// nothing (a local time), naming a real date and time. `Err` says why not.
+pub(crate) fn rfc3339(s: &str) -> Result<DateTime, &'static str> {
+    const SHAPE: &str = "is not an RFC 3339 date-time (YYYY-MM-DDTHH:MM:SS±hh:mm)";
+    let b = s.as_bytes();
+    let part = |r: std::ops::Range<usize>| -> Option<u32> {
+        let d = b.get(r)?;
+        d.iter()
+            .all(u8::is_ascii_digit)
+            .then(|| d.iter().fold(0u32, |n, c| n * 10 + u32::from(c.saturating_sub(b'0'))))
+    };
+    let at = |i: usize, c: u8| b.get(i) == Some(&c);
+    let (Some(year), Some(month), Some(day), Some(h), Some(m), Some(sec)) =
+        (part(0..4), part(5..7), part(8..10), part(11..13), part(14..16), part(17..19))
+    else {
+        return Err(SHAPE);
+    };
+    if !(at(4, b'-') && at(7, b'-') && at(10, b'T') && at(13, b':') && at(16, b':')) {
+        return Err(SHAPE);
+    }
+    let mut i = 19;
+    if at(i, b'.') {
+        i += 1;
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == start {
+            return Err(SHAPE);
+        }
+    }
+    let found = match b.get(i) {
+        None => DateTime::Local,
+        Some(b'Z') if i + 1 == b.len() => DateTime::WithOffset,
+        Some(b'+' | b'-') if i + 6 == b.len() && at(i + 3, b':') => {
+            match (part(i + 1..i + 3), part(i + 4..i + 6)) {
+                (Some(oh), Some(om)) if oh <= 23 && om <= 59 => DateTime::WithOffset,
+                _ => return Err(SHAPE),
+            }
+        }
+        _ => return Err(SHAPE),
+    };
+    if !real_date_time(year, month, day, h, m, sec) {
+        return Err("is not a real date and time");
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_dates() {
+        assert_eq!(rfc3339("2023-02-24T07:29:57+00:00"), Ok(DateTime::WithOffset));
+        assert_eq!(rfc3339("2023-02-24T07:29:57.5Z"), Ok(DateTime::WithOffset));
+        assert_eq!(rfc3339("2023-02-24T07:29:57.5+05:30"), Ok(DateTime::WithOffset));
+        assert_eq!(rfc3339("2024-02-29T23:59:59-12:00"), Ok(DateTime::WithOffset));
+        assert_eq!(rfc3339("2023-02-24T07:29:57"), Ok(DateTime::Local));
+        for bad in [
+            "2023-02-30T07:29:57+00:00",
+            "2023-02-24 07:29:57+00:00",
+            "2023-02-24T07:29:57+0000",
+            "2023-02-24T07:29:57+24:00",
+            "2023-02-24T07:29:57.+00:00",
+            "2023-02-24t07:29:57z",
+            "24.02.2023 07:29",
+            "",
+        ] {
+            assert!(rfc3339(bad).is_err(), "{bad}");
+        }
+    }
+}

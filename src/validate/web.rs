@@ -29,7 +29,7 @@
 //! further back shows as a `post-order` warning. Pages of one channel
 //! overlap (`?before=N`), so nothing is compared across files.
 
-use super::markup::{self, digits, real_date_time, Element, Mark, Rules};
+use super::markup::{self, Element, Mark, Rules};
 use super::{Problem, Severity, Sink};
 use crate::error::{Error, Result};
 use serde_json::Value;
@@ -285,50 +285,17 @@ fn links_to(href: &str, channel: &str, id: i64) -> bool {
     ch.eq_ignore_ascii_case(channel) && last == id.to_string()
 }
 
-/// An RFC 3339 date-time: `YYYY-MM-DDTHH:MM:SS[.frac](Z|±hh:mm)`, naming a
-/// real date and time.
+/// An RFC 3339 date-time with an offset, naming a real date and time
+/// ([`crate::format::rfc3339`], the web reader's check; a local time
+/// without an offset, which the reader completes with `--assume-offset`,
+/// is reported here: Telegram's server always writes the offset).
 fn check_rfc3339(s: &str) -> std::result::Result<(), &'static str> {
-    const SHAPE: &str = "is not an RFC 3339 date-time (YYYY-MM-DDTHH:MM:SS±hh:mm)";
-    let b = s.as_bytes();
-    let part = |r: std::ops::Range<usize>| digits(b.get(r));
-    let at = |i: usize, c: u8| b.get(i) == Some(&c);
-    let (Some(year), Some(month), Some(day), Some(h), Some(m), Some(sec)) =
-        (part(0..4), part(5..7), part(8..10), part(11..13), part(14..16), part(17..19))
-    else {
-        return Err(SHAPE);
-    };
-    let t = matches!(b.get(10), Some(b'T' | b't'));
-    if !(at(4, b'-') && at(7, b'-') && t && at(13, b':') && at(16, b':')) {
-        return Err(SHAPE);
-    }
-    let mut i = 19;
-    if at(i, b'.') {
-        i += 1;
-        let start = i;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        if i == start {
-            return Err(SHAPE);
+    match crate::format::rfc3339(s)? {
+        crate::format::DateTime::WithOffset => Ok(()),
+        crate::format::DateTime::Local => {
+            Err("has no time-zone offset (RFC 3339 needs Z or ±hh:mm)")
         }
     }
-    match b.get(i) {
-        Some(b'Z' | b'z') if i + 1 == b.len() => {}
-        Some(b'+' | b'-') if i + 6 == b.len() && at(i + 3, b':') => {
-            let (Some(oh), Some(om)) = (part(i + 1..i + 3), part(i + 4..i + 6)) else {
-                return Err(SHAPE);
-            };
-            if oh > 23 || om > 59 {
-                return Err(SHAPE);
-            }
-        }
-        None => return Err("has no time-zone offset (RFC 3339 needs Z or ±hh:mm)"),
-        _ => return Err(SHAPE),
-    }
-    if !real_date_time(year, month, day, h, m, sec) {
-        return Err("is not a real date and time");
-    }
-    Ok(())
 }
 
 #[cfg(test)]

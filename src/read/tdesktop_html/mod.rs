@@ -56,7 +56,6 @@ use std::io::BufRead;
 
 pub use self::folder::{account_chats, Folder};
 pub use self::map::{parse_service, DAY_KEY};
-pub(crate) use crate::format::real_date_time;
 
 /// A message larger than this (markup bytes) is rejected: a real one is a
 /// few KiB (a Telegram text is at most 4096 characters).

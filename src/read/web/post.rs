@@ -13,7 +13,6 @@ use crate::model::{
     Chat, Edited, Extra, Forward, Kind, Media, MediaStatus, Peer, Post, Reaction, Reply, Service,
     Source,
 };
-use crate::read::tdesktop_html::real_date_time;
 use crate::read::text::parse_count;
 use serde_json::{json, Value};
 
@@ -191,63 +190,10 @@ fn base64url(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// RFC 3339 as the schema accepts it (`2023-02-24T07:29:57+00:00`),
-/// naming a real date and time.
+/// RFC 3339 (`2023-02-24T07:29:57+00:00`), naming a real date and time;
+/// a local time without an offset is completed later (`--assume-offset`).
 fn is_rfc3339(s: &str) -> bool {
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        s.get(r)?.bytes().try_fold(0u32, |n, d| Some(n * 10 + u32::from(d.checked_sub(b'0')?)))
-    };
-    let real = || -> Option<bool> {
-        let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-        let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
-        let zone = s.len().checked_sub(6).and_then(|z| s.get(z..)).unwrap_or_default();
-        let zone_ok = !(zone.starts_with('+') || zone.starts_with('-'))
-            || (num(s.len() - 5..s.len() - 3)? <= 23 && num(s.len() - 2..s.len())? <= 59);
-        Some(real_date_time(y, mo, d, h, mi, sec) && zone_ok)
-    };
-    is_rfc3339_shape(s) && real() == Some(true)
-}
-
-/// The shape of RFC 3339 alone.
-fn is_rfc3339_shape(s: &str) -> bool {
-    let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| {
-        b.get(r).is_some_and(|d| !d.is_empty() && d.iter().all(u8::is_ascii_digit))
-    };
-    let at = |i: usize, c: u8| b.get(i) == Some(&c);
-    if !(digits(0..4)
-        && at(4, b'-')
-        && digits(5..7)
-        && at(7, b'-')
-        && digits(8..10)
-        && at(10, b'T')
-        && digits(11..13)
-        && at(13, b':')
-        && digits(14..16)
-        && at(16, b':')
-        && digits(17..19))
-    {
-        return false;
-    }
-    let mut i = 19;
-    if at(i, b'.') {
-        i += 1;
-        let start = i;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        if i == start {
-            return false;
-        }
-    }
-    match b.get(i) {
-        None => true,
-        Some(b'Z') => i + 1 == b.len(),
-        Some(b'+' | b'-') => {
-            digits(i + 1..i + 3) && at(i + 3, b':') && digits(i + 4..i + 6) && i + 6 == b.len()
-        }
-        _ => false,
-    }
+    crate::format::rfc3339(s).is_ok()
 }
 
 /// `0:06`, `1:02:03` → seconds.
@@ -334,7 +280,25 @@ pub(crate) fn read(
         ..Source::default()
     };
 
-    // Identity: data-post = "{username}/{id}", data-view = base64url JSON.
+    let (date_link, username) = identity(msg, page, &mut post, &mut extra);
+    footer(msg, date_link, (line, line_offset), &mut post, &mut extra)?;
+    headers(msg, username.as_deref(), &mut post, &mut extra);
+    let is_service = body(msg, &mut post, &mut extra);
+    media_and_more(msg, is_service, &mut post, &mut extra);
+    post.extra = extra;
+    Ok(post)
+}
+
+/// Identity: the id, the chat and the sender, from `data-post`
+/// (`{username}/{id}`), `data-view` (base64url JSON) and the date link.
+/// Gives the date link (the footer reads it) and the channel's username.
+fn identity<'a>(
+    msg: NodeR<'a>,
+    page: &Page,
+    post: &mut Post,
+    extra: &mut Extra,
+) -> (Option<NodeR<'a>>, Option<String>) {
+    let el = element(msg);
     let data_post = el.and_then(|e| e.attr("data-post"));
     let (mut username, mut id) = (None, None);
     if let Some(dp) = data_post {
@@ -343,7 +307,7 @@ pub(crate) fn read(
             id = i.trim().parse::<i64>().ok();
         }
         if id.is_none() {
-            put(&mut extra, "data_post", Some(dp.to_owned()));
+            put(extra, "data_post", Some(dp.to_owned()));
         }
     }
     let date_link = find(msg, class_is("tgme_widget_message_date"), never);
@@ -367,7 +331,7 @@ pub(crate) fn read(
                 }
                 extra.insert("data_view".into(), v);
             }
-            None => put(&mut extra, "data_view", Some(view.to_owned())),
+            None => put(extra, "data_view", Some(view.to_owned())),
         }
     }
     post.id = id;
@@ -381,7 +345,19 @@ pub(crate) fn read(
     });
     post.from = Some(Peer { name: owner.or_else(|| page.title.clone()), id: chat_id });
 
-    // Footer: date, views, signature, edited.
+    (date_link, username)
+}
+
+/// Footer: date, views, signature, edited. A `datetime` that is not a real
+/// RFC 3339 date-time is a [`Fault`]. `at` is the post's line and the
+/// chunk's line offset.
+fn footer(
+    msg: NodeR<'_>,
+    date_link: Option<NodeR<'_>>,
+    (line, line_offset): (u64, u64),
+    post: &mut Post,
+    extra: &mut Extra,
+) -> Result<(), Fault> {
     if let Some(time) = date_link
         .and_then(|d| d.descendants().find(|n| element(*n).is_some_and(|e| e.tag() == "time")))
     {
@@ -405,7 +381,7 @@ pub(crate) fn read(
                     post.source.flag("views_approximate");
                 }
             }
-            None => put(&mut extra, "views_raw", Some(raw)),
+            None => put(extra, "views_raw", Some(raw)),
         }
     }
     post.author = find(msg, class_is("tgme_widget_message_from_author"), never)
@@ -421,20 +397,28 @@ pub(crate) fn read(
         }
     }
 
-    // Headers: forward, via bot, reply.
+    Ok(())
+}
+
+/// Headers: forward, via bot, reply.
+fn headers(msg: NodeR<'_>, username: Option<&str>, post: &mut Post, extra: &mut Extra) {
     if let Some(fwd) = find(msg, class_is("tgme_widget_message_forwarded_from"), never) {
-        post.forwarded_from = Some(forward(fwd, &mut extra));
+        post.forwarded_from = Some(forward(fwd, extra));
     }
     post.via_bot = find(msg, class_is("tgme_widget_message_via_bot"), never)
         .map(one_line)
         .map(|b| b.trim_start_matches('@').to_owned())
         .filter(|b| !b.is_empty());
     if let Some(reply) = find(msg, class_is("tgme_widget_message_reply"), never) {
-        post.reply_to = Some(reply_to(reply, username.as_deref(), &mut extra));
+        post.reply_to = Some(reply_to(reply, username, extra));
     }
+}
 
-    // Body text: the innermost text div outside reply, link preview and
-    // hidden fallbacks (album captions wrap it twice).
+/// Body text: the innermost text div outside reply, link preview and
+/// hidden fallbacks (album captions wrap it twice); a service message's
+/// line becomes its `service`. True for a service message.
+fn body(msg: NodeR<'_>, post: &mut Post, extra: &mut Extra) -> bool {
+    let el = element(msg);
     let candidates: Vec<NodeR<'_>> = walk(msg, not_body)
         .into_iter()
         .filter(|n| {
@@ -473,9 +457,13 @@ pub(crate) fn read(
             extra.insert("nested_entities".into(), Value::Array(dropped));
         }
     }
+    is_service
+}
 
-    // Media, in bubble order.
-    let (media, unsupported) = media(msg, &mut extra);
+/// Media in bubble order, poll voters, the unsupported kind, the link
+/// preview, reactions and the inline keyboard.
+fn media_and_more(msg: NodeR<'_>, is_service: bool, post: &mut Post, extra: &mut Extra) {
+    let (media, unsupported) = media(msg, extra);
     post.media = media;
     if let Some(voters) = find(msg, class_is("tgme_widget_message_voters"), never) {
         let raw = one_line(voters);
@@ -506,8 +494,6 @@ pub(crate) fn read(
             extra.insert("inline_bot_buttons".into(), Value::Array(rows));
         }
     }
-    post.extra = extra;
-    Ok(post)
 }
 
 fn forward(fwd: NodeR<'_>, extra: &mut Extra) -> Forward {
