@@ -267,9 +267,9 @@ impl Reader {
         let mut post = match item.and_then(|p| p.settle(&self.read, &self.notes)) {
             Ok(post) => post,
             Err(e) => {
-                if e.is_record_error() {
-                    self.summary.rejected += 1;
-                }
+                // A bad record, or an error that stops the input: one item
+                // read and one rejected, as the pipeline counts it.
+                self.summary.rejected += 1;
                 self.done = self.strict || !e.is_record_error();
                 return Some(Err(e));
             }

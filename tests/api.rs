@@ -128,6 +128,22 @@ fn a_bad_record_is_an_error_with_its_position() {
     assert_eq!((s.read, s.written, s.rejected, s.duplicates), (3, 2, 1, 0));
 }
 
+/// An error that stops an input (here a page with no message history) is
+/// one item read and one rejected, as the CLI counts it: the law holds.
+#[test]
+fn an_error_that_stops_the_input_is_counted_as_the_cli_counts_it() {
+    let input = "fixtures/invalid/html-missing-history/input.html";
+    let (_, cli) = cli_run(input, &[]);
+    let mut reader = Reader::from_path(input).unwrap();
+    let items: Vec<_> = reader.by_ref().collect();
+    assert!(items.last().is_some_and(|i| i.is_err()), "the stop is an error item");
+    let s = reader.summary();
+    let count = |k: &str| cli[k].as_u64().unwrap();
+    assert_eq!((s.read, s.written, s.rejected), (count("read"), count("written"), 1));
+    assert_eq!(count("rejected"), 1);
+    assert_eq!(s.read, s.written + s.rejected + s.duplicates + s.selected_out);
+}
+
 #[test]
 fn strict_stops_at_the_first_bad_record() {
     let reader =
