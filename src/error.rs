@@ -132,6 +132,23 @@ impl Error {
         Error::new(pos, ErrorKind::Data(what.into()))
     }
 
+    /// An error that ends one part of an input (a page of an export folder,
+    /// a member of a zip: it cannot be opened or read, it is not what it
+    /// should be) as a rejected record, so that the next part is read:
+    /// positioned at line 1 when it has no line of its own. `part` names
+    /// what is skipped (`page`, `member`). A record error stays as it is.
+    pub(crate) fn skipping(self, part: &str) -> Error {
+        if self.is_record_error() {
+            return self;
+        }
+        let mut pos = self.position().clone();
+        if pos.line.is_none() {
+            pos.line = Some(1);
+            pos.column = Some(1);
+        }
+        Error::data(pos, format!("{}; this {part} is skipped", self.message()))
+    }
+
     /// A usage error (no position in a file).
     pub fn usage(what: impl Into<String>) -> Error {
         Error::new(Position::default(), ErrorKind::Usage(what.into()))

@@ -515,7 +515,7 @@ impl Iterator for Reader {
                 match current.next() {
                     Some(Err(e)) if !e.is_record_error() => {
                         self.current = None;
-                        return Some(Err(member_fault(e)));
+                        return Some(Err(e.skipping("member")));
                     }
                     Some(item) => return Some(item),
                     None => self.current = None,
@@ -524,24 +524,10 @@ impl Iterator for Reader {
             let part = self.parts.pop_front()?;
             match self.open(&part) {
                 Ok(posts) => self.current = Some(posts),
-                Err(e) => return Some(Err(member_fault(e))),
+                Err(e) => return Some(Err(e.skipping("member"))),
             }
         }
     }
-}
-
-/// An error that ends one member (it cannot be opened or read, it is not an
-/// archive, a bomb) as a rejected record, so that the next member is read.
-fn member_fault(e: Error) -> Error {
-    if e.is_record_error() {
-        return e;
-    }
-    let mut pos = e.position().clone();
-    if pos.line.is_none() {
-        pos.line = Some(1);
-        pos.column = Some(1);
-    }
-    Error::data(pos, format!("{}; this member is skipped", e.message()))
 }
 
 #[cfg(test)]

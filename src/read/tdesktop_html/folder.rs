@@ -196,7 +196,7 @@ impl Folder {
                 let reader = Reader::new(input.reader, input.name, self.notes.clone());
                 self.current = Some(Current::Html(i, Box::new(reader)));
             }
-            Err(e) => self.pending.push_back(Err(page_fault(e))),
+            Err(e) => self.pending.push_back(Err(e.skipping("page"))),
         }
     }
 
@@ -229,7 +229,7 @@ impl Iterator for Folder {
             match &mut self.current {
                 Some(Current::Html(i, reader)) => {
                     if let Some(item) = reader.next() {
-                        return Some(item.map_err(page_fault));
+                        return Some(item.map_err(|e| e.skipping("page")));
                     }
                     let (i, link) = (*i, reader.next_page().map(str::to_owned));
                     self.current = None;
@@ -261,21 +261,6 @@ impl Iterator for Folder {
             }
         }
     }
-}
-
-/// An error that ends one page (it cannot be opened or read, it is not a
-/// page) as a rejected record of the folder, so that the next page is
-/// read: positioned at line 1 when it has no line of its own.
-fn page_fault(e: Error) -> Error {
-    if e.is_record_error() {
-        return e;
-    }
-    let mut pos = e.position().clone();
-    if pos.line.is_none() {
-        pos.line = Some(1);
-        pos.column = Some(1);
-    }
-    Error::data(pos, format!("{}; this page is skipped", e.message()))
 }
 
 /// The chat folders of a full-account HTML export (`export_results.html`
