@@ -59,6 +59,25 @@ pub mod fuzzing {
     pub fn walk_only<R: std::io::Read>(reader: Reader<R>) -> Reader<R> {
         reader.walk_only()
     }
+
+    /// The validator fuzz targets' one check: `tgnorm validate` of `data`
+    /// as `format` does not panic, and every problem (and a fatal error)
+    /// has a place: 1-based line and column, or a JSON pointer, and a
+    /// message. Panics, for the fuzzer, when one has not.
+    pub fn validate_places(data: &[u8], format: crate::read::Format) {
+        let mut emit = |p: &crate::validate::Problem| {
+            assert!(p.line.is_none_or(|l| l >= 1), "line 0: {p}");
+            assert!(p.column.is_none_or(|c| c >= 1), "column 0: {p}");
+            assert!(p.column.is_none() || p.line.is_some(), "a column without a line: {p}");
+            assert!(p.line.is_some() || p.pointer.is_some(), "no place: {p}");
+            assert!(!p.message.is_empty(), "no message: {p}");
+            Ok(())
+        };
+        if let Err(e) = crate::validate::check_bytes(data, "fuzz", format, &mut emit) {
+            let at = e.position();
+            assert!(at.line.is_none_or(|l| l >= 1) && at.column.is_none_or(|c| c >= 1), "{e}");
+        }
+    }
 }
 pub use error::{Error, ErrorKind, Position, Result};
 pub use model::Post;

@@ -199,3 +199,18 @@ fn corpus_result_json_validates_clean() {
         assert!(run.stderr.contains(": 0 errors, 0 warnings"), "{case}: {}", run.stderr);
     }
 }
+
+/// The validator fuzz targets' check holds on the invalid fixtures: every
+/// problem has a place and a message.
+#[test]
+fn every_problem_of_the_invalid_fixtures_has_a_place() {
+    use tgnorm::read::Format;
+    for (file, format) in [
+        ("fixtures/invalid/post-views-negative/input.jsonl", Format::Jsonl),
+        ("fixtures/invalid/html-missing-history/input.html", Format::TdesktopHtml),
+        ("fixtures/invalid-messages/result.json", Format::TdesktopJson),
+    ] {
+        let data = std::fs::read(crate::util::root().join(file)).unwrap();
+        tgnorm::fuzzing::validate_places(&data, format);
+    }
+}
