@@ -31,34 +31,52 @@ import pyarrow.dataset as ds
 
 import tgnorm
 
-#: The partition columns added to tgnorm's table: the chat (its id, else
-#: its name, else "unknown") and the month of the post (``YYYY-MM``, else
-#: "undated").
+#: The partition columns added to tgnorm's batches: the chat (its id, else
+#: its name, else "unknown") and the month of the post (``YYYY-MM`` of its
+#: UTC timestamp, else "undated").
 PARTITIONING = ds.partitioning(pa.schema([("chat_key", pa.string()), ("month", pa.string())]), flavor="hive")
 
 
-def partition_columns(table: pa.Table) -> pa.Table:
-    """The table with ``chat_key`` and ``month`` appended."""
-    chat = table.column("chat")
+def with_partition_columns(schema: pa.Schema) -> pa.Schema:
+    """tgnorm's schema with ``chat_key`` and ``month`` appended."""
+    return schema.append(pa.field("chat_key", pa.string())).append(pa.field("month", pa.string()))
+
+
+def partition_columns(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    """The batch with ``chat_key`` and ``month`` appended (``schema`` is
+    :func:`with_partition_columns` of the batch's)."""
+    chat = batch.column(batch.schema.get_field_index("chat"))
     chat_key = pc.coalesce(
         pc.struct_field(chat, "id"), pc.struct_field(chat, "name"), pa.scalar("unknown")
     )
-    month = pc.coalesce(pc.utf8_slice_codeunits(table.column("date"), 0, 7), pa.scalar("undated"))
-    return table.append_column("chat_key", chat_key).append_column("month", month)
+    date = batch.column(batch.schema.get_field_index("date"))
+    month = pc.coalesce(pc.strftime(date, format="%Y-%m"), pa.scalar("undated"))
+    return pa.RecordBatch.from_arrays([*batch.columns, chat_key, month], schema=schema)
 
 
 def shard_to_parquet(path: str, dataset: str, shard: int) -> int:
-    """Runs on a worker: one export into the dataset; returns its rows."""
-    table = partition_columns(tgnorm.read_arrow(path))
+    """Runs on a worker: one export into the dataset, streamed a batch at
+    a time; returns its rows."""
+    reader = tgnorm.read_arrow(path)
+    schema = with_partition_columns(reader.schema)
+    rows = 0
+
+    def batches():
+        nonlocal rows
+        for batch in reader:
+            rows += batch.num_rows
+            yield partition_columns(batch, schema)
+
     ds.write_dataset(
-        table,
+        batches(),
         dataset,
+        schema=schema,
         format="parquet",
         partitioning=PARTITIONING,
         basename_template=f"shard-{shard:06}-{{i}}.parquet",
         existing_data_behavior="overwrite_or_ignore",
     )
-    return table.num_rows
+    return rows
 
 
 def to_dataset(client, paths: Sequence[str], dataset: str) -> int:

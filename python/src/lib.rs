@@ -19,6 +19,8 @@
 //!   `pointer`, `index` and `kind` attributes. Bad options (an unknown pass
 //!   name) are plain `ValueError`s: they are about the call, not the input.
 
+mod arrow;
+
 use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -293,6 +295,29 @@ impl Reader {
     }
 }
 
+/// Cleaned posts as Arrow record batches (`read_arrow`): `read`'s options,
+/// and whether to add the `fingerprint` column.
+#[pyfunction]
+#[pyo3(signature = (paths, *, format=None, encoding=None, passes=None, no=Vec::new(), emoji="qualify".to_owned(), chat=None, strict=false, fingerprint=true))]
+#[allow(clippy::too_many_arguments)]
+fn open_arrow(
+    py: Python<'_>,
+    paths: Vec<PathBuf>,
+    format: Option<String>,
+    encoding: Option<String>,
+    passes: Option<Vec<String>>,
+    no: Vec<String>,
+    emoji: String,
+    chat: Option<String>,
+    strict: bool,
+    fingerprint: bool,
+) -> PyResult<arrow::ArrowReader> {
+    let options = Options { format, encoding, passes, no, emoji, chat, strict };
+    let builder = options.builder()?;
+    let reader = py.detach(|| builder.from_paths(&paths)).map_err(|e| to_py_err(py, &e))?;
+    Ok(arrow::ArrowReader::new(reader, strict, fingerprint))
+}
+
 /// The fingerprint tgnorm's `dedup` pass tells this post apart by (see
 /// `clean::fingerprint`), from the post's JSONL object.
 #[pyfunction]
@@ -499,9 +524,12 @@ fn convert_to_folder(
 fn _tgnorm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("Error", m.py().get_type::<Error>())?;
-    // The post schema, from which the Python side types its Arrow tables.
+    // The post schema (JSON Schema), for callers who check posts themselves.
     m.add("POST_SCHEMA", tgnorm::schema::POST)?;
     m.add_class::<Reader>()?;
+    m.add_class::<arrow::ArrowReader>()?;
+    m.add_class::<arrow::ArrowBatch>()?;
+    m.add_function(wrap_pyfunction!(open_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(fingerprint, m)?)?;
     m.add_function(wrap_pyfunction!(validate_paths, m)?)?;
     m.add_function(wrap_pyfunction!(convert_paths, m)?)?;

@@ -1,4 +1,5 @@
-"""`tgnorm.read`, `read_arrow`, `fingerprint`: the CLI's posts, from Python."""
+"""`tgnorm.read`, `fingerprint`: the CLI's posts, from Python (`read_arrow`:
+test_arrow.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import threading
 import pytest
 
 import tgnorm
-from tgnorm import _arrow
 
 from conftest import ROOT, cli_rejection_column, fixture_inputs, run_cli
 
@@ -208,45 +208,10 @@ def test_fingerprint_is_the_dedup_key(path, tmp_path):
     keys = [tgnorm.fingerprint(p) for p in everything]
     assert len(set(keys)) == len(kept)
     assert len(kept) == len(text.splitlines())
-    table = tgnorm.read_arrow(doubled, no=["dedup"])
+    table = tgnorm.read_arrow(doubled, no=["dedup"]).read_all()
     assert table.column("fingerprint").to_pylist() == keys
 
 
 def test_fingerprint_of_a_non_post_raises():
     with pytest.raises(tgnorm.Error, match="not a tgnorm post"):
         tgnorm.fingerprint({"chat": None})
-
-
-# --- Arrow ------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("path", JSONL)
-def test_arrow_table_holds_the_posts(path):
-    posts = read_all(path)[0]
-    table = tgnorm.read_arrow(path)
-    assert table.schema == _arrow.SCHEMA
-    assert table.num_rows == len(posts)
-    assert _arrow.rows_to_posts(table.to_pylist()) == posts
-
-
-def test_arrow_schema_is_typed_where_the_contract_is_closed():
-    schema = _arrow.SCHEMA
-    import pyarrow as pa
-
-    assert schema.names[:3] == ["chat", "id", "kind"]
-    assert schema.names[-1] == "fingerprint"
-    assert schema.field("id").type == pa.int64()
-    assert schema.field("chat").type.get_field_index("username") >= 0
-    assert schema.field("extra").metadata == _arrow.JSON_METADATA
-    assert schema.field("edited").metadata == _arrow.JSON_METADATA
-
-
-def test_pandas_and_polars_through_arrow():
-    path = "fixtures/tdesktop/pachum-channel/result.json"
-    posts = read_all(path)[0]
-    frame = tgnorm.read_arrow(path).to_pandas()
-    assert list(frame["id"]) == [p["id"] for p in posts]
-    assert list(frame["text"]) == [p["text"] for p in posts]
-    polars = pytest.importorskip("polars")
-    pl_frame = polars.from_arrow(tgnorm.read_arrow(path))
-    assert pl_frame["id"].to_list() == [p["id"] for p in posts]

@@ -6,6 +6,8 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
 import tgnorm
 
 MESSAGES = 100_000
@@ -46,9 +48,16 @@ def rss_bytes() -> int:
     return resident_pages * os.sysconf("SC_PAGE_SIZE")
 
 
-def test_100k_messages_in_flat_memory(tmp_path):
-    path = tmp_path / "result.json"
+@pytest.fixture(scope="module")
+def export(tmp_path_factory) -> Path:
+    """The generated 100k-message export, written once for both tests."""
+    path = tmp_path_factory.mktemp("scale") / "result.json"
     write_export(path, MESSAGES)
+    return path
+
+
+def test_100k_messages_in_flat_memory(export):
+    path = export
     size = path.stat().st_size
     assert size > 20 << 20
     posts = tgnorm.read(path)
@@ -73,3 +82,30 @@ def test_100k_messages_in_flat_memory(tmp_path):
     # stream holds a batch. The bound is a fraction of the file.
     assert growth < 16 << 20, f"RSS grew by {growth >> 20} MiB reading a {size >> 20} MiB export"
     print(f"\n100k messages ({size >> 20} MiB): RSS growth {growth >> 20} MiB after warm-up")
+
+
+def test_100k_messages_as_arrow_batches_in_flat_memory(export):
+    """`read_arrow` streams: batches are built in Rust one at a time, and a
+    consumer that drops each batch holds no more than one."""
+    pytest.importorskip("pyarrow")
+    size = export.stat().st_size
+    reader = tgnorm.read_arrow(export)
+    batches = iter(reader)
+    rows = 0
+    # Warm up (first batches, allocator arenas), then watch the growth.
+    while rows < 5 * tgnorm.BATCH_POSTS:
+        rows += next(batches).num_rows
+    start = rss_bytes()
+    peak = start
+    last_id = None
+    largest = 0
+    for batch in batches:
+        rows += batch.num_rows
+        largest = max(largest, batch.num_rows)
+        last_id = batch.column("id")[-1].as_py()
+        peak = max(peak, rss_bytes())
+    growth = peak - start
+    assert rows == MESSAGES and last_id == MESSAGES
+    assert largest <= tgnorm.BATCH_POSTS
+    assert growth < 16 << 20, f"RSS grew by {growth >> 20} MiB reading a {size >> 20} MiB export"
+    print(f"\n100k messages as Arrow ({size >> 20} MiB): RSS growth {growth >> 20} MiB after warm-up")

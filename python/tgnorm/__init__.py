@@ -9,8 +9,9 @@ read here is the JSONL object ``tgnorm FILE`` prints, key for key:
 ...     print(post["id"], post["date"], post["text"][:40])
 >>> posts.summary()["written"]                    # doctest: +SKIP
 
-- :func:`read` iterates posts as dicts; :func:`read_arrow` gives a
-  ``pyarrow.Table`` (``.to_pandas()``, ``polars.from_arrow``);
+- :func:`read` iterates posts as dicts; :func:`read_arrow` streams them as
+  Arrow record batches of the Parquet schema (a ``pyarrow.RecordBatchReader``:
+  ``.read_all()``, ``.read_pandas()``, ``polars.from_arrow``);
 - :func:`convert` writes any output format the CLI writes;
 - :func:`validate` lists an archive's problems with their positions;
 - :func:`fingerprint` is the key tgnorm's ``dedup`` pass tells posts apart by;
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from collections import deque
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Union
 
@@ -36,6 +38,7 @@ __version__: str = _tgnorm.__version__
 __all__ = [
     "Error",
     "Posts",
+    "RejectedWarning",
     "__version__",
     "convert",
     "fingerprint",
@@ -49,7 +52,8 @@ Paths = Union[PathLike, Sequence[PathLike]]
 
 #: Posts read per batch (under one release of the GIL).
 BATCH_POSTS = 1024
-#: About this many bytes of JSON per batch: bounds memory whatever the
+#: About this many bytes per batch (of JSON for `read`, of Arrow columns
+#: for `read_arrow`): bounds memory whatever the
 #: posts' size.
 BATCH_BYTES = 4 << 20
 
@@ -181,24 +185,84 @@ def read(
     return Posts(reader, on_reject)
 
 
-def read_arrow(path: Paths, **options: Any) -> "pyarrow.Table":  # noqa: F821
-    """Read posts into a ``pyarrow.Table``: one row per post, one column
-    per JSONL key (in the JSONL's order) plus ``fingerprint`` (uint64, see
-    :func:`fingerprint`).
+def read_arrow(
+    path: Paths,
+    *,
+    format: Optional[str] = None,
+    encoding: Optional[str] = None,
+    passes: Optional[Iterable[str]] = None,
+    no: Iterable[str] = (),
+    emoji: str = "qualify",
+    chat: Optional[str] = None,
+    strict: bool = False,
+    on_reject: Optional[Callable[[Error], None]] = None,
+    fingerprint: bool = True,
+) -> "pyarrow.RecordBatchReader":  # noqa: F821
+    """Read posts as Arrow record batches: a ``pyarrow.RecordBatchReader``
+    of the schema ``tgnorm --to parquet`` writes, one row per post.
 
-    Column types come from tgnorm's post schema: scalars and closed objects
-    are typed (``chat`` is a struct, ``media`` a list of structs); values
-    the schema leaves open (``extra``, ``service``, ``reactions``,
-    ``entities``, ``edited``) are JSON text. The schema is the same for
-    every input, so tables of many files concatenate and go into one
-    Parquet dataset. Takes :func:`read`'s options; needs ``pyarrow``.
+    The batches are built in Rust by the same code as the Parquet file's
+    (a batch of up to :data:`BATCH_POSTS` posts or about
+    :data:`BATCH_BYTES` bytes, read with the GIL released), so the table
+    equals ``pyarrow.parquet.read_table`` of ``tgnorm PATH --to parquet``
+    and every input gives the same schema: dates are
+    ``timestamp[us, tz=UTC]`` with ``*_offset`` (minutes east of UTC) and
+    ``*_text`` (the text, when the timestamp cannot give it back) beside
+    them; ``chat``, ``from``, ``source``… are structs; ``entities``,
+    ``media``, ``reactions`` lists of structs; what has no fixed shape
+    (``extra``, attributes) JSON text. With ``fingerprint`` (the default) a
+    last column ``fingerprint`` (uint64, see :func:`fingerprint`) is
+    appended: the key to remove duplicates across files with a ``GROUP
+    BY``; it is not in ``--to parquet`` files.
 
-    ``table.to_pandas()`` gives a DataFrame; ``polars.from_arrow(table)``
-    a polars one.
+    Takes :func:`read`'s options. Records rejected while reading go to
+    ``on_reject``; without it each is a :class:`RejectedWarning`. Bad
+    input raises :class:`Error` with its position, from the call or while
+    the batches are read. Needs ``pyarrow``.
+
+    ``.read_all()`` gives a ``pyarrow.Table``; ``.read_pandas()`` a pandas
+    DataFrame; ``polars.from_arrow(reader)`` a polars one; DuckDB scans it
+    as it is. A reader is read once.
     """
-    from . import _arrow
+    import pyarrow as pa
 
-    return _arrow.read_table(read(path, **options))
+    reader = _tgnorm.open_arrow(
+        _paths(path),
+        format=format,
+        encoding=encoding,
+        passes=_passes(passes),
+        no=list(no),
+        emoji=emoji,
+        chat=chat,
+        strict=strict,
+        fingerprint=fingerprint,
+    )
+    schema = pa.record_batch(reader.empty()).schema
+    return pa.RecordBatchReader.from_batches(schema, _arrow_batches(reader, on_reject))
+
+
+class RejectedWarning(UserWarning):
+    """A record :func:`read_arrow` rejected (and went on), when no
+    ``on_reject`` was given; the message is the :class:`Error`'s."""
+
+
+def _arrow_batches(reader: Any, on_reject: Optional[Callable[[Error], None]]) -> Iterator[Any]:
+    """The reader's batches as ``pyarrow.RecordBatch``es (imported through
+    the Arrow PyCapsule protocol, no copy)."""
+    import pyarrow as pa
+
+    while True:
+        item = reader.next_batch(BATCH_POSTS, BATCH_BYTES)
+        if item is None:
+            return
+        batch, rejected = item
+        for error in rejected:
+            if on_reject is not None:
+                on_reject(error)
+            else:
+                warnings.warn(str(error), RejectedWarning, stacklevel=2)
+        if batch is not None:
+            yield pa.record_batch(batch)
 
 
 def fingerprint(post: Dict[str, Any]) -> int:

@@ -47,7 +47,7 @@ pub mod tdesktop_html;
 pub mod tdesktop_json;
 pub mod text;
 
-#[cfg(feature = "parquet")]
+#[cfg(feature = "arrow")]
 pub mod arrow;
 
 /// English month names, as Telegram's English UI strings print them (web

@@ -5,7 +5,7 @@
 //! [`Writer::finish`] once: `finish` writes any footer and flushes, because
 //! `Drop` cannot report errors.
 
-#[cfg(feature = "parquet")]
+#[cfg(feature = "arrow")]
 pub mod arrow;
 pub mod csv;
 pub mod jsonl;
