@@ -220,17 +220,19 @@ fn rich_messages_show_their_text_and_go_back_as_they_came() {
         p[1]["text"],
         "Release checklist\nShip v2.0 on Friday.\n[x] tests green\n[ ] notes written\n1. tag\n\
          2. publish\nDone is better than perfect.\ngit tag v2.0\nWhy Friday?\nFewer users online.\n\
-         The board\nAnn"
+         The board\nAnn\nowner\nAnn"
     );
     let kinds: Vec<&Value> =
         p[1]["entities"].as_array().unwrap().iter().map(|e| &e["type"]).collect();
-    assert_eq!(kinds, ["bold", "text_link", "italic", "pre"]);
+    assert_eq!(kinds, ["bold", "text_link", "italic", "pre", "mention_name"]);
     assert_eq!(p[1]["entities"][1]["href"], "https://example.org/plan");
     assert_eq!(p[1]["entities"][3]["language"], "sh");
+    assert_eq!(p[1]["entities"][4]["user_id"], 1001);
     assert_eq!(p[1]["source"]["flags"], serde_json::json!(["rich_message"]));
-    assert_eq!(p[1]["extra"]["rich_message"]["blocks"][0]["size"], 2);
-    assert_eq!(p[2]["text"], "no text key at all\na\nbc");
-    assert_eq!(p[2]["entities"][0]["type"], "code");
+    assert_eq!(p[1]["extra"]["rich_message"]["blocks"][0]["level"], 2);
+    // A block kind and a rich-text kind tgnorm does not know give their text.
+    assert_eq!(p[2]["text"], "a future block follows\nLunch?\nbc\nd");
+    assert_eq!(p[2]["entities"], serde_json::json!([{"type": "code", "offset": 31, "length": 1}]));
 
     let original = std::fs::read(root().join(file)).unwrap();
     let back = run(&[file, "-q", "--to", "tdesktop-json"]);
