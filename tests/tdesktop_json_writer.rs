@@ -4,7 +4,7 @@
 //! chats stay apart; control characters are JSON escapes by default; rich
 //! messages keep their raw value, show their text, and go back as they came.
 
-use crate::util::{assert_accounting, root, scratch, summary, tgnorm_raw};
+use crate::util::{assert_accounting, root, scratch, summary, tgnorm_in, tgnorm_raw};
 use serde_json::Value;
 use std::path::Path;
 
@@ -234,11 +234,37 @@ fn rich_messages_show_their_text_and_go_back_as_they_came() {
     assert_eq!(p[2]["text"], "a future block follows\nLunch?\nbc\nd");
     assert_eq!(p[2]["entities"], serde_json::json!([{"type": "code", "offset": 31, "length": 1}]));
 
+    // Telegram Desktop writes no `text` for a rich message: still valid.
+    let valid = run(&["validate", file]);
+    assert_eq!(valid.code, 0, "{}{}", String::from_utf8_lossy(&valid.stdout), valid.stderr);
+
     let original = std::fs::read(root().join(file)).unwrap();
     let back = run(&[file, "-q", "--to", "tdesktop-json"]);
     assert!(back.stdout == original, "{}", String::from_utf8_lossy(&back.stdout));
     let through = tgnorm_raw(&root(), &["-", "-q", "--to", "tdesktop-json"], &read.stdout);
     assert!(through.stdout == original, "{}", String::from_utf8_lossy(&through.stdout));
+}
+
+/// `validate` accepts `rich_message` in place of `text`, and still
+/// reports a message with neither, or a rich message without blocks.
+#[test]
+fn validate_takes_rich_message_instead_of_text() {
+    let file = "fixtures/tdjson-writer/rich-2026/result.json";
+    let export = std::fs::read_to_string(root().join(file)).unwrap();
+    let dir = scratch("tdjson-writer-rich-validate");
+    let cases = [
+        ("\"rich_message\": {\n    \"rtl\": false,\n    \"part\": false,", "\"other\": {",
+            "result.json:21:3: /messages/1: missing key \"text\" (a message must have it)"),
+        ("\"part\": true,\n    \"blocks\"", "\"part\": true,\n    \"blockz\"",
+            "result.json:245:20: /messages/2/rich_message: missing key \"blocks\" (a rich message must have it)"),
+    ];
+    for (old, new, expected) in cases {
+        assert_eq!(export.matches(old).count(), 1, "{old}");
+        std::fs::write(dir.join("result.json"), export.replacen(old, new, 1)).unwrap();
+        let run = tgnorm_in(&dir, &["validate", "result.json"], b"");
+        assert_eq!(run.stdout, format!("{expected}\n"), "{old} → {new}");
+        assert_eq!(run.code, 1);
+    }
 }
 
 /// A post the writer cannot hold is a rejection like a bad record: in
