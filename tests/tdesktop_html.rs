@@ -387,8 +387,9 @@ fn spot_checks_teleaudio_2025() {
 }
 
 /// A 2026 rich message (`div.text.rich_message`): its blocks line by line,
-/// checklist markers, code as `pre`, the photo card left out but its
-/// caption kept, Telegram's "Unknown rich content" placeholder left out; the
+/// checklist markers, code as `pre`, photo cards left out but a caption and
+/// its credit kept, a slideshow's arrows and Telegram's "Unknown rich
+/// content" placeholder left out; the
 /// post is flagged as the JSON reader flags it.
 #[test]
 fn rich_message_blocks_are_read_line_by_line() {
@@ -402,7 +403,7 @@ fn rich_message_blocks_are_read_line_by_line() {
         rich["text"],
         "Release checklist\nShip v2.0 on Friday.\n[x] tests green\n[ ] notes written\n\
          • tag\n• publish\nDone is better than perfect.\ngit tag v2.0\nWhy Friday?\n\
-         Fewer users online.\nThe board\nowner\nAnn"
+         Fewer users online.\nThe board\nAnn\nowner\nAnn"
     );
     assert_eq!(entity_types(rich), ["bold", "text_link", "italic", "pre", "mention_name"]);
     assert_eq!(rich["source"]["flags"], json!(["rich_message"]));

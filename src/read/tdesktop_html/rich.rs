@@ -10,7 +10,9 @@
 //! its content is `span|div.rich_list_content`), `blockquote|aside.rich_quote`
 //! (`div.rich_quote_body`, `cite`), `details.rich_details` (`summary`,
 //! `div.rich_details_body`), `div.rich_table_wrap > table` (`caption`, rows of
-//! `th`/`td`), `figure.rich_media_item` (media markup, `figcaption`), and
+//! `th`/`td`), `figure.rich_media_item` (media markup, `figcaption` with
+//! `div.rich_caption_text` and `cite.rich_caption_credit`), collages and
+//! slideshows (`section.rich_media_group` around figures), and
 //! `div.rich_fallback` ("Unknown rich content", Telegram's placeholder for a
 //! block it could not render).
 //!
@@ -37,20 +39,32 @@ const MAX_DEPTH: usize = 64;
 
 /// Classes of the containers inside a block whose children are blocks or
 /// lines of their own (everything else under a block is inline text).
-const CONTAINERS: [&str; 9] = [
+const CONTAINERS: [&str; 13] = [
     "rich_block",
     "rich_quote_body",
     "rich_details_body",
     "rich_media_caption",
     "rich_caption_text",
+    "rich_media_group_items",
     "rich_collage_box",
     "rich_collage_item",
+    "rich_slideshow_box",
+    "rich_slideshow_track",
+    "rich_slide",
     "rich_button_group",
     "rich_table",
 ];
 
-/// Block kinds that show no text of the message's own.
-const SILENT: [&str; 3] = ["rich_fallback", "rich_divider", "rich_anchor"];
+/// Parts that show no text of the message's own: Telegram's placeholders,
+/// dividers, anchors, a slideshow's arrow and dot buttons.
+const SILENT: [&str; 6] = [
+    "rich_fallback",
+    "rich_divider",
+    "rich_anchor",
+    "rich_slideshow_prev",
+    "rich_slideshow_next",
+    "rich_slideshow_dots",
+];
 
 /// The text of a `div.text.rich_message`.
 pub fn text(dom: &Dom<'_>, div: u32) -> Text {
