@@ -386,6 +386,30 @@ fn spot_checks_teleaudio_2025() {
     assert!(p.iter().any(|x| x["reply_to"]["message_id"].is_i64()));
 }
 
+/// A 2026 rich message (`div.text.rich_message`): its blocks line by line,
+/// checklist markers, code as `pre`, photo cards left out but a caption and
+/// its credit kept, a slideshow's arrows and Telegram's "Unknown rich
+/// content" placeholder left out; the
+/// post is flagged as the JSON reader flags it.
+#[test]
+fn rich_message_blocks_are_read_line_by_line() {
+    let dir = root().join("fixtures/tdesktop-html/rich-2026");
+    let run = tgnorm_in(&dir, &[".", "-q"], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let p = posts(&run.stdout);
+    assert_eq!(by_id(&p, 1)["source"].get("flags"), None);
+    let rich = by_id(&p, 2);
+    assert_eq!(
+        rich["text"],
+        "Release checklist\nShip v2.0 on Friday.\n[x] tests green\n[ ] notes written\n\
+         • tag\n• publish\nDone is better than perfect.\ngit tag v2.0\nWhy Friday?\n\
+         Fewer users online.\nThe board\nAnn\nowner\nAnn"
+    );
+    assert_eq!(entity_types(rich), ["bold", "text_link", "italic", "pre", "mention_name"]);
+    assert_eq!(rich["source"]["flags"], json!(["rich_message"]));
+    assert_eq!(rich["media"], json!([]));
+}
+
 /// The hand-made page: the 2024 unclosed-table nesting, raw `&`/`<` in a
 /// button label and a custom service text, `&#x00;`, div-era reactions,
 /// calls, a migrated negative id, a cross-page reply.

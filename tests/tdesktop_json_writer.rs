@@ -4,7 +4,7 @@
 //! chats stay apart; control characters are JSON escapes by default; rich
 //! messages keep their raw value, show their text, and go back as they came.
 
-use crate::util::{assert_accounting, root, scratch, summary, tgnorm_raw};
+use crate::util::{assert_accounting, root, scratch, summary, tgnorm_in, tgnorm_raw};
 use serde_json::Value;
 use std::path::Path;
 
@@ -220,23 +220,51 @@ fn rich_messages_show_their_text_and_go_back_as_they_came() {
         p[1]["text"],
         "Release checklist\nShip v2.0 on Friday.\n[x] tests green\n[ ] notes written\n1. tag\n\
          2. publish\nDone is better than perfect.\ngit tag v2.0\nWhy Friday?\nFewer users online.\n\
-         The board\nAnn"
+         The board\nAnn\nowner\nAnn"
     );
     let kinds: Vec<&Value> =
         p[1]["entities"].as_array().unwrap().iter().map(|e| &e["type"]).collect();
-    assert_eq!(kinds, ["bold", "text_link", "italic", "pre"]);
+    assert_eq!(kinds, ["bold", "text_link", "italic", "pre", "mention_name"]);
     assert_eq!(p[1]["entities"][1]["href"], "https://example.org/plan");
     assert_eq!(p[1]["entities"][3]["language"], "sh");
+    assert_eq!(p[1]["entities"][4]["user_id"], 1001);
     assert_eq!(p[1]["source"]["flags"], serde_json::json!(["rich_message"]));
-    assert_eq!(p[1]["extra"]["rich_message"]["blocks"][0]["size"], 2);
-    assert_eq!(p[2]["text"], "no text key at all\na\nbc");
-    assert_eq!(p[2]["entities"][0]["type"], "code");
+    assert_eq!(p[1]["extra"]["rich_message"]["blocks"][0]["level"], 2);
+    // A block kind and a rich-text kind tgnorm does not know give their text.
+    assert_eq!(p[2]["text"], "a future block follows\nLunch?\nbc\nd");
+    assert_eq!(p[2]["entities"], serde_json::json!([{"type": "code", "offset": 31, "length": 1}]));
+
+    // Telegram Desktop writes no `text` for a rich message: still valid.
+    let valid = run(&["validate", file]);
+    assert_eq!(valid.code, 0, "{}{}", String::from_utf8_lossy(&valid.stdout), valid.stderr);
 
     let original = std::fs::read(root().join(file)).unwrap();
     let back = run(&[file, "-q", "--to", "tdesktop-json"]);
     assert!(back.stdout == original, "{}", String::from_utf8_lossy(&back.stdout));
     let through = tgnorm_raw(&root(), &["-", "-q", "--to", "tdesktop-json"], &read.stdout);
     assert!(through.stdout == original, "{}", String::from_utf8_lossy(&through.stdout));
+}
+
+/// `validate` accepts `rich_message` in place of `text`, and still
+/// reports a message with neither, or a rich message without blocks.
+#[test]
+fn validate_takes_rich_message_instead_of_text() {
+    let file = "fixtures/tdjson-writer/rich-2026/result.json";
+    let export = std::fs::read_to_string(root().join(file)).unwrap();
+    let dir = scratch("tdjson-writer-rich-validate");
+    let cases = [
+        ("\"rich_message\": {\n    \"rtl\": false,\n    \"part\": false,", "\"other\": {",
+            "result.json:21:3: /messages/1: missing key \"text\" (a message must have it)"),
+        ("\"part\": true,\n    \"blocks\"", "\"part\": true,\n    \"blockz\"",
+            "result.json:245:20: /messages/2/rich_message: missing key \"blocks\" (a rich message must have it)"),
+    ];
+    for (old, new, expected) in cases {
+        assert_eq!(export.matches(old).count(), 1, "{old}");
+        std::fs::write(dir.join("result.json"), export.replacen(old, new, 1)).unwrap();
+        let run = tgnorm_in(&dir, &["validate", "result.json"], b"");
+        assert_eq!(run.stdout, format!("{expected}\n"), "{old} → {new}");
+        assert_eq!(run.code, 1);
+    }
 }
 
 /// A post the writer cannot hold is a rejection like a bad record: in

@@ -3,6 +3,7 @@
 //! conversion rules). What the page does not show stays `null`.
 
 use super::dom::{class_bit, Attr, Dom, Tag};
+use super::rich;
 use super::window::Mark;
 use crate::error::{Error, Position, Result};
 use crate::format::tdesktop_html::{parse_date, separator_date};
@@ -272,6 +273,11 @@ fn walk_body(dom: &Dom<'_>, node: u32, in_forward: bool, post: &mut Post, parts:
             post.reply_to = Some(Reply { message_id: target, ..Reply::default() });
         } else if class("media_wrap") {
             media_wrap(dom, n, &mut post.media);
+        } else if class("text") && tag == Tag::Div && dom.has_class(n, rich::CLASS) {
+            post.text = rich::text(dom, n);
+            if !post.text.is_empty() {
+                post.source.flag(rich::FLAG);
+            }
         } else if class("text") && tag == Tag::Div {
             post.text = rich_text(dom, n);
         } else if class("signature") {
@@ -353,7 +359,7 @@ fn has_scheme(href: &str) -> bool {
 }
 
 /// The message text with its entities (§3.6; §4 for link/text_link/mention).
-fn rich_text(dom: &Dom<'_>, block: u32) -> Text {
+pub(super) fn rich_text(dom: &Dom<'_>, block: u32) -> Text {
     // At most one span an element and one a run of plain text between.
     let (mut left, elements) = dom.text_len_and_elements(block);
     let mut spans: Vec<Span> = Vec::with_capacity(2 * elements + 1);

@@ -41,6 +41,7 @@ mod attrs;
 pub(crate) mod dom;
 mod folder;
 mod map;
+mod rich;
 mod window;
 
 pub(crate) use self::attrs::Attributes;
