@@ -676,7 +676,7 @@ pub fn run<W: Write>(
             let out = writer.finish()?;
             return Ok((Outcome { summary, stopped: None, changed: false }, out));
         }
-        copy_archive(path, &plan.table, &mut writer, &notes)?;
+        copy_into(options, path, &plan.table, &mut writer, &notes)?;
     }
     let stage = plan.as_ref().map_or(Stage::Single, |p| Stage::Emit(&p.table));
     for (n, path) in files.iter().enumerate() {
@@ -831,6 +831,12 @@ fn survey(options: &Options, files: &[PathBuf], notes: &Notes) -> Result<Plan> {
     }
     let mut table = merge::Table::new(options.merge.into.is_some());
     let mut archive = match &options.merge.into {
+        #[cfg(feature = "parquet")]
+        Some(path) if parquet_archive(options).is_some() => {
+            let kind = parquet_archive(options).unwrap_or(crate::into::Archive::File);
+            let (posts, idless) = crate::into::survey(path, kind, &mut table)?;
+            Some(ArchiveSurvey { posts, idless, idless_new: 0 })
+        }
         Some(path) => Some(survey_archive(path, &mut table)?),
         None => None,
     };
@@ -964,6 +970,39 @@ fn count_lines(path: &Path) -> Result<usize> {
         let n = chunk.len();
         input.consume(n);
     }
+}
+
+/// With `--into` a Parquet file or dataset (`crate::into`): which.
+#[cfg(feature = "parquet")]
+fn parquet_archive(options: &Options) -> Option<crate::into::Archive> {
+    let path = options.merge.into.as_ref()?;
+    let kind = crate::into::Archive::of(path, options.partition_by.is_some());
+    (kind != crate::into::Archive::Jsonl).then_some(kind)
+}
+
+/// Puts what the archive keeps into the new one, before the inputs' posts:
+/// a JSONL archive's lines, a Parquet file's posts, or a dataset's files
+/// (linked or rewritten into the staging folder `output_dir`).
+fn copy_into<W: Write>(
+    options: &Options,
+    path: &Path,
+    table: &merge::Table,
+    writer: &mut Writer<W>,
+    notes: &Notes,
+) -> Result<()> {
+    #[cfg(feature = "parquet")]
+    match (parquet_archive(options), &options.output_dir) {
+        (Some(crate::into::Archive::Dataset), Some(staging)) => {
+            return crate::into::stage_dataset(path, staging, table, notes)
+        }
+        (Some(crate::into::Archive::Dataset), None) => {
+            return Err(Error::usage("--into a dataset needs a staging folder (output_dir)"))
+        }
+        (Some(_), _) => return crate::into::copy_file(path, table, writer, notes),
+        (None, _) => {}
+    }
+    let _ = options;
+    copy_archive(path, table, writer, notes)
 }
 
 /// Copies the archive's lines byte for byte into the new archive, less the
