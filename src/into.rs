@@ -428,7 +428,23 @@ pub fn partitioning(root: &Path) -> Result<Option<By>> {
 /// `given` (`--partition-by`) must agree, and is needed when it holds no
 /// Parquet file yet.
 pub fn dataset_partitioning(root: &Path, given: Option<By>) -> Result<By> {
+    let files = if root.is_dir() { dataset_files(root)? } else { Vec::new() };
+    let of_kind = |ext: &str| files.iter().find(|f| f.extension().is_some_and(|e| e == ext));
+    if let Some(other) = of_kind("jsonl").or_else(|| of_kind("csv")) {
+        return Err(Error::usage(format!(
+            "--into `{}` holds `{}`: --into adds to Parquet datasets only",
+            root.display(),
+            other.display()
+        )));
+    }
     let found = if root.is_dir() { partitioning(root)? } else { None };
+    if let (None, Some(file)) = (found, files.first()) {
+        return Err(Error::usage(format!(
+            "--into `{}` holds files (`{}`) but no Parquet part file: it is not a dataset",
+            root.display(),
+            file.display()
+        )));
+    }
     let name = |by: By| match (by.chat, by.month) {
         (true, true) => "chat,month",
         (true, false) => "chat",

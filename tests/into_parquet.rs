@@ -227,6 +227,8 @@ fn a_failed_into_parquet_leaves_the_archive_untouched() {
     let dir = scratch("into-pq-fail");
     let bad = dir.join("bad.jsonl");
     std::fs::write(&bad, "{\"not\": \"a post\"}\n").unwrap();
+    std::fs::create_dir(dir.join("w")).unwrap();
+    std::fs::copy(W1, dir.join("w/result.json")).unwrap();
     for dataset in [false, true] {
         let archive = first_window(&dir, dataset);
         let before = state(&archive);
@@ -261,6 +263,11 @@ fn a_failed_into_parquet_leaves_the_archive_untouched() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("pass --partition-by"), "{}", run.stderr);
     assert!(files(&empty).is_empty());
+    // A folder that is not a dataset is not added to.
+    let run = tgnorm(&[W3, "--into", s(&dir.join("w")), "--partition-by", "chat"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("no Parquet part file: it is not a dataset"), "{}", run.stderr);
+    assert_eq!(files(&dir.join("w")), ["result.json"]);
     // An input inside the dataset is refused.
     let run = tgnorm(&[s(&dir.join("ds")), "--into", s(&dir.join("ds"))]);
     assert_eq!(run.code, 2, "{}", run.stderr);
@@ -269,7 +276,7 @@ fn a_failed_into_parquet_leaves_the_archive_untouched() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     left.sort();
-    assert_eq!(left, ["archive.parquet", "bad.jsonl", "ds", "empty"]);
+    assert_eq!(left, ["archive.parquet", "bad.jsonl", "ds", "empty", "w"]);
 }
 
 /// A dataset or file that does not exist yet is made by the first run.
