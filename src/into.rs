@@ -17,12 +17,12 @@
 //!
 //! # A file
 //!
-//! The new archive is the old file's rows, less the replaced ones, then the
-//! posts added, in one new file written under a temporary name and renamed
-//! by the CLI, as for JSONL. The archive's rows are decoded to posts and
-//! written again ([`copy_file`]): reading a tgnorm Parquet file back gives
-//! the post it was written from, so the rows are the same values (the file's
-//! bytes are not: its row groups are cut anew).
+//! The new archive is one new file, written under a temporary name and
+//! renamed by the CLI, as for JSONL ([`run_file`]): the archive's row groups
+//! that lost no post to a newer edit, copied as they are (their column
+//! chunks' bytes, never decoded: `append_column`), then the posts left of
+//! the row groups that did ([`copy_file`]) and the posts added, which the
+//! Parquet writer encodes into an anonymous temporary file first.
 //!
 //! # A dataset
 //!
@@ -333,22 +333,186 @@ fn copy_posts(
     Ok((kept, replaced))
 }
 
-/// `--into FILE.parquet`: the archive's posts (less the replaced ones) into
-/// `writer`, before the inputs' posts; notes how many.
+/// The number of rows in each row group of the Parquet file at `path`.
+fn group_rows(path: &Path, name: &str) -> Result<Vec<u64>> {
+    let file = File::open(path).map_err(|e| Error::io(name, e))?;
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| unreadable(name, e))?;
+    let groups = builder.metadata().row_groups().iter();
+    Ok(groups.map(|g| u64::try_from(g.num_rows()).unwrap_or(0)).collect())
+}
+
+fn unreadable(name: &str, e: impl std::fmt::Display) -> Error {
+    Error::new(Position::file(name), ErrorKind::Format(format!("--into: {e}")))
+}
+
+/// For each row group of the Parquet file at `path`: true when it holds a
+/// post replaced by a newer edit from an input.
+fn touched_groups(path: &Path, name: &str, table: &merge::Table) -> Result<Vec<bool>> {
+    let rows = group_rows(path, name)?;
+    let mut touched = vec![false; rows.len()];
+    let (mut group, mut end) = (0usize, rows.first().copied().unwrap_or(0));
+    identities(path, name, &mut |index, head| {
+        while index >= end && group + 1 < rows.len() {
+            group += 1;
+            end += rows.get(group).copied().unwrap_or(0);
+        }
+        let at = Ordinal::new(0, index);
+        if version(&head, at, name, index).is_some_and(|v| table.kept_elsewhere(&v)) {
+            if let Some(t) = touched.get_mut(group) {
+                *t = true;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(touched)
+}
+
+/// `--into FILE.parquet`: the posts of the archive's row groups that hold a
+/// replaced post (less the replaced ones) into `writer`, before the inputs'
+/// posts; the other row groups' numbers into `kept_groups`, for
+/// [`run_file`] to copy as they are. Notes how many.
 pub fn copy_file<W: Write>(
     path: &Path,
     table: &merge::Table,
     writer: &mut write::Writer<W>,
     notes: &crate::account::Notes,
+    kept_groups: &mut Vec<usize>,
 ) -> Result<()> {
-    let (kept, replaced) = if path.exists() {
-        copy_posts(path, table, &mut |post| writer.write(post))?
-    } else {
-        (0, 0)
-    };
+    let name = path.display().to_string();
+    let (mut kept, mut replaced) = (0u64, 0u64);
+    let rows = if path.exists() { group_rows(path, &name)? } else { Vec::new() };
+    let touched = if path.exists() { touched_groups(path, &name, table)? } else { Vec::new() };
+    let mut first = 0u64;
+    for (group, (count, touched)) in rows.iter().zip(touched).enumerate() {
+        if !touched {
+            kept_groups.push(group);
+            kept += count;
+            first += count;
+            continue;
+        }
+        let file = File::open(path).map_err(|e| Error::io(&name, e))?;
+        let builder =
+            ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| unreadable(&name, e))?;
+        let batches = builder
+            .with_row_groups(vec![group])
+            .with_batch_size(pq::BATCH_ROWS)
+            .build()
+            .map_err(|e| unreadable(&name, e))?;
+        let mut index = first;
+        for batch in batches {
+            let batch = batch.map_err(|e| unreadable(&name, e))?;
+            for row in 0..batch.num_rows() {
+                let at = Position { file: name.clone(), index: Some(index), ..Position::default() };
+                let bad =
+                    |what: String| Error::data(at.clone(), format!("--into: row {index}: {what}"));
+                let value = pq::row_json(&batch, row).map_err(bad)?;
+                let post: Post = serde_json::from_value(value).map_err(|e| bad(e.to_string()))?;
+                let head = Head { post, media_kinds: Vec::new() };
+                let version = version(&head, Ordinal::new(0, index), &name, index);
+                if version.is_some_and(|v| table.kept_elsewhere(&v)) {
+                    replaced += 1;
+                } else {
+                    kept += 1;
+                    writer.write(&head.post)?;
+                }
+                index += 1;
+            }
+        }
+        first += count;
+    }
     let text = format!("{kept} posts kept as they were, {replaced} replaced by a newer version");
-    notes.output(&path.display().to_string(), |r| r.say("into", text));
+    notes.output(&name, |r| r.say("into", text));
     Ok(())
+}
+
+/// What [`run_file`] runs: the conversion into the side file, telling the
+/// archive's row groups to keep.
+pub type Body<'a> = dyn FnMut(BufWriter<File>, &mut Vec<usize>) -> Result<(crate::convert::Outcome, BufWriter<File>)>
+    + 'a;
+
+/// `--into FILE.parquet` (an existing file): `body` writes the posts added,
+/// and the rows left of row groups that lost a replaced post, as a Parquet
+/// file into an anonymous temporary file (no name: nothing is left behind
+/// on any exit); then the new archive is assembled into `out` from the
+/// archive's untouched row groups, copied as they are (their column chunks'
+/// bytes, never decoded), and that file's row groups.
+pub fn run_file<W: Write>(
+    path: &Path,
+    mut out: W,
+    body: &mut Body,
+) -> Result<(crate::convert::Outcome, W)> {
+    let name = path.display().to_string();
+    let side = tempfile::tempfile().map_err(|e| Error::io(&name, e))?;
+    let mut kept_groups = Vec::new();
+    let (outcome, side) = body(BufWriter::new(side), &mut kept_groups)?;
+    if !outcome.changed || outcome.stopped.is_some() {
+        return Ok((outcome, out));
+    }
+    let side = side.into_inner().map_err(|e| Error::io(&name, e.into_error()))?;
+    let archive = File::open(path).map_err(|e| Error::io(&name, e))?;
+    let mut whole = tempfile::tempfile().map_err(|e| Error::io(&name, e))?;
+    assemble(
+        &name,
+        (&archive, &kept_groups),
+        &side,
+        whole.try_clone().map_err(|e| Error::io(&name, e))?,
+    )?;
+    std::io::Seek::rewind(&mut whole).map_err(|e| Error::io(&name, e))?;
+    std::io::copy(&mut whole, &mut out).map_err(|e| Error::io(&name, e))?;
+    Ok((outcome, out))
+}
+
+/// Writes into `out` one Parquet file of the row groups `groups` of
+/// `archive`, then every row group of `side`, column chunk by column chunk
+/// as they are (`append_column`), with the archive's schema and key-value
+/// metadata (the Arrow schema tgnorm's reader checks).
+fn assemble(
+    name: &str,
+    (archive, groups): (&File, &[usize]),
+    side: &File,
+    out: File,
+) -> Result<()> {
+    use parquet::column::writer::ColumnCloseResult;
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::file::writer::SerializedFileWriter;
+    let fail = |e: parquet::errors::ParquetError| unreadable(name, e);
+    let clone = |f: &File| f.try_clone().map_err(|e| Error::io(name, e));
+    let archive_meta = SerializedFileReader::new(clone(archive)?).map_err(fail)?.metadata().clone();
+    let side_meta = SerializedFileReader::new(clone(side)?).map_err(fail)?.metadata().clone();
+    let file_meta = archive_meta.file_metadata();
+    let mut props = write::parquet::properties().into_builder();
+    props = props.set_key_value_metadata(file_meta.key_value_metadata().cloned());
+    let schema = file_meta.schema_descr().root_schema_ptr();
+    let mut writer =
+        SerializedFileWriter::new(BufWriter::new(out), schema, std::sync::Arc::new(props.build()))
+            .map_err(fail)?;
+    let side_groups: Vec<usize> = (0..side_meta.num_row_groups()).collect();
+    for (reader, meta, groups) in
+        [(archive, &archive_meta, groups), (side, &side_meta, &side_groups[..])]
+    {
+        for group in groups {
+            let Some(group) = meta.row_groups().get(*group) else { continue };
+            let mut rows = writer.next_row_group().map_err(fail)?;
+            for chunk in group.columns() {
+                let close = ColumnCloseResult {
+                    bytes_written: u64::try_from(chunk.compressed_size()).unwrap_or(0),
+                    rows_written: u64::try_from(group.num_rows()).unwrap_or(0),
+                    metadata: chunk.clone(),
+                    bloom_filter: None,
+                    column_index: None,
+                    offset_index: None,
+                };
+                rows.append_column(reader, close).map_err(fail)?;
+            }
+            rows.close().map_err(fail)?;
+        }
+    }
+    let out = writer.into_inner().map_err(fail)?;
+    out.into_inner()
+        .map_err(|e| Error::io(name, e.into_error()))?
+        .sync_all()
+        .map_err(|e| Error::io(name, e))
 }
 
 /// Every file under a dataset's root, relative to it, in path order; the

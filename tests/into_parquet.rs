@@ -91,6 +91,17 @@ fn jsonl_of(archive: &Path) -> String {
     files(archive).iter().map(|f| ok(&[s(&archive.join(f)), "-q"]).stdout).collect()
 }
 
+/// The bytes of the first row group's column chunks of a Parquet file
+/// (they start after the `PAR1` magic), and the file's row groups' sizes.
+fn first_group(path: &Path) -> (Vec<u8>, Vec<i64>) {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let reader = SerializedFileReader::new(std::fs::File::open(path).unwrap()).unwrap();
+    let groups: Vec<i64> = reader.metadata().row_groups().iter().map(|g| g.num_rows()).collect();
+    let chunks = reader.metadata().row_group(0).columns().to_vec();
+    let len: i64 = chunks.iter().map(|c| c.compressed_size()).sum();
+    (std::fs::read(path).unwrap()[4..4 + len as usize].to_vec(), groups)
+}
+
 /// A scratch folder with the middle window as Telegram Desktop HTML pages.
 fn with_html_window(name: &str) -> (PathBuf, String) {
     let dir = scratch(name);
@@ -121,6 +132,7 @@ fn into_parquet_adds_exactly_the_rest_and_a_second_run_changes_nothing() {
         let (dir, w2) = with_html_window(if dataset { "into-pq-ds" } else { "into-pq-file" });
         let archive = first_window(&dir, dataset);
         let before = state(&archive);
+        let first_before = (!dataset).then(|| first_group(&archive));
         let rule = format!("{w2}={CHAT}");
         let sum_path = dir.join("summary.json");
         let args = [&w2, W3, "--chat-id", &rule, "--into", s(&archive), "--summary", s(&sum_path)];
@@ -134,6 +146,14 @@ fn into_parquet_adds_exactly_the_rest_and_a_second_run_changes_nothing() {
         let sum = summary(&sum_path);
         assert_accounting("into parquet", &sum);
         assert_eq!((sum["read"].as_u64(), sum["written"].as_u64()), (Some(17), Some(8)));
+        if let Some((bytes, groups)) = first_before {
+            // The archive's row group is copied as it was, byte for byte;
+            // the posts added follow in a row group of their own.
+            assert_eq!(groups, [11]);
+            let (after, groups) = first_group(&archive);
+            assert_eq!(groups, [11, 8]);
+            assert!(after == bytes, "the archive's row group was not copied as it was");
+        }
         if dataset {
             // The first window's file is untouched (same bytes, same time);
             // the posts of its month went to a new part file.
