@@ -308,31 +308,6 @@ fn has_replaced(path: &Path, table: &merge::Table) -> Result<bool> {
     Ok(found)
 }
 
-/// Writes the posts of the Parquet file at `path` to `out`, less those
-/// replaced by a newer edit from an input. Returns (kept, replaced).
-fn copy_posts(
-    path: &Path,
-    table: &merge::Table,
-    out: &mut dyn FnMut(&Post) -> Result<()>,
-) -> Result<(u64, u64)> {
-    let name = path.display().to_string();
-    let (mut kept, mut replaced) = (0u64, 0u64);
-    for (index, post) in pq::Reader::open(path, name.clone())?.enumerate() {
-        let post = post
-            .map_err(|e| Error::data(e.position().clone(), format!("--into: {}", e.message())))?;
-        let index = index as u64;
-        let at = Ordinal::new(0, index);
-        let head = Head { post, media_kinds: Vec::new() };
-        if version(&head, at, &name, index).is_some_and(|v| table.kept_elsewhere(&v)) {
-            replaced += 1;
-        } else {
-            kept += 1;
-            out(&head.post)?;
-        }
-    }
-    Ok((kept, replaced))
-}
-
 /// The number of rows in each row group of the Parquet file at `path`.
 fn group_rows(path: &Path, name: &str) -> Result<Vec<u64>> {
     let file = File::open(path).map_err(|e| Error::io(name, e))?;
@@ -380,6 +355,20 @@ pub fn copy_file<W: Write>(
     kept_groups: &mut Vec<usize>,
 ) -> Result<()> {
     let name = path.display().to_string();
+    let (kept, replaced) = copy_groups(path, table, writer, kept_groups)?;
+    let text = format!("{kept} posts kept as they were, {replaced} replaced by a newer version");
+    notes.output(&name, |r| r.say("into", text));
+    Ok(())
+}
+
+/// [`copy_file`] without the note: returns (kept, replaced).
+fn copy_groups<W: Write>(
+    path: &Path,
+    table: &merge::Table,
+    writer: &mut write::Writer<W>,
+    kept_groups: &mut Vec<usize>,
+) -> Result<(u64, u64)> {
+    let name = path.display().to_string();
     let (mut kept, mut replaced) = (0u64, 0u64);
     let rows = if path.exists() { group_rows(path, &name)? } else { Vec::new() };
     let touched = if path.exists() { touched_groups(path, &name, table)? } else { Vec::new() };
@@ -421,9 +410,24 @@ pub fn copy_file<W: Write>(
         }
         first += count;
     }
-    let text = format!("{kept} posts kept as they were, {replaced} replaced by a newer version");
-    notes.output(&name, |r| r.say("into", text));
-    Ok(())
+    Ok((kept, replaced))
+}
+
+/// Writes the part file `from` anew at `to` without the posts replaced by
+/// a newer edit, as [`run_file`] writes a file: its row groups that lost no
+/// post copied as they are, the others' posts encoded again. Returns how
+/// many posts were left out.
+fn rewrite_part(from: &Path, to: &Path, table: &merge::Table) -> Result<u64> {
+    let name = to.display().to_string();
+    let side = tempfile::tempfile().map_err(|e| Error::io(&name, e))?;
+    let mut writer = write::Writer::new(write::Format::Parquet, BufWriter::new(side), name.clone());
+    let mut kept_groups = Vec::new();
+    let (_, replaced) = copy_groups(from, table, &mut writer, &mut kept_groups)?;
+    let side = writer.finish()?.into_inner().map_err(|e| Error::io(&name, e.into_error()))?;
+    let archive = File::open(from).map_err(|e| Error::io(&name, e))?;
+    let out = File::create_new(to).map_err(|e| Error::io(&name, e))?;
+    assemble(&name, (&archive, &kept_groups), &side, out)?;
+    Ok(replaced)
 }
 
 /// What [`run_file`] runs: the conversion into the side file, telling the
@@ -634,7 +638,7 @@ pub fn dataset_partitioning(root: &Path, given: Option<By>) -> Result<By> {
 /// run leaves it, less the new part files the partition writer adds next:
 /// each file hard-linked (copied, keeping its modification time, where
 /// links cannot be made), each Parquet file holding a replaced post written
-/// anew without it. Notes how many of each.
+/// anew without it ([`rewrite_part`]). Notes how many of each.
 pub fn stage_dataset(
     root: &Path,
     staging: &Path,
@@ -645,16 +649,12 @@ pub fn stage_dataset(
     let files = if root.is_dir() { dataset_files(root)? } else { Vec::new() };
     for rel in files {
         let (from, to) = (root.join(&rel), staging.join(&rel));
-        let to_name = to.display().to_string();
         if let Some(dir) = to.parent() {
             std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display().to_string(), e))?;
         }
         let parquet = from.extension().is_some_and(|e| e == "parquet");
         if parquet && has_replaced(&from, table)? {
-            let file = File::create_new(&to).map_err(|e| Error::io(&to_name, e))?;
-            let mut out = write::parquet::Writer::new(BufWriter::new(file), to_name.clone());
-            replaced += copy_posts(&from, table, &mut |post| out.write(post))?.1;
-            out.finish()?;
+            replaced += rewrite_part(&from, &to, table)?;
             rewritten += 1;
         } else {
             link_or_copy(&from, &to)?;
