@@ -177,9 +177,11 @@ struct ConvertArgs {
     /// is printed in the summary).
     #[arg(long)]
     match_chats_by_name: bool,
-    /// Add the inputs to ARCHIVE (tgnorm JSONL): only posts it lacks are
-    /// added, a newer edit replaces a post; written under a temporary name
-    /// and renamed, and not rewritten at all when nothing is new.
+    /// Add the inputs to ARCHIVE (tgnorm JSONL, a tgnorm Parquet file, or a
+    /// Parquet dataset folder, whose partitioning is read from its folders):
+    /// only posts it lacks are added, a newer edit replaces a post; written
+    /// under a temporary name and renamed, and not rewritten at all when
+    /// nothing is new.
     #[arg(long, value_name = "ARCHIVE", conflicts_with = "output")]
     into: Option<PathBuf>,
     /// Emoji: qualify (default), keep, strip, shortcode.
