@@ -155,7 +155,7 @@ struct ConvertArgs {
     /// (`chat_id=…/month=2024-03/part-0.parquet`); with --to parquet, jsonl
     /// or csv.
     #[cfg(feature = "parquet")]
-    #[arg(long, value_name = "chat|month|chat,month", requires = "output")]
+    #[arg(long, value_name = "chat|month|chat,month")]
     partition_by: Option<write::partition::By>,
     /// The chat a text dump's posts belong to, NAME or NAME@username
     /// (default: the dump's owner lines, when they all name one channel).
@@ -177,9 +177,11 @@ struct ConvertArgs {
     /// is printed in the summary).
     #[arg(long)]
     match_chats_by_name: bool,
-    /// Add the inputs to ARCHIVE (tgnorm JSONL): only posts it lacks are
-    /// added, a newer edit replaces a post; written under a temporary name
-    /// and renamed, and not rewritten at all when nothing is new.
+    /// Add the inputs to ARCHIVE (tgnorm JSONL, a tgnorm Parquet file, or a
+    /// Parquet dataset folder, whose partitioning is read from its folders):
+    /// only posts it lacks are added, a newer edit replaces a post; written
+    /// under a temporary name and renamed, and not rewritten at all when
+    /// nothing is new.
     #[arg(long, value_name = "ARCHIVE", conflicts_with = "output")]
     into: Option<PathBuf>,
     /// Emoji: qualify (default), keep, strip, shortcode.
@@ -407,14 +409,18 @@ fn print(bytes: &[u8]) -> Result<Exit, Error> {
 
 fn convert_cmd(args: ConvertArgs) -> Result<Exit, Error> {
     let options = resolve(&args)?;
+    let dataset = into_dataset(&options);
     let folder = options.to.is_some_and(|f| f.is_folder()) || partitioned(&options)?;
     let outputs = Outputs {
-        output: args.output.as_deref().or(args.into.as_deref()),
+        output: args.output.as_deref().or(args.into.as_deref()).filter(|_| dataset.is_none()),
         folder,
         rejects: args.rejects.as_deref(),
         summary: args.summary.as_deref(),
     };
     output::check(&outputs, &options.inputs)?;
+    if let Some(root) = dataset {
+        output::check_dataset(root, &options.inputs)?;
+    }
     let mut rejects = args.rejects.as_deref().map(Sink::create).transpose()?;
     let rejects_name = args.rejects.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
     let quiet = args.quiet;
@@ -435,6 +441,14 @@ fn convert_cmd(args: ConvertArgs) -> Result<Exit, Error> {
     };
 
     let (outcome, written) = match (&args.output, &args.into) {
+        // --into a dataset: built in a staging folder beside it (its
+        // files linked, rewritten or added), swapped with it when
+        // something changed.
+        (_, Some(root)) if dataset.is_some() => {
+            let (outcome, staged) = write_folder(&options, root, &mut reject)?;
+            let changed = outcome.changed;
+            (outcome, Some(Written::Swap(staged)).filter(|_| changed))
+        }
         // --into: the new archive is staged beside the old one, and put in
         // its place only when something changed.
         (_, Some(archive)) => {
@@ -489,6 +503,8 @@ fn convert_cmd(args: ConvertArgs) -> Result<Exit, Error> {
 enum Written {
     File(Sink),
     Folder(Staged),
+    /// A dataset built beside the one it replaces (`--into DIR`).
+    Swap(Staged),
 }
 
 impl Written {
@@ -496,6 +512,7 @@ impl Written {
         match self {
             Written::File(sink) => sink.commit(),
             Written::Folder(staged) => staged.commit(),
+            Written::Swap(staged) => staged.exchange(),
         }
     }
 }
@@ -678,9 +695,9 @@ fn resolve(args: &ConvertArgs) -> Result<convert::Options, Error> {
         chat: args.as_chat.clone(),
         ..read::text::Options::for_passes(&clean)
     };
-    if args.into.is_some() && args.to.is_some_and(|f| f != write::Format::Jsonl) {
-        return Err(Error::usage("--into adds to a tgnorm JSONL archive: --to must be jsonl"));
-    }
+    let (to, partition_by) = into_format(args)?;
+    #[cfg(not(feature = "parquet"))]
+    let _ = partition_by;
     if args.into.is_some() && off.contains(&Pass::Dedup) {
         return Err(Error::usage(
             "--into adds only what the archive lacks: it needs the dedup pass",
@@ -705,7 +722,7 @@ fn resolve(args: &ConvertArgs) -> Result<convert::Options, Error> {
         inputs: args.inputs.clone(),
         read: ReadOptions { format: args.from, encoding, text, assume_offset: args.assume_offset },
         clean,
-        to: args.to,
+        to,
         strict: args.strict,
         progress: !args.quiet && io::stderr().is_terminal(),
         output_dir: None,
@@ -720,8 +737,71 @@ fn resolve(args: &ConvertArgs) -> Result<convert::Options, Error> {
             topics: args.select.topics.clone(),
         },
         #[cfg(feature = "parquet")]
-        partition_by: args.partition_by,
+        partition_by,
     })
+}
+
+/// `--to` and `--partition-by` as the run uses them: with `--into` a
+/// Parquet file or dataset (`tgnorm::into`), Parquet, and the dataset's own
+/// partitioning (read from its folders); a mismatch is a usage error.
+#[cfg(feature = "parquet")]
+fn into_format(
+    args: &ConvertArgs,
+) -> Result<(Option<write::Format>, Option<write::partition::By>), Error> {
+    use tgnorm::into::{self, Archive};
+    let Some(path) = &args.into else {
+        if args.partition_by.is_some() && args.output.is_none() {
+            return Err(Error::usage(
+                "--partition-by writes a dataset into the folder -o DIR (or adds to one: --into DIR)",
+            ));
+        }
+        return Ok((args.to, args.partition_by));
+    };
+    let kind = Archive::of(path, args.partition_by.is_some());
+    if kind == Archive::Jsonl {
+        if args.partition_by.is_some() {
+            return Err(Error::usage("--partition-by adds to a dataset folder, not a JSONL file"));
+        }
+        return jsonl_into(args).map(|to| (to, None));
+    }
+    if args.to.is_some_and(|f| f != write::Format::Parquet) {
+        let name = path.display();
+        return Err(Error::usage(format!("--into `{name}` is Parquet: --to must be parquet")));
+    }
+    let by = match kind {
+        Archive::Dataset => Some(into::dataset_partitioning(path, args.partition_by)?),
+        _ if args.partition_by.is_some() => {
+            return Err(Error::usage(format!(
+                "--into `{}` is one Parquet file: --partition-by adds to a dataset folder",
+                path.display()
+            )))
+        }
+        _ => None,
+    };
+    Ok((Some(write::Format::Parquet), by))
+}
+
+#[cfg(not(feature = "parquet"))]
+fn into_format(args: &ConvertArgs) -> Result<(Option<write::Format>, Option<()>), Error> {
+    jsonl_into(args).map(|to| (to, None))
+}
+
+/// `--to` with `--into` a JSONL archive (or none): jsonl or nothing.
+fn jsonl_into(args: &ConvertArgs) -> Result<Option<write::Format>, Error> {
+    if args.into.is_some() && args.to.is_some_and(|f| f != write::Format::Jsonl) {
+        return Err(Error::usage("--into adds to a tgnorm JSONL archive: --to must be jsonl"));
+    }
+    Ok(args.to)
+}
+
+/// The dataset `--into` adds to, if it is one.
+fn into_dataset(options: &convert::Options) -> Option<&Path> {
+    #[cfg(feature = "parquet")]
+    if options.partition_by.is_some() {
+        return options.merge.into.as_deref();
+    }
+    let _ = options;
+    None
 }
 
 /// True when the run writes a partitioned dataset (`--partition-by`); an

@@ -639,6 +639,28 @@ pub fn run<W: Write>(
     out_name: &str,
     reject: &mut dyn FnMut(&Rejection) -> Result<()>,
 ) -> Result<(Outcome, W)> {
+    // `--into FILE.parquet`: the archive's untouched row groups are copied
+    // as they are, around this run's output (`crate::into::run_file`).
+    #[cfg(feature = "parquet")]
+    if let Some(path) = options.merge.into.as_deref().filter(|p| p.exists()) {
+        if parquet_archive(options) == Some(crate::into::Archive::File) {
+            return crate::into::run_file(path, out, &mut |side, kept| {
+                run_keeping(options, side, out_name, reject, kept)
+            });
+        }
+    }
+    run_keeping(options, out, out_name, reject, &mut Vec::new())
+}
+
+/// [`run`], telling in `kept_groups` which row groups of an `--into`
+/// Parquet file are to be copied as they are (none of their posts replaced).
+fn run_keeping<W: Write>(
+    options: &Options,
+    out: W,
+    out_name: &str,
+    reject: &mut dyn FnMut(&Rejection) -> Result<()>,
+    kept_groups: &mut Vec<usize>,
+) -> Result<(Outcome, W)> {
     let files = read::expand(&options.inputs)?;
     let notes = Notes::default();
     let to = options.to.unwrap_or(write::Format::Jsonl);
@@ -676,7 +698,7 @@ pub fn run<W: Write>(
             let out = writer.finish()?;
             return Ok((Outcome { summary, stopped: None, changed: false }, out));
         }
-        copy_archive(path, &plan.table, &mut writer, &notes)?;
+        copy_into(options, path, &plan.table, &mut writer, &notes, kept_groups)?;
     }
     let stage = plan.as_ref().map_or(Stage::Single, |p| Stage::Emit(&p.table));
     for (n, path) in files.iter().enumerate() {
@@ -831,6 +853,12 @@ fn survey(options: &Options, files: &[PathBuf], notes: &Notes) -> Result<Plan> {
     }
     let mut table = merge::Table::new(options.merge.into.is_some());
     let mut archive = match &options.merge.into {
+        #[cfg(feature = "parquet")]
+        Some(path) if parquet_archive(options).is_some() => {
+            let kind = parquet_archive(options).unwrap_or(crate::into::Archive::File);
+            let (posts, idless) = crate::into::survey(path, kind, &mut table)?;
+            Some(ArchiveSurvey { posts, idless, idless_new: 0 })
+        }
         Some(path) => Some(survey_archive(path, &mut table)?),
         None => None,
     };
@@ -964,6 +992,40 @@ fn count_lines(path: &Path) -> Result<usize> {
         let n = chunk.len();
         input.consume(n);
     }
+}
+
+/// With `--into` a Parquet file or dataset (`crate::into`): which.
+#[cfg(feature = "parquet")]
+fn parquet_archive(options: &Options) -> Option<crate::into::Archive> {
+    let path = options.merge.into.as_ref()?;
+    let kind = crate::into::Archive::of(path, options.partition_by.is_some());
+    (kind != crate::into::Archive::Jsonl).then_some(kind)
+}
+
+/// Puts what the archive keeps into the new one, before the inputs' posts:
+/// a JSONL archive's lines, a Parquet file's posts, or a dataset's files
+/// (linked or rewritten into the staging folder `output_dir`).
+fn copy_into<W: Write>(
+    options: &Options,
+    path: &Path,
+    table: &merge::Table,
+    writer: &mut Writer<W>,
+    notes: &Notes,
+    kept_groups: &mut Vec<usize>,
+) -> Result<()> {
+    #[cfg(feature = "parquet")]
+    match (parquet_archive(options), &options.output_dir) {
+        (Some(crate::into::Archive::Dataset), Some(staging)) => {
+            return crate::into::stage_dataset(path, staging, table, notes)
+        }
+        (Some(crate::into::Archive::Dataset), None) => {
+            return Err(Error::usage("--into a dataset needs a staging folder (output_dir)"))
+        }
+        (Some(_), _) => return crate::into::copy_file(path, table, writer, notes, kept_groups),
+        (None, _) => {}
+    }
+    let _ = (options, kept_groups);
+    copy_archive(path, table, writer, notes)
 }
 
 /// Copies the archive's lines byte for byte into the new archive, less the

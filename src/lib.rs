@@ -37,6 +37,8 @@ pub mod convert;
 pub mod decode;
 pub mod error;
 pub mod format;
+#[cfg(feature = "parquet")]
+pub mod into;
 pub mod merge;
 pub mod model;
 pub mod read;

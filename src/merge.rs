@@ -334,6 +334,8 @@ pub struct Table {
     versions: HashMap<(u32, i64), Vec<Where>>,
     /// True when file 0 is an `--into` archive.
     archive: bool,
+    /// The archive's format, as `merged_from` names it (`jsonl` when unset).
+    archive_format: Option<&'static str>,
     /// The source files posts name (pages of a folder), numbered.
     source_files: Vec<String>,
     source_numbers: HashMap<String, u32>,
@@ -343,6 +345,11 @@ impl Table {
     /// A table; `archive` when file 0 is an `--into` archive.
     pub fn new(archive: bool) -> Table {
         Table { archive, ..Table::default() }
+    }
+
+    /// Names the `--into` archive's format (`parquet`) in `merged_from`.
+    pub fn set_archive_format(&mut self, format: &'static str) {
+        self.archive_format = Some(format);
     }
 
     /// Posts recorded.
@@ -602,7 +609,11 @@ impl Table {
     /// file show it.
     fn origin(&self, w: &Where) -> Origin {
         let (line, index) = w.place.parts();
-        let format = if w.at.file() == 0 { "jsonl" } else { format_of_rank(w.rank) };
+        let format = if w.at.file() == 0 {
+            self.archive_format.unwrap_or("jsonl")
+        } else {
+            format_of_rank(w.rank)
+        };
         let file = self.source_files.get(w.file as usize).cloned().unwrap_or_default();
         Origin { format: format.into(), file, line, index }
     }
@@ -622,14 +633,21 @@ fn format_of_rank(rank: u8) -> &'static str {
 /// kind, date, text, forward name and media kinds, from the cleaned post
 /// (as the archive holds it).
 pub fn idless_key(post: &Post) -> u64 {
+    idless_key_of(post, post.media.iter().map(|m| m.kind.as_str()))
+}
+
+/// [`idless_key`] of a post whose media kinds are given apart (a post
+/// read from an archive's identity columns has no `Media`).
+pub fn idless_key_of<'a>(post: &Post, media_kinds: impl Iterator<Item = &'a str>) -> u64 {
     let mut h = DefaultHasher::new();
     post.chat.as_ref().and_then(|c| c.name.as_deref()).hash(&mut h);
     post.kind.to_string().hash(&mut h);
     post.date.hash(&mut h);
     post.text.to_plain_string().hash(&mut h);
     post.forwarded_from.as_ref().and_then(|f| f.name.as_deref()).hash(&mut h);
-    for m in &post.media {
-        m.kind.hash(&mut h);
+    for kind in media_kinds {
+        // `str` hashes as the `String` of `Media::kind` does.
+        kind.hash(&mut h);
     }
     h.finish()
 }

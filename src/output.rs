@@ -129,6 +129,39 @@ impl Staged {
     }
 }
 
+impl Staged {
+    /// Puts a staged folder in the place of the folder it replaces (`--into
+    /// DIR`): the two are swapped in one `renameat2(RENAME_EXCHANGE)`, so
+    /// the target is at every moment the old folder or the new one; the old
+    /// one, now at the temporary name, is removed. A target that does not
+    /// exist is simply renamed to. A file system without the exchange
+    /// (EINVAL) gets two renames: the old folder aside, the new one in.
+    pub fn exchange(self) -> Result<(), Error> {
+        use rustix::fs::{renameat_with, RenameFlags, CWD};
+        if !self.target.exists() {
+            return self.commit();
+        }
+        let paths = staged_paths();
+        let io = |e: io::Error| Error::io(&self.name, e);
+        match renameat_with(CWD, &self.temp, CWD, &self.target, RenameFlags::EXCHANGE) {
+            Ok(()) => {}
+            Err(e) if e == rustix::io::Errno::INVAL || e == rustix::io::Errno::NOSYS => {
+                let aside = self.temp.with_extension("old.tgnorm.tmp");
+                fs::rename(&self.target, &aside).map_err(io)?;
+                if let Err(e) = fs::rename(&self.temp, &self.target) {
+                    let _ = fs::rename(&aside, &self.target);
+                    return Err(io(e));
+                }
+                remove(&aside);
+            }
+            Err(e) => return Err(io(e.into())),
+        }
+        drop(paths);
+        // The old folder is at the temporary name now: dropping removes it.
+        Ok(())
+    }
+}
+
 impl Drop for Staged {
     fn drop(&mut self) {
         if !self.committed {
@@ -193,6 +226,34 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let mut sink = Sink::create(path)?;
     sink.out.write_all(bytes).map_err(|e| Error::io(path.display().to_string(), e))?;
     sink.commit()
+}
+
+/// `--into DIR`, a dataset: no input may be inside it (its files are
+/// replaced), and its parent folder must exist.
+pub fn check_dataset(root: &Path, inputs: &[PathBuf]) -> Result<(), Error> {
+    let shown = root.display();
+    if let Ok(meta) = fs::metadata(root) {
+        if !meta.is_dir() {
+            return Err(Error::usage(format!("--into `{shown}`: not a folder")));
+        }
+    } else if !parent_of(root).is_dir() {
+        return Err(Error::usage(format!(
+            "output folder `{}/` does not exist (--into {shown}); create it first",
+            parent_of(root).display()
+        )));
+    }
+    let Ok(root) = fs::canonicalize(root) else { return Ok(()) };
+    for input in inputs.iter().filter(|i| i.as_os_str() != "-") {
+        let inside =
+            fs::canonicalize(input).is_ok_and(|i| i.starts_with(&root) || root.starts_with(&i));
+        if inside {
+            return Err(Error::usage(format!(
+                "--into `{shown}` is (or holds) the input `{}`: give the new export alone",
+                input.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// A character or block device, a FIFO or a socket.

@@ -58,3 +58,6 @@ mod summary;
 mod offsets;
 // Merging overlapping exports and `--into` (issue 17 items 1, 3, 5).
 mod merge;
+// `--into` a Parquet file or a partitioned dataset (issue 17 item 3).
+#[cfg(feature = "parquet")]
+mod into_parquet;

@@ -106,6 +106,11 @@ impl Rows {
         })
     }
 
+    /// The rows the file holds (from its footer).
+    pub fn rows(&self) -> u64 {
+        self.group_rows.iter().sum()
+    }
+
     /// Where the row at `index` is.
     fn place(&self, index: u64) -> RowPlace {
         let (mut start, mut group) = (0u64, 0usize);

@@ -171,7 +171,12 @@ impl Writer {
         let extension = self.extension();
         let part = self.parts.entry(folder.clone()).or_insert(0);
         let dir = self.root.join(folder);
-        let path = dir.join(format!("part-{part}.{extension}"));
+        // The first number free: a dataset added to (`--into`) has files.
+        let mut path = dir.join(format!("part-{part}.{extension}"));
+        while path.exists() {
+            *part += 1;
+            path = dir.join(format!("part-{part}.{extension}"));
+        }
         *part += 1;
         let name = path.display().to_string();
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(dir.display().to_string(), e))?;
