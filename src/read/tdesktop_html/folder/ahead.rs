@@ -23,9 +23,11 @@
 //! reader, because none decides anything.
 //!
 //! **Memory.** A page parsed ahead is held whole (its posts) until the
-//! folder takes it, so the pages given out and not yet taken hold at most
-//! [`AHEAD_BYTES`] of markup, plus the one page the folder waits for; only
-//! regular files of at most [`MAX_AHEAD_PAGE`] bytes are parsed ahead.
+//! folder takes it, so the pages given out and not yet taken are bounded:
+//! at most one more than there are workers (one being parsed by each, one
+//! ready), holding at most [`AHEAD_BYTES`] of markup a worker, plus the one
+//! page the folder waits for; only regular files of at most
+//! [`MAX_AHEAD_PAGE`] bytes are parsed ahead.
 //! Larger pages (a real one is about 1 MB), FIFOs and pages in a zip
 //! archive are read by the folder itself, streaming, as before.
 
@@ -40,10 +42,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread::JoinHandle;
 
-/// Markup bytes of the pages given to the workers and not yet taken.
-pub(super) const AHEAD_BYTES: u64 = 8 << 20;
+/// Markup bytes of the pages given to the workers and not yet taken, per
+/// worker.
+pub(super) const AHEAD_BYTES: u64 = 2 << 20;
 /// The largest page parsed ahead; a larger one is read streaming.
-pub(super) const MAX_AHEAD_PAGE: u64 = AHEAD_BYTES / 2;
+pub(super) const MAX_AHEAD_PAGE: u64 = 4 << 20;
 
 /// A page read to its end by a worker.
 pub(super) struct Parsed {
@@ -81,6 +84,8 @@ pub(super) struct Ahead {
     flights: HashMap<usize, Flight>,
     /// Their bytes (`Flight::bytes` summed).
     bytes: u64,
+    /// The most pages and bytes given out while the folder does not wait.
+    most: (usize, u64),
 }
 
 impl Ahead {
@@ -89,13 +94,15 @@ impl Ahead {
         let (jobs, queue) = mpsc::channel::<Job>();
         let queue = Arc::new(Mutex::new(queue));
         let stop = Arc::new(AtomicBool::new(false));
-        let workers = (0..threads.max(1))
+        let workers: Vec<JoinHandle<()>> = (0..threads.max(1))
             .map(|_| {
                 let (queue, stop) = (queue.clone(), stop.clone());
                 std::thread::spawn(move || work(&queue, &stop))
             })
             .collect();
-        Ahead { jobs: Some(jobs), stop, workers, flights: HashMap::new(), bytes: 0 }
+        let threads = workers.len();
+        let most = (threads + 1, AHEAD_BYTES.saturating_mul(threads as u64));
+        Ahead { jobs: Some(jobs), stop, workers, flights: HashMap::new(), bytes: 0, most }
     }
 
     /// True when page `i` has been given out and not taken yet.
@@ -104,9 +111,9 @@ impl Ahead {
     }
 
     /// Gives out pages from `candidates` (index, path, bytes; in the order
-    /// they are likely wanted, those already given out skipped by the
-    /// caller or here) while fewer than [`AHEAD_BYTES`] are out; the first
-    /// one that does not fit ends the round, so that the order holds.
+    /// they are likely wanted; those already given out are skipped) while
+    /// fewer than `most` pages and bytes are out; the first one that does
+    /// not fit ends the round, so that the order holds.
     /// `must` is given out whatever the budget (the folder waits for it).
     pub fn fill(
         &mut self,
@@ -123,7 +130,8 @@ impl Ahead {
             if self.has(i) {
                 continue;
             }
-            if self.bytes.saturating_add(bytes) > AHEAD_BYTES {
+            let (pages, most_bytes) = self.most;
+            if self.flights.len() >= pages || self.bytes.saturating_add(bytes) > most_bytes {
                 return;
             }
             self.give(i, path, bytes, options);
