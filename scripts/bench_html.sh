@@ -13,7 +13,15 @@
 # `--html5ever` also builds scripts/html5ever-bench and parses the same
 # pages with an HTML5 parser (tree building), for comparison.
 #
-# Usage: scripts/bench_html.sh [--html5ever]   (REPEAT=N to change the size)
+# Usage: scripts/bench_html.sh [--html5ever | --scaling]   (REPEAT=N to change
+# the size; KEEP=1 reuses the export of an earlier run)
+#
+# `--scaling` (issue 18 item 3) measures only HTML → JSONL with one worker
+# thread and with two (`TGNORM_THREADS`: the pipeline's workers and the
+# threads that parse pages ahead), and with one thread pinned to one core
+# (`taskset -c 0`), RUNS times each (default 3), printing the load average
+# beside each run; BASE=path/to/tgnorm adds the same rows for another build
+# (the one before pages were parsed in parallel).
 #
 # Results on the shared 2-core dev machine (2026-11-28, after the html-perf
 # profiling pass; 238 pages, 272 MB, 237,480 messages; CPU seconds, as wall
@@ -48,19 +56,23 @@ $NICE cargo build --release -q --bin tgnorm --example html_bench
 BIN=$CARGO_TARGET_DIR/release/tgnorm
 HELPER=$CARGO_TARGET_DIR/release/examples/html_bench
 
-rm -rf "$WORK" && mkdir -p "$WORK"
-CORPUS=fixtures/corpus/tdesktop
-"$BIN" -q --emoji keep --no-dedup \
-  "$CORPUS"/civil-updates-2023 "$CORPUS"/cyber-news-2022/messages40.html \
-  "$CORPUS"/quoxent-group-2020/messages7.html "$CORPUS"/teleaudio-2025/messages4.html \
-  > "$WORK/seed.jsonl"
-"$HELPER" repeat "$REPEAT" < "$WORK/seed.jsonl" > "$WORK/big.jsonl"
-"$BIN" -q "$WORK/big.jsonl" --to tdesktop-html -o "$WORK/export"
-PAGES=$(ls "$WORK"/export/messages*.html | wc -l)
-BYTES=$(cat "$WORK"/export/messages*.html | wc -c)
-echo "export: $PAGES pages, $((BYTES / 1000000)) MB, $(wc -l < "$WORK/big.jsonl") messages"
+if [[ "${KEEP:-0}" != 1 || ! -d "$WORK/export" ]]; then
+  rm -rf "$WORK" && mkdir -p "$WORK"
+  CORPUS=fixtures/corpus/tdesktop
+  "$BIN" -q --emoji keep --no-dedup \
+    "$CORPUS"/civil-updates-2023 "$CORPUS"/cyber-news-2022/messages40.html \
+    "$CORPUS"/quoxent-group-2020/messages7.html "$CORPUS"/teleaudio-2025/messages4.html \
+    > "$WORK/seed.jsonl"
+  "$HELPER" repeat "$REPEAT" < "$WORK/seed.jsonl" > "$WORK/big.jsonl"
+  "$BIN" -q "$WORK/big.jsonl" --to tdesktop-html -o "$WORK/export"
+fi
+# The writer makes a full-account export when the posts name several chats
+# (the seed's four): the pages are then in export/chats/chat_N/.
 # Page order, as tgnorm reads a folder: messages.html, messages2.html, …
-FILES=$(ls "$WORK"/export/messages*.html | sort -V)
+FILES=$(find "$WORK/export" -name 'messages*.html' | sort -V)
+PAGES=$(echo "$FILES" | wc -l)
+BYTES=$(cat $FILES | wc -c)
+echo "export: $PAGES pages, $((BYTES / 1000000)) MB, $(wc -l < "$WORK/big.jsonl") messages"
 cat $FILES > /dev/null # warm the page cache
 
 measure() { # label, bytes, command…
@@ -73,6 +85,25 @@ measure() { # label, bytes, command…
              printf "%-40s %6.2f s wall %7.1f MB/s | %6.2f s CPU %7.1f MB/s | peak RSS %6.1f MB\n",
                     l, s, b / 1e6 / s, c, b / 1e6 / c, kb / 1024 }'
 }
+
+if [[ "${1:-}" == "--scaling" ]]; then
+  RUNS=${RUNS:-3}
+  scaling() { # label prefix, binary
+    local name=$1 bin=$2 run
+    for run in $(seq "$RUNS"); do
+      echo "  load: $(cut -d' ' -f1-3 /proc/loadavg)"
+      measure "$name, 1 thread, 1 core" "$BYTES" \
+        env TGNORM_THREADS=1 taskset -c 0 "$bin" -q "$WORK/export"
+      measure "$name, 1 thread" "$BYTES" env TGNORM_THREADS=1 "$bin" -q "$WORK/export"
+      measure "$name, 2 threads" "$BYTES" env TGNORM_THREADS=2 "$bin" -q "$WORK/export"
+    done
+  }
+  scaling "tgnorm" "$BIN"
+  if [[ -n "${BASE:-}" ]]; then
+    scaling "base" "$BASE"
+  fi
+  exit 0
+fi
 
 measure "quick-xml tokenise (the limit)" "$BYTES" "$HELPER" tokenize $FILES
 measure "quick-xml tokenise, page in memory" "$BYTES" "$HELPER" tokenize-page $FILES

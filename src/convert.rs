@@ -618,9 +618,9 @@ fn merge_post(post: &mut Post, at: Ordinal, stage: Stage) -> Merge {
     }
 }
 
-/// Worker threads: one per core, at least one.
+/// Worker threads: one per core, at least one (`TGNORM_THREADS` sets it).
 fn workers() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8)
+    read::threads()
 }
 
 /// Runs a conversion: reads every input, cleans, writes to `out`, and sends

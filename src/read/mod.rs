@@ -550,6 +550,18 @@ fn utf8_by_definition(
     Ok((Box::new(io::Cursor::new(head).chain(raw)), encoding))
 }
 
+/// Worker threads for the work that runs on every core (the pipeline's
+/// workers, the pages of a Telegram Desktop HTML folder): the number in
+/// the environment variable `TGNORM_THREADS` when it is one from 1 to 64,
+/// else one per core, at most 8.
+pub(crate) fn threads() -> usize {
+    let set = std::env::var("TGNORM_THREADS").ok().and_then(|v| v.trim().parse::<usize>().ok());
+    match set {
+        Some(n @ 1..=64) => n,
+        _ => std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8),
+    }
+}
+
 /// The `reader` of a folder input: only `tdesktop_html::Folder` reads one.
 struct FolderStub;
 

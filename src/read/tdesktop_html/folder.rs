@@ -20,7 +20,16 @@
 //! the next page, along the links when the page's link was read, else with
 //! the pages left in page order. The messages it gave before the fault
 //! stay written.
+//!
+//! **Pages are parsed on every core.** With more than one worker thread
+//! ([`read::threads`]), pages of a folder on disk are parsed ahead of the
+//! chain on worker threads, one page per task ([`ahead`]); the chain is
+//! still decided here, from each page's own link, so the posts, their
+//! order and the summary are the same as with one thread.
 
+mod ahead;
+
+use self::ahead::{Ahead, Parsed};
 use super::Reader;
 use crate::error::{Error, Position, Result};
 use crate::format::tdesktop_html::page_number;
@@ -49,6 +58,10 @@ pub struct Folder {
     chain_over: bool,
     /// What was irregular, for the summary.
     issues: Vec<String>,
+    /// Worker threads parsing pages ahead (1: none, pages are read here).
+    threads: usize,
+    /// The workers, once the pages are listed (folders on disk only).
+    ahead: Option<Ahead>,
     /// An error to yield before going on (listing or opening failed).
     pending: VecDeque<Result<Post>>,
     done: bool,
@@ -58,16 +71,31 @@ struct Page {
     number: u64,
     name: String,
     read: bool,
+    /// Its size, when it may be parsed ahead (a regular file of at most
+    /// `ahead::MAX_AHEAD_PAGE` bytes, in a folder on disk).
+    ahead: Option<u64>,
 }
 
 enum Current {
     /// A page: its link is asked for at its end.
     Html(usize, Box<Reader<Box<dyn BufRead + Send>>>),
+    /// A page parsed ahead: its items left, and its link.
+    Parsed(usize, std::vec::IntoIter<Result<Post>>, Option<String>),
 }
 
 impl Folder {
     /// Reads the pages of `dir` with `options` (encoding, …).
     pub fn new(dir: PathBuf, options: ReadOptions, notes: Notes) -> Folder {
+        Folder::with_threads(dir, options, notes, read::threads())
+    }
+
+    /// [`Folder::new`] with `threads` workers parsing pages ahead (1: none).
+    pub(crate) fn with_threads(
+        dir: PathBuf,
+        options: ReadOptions,
+        notes: Notes,
+        threads: usize,
+    ) -> Folder {
         Folder {
             dir,
             zip: None,
@@ -78,6 +106,8 @@ impl Folder {
             next: None,
             chain_over: false,
             issues: Vec::new(),
+            threads,
+            ahead: None,
             pending: VecDeque::new(),
             done: false,
         }
@@ -117,8 +147,18 @@ impl Folder {
         let mut pages = Vec::new();
         for file in self.file_names()? {
             if let Some(number) = page_number(&file) {
-                pages.push(Page { number, name: file, read: false });
+                pages.push(Page { number, name: file, read: false, ahead: None });
             }
+        }
+        if self.threads > 1 && self.zip.is_none() && pages.len() > 1 {
+            for page in &mut pages {
+                let size = std::fs::metadata(self.dir.join(&page.name))
+                    .ok()
+                    .filter(|m| m.is_file() && m.len() <= ahead::MAX_AHEAD_PAGE)
+                    .map(|m| m.len());
+                page.ahead = size;
+            }
+            self.ahead = Some(Ahead::new(self.threads));
         }
         pages.sort_by(|a, b| (a.number, &a.name).cmp(&(b.number, &b.name)));
         self.next = pages.iter().position(|p| p.name == "messages.html");
@@ -176,13 +216,24 @@ impl Folder {
     fn open(&mut self, i: usize) {
         let Some(page) = self.pages.as_mut().and_then(|p| p.get_mut(i)) else { return };
         page.read = true;
-        let path = self.dir.join(&page.name);
+        let name = page.name.clone();
+        let path = self.dir.join(&name);
+        if let Some(parsed) = self.parsed_ahead(i) {
+            ahead::absorb(&self.notes, &parsed.notes);
+            let Parsed { items, opened, link, .. } = parsed;
+            if opened {
+                self.current = Some(Current::Parsed(i, items.into_iter(), link));
+            } else {
+                self.pending.extend(items);
+            }
+            return;
+        }
         // Every page of the folder is a page: sniffing would read a page
         // that is damaged at its start as a text dump.
         let options = ReadOptions { format: Some(Format::TdesktopHtml), ..self.options.clone() };
         let opened = match &self.zip {
             Some((archive, folder)) => {
-                let member = format!("{folder}{}", page.name);
+                let member = format!("{folder}{name}");
                 let name = Position::member(archive.name(), &member);
                 archive
                     .open_member(&member)
@@ -200,10 +251,48 @@ impl Folder {
         }
     }
 
+    /// Page `i` parsed by a worker, when it may be parsed ahead; the
+    /// workers are given the pages likely wanted after it first.
+    fn parsed_ahead(&mut self, i: usize) -> Option<Parsed> {
+        let (ahead, pages) = (self.ahead.as_mut()?, self.pages.as_ref()?);
+        // Every page of the folder is a page: sniffing would read a page
+        // that is damaged at its start as a text dump.
+        let options = ReadOptions { format: Some(Format::TdesktopHtml), ..self.options.clone() };
+        let dir = &self.dir;
+        let job = |j: usize| {
+            let page = pages.get(j)?;
+            let bytes = page.ahead.filter(|_| !page.read)?;
+            Some((j, dir.join(&page.name), bytes))
+        };
+        // The page wanted now (`read` is already set on it).
+        let must = pages.get(i).and_then(|p| Some((i, dir.join(&p.name), p.ahead?)));
+        // After it, the pages after it in page order, then those before.
+        let after = (i + 1..pages.len()).chain(0..i).filter_map(job);
+        ahead.fill(must, after, &options);
+        let parsed = ahead.take(i);
+        // The budget `i` held is free again: give out one more.
+        let after = (i + 1..pages.len()).chain(0..i).filter_map(job);
+        ahead.fill(None, after, &options);
+        parsed
+    }
+
     fn finish(&mut self) {
         self.done = true;
         if !self.issues.is_empty() {
             self.notes.say(&Position::name_of(&self.dir), "pages", self.issues.join("; "));
+        }
+    }
+}
+
+impl Folder {
+    /// Page `i` has been read to its end: its link decides what comes next,
+    /// while the chain lasts.
+    fn page_done(&mut self, i: usize, link: Option<&str>) {
+        if !self.chain_over {
+            self.next = self.follow(i, link);
+            if self.next.is_none() {
+                self.end_chain();
+            }
         }
     }
 }
@@ -233,12 +322,15 @@ impl Iterator for Folder {
                     }
                     let (i, link) = (*i, reader.next_page().map(str::to_owned));
                     self.current = None;
-                    if !self.chain_over {
-                        self.next = self.follow(i, link.as_deref());
-                        if self.next.is_none() {
-                            self.end_chain();
-                        }
+                    self.page_done(i, link.as_deref());
+                }
+                Some(Current::Parsed(i, items, link)) => {
+                    if let Some(item) = items.next() {
+                        return Some(item);
                     }
+                    let (i, link) = (*i, link.take());
+                    self.current = None;
+                    self.page_done(i, link.as_deref());
                 }
                 None => {
                     let next = match self.next.take() {
@@ -312,5 +404,78 @@ mod tests {
         assert_eq!(link_file("../other/messages2.html"), None);
         assert_eq!(link_file("https://t.me/x"), None);
         assert_eq!(link_file("lists/chats.html"), None);
+    }
+
+    /// Every item of the folder `dir` read with `threads` workers (as
+    /// printed, positions and all), and what the run's notes hold after.
+    fn read_with(dir: &Path, threads: usize) -> (Vec<String>, Vec<crate::account::FileReport>) {
+        let notes = Notes::default();
+        let folder =
+            Folder::with_threads(dir.to_path_buf(), ReadOptions::default(), notes.clone(), threads);
+        let items = folder.map(|item| format!("{item:?}")).collect();
+        (items, notes.inputs())
+    }
+
+    /// Pages parsed ahead on workers read exactly as pages read one after
+    /// the other: the same items in the same order, the same notes, on
+    /// every fixture folder (the reordered chain, the missing page and the
+    /// cycle among them, where the guessed order is wrong).
+    #[test]
+    fn pages_parsed_ahead_read_as_pages_read_in_turn() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut folders = Vec::new();
+        for parent in ["fixtures/tdesktop-html", "fixtures/corpus/tdesktop"] {
+            for case in std::fs::read_dir(root.join(parent)).unwrap() {
+                let case = case.unwrap().path();
+                if !case.is_dir() {
+                    continue;
+                }
+                folders.extend(account_chats(&case).unwrap_or_default());
+                let pages = std::fs::read_dir(&case)
+                    .unwrap()
+                    .flatten()
+                    .filter(|f| f.file_name().to_str().and_then(page_number).is_some());
+                if pages.count() > 0 {
+                    folders.push(case);
+                }
+            }
+        }
+        assert!(folders.len() >= 10, "{folders:?}");
+        let mut items = 0;
+        for dir in folders {
+            let one = read_with(&dir, 1);
+            items += one.0.len();
+            for threads in [2, 3, 8] {
+                assert!(read_with(&dir, threads) == one, "{dir:?} with {threads} threads");
+            }
+        }
+        assert!(items > 4000, "{items}");
+    }
+
+    /// A bad page (empty, binary, not a page, a folder named like a page)
+    /// is rejected alone with workers too, in the chain's order, and the
+    /// link chain goes on from the pages that have a link.
+    #[test]
+    fn bad_pages_are_rejected_alone_with_workers() {
+        let cycle =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/tdesktop-html/pages-cycle");
+        let good = std::fs::read_to_string(cycle.join("messages.html")).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        // messages → 5 → 3 → (2, empty: the chain ends) then 4, 6 in order.
+        let link = |to: &str| good.replace("messages2.html", to);
+        std::fs::write(dir.path().join("messages.html"), link("messages5.html")).unwrap();
+        std::fs::write(dir.path().join("messages2.html"), "").unwrap();
+        std::fs::write(dir.path().join("messages3.html"), link("messages2.html")).unwrap();
+        std::fs::write(dir.path().join("messages4.html"), [0xFFu8, 0xFE, 0, 1, 2]).unwrap();
+        std::fs::write(dir.path().join("messages5.html"), link("messages3.html")).unwrap();
+        std::fs::create_dir(dir.path().join("messages6.html")).unwrap();
+        std::fs::write(dir.path().join("messages7.html"), "<html><p>hi</p></html>").unwrap();
+        let one = read_with(dir.path(), 1);
+        let rejected = one.0.iter().filter(|i| i.starts_with("Err")).count();
+        assert_eq!(rejected, 4, "{:#?}", one.0);
+        assert!(one.0.iter().any(|i| i.contains("this page is skipped")), "{:#?}", one.0);
+        for threads in [2, 4] {
+            assert!(read_with(dir.path(), threads) == one, "{threads} threads");
+        }
     }
 }
