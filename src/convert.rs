@@ -443,8 +443,8 @@ fn read_stage(posts: read::PendingPosts<'_>, job_tx: mpsc::SyncSender<Job>, budg
 
 /// What a worker made of one reader item.
 enum Done {
-    /// A cleaned post: the post itself for writers that need it, or (JSONL)
-    /// its line, `line` in the batch's buffer.
+    /// A cleaned post: the post itself for writers that need it, or (JSONL,
+    /// CSV, Parquet) where it is in the batch's encoded posts, `line`.
     Post {
         post: Option<Box<Post>>,
         line: Range<usize>,
@@ -498,8 +498,9 @@ struct Finished {
     /// The batch's input size, to give back to the [`Budget`].
     bytes: usize,
     items: Vec<Done>,
-    /// The JSONL lines of the batch's posts, when the output is JSONL.
-    lines: Vec<u8>,
+    /// The batch's posts as the output format has them, when it encodes
+    /// ahead ([`write::Format::encodes_ahead`]).
+    encoded: Option<write::Encoded>,
 }
 
 /// The work stage for one batch: parse, fingerprint, clean, merge,
@@ -511,11 +512,11 @@ fn work(
     (read, notes): (&ReadOptions, &Notes),
     clean: &CleanConfig,
     select: &Selection,
-    (dedup, encode): (bool, bool),
+    (dedup, encode): (bool, Option<write::Format>),
     file: FileJob,
     lines_hint: &mut usize,
 ) -> Finished {
-    let mut lines = Vec::with_capacity(if encode { *lines_hint } else { 0 });
+    let mut encoder = encode.and_then(|format| write::Encoder::new(format, *lines_hint));
     let first = job.first;
     let items = job
         .items
@@ -561,21 +562,23 @@ fn work(
                     };
                 }
             };
-            if !encode {
+            let Some(encoder) = encoder.as_mut() else {
                 let cleaned = post.cleaned.clone();
                 return Done::Post { post: Some(Box::new(post)), line: 0..0, cleaned, key, merge };
-            }
-            let start = lines.len();
-            if let Err(e) = write::encode_ahead(&post, &mut lines) {
-                lines.truncate(start);
-                return Done::Failed(e);
-            }
+            };
+            let line = match encoder.encode(&post) {
+                Ok(line) => line,
+                Err(e) => return Done::Failed(e),
+            };
             let cleaned = std::mem::take(&mut post.cleaned);
-            Done::Post { post: None, line: start..lines.len(), cleaned, key, merge }
+            Done::Post { post: None, line, cleaned, key, merge }
         })
         .collect();
-    *lines_hint = (lines.len() + lines.len() / 8).min(BATCH_BYTES * 2);
-    Finished { seq: job.seq, bytes: job.bytes, items, lines }
+    let encoded = encoder.map(write::Encoder::finish);
+    if let Some(encoded) = &encoded {
+        *lines_hint = (encoded.bytes() + encoded.bytes() / 8).min(BATCH_BYTES * 2);
+    }
+    Finished { seq: job.seq, bytes: job.bytes, items, encoded }
 }
 
 /// The merge step for one cleaned post read at `at`: its version (first
@@ -681,7 +684,7 @@ fn run_keeping<W: Write>(
     let mut stopped: Option<Error> = None;
     let mut progress = Progress::new(options.progress);
     let dedup = options.clean.has(Pass::Dedup);
-    let encode = to.encodes_ahead() && !writer.is_partitioned();
+    let encode = (to.encodes_ahead() && !writer.is_partitioned()).then_some(to);
     // `--into` always merges: without it the archive would be replaced by
     // the inputs alone.
     let merging = options.merge.into.is_some() || (dedup && options.inputs.len() > 1);
@@ -727,7 +730,7 @@ fn pipeline(
     file: FileJob,
     options: &Options,
     notes: &Notes,
-    (dedup, encode): (bool, bool),
+    (dedup, encode): (bool, Option<write::Format>),
     consume: &mut dyn FnMut(Finished) -> Result<Option<Error>>,
 ) -> Result<Option<Error>> {
     let posts = read::open(path, &options.read, notes)
@@ -892,7 +895,7 @@ fn survey(options: &Options, files: &[PathBuf], notes: &Notes) -> Result<Plan> {
             }
             Ok(None)
         };
-        if pipeline(path, file, options, &quiet, (true, false), &mut record)?.is_some() {
+        if pipeline(path, file, options, &quiet, (true, None), &mut record)?.is_some() {
             break;
         }
     }
@@ -1079,7 +1082,9 @@ fn read_only_summary(
         let mut count = |batch: Finished| {
             write_batch(batch, &mut writer, &mut seen, &mut summary, options.strict, reject)
         };
-        if pipeline(path, file, options, notes, (true, true), &mut count)?.is_some() {
+        if pipeline(path, file, options, notes, (true, Some(write::Format::Jsonl)), &mut count)?
+            .is_some()
+        {
             break;
         }
     }
@@ -1122,9 +1127,14 @@ fn write_batch<W: Write>(
                 for c in cleaned {
                     *summary.cleaned.entry(c).or_default() += 1;
                 }
-                let written = match post {
-                    Some(post) => writer.write(&post),
-                    None => writer.write_encoded(batch.lines.get(line).unwrap_or_default()),
+                let written = match (post, &batch.encoded) {
+                    (Some(post), _) => writer.write(&post),
+                    (None, Some(encoded)) => writer.write_ahead(encoded, line),
+                    // Never: a worker keeps the post when it does not encode it.
+                    (None, None) => Err(Error::io(
+                        "-",
+                        std::io::Error::other("a post neither kept nor encoded"),
+                    )),
                 };
                 // A post the output format cannot hold (a writer's record
                 // error) is rejected like a bad record; other errors end the run.
@@ -1296,7 +1306,7 @@ mod tests {
                 },
                 Done::Failed(stop),
             ],
-            lines: Vec::new(),
+            encoded: None,
         };
         let mut writer = Writer::new(write::Format::Jsonl, Vec::new(), "out".into());
         let (mut seen, mut summary, mut reported) =

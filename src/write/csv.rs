@@ -13,8 +13,10 @@
 //! them apart); numbers are written as decimal integers. CSV is an output
 //! format only: tgnorm does not read it back.
 //!
-//! Rows stream: each post is rendered and handed to the `csv` writer, whose
-//! buffer is fixed; nothing is kept between posts.
+//! Rows stream: each post is rendered into one CSV record's bytes
+//! ([`encode`]), which the pipeline does on its worker threads as it does
+//! JSONL lines; the writer only writes the header and the bytes, in input
+//! order. Nothing is kept between posts.
 
 use crate::error::{Error, ErrorKind, Position, Result};
 use crate::model::{Edited, Post, Reaction};
@@ -67,58 +69,102 @@ const SHOWN: [(&str, &[&str]); 13] = [
     ("source", &["format", "file", "line"]),
 ];
 
+/// The `csv` crate's writer as every row is written: RFC 4180 quoting
+/// where needed, `\r\n` after each record.
+fn record_writer(out: &mut Vec<u8>) -> ::csv::Writer<&mut Vec<u8>> {
+    ::csv::WriterBuilder::new()
+        .terminator(::csv::Terminator::CRLF)
+        .buffer_capacity(RECORD_BUFFER)
+        .from_writer(out)
+}
+
+/// The `csv` writer's buffer for one record (a longer record is written
+/// through it in pieces).
+const RECORD_BUFFER: usize = 4 << 10;
+
+/// Appends `fields` to `out` as one CSV record, with its `\r\n`.
+fn encode_record<I, F>(fields: I, out: &mut Vec<u8>) -> std::result::Result<(), ::csv::Error>
+where
+    I: IntoIterator<Item = F>,
+    F: AsRef<[u8]>,
+{
+    let mut writer = record_writer(out);
+    writer.write_record(fields)?;
+    writer.flush()?;
+    Ok(())
+}
+
+/// Appends `post` to `out` as one CSV row (with its `\r\n`), the bytes
+/// [`Writer::write`] writes for it. The pipeline encodes on worker threads
+/// and hands the rows to [`Writer::write_row`].
+pub fn encode(post: &Post, out: &mut Vec<u8>) -> Result<()> {
+    let fields = row(post).map_err(|e| encode_error(post, &e))?;
+    encode_record(&fields, out).map_err(|e| {
+        Error::new(Position::file("-"), ErrorKind::Data(format!("cannot write CSV: {e}")))
+    })
+}
+
+/// A post whose `extra` cannot be made (a record error: it is rejected).
+fn encode_error(post: &Post, e: &dyn std::fmt::Display) -> Error {
+    let at = post.source.line.map_or(String::new(), |l| format!(":{l}"));
+    Error::new(
+        Position::file("-"),
+        ErrorKind::Data(format!("cannot encode the post from {}{at}: {e}", post.source.file)),
+    )
+}
+
 /// Writes posts as CSV.
 pub struct Writer<W: Write> {
-    out: ::csv::Writer<W>,
+    out: W,
     name: String,
     /// Whether the header row is written.
     started: bool,
+    /// The row being written by [`Writer::write`], kept for its capacity.
+    row: Vec<u8>,
 }
 
 impl<W: Write> Writer<W> {
     /// Writes to `out`; `name` names it in errors.
     pub fn new(out: W, name: String) -> Writer<W> {
-        let out = ::csv::WriterBuilder::new().terminator(::csv::Terminator::CRLF).from_writer(out);
-        Writer { out, name, started: false }
+        Writer { out, name, started: false, row: Vec::new() }
     }
 
     /// Writes one post as one row (after the header row, for the first).
     pub fn write(&mut self, post: &Post) -> Result<()> {
+        let mut row = std::mem::take(&mut self.row);
+        row.clear();
+        let result = encode(post, &mut row).and_then(|()| self.write_row(&row));
+        self.row = row;
+        result
+    }
+
+    /// Writes a row [`encode`] made (after the header row, for the first).
+    pub fn write_row(&mut self, row: &[u8]) -> Result<()> {
         self.start()?;
-        let fields = row(post).map_err(|e| self.encode_error(post, &e))?;
-        self.out.write_record(&fields).map_err(|e| self.csv_error(e))
+        self.out.write_all(row).map_err(|e| Error::io(self.name.clone(), e))
     }
 
     /// Writes the header row when no post did (so that an empty run still
     /// gives a file `read_csv` loads), flushes, and returns the inner writer.
     pub fn finish(mut self) -> Result<W> {
         self.start()?;
-        let name = self.name;
-        self.out.into_inner().map_err(|e| Error::io(name, e.into_error()))
+        self.out.flush().map_err(|e| Error::io(self.name.clone(), e))?;
+        Ok(self.out)
     }
 
     fn start(&mut self) -> Result<()> {
         if !self.started {
             self.started = true;
-            self.out.write_record(COLUMNS).map_err(|e| self.csv_error(e))?;
+            let mut header = Vec::new();
+            encode_record(COLUMNS, &mut header).map_err(|e| {
+                Error::new(
+                    Position::file(self.name.clone()),
+                    ErrorKind::Data(format!("cannot write CSV: {e}")),
+                )
+            })?;
+            self.out.write_all(&header).map_err(|e| Error::io(self.name.clone(), e))?;
         }
         Ok(())
-    }
-
-    fn csv_error(&self, e: ::csv::Error) -> Error {
-        let message = format!("cannot write CSV: {e}");
-        match e.into_kind() {
-            ::csv::ErrorKind::Io(io) => Error::io(self.name.clone(), io),
-            _ => Error::new(Position::file(self.name.clone()), ErrorKind::Data(message)),
-        }
-    }
-
-    fn encode_error(&self, post: &Post, e: &serde_json::Error) -> Error {
-        let at = post.source.line.map_or(String::new(), |l| format!(":{l}"));
-        Error::new(
-            Position::file(self.name.clone()),
-            ErrorKind::Data(format!("cannot encode the post from {}{at}: {e}", post.source.file)),
-        )
     }
 }
 

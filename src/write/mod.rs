@@ -71,17 +71,106 @@ impl Format {
     }
 
     /// True for formats whose posts may be encoded ahead, away from the
-    /// writer (the pipeline does it on its workers), by [`encode_ahead`],
-    /// and handed to [`Writer::write_encoded`]: JSONL.
+    /// writer (the pipeline does it on its workers), by an [`Encoder`], and
+    /// handed to [`Writer::write_ahead`]: JSONL, CSV and Parquet.
     pub(crate) fn encodes_ahead(self) -> bool {
-        self == Format::Jsonl
+        match self {
+            Format::Jsonl | Format::Csv => true,
+            #[cfg(feature = "parquet")]
+            Format::Parquet => true,
+            _ => false,
+        }
     }
 }
 
-/// Appends `post` to `out` as the writer of a format that
-/// [`Format::encodes_ahead`] writes it: one JSONL line, with its `\n`.
-pub(crate) fn encode_ahead(post: &Post, out: &mut Vec<u8>) -> Result<()> {
-    jsonl::encode(post, out)
+/// Encodes posts ahead of the writer, one batch at a time, as the writer
+/// of a format that [`Format::encodes_ahead`] would: JSONL lines or CSV
+/// rows into one buffer, Parquet rows into Arrow columns. Each post's
+/// place in the batch is a range ([`Encoder::encode`]) that the writer
+/// is handed back with the batch ([`Writer::write_ahead`]), so posts
+/// dropped later (duplicates) are simply not written.
+pub(crate) enum Encoder {
+    /// JSONL lines, each with its `\n`.
+    Jsonl(Vec<u8>),
+    /// CSV rows, each with its `\r\n` (no header).
+    Csv(Vec<u8>),
+    /// Parquet rows (boxed: a builder per column).
+    #[cfg(feature = "parquet")]
+    Parquet(Box<arrow::Columns>),
+}
+
+/// A batch of posts an [`Encoder`] made.
+pub(crate) enum Encoded {
+    /// Lines or rows, as bytes: a post is a byte range.
+    Bytes(Vec<u8>),
+    /// Arrow rows: a post is a row range.
+    #[cfg(feature = "parquet")]
+    Rows(arrow_array::RecordBatch),
+    /// The batch could not be assembled (a bug, not a bad post): writing
+    /// any of its posts stops the run with this message.
+    #[cfg(feature = "parquet")]
+    Failed(String),
+}
+
+impl Encoder {
+    /// An encoder for `format`, `None` when the format does not encode
+    /// ahead; `capacity` is the bytes a byte buffer starts with.
+    pub(crate) fn new(format: Format, capacity: usize) -> Option<Encoder> {
+        match format {
+            Format::Jsonl => Some(Encoder::Jsonl(Vec::with_capacity(capacity))),
+            Format::Csv => Some(Encoder::Csv(Vec::with_capacity(capacity))),
+            #[cfg(feature = "parquet")]
+            Format::Parquet => Some(Encoder::Parquet(Box::default())),
+            _ => None,
+        }
+    }
+
+    /// Encodes one post; returns where it is in the batch. On an error
+    /// nothing of the post is kept.
+    pub(crate) fn encode(&mut self, post: &Post) -> Result<std::ops::Range<usize>> {
+        type Encode = fn(&Post, &mut Vec<u8>) -> Result<()>;
+        let (bytes, encode): (&mut Vec<u8>, Encode) = match self {
+            Encoder::Jsonl(lines) => (lines, jsonl::encode),
+            Encoder::Csv(rows) => (rows, self::csv::encode),
+            #[cfg(feature = "parquet")]
+            Encoder::Parquet(columns) => {
+                let row = columns.rows();
+                columns.push(post, "-")?;
+                return Ok(row..row + 1);
+            }
+        };
+        let start = bytes.len();
+        match encode(post, bytes) {
+            Ok(()) => Ok(start..bytes.len()),
+            Err(e) => {
+                bytes.truncate(start);
+                Err(e)
+            }
+        }
+    }
+
+    /// The batch.
+    pub(crate) fn finish(self) -> Encoded {
+        match self {
+            Encoder::Jsonl(bytes) | Encoder::Csv(bytes) => Encoded::Bytes(bytes),
+            #[cfg(feature = "parquet")]
+            Encoder::Parquet(mut columns) => match columns.finish("-") {
+                Ok(batch) => Encoded::Rows(batch),
+                Err(e) => Encoded::Failed(e.to_string()),
+            },
+        }
+    }
+}
+
+impl Encoded {
+    /// Bytes of lines or rows held, to size the next batch's buffer.
+    pub(crate) fn bytes(&self) -> usize {
+        match self {
+            Encoded::Bytes(bytes) => bytes.len(),
+            #[cfg(feature = "parquet")]
+            Encoded::Rows(_) | Encoded::Failed(_) => 0,
+        }
+    }
 }
 
 crate::format::format_ids!(Format, "output", {
@@ -93,6 +182,12 @@ crate::format::format_ids!(Format, "output", {
     #[cfg(feature = "parquet")]
     "parquet" => Parquet,
 });
+
+/// The bytes at `at`, or none when out of range (never: the ranges come
+/// from the encoder that made the bytes).
+fn bytes_at(bytes: &[u8], at: std::ops::Range<usize>) -> &[u8] {
+    bytes.get(at).unwrap_or_default()
+}
 
 /// A writer of any output format.
 pub enum Writer<W: Write> {
@@ -179,6 +274,30 @@ impl<W: Write> Writer<W> {
                 crate::error::ErrorKind::Data(
                     "a pre-encoded line given to a non-JSONL writer".into(),
                 ),
+            )),
+        }
+    }
+
+    /// Writes the post at `at` of a batch an [`Encoder`] of this writer's
+    /// format made (the pipeline encodes on worker threads).
+    pub(crate) fn write_ahead(
+        &mut self,
+        batch: &Encoded,
+        at: std::ops::Range<usize>,
+    ) -> Result<()> {
+        match (self, batch) {
+            (Writer::Jsonl(w), Encoded::Bytes(lines)) => w.write_line(bytes_at(lines, at)),
+            (Writer::Csv(w), Encoded::Bytes(rows)) => w.write_row(bytes_at(rows, at)),
+            #[cfg(feature = "parquet")]
+            (Writer::Parquet(w), Encoded::Rows(rows)) => w.write_rows(rows, at),
+            #[cfg(feature = "parquet")]
+            (_, Encoded::Failed(message)) => {
+                Err(crate::error::Error::io("-", std::io::Error::other(message.clone())))
+            }
+            // A bug, not a bad post: it stops the run.
+            _ => Err(crate::error::Error::io(
+                "-",
+                std::io::Error::other("posts encoded for another format given to a writer"),
             )),
         }
     }
