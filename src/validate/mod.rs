@@ -189,6 +189,9 @@ pub struct Options {
     pub max_errors: Option<u64>,
     /// Reading options (encoding).
     pub read: ReadOptions,
+    /// Show a progress line on standard error (`result.json`; the caller
+    /// decides whether it is a terminal).
+    pub progress: bool,
 }
 
 /// Longest problem message printed, in characters.
@@ -308,7 +311,19 @@ pub fn run(options: &Options, emit: &mut dyn FnMut(&Problem) -> Result<()>) -> R
             go_on = match format {
                 Format::Jsonl => jsonl(reader, &name, &post_schema, &mut sink)?,
                 Format::TdesktopJson => {
-                    tdesktop::validate(reader, &name, &message_schema, &result_schema, &mut sink)?
+                    // The fast path may need to read the file again: only
+                    // a regular file can be.
+                    let reopen = || Ok(read::open(path, &read_options, &Notes::default())?.reader);
+                    let regular = path.as_os_str() != "-"
+                        && std::fs::metadata(path).is_ok_and(|m| m.is_file());
+                    tdesktop::validate_input(
+                        reader,
+                        regular.then_some(&reopen as _),
+                        &name,
+                        (&message_schema, &result_schema),
+                        &mut sink,
+                        options.progress,
+                    )?
                 }
                 Format::TdesktopHtml => {
                     // Single pages are checked each on its own.
@@ -379,7 +394,17 @@ pub fn check_bytes(
             jsonl(reader, name, post, &mut sink)?;
         }
         Format::TdesktopJson => {
-            tdesktop::validate(reader, name, message, result, &mut sink)?;
+            let reopen = || -> Result<Box<dyn BufRead + Send>> {
+                Ok(Box::new(std::io::Cursor::new(bytes.to_vec())))
+            };
+            tdesktop::validate_input(
+                reader,
+                Some(&reopen),
+                name,
+                (message, result),
+                &mut sink,
+                false,
+            )?;
         }
         Format::TdesktopHtml => {
             let mut chat = tdesktop_html::Chat::default();
