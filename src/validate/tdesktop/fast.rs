@@ -41,11 +41,13 @@
 
 use super::super::explain::Checker;
 use super::super::{Problem, Sink};
-use super::{checks, key_place, problem, repeated_keys, Message};
+use super::{checks, key_place, problem, Message};
 use crate::error::Result;
 use crate::read::tdesktop_json::scanner::{Layout, Scanner};
 use crate::read::tdesktop_json::{FAST_CUT_LIMIT, MAX_MESSAGE_BYTES};
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::sync::mpsc;
@@ -175,31 +177,110 @@ fn workers() -> usize {
 
 /// What a worker finds in one message (see the module docs).
 fn verdict(bytes: &[u8], schema: &Checker) -> Verdict {
-    let Ok(value) = serde_json::from_slice::<Value>(bytes) else {
+    let Some((value, repeated)) = parse(bytes) else {
         return Verdict::Fallback;
     };
-    if deeper_than(&value, MAX_DEPTH) {
-        return Verdict::Fallback;
-    }
-    let valid = schema.is_valid(&value)
-        && checks(&value, &mut None).is_empty()
-        && repeated_keys(bytes).is_empty();
-    if valid {
+    // A key written twice is a problem (but the message's own second
+    // `text`, which the positioned check tells apart): checked there.
+    if !repeated && schema.is_valid(&value) && checks(&value, &mut None).is_empty() {
         Verdict::Valid(value.get("id").and_then(Value::as_i64))
     } else {
         Verdict::Problems(value)
     }
 }
 
-/// True when `value` nests more than `limit` arrays and objects.
-fn deeper_than(value: &Value, limit: usize) -> bool {
-    let Some(limit) = limit.checked_sub(1) else {
-        return matches!(value, Value::Array(_) | Value::Object(_));
-    };
-    match value {
-        Value::Array(items) => items.iter().any(|v| deeper_than(v, limit)),
-        Value::Object(map) => map.values().any(|v| deeper_than(v, limit)),
-        _ => false,
+/// Parses one value as serde_json's `Value` does, and tells whether an
+/// object in it had a key twice (which a `Value` keeps once); `None` when
+/// it is not JSON or not UTF-8, or nests deeper than [`MAX_DEPTH`].
+fn parse(bytes: &[u8]) -> Option<(Value, bool)> {
+    // Checked once, with SIMD, rather than string by string.
+    let text = simdutf8::basic::from_utf8(bytes).ok()?;
+    let flags = Flags::default();
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = Checked { flags: &flags, depth: 0 }.deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    (!flags.deep.get()).then_some((value, flags.repeated.get()))
+}
+
+/// What [`Checked`] noticed while parsing.
+#[derive(Default)]
+struct Flags {
+    repeated: Cell<bool>,
+    deep: Cell<bool>,
+}
+
+/// A `Value` deserialised as serde_json's own `Deserialize` makes it
+/// (numbers, strings, arrays, objects in key order, the last of a repeated
+/// key kept), noting repeated keys and nesting depth in [`Flags`].
+#[derive(Clone, Copy)]
+struct Checked<'f> {
+    flags: &'f Flags,
+    depth: usize,
+}
+
+impl Checked<'_> {
+    fn inner(self) -> Self {
+        if self.depth >= MAX_DEPTH {
+            self.flags.deep.set(true);
+        }
+        Checked { depth: self.depth + 1, ..self }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Checked<'_> {
+    type Value = Value;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Checked<'_> {
+    type Value = Value;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> std::result::Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> std::result::Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> std::result::Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+    fn visit_f64<E>(self, v: f64) -> std::result::Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> std::result::Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> std::result::Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_none<E>(self) -> std::result::Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Value, A::Error> {
+        let inner = self.inner();
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element_seed(inner)? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Value, A::Error> {
+        let inner = self.inner();
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let value = map.next_value_seed(inner)?;
+            if out.insert(key, value).is_some() {
+                self.flags.repeated.set(true);
+            }
+        }
+        Ok(Value::Object(out))
     }
 }
 
@@ -430,15 +511,15 @@ impl<R: Read> Cutter<R> {
         Some(true)
     }
 
-    /// One value, parsed whole; no repair may have been needed.
-    fn value<T: serde::de::DeserializeOwned>(&mut self) -> Option<T> {
+    /// One value, parsed whole ([`parse`]); no repair may have been needed.
+    fn value(&mut self) -> Option<Value> {
         self.next()?;
         let mut raw = Vec::new();
         self.scan.capture(&mut raw, MAX_MESSAGE_BYTES).ok()?;
         if self.scan.rep.repairs() > 0 {
             return None;
         }
-        serde_json::from_slice(&raw).ok()
+        parse(&raw).map(|(value, _)| value)
     }
 
     /// The whole file: its object, and nothing after it.
@@ -458,7 +539,7 @@ impl<R: Read> Cutter<R> {
         while self.more(b'}', first)? {
             first = false;
             (self.next()? == b'"').then_some(())?;
-            let key: String = self.value()?;
+            let Value::String(key) = self.value()? else { return None };
             self.expect(b':')?;
             self.next()?;
             let pointer = format!("{path}/{}", key.replace('~', "~0").replace('/', "~1"));
@@ -473,10 +554,7 @@ impl<R: Read> Cutter<R> {
                     self.object(&pointer, Level::Section)?
                 }
                 (Level::Section, "list") => self.list(&pointer)?,
-                _ => {
-                    let value: Value = self.value()?;
-                    (!deeper_than(&value, MAX_DEPTH)).then_some(value)?
-                }
+                _ => self.value()?,
             };
             out.insert(key, value);
         }
@@ -540,10 +618,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn depth() {
-        let v: Value = serde_json::from_str(r#"{"a": [1, {"b": []}]}"#).unwrap();
-        assert!(!deeper_than(&v, 4));
-        assert!(deeper_than(&v, 3));
-        assert!(!deeper_than(&Value::Null, 0));
+    fn parse_notes_depth_and_repeated_keys() {
+        let (v, repeated) = parse(br#"{"a": [1, {"b": [], "b": -2.5}], "c": 1.5}"#).unwrap();
+        assert!(repeated);
+        assert_eq!(v, serde_json::json!({"a": [1, {"b": -2.5}], "c": 1.5}));
+        let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert!(parse(deep(MAX_DEPTH).as_bytes()).is_some());
+        assert!(parse(deep(MAX_DEPTH + 1).as_bytes()).is_none());
+        assert!(parse(b"{\"a\": \"\xFF\"}").is_none());
+        assert!(parse(b"{} 1").is_none());
+        for text in
+            [r#"{"a": 1, "b": [true, null, "x\u00e9"], "c": {"d": -1}}"#, "18446744073709551615"]
+        {
+            assert_eq!(
+                parse(text.as_bytes()).unwrap(),
+                (serde_json::from_str(text).unwrap(), false)
+            );
+        }
     }
 }
