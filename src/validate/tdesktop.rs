@@ -20,6 +20,13 @@
 //! On the 1 GiB benchmark that took CPU time from 31 s to 19 s (35 → 57 MB/s
 //! per CPU second; README, Performance).
 //!
+//! **Two paths.** That serde_json pass is the reference and the slow path
+//! (standard input, and any file the fast path cannot vouch for). A regular
+//! file is first checked on the fast path (`fast.rs`): the conversion's
+//! scanner cuts the messages, workers check them, and a message with a
+//! problem is placed by the same [`Message::problems`] as here; the output
+//! is the same, problem for problem.
+//!
 //! Beyond the schema, the checks of `docs/tdesktop-export-format.md` §5 that
 //! a schema cannot express:
 //! ids increasing within a chat (the migrated negative block first, so ids
