@@ -355,6 +355,32 @@ pub fn run(options: &Options, emit: &mut dyn FnMut(&Problem) -> Result<()>) -> R
     Ok(sink.report)
 }
 
+/// What the one-thread path and the fast path of `result.json` validation
+/// make of `bytes`: each one's problems, as printed, and report. They must
+/// be equal: the differential fuzz target `validate_result_json_paths`
+/// asserts it ([`crate::fuzzing::validate_paths_agree`]).
+#[doc(hidden)]
+pub fn result_json_both_paths(bytes: &[u8]) -> Result<[(Vec<String>, Report); 2]> {
+    static SCHEMAS: std::sync::OnceLock<std::result::Result<[Checker; 2], String>> =
+        std::sync::OnceLock::new();
+    let compiled = SCHEMAS.get_or_init(|| {
+        let compile = || -> Result<[Checker; 2]> {
+            Ok([
+                Checker::new(crate::schema::TDESKTOP_MESSAGE, &[])?,
+                Checker::new(
+                    crate::schema::TDESKTOP_RESULT,
+                    &[(crate::schema::TDESKTOP_MESSAGE_ID, crate::schema::TDESKTOP_MESSAGE)],
+                )?,
+            ])
+        };
+        compile().map_err(|e| e.to_string())
+    });
+    let [message, result] = compiled
+        .as_ref()
+        .map_err(|e| Error::new(Position::file("<bundled schema>"), ErrorKind::Data(e.clone())))?;
+    tdesktop::both_paths(bytes, None, (message, result))
+}
+
 /// Validates `bytes` as one file of `format` named `name`, with no file
 /// system and no sniffing (the fuzz targets' entry; Telegram Desktop pages
 /// are checked as a single page).

@@ -797,6 +797,34 @@ impl<'de> Visitor<'de> for MessagesSeed<'_, '_, '_> {
     }
 }
 
+/// Runs the slow path, then the fast one (falling back to the slow one
+/// from the start when it must), on `bytes`: the problems each printed and
+/// its report (`truncated` also set when it said stop). Both must be equal.
+pub(super) fn both_paths(
+    bytes: &[u8],
+    max_errors: Option<u64>,
+    schemas: (&Checker, &Checker),
+) -> Result<[(Vec<String>, super::Report); 2]> {
+    let run = |fast: bool| -> Result<(Vec<String>, super::Report)> {
+        let mut seen = Vec::new();
+        let mut emit = |p: &super::Problem| {
+            seen.push(p.to_string());
+            Ok(())
+        };
+        let mut sink = Sink { report: Default::default(), max_errors, emit: &mut emit };
+        let reader = Box::new(std::io::Cursor::new(bytes.to_vec()));
+        let reopen = || -> Result<Box<dyn BufRead + Send>> {
+            Ok(Box::new(std::io::Cursor::new(bytes.to_vec())))
+        };
+        let reopen: Option<&dyn Fn() -> Result<Box<dyn BufRead + Send>>> = fast.then_some(&reopen);
+        let go_on = validate_input(reader, reopen, "f", schemas, &mut sink, false)?;
+        let mut report = sink.report;
+        report.truncated |= !go_on;
+        Ok((seen, report))
+    };
+    Ok([run(false)?, run(true)?])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -914,34 +942,6 @@ mod tests {
         }
     }
 
-    /// Runs the slow path, or the fast one (falling back to the slow one
-    /// from the start when it must), on `bytes`: the problems printed and
-    /// the report.
-    fn both_paths(
-        bytes: &[u8],
-        max_errors: Option<u64>,
-        schemas: (&Checker, &Checker),
-    ) -> [(Vec<String>, super::super::Report); 2] {
-        [false, true].map(|fast| {
-            let mut seen = Vec::new();
-            let mut emit = |p: &super::super::Problem| {
-                seen.push(p.to_string());
-                Ok(())
-            };
-            let mut sink = Sink { report: Default::default(), max_errors, emit: &mut emit };
-            let reader = Box::new(std::io::Cursor::new(bytes.to_vec()));
-            let reopen = || -> Result<Box<dyn BufRead + Send>> {
-                Ok(Box::new(std::io::Cursor::new(bytes.to_vec())))
-            };
-            let reopen: Option<&dyn Fn() -> Result<Box<dyn BufRead + Send>>> =
-                fast.then_some(&reopen);
-            let go_on = validate_input(reader, reopen, "f", schemas, &mut sink, false).unwrap();
-            let mut report = sink.report;
-            report.truncated |= !go_on;
-            (seen, report)
-        })
-    }
-
     /// Variants of an export: as it is, minified, with message problems
     /// planted (valid JSON, so the fast path places them), and broken
     /// (truncated, bytes replaced: the fast path falls back).
@@ -1014,7 +1014,8 @@ mod tests {
             let bytes = std::fs::read(file).unwrap();
             for (n, variant) in variants(&bytes).iter().enumerate() {
                 for max_errors in [None, Some(2)] {
-                    let [slow, fast] = both_paths(variant, max_errors, (&message, &result));
+                    let [slow, fast] =
+                        both_paths(variant, max_errors, (&message, &result)).unwrap();
                     assert_eq!(fast, slow, "{} variant {n}, max {max_errors:?}", file.display());
                     compared += 1;
                     with_problems += usize::from(!slow.0.is_empty());
