@@ -10,6 +10,7 @@ fn main() -> Result<(), tgnorm::Error> {
         schema: Schema::Auto,
         max_errors: None,
         read: Default::default(),
+        progress: false,
     };
     let report = validate::run(&options, &mut |problem| {
         println!("{problem}");

@@ -584,6 +584,7 @@ fn validate_cmd(args: ValidateArgs) -> Result<Exit, Error> {
         schema: args.schema,
         max_errors: args.max_errors,
         read: ReadOptions { encoding, ..ReadOptions::default() },
+        progress: io::stderr().is_terminal(),
     };
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());

@@ -80,6 +80,15 @@ pub mod fuzzing {
             assert!(at.line.is_none_or(|l| l >= 1) && at.column.is_none_or(|c| c >= 1), "{e}");
         }
     }
+
+    /// `tgnorm validate` on a `result.json`: the fast path (workers, falling
+    /// back to the one-thread path) prints exactly what the one-thread path
+    /// prints, with the same report.
+    pub fn validate_paths_agree(data: &[u8]) {
+        if let Ok([slow, fast]) = crate::validate::result_json_both_paths(data) {
+            assert_eq!(slow, fast, "the fast path differs from the one-thread path");
+        }
+    }
 }
 pub use error::{Error, ErrorKind, Position, Result};
 pub use model::Post;

@@ -354,7 +354,7 @@ fn validate_paths(
         strict: false,
     };
     let read = ReadOptions { encoding: reading.encoding()?, ..ReadOptions::default() };
-    let options = validate::Options { inputs: paths, schema, max_errors, read };
+    let options = validate::Options { inputs: paths, schema, max_errors, read, progress: false };
     let result = py.detach(|| {
         let mut problems = Vec::new();
         let report = validate::run(&options, &mut |p| {

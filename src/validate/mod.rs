@@ -189,6 +189,9 @@ pub struct Options {
     pub max_errors: Option<u64>,
     /// Reading options (encoding).
     pub read: ReadOptions,
+    /// Show a progress line on standard error (`result.json`; the caller
+    /// decides whether it is a terminal).
+    pub progress: bool,
 }
 
 /// Longest problem message printed, in characters.
@@ -308,7 +311,19 @@ pub fn run(options: &Options, emit: &mut dyn FnMut(&Problem) -> Result<()>) -> R
             go_on = match format {
                 Format::Jsonl => jsonl(reader, &name, &post_schema, &mut sink)?,
                 Format::TdesktopJson => {
-                    tdesktop::validate(reader, &name, &message_schema, &result_schema, &mut sink)?
+                    // The fast path may need to read the file again: only
+                    // a regular file can be.
+                    let reopen = || Ok(read::open(path, &read_options, &Notes::default())?.reader);
+                    let regular = path.as_os_str() != "-"
+                        && std::fs::metadata(path).is_ok_and(|m| m.is_file());
+                    tdesktop::validate_input(
+                        reader,
+                        regular.then_some(&reopen as _),
+                        &name,
+                        (&message_schema, &result_schema),
+                        &mut sink,
+                        options.progress,
+                    )?
                 }
                 Format::TdesktopHtml => {
                     // Single pages are checked each on its own.
@@ -338,6 +353,32 @@ pub fn run(options: &Options, emit: &mut dyn FnMut(&Problem) -> Result<()>) -> R
         }
     }
     Ok(sink.report)
+}
+
+/// What the one-thread path and the fast path of `result.json` validation
+/// make of `bytes`: each one's problems, as printed, and report. They must
+/// be equal: the differential fuzz target `validate_result_json_paths`
+/// asserts it ([`crate::fuzzing::validate_paths_agree`]).
+#[doc(hidden)]
+pub fn result_json_both_paths(bytes: &[u8]) -> Result<[(Vec<String>, Report); 2]> {
+    static SCHEMAS: std::sync::OnceLock<std::result::Result<[Checker; 2], String>> =
+        std::sync::OnceLock::new();
+    let compiled = SCHEMAS.get_or_init(|| {
+        let compile = || -> Result<[Checker; 2]> {
+            Ok([
+                Checker::new(crate::schema::TDESKTOP_MESSAGE, &[])?,
+                Checker::new(
+                    crate::schema::TDESKTOP_RESULT,
+                    &[(crate::schema::TDESKTOP_MESSAGE_ID, crate::schema::TDESKTOP_MESSAGE)],
+                )?,
+            ])
+        };
+        compile().map_err(|e| e.to_string())
+    });
+    let [message, result] = compiled
+        .as_ref()
+        .map_err(|e| Error::new(Position::file("<bundled schema>"), ErrorKind::Data(e.clone())))?;
+    tdesktop::both_paths(bytes, None, (message, result))
 }
 
 /// Validates `bytes` as one file of `format` named `name`, with no file
@@ -379,7 +420,17 @@ pub fn check_bytes(
             jsonl(reader, name, post, &mut sink)?;
         }
         Format::TdesktopJson => {
-            tdesktop::validate(reader, name, message, result, &mut sink)?;
+            let reopen = || -> Result<Box<dyn BufRead + Send>> {
+                Ok(Box::new(std::io::Cursor::new(bytes.to_vec())))
+            };
+            tdesktop::validate_input(
+                reader,
+                Some(&reopen),
+                name,
+                (message, result),
+                &mut sink,
+                false,
+            )?;
         }
         Format::TdesktopHtml => {
             let mut chat = tdesktop_html::Chat::default();

@@ -20,6 +20,13 @@
 //! On the 1 GiB benchmark that took CPU time from 31 s to 19 s (35 → 57 MB/s
 //! per CPU second; README, Performance).
 //!
+//! **Two paths.** That serde_json pass is the reference and the slow path
+//! (standard input, and any file the fast path cannot vouch for). A regular
+//! file is first checked on the fast path (`fast.rs`): the conversion's
+//! scanner cuts the messages, workers check them, and a message with a
+//! problem is placed by the same [`Message::problems`] as here; the output
+//! is the same, problem for problem.
+//!
 //! Beyond the schema, the checks of `docs/tdesktop-export-format.md` §5 that
 //! a schema cannot express:
 //! ids increasing within a chat (the migrated negative block first, so ids
@@ -36,6 +43,8 @@ use std::cell::RefCell;
 use std::fmt;
 use std::io::{BufRead, Read};
 use std::rc::Rc;
+
+mod fast;
 
 /// The bytes serde_json is reading, and the capture of the current message,
 /// shared by the tap and the visitors.
@@ -258,6 +267,46 @@ fn copy_checked(chunk: &[u8], out: &mut Vec<u8>, utf8: &mut Utf8Guard, at_end: b
     }
 }
 
+/// Validates one `result.json`, on the fast path ([`fast`]) when the input
+/// can be read again from its start (`reopen`: falling back to the slow
+/// path needs that), on the slow path ([`validate`]) otherwise. Both print
+/// the same problems in the same order. Returns false when the run must
+/// stop.
+pub(super) fn validate_input(
+    reader: Box<dyn BufRead + Send>,
+    reopen: Option<&dyn Fn() -> Result<Box<dyn BufRead + Send>>>,
+    name: &str,
+    (message_schema, result_schema): (&Checker, &Checker),
+    sink: &mut Sink<'_>,
+    progress: bool,
+) -> Result<bool> {
+    let Some(reopen) = reopen else {
+        return validate(reader, name, message_schema, result_schema, sink);
+    };
+    let before = sink.report.clone();
+    match fast::validate(reader, name, message_schema, result_schema, sink, progress)? {
+        fast::Outcome::Done(go_on) => return Ok(go_on),
+        fast::Outcome::Fallback => {}
+    }
+    // The slow path from the start, without printing again what the fast
+    // path printed (the same problems, first).
+    let printed = |r: &super::Report| r.errors + r.warnings;
+    let mut skip = printed(&sink.report) - printed(&before);
+    let reader = reopen()?;
+    let outer = &mut *sink.emit;
+    let mut emit = |p: &super::Problem| {
+        if skip > 0 {
+            skip -= 1;
+            return Ok(());
+        }
+        outer(p)
+    };
+    let mut again = Sink { report: before, max_errors: sink.max_errors, emit: &mut emit };
+    let go_on = validate(reader, name, message_schema, result_schema, &mut again);
+    sink.report = again.report;
+    go_on
+}
+
 /// Validates one `result.json`. Returns false when the run must stop.
 pub(super) fn validate(
     reader: Box<dyn BufRead + Send>,
@@ -326,7 +375,7 @@ pub(super) fn validate(
         }
     }
     for found in result_schema.problems(&top) {
-        let (line, column) = ctx.key_place(&found.pointer);
+        let (line, column) = key_place(&ctx.keys, &found.pointer);
         let pointer = Some(found.pointer);
         if !ctx.sink.push(problem(found.rule, name, line, Some(column), pointer, found.message))? {
             return Ok(false);
@@ -391,19 +440,6 @@ impl Ctx<'_, '_> {
         self.keys.push((pointer.to_owned(), at));
     }
 
-    /// The line and column of the nearest key noted on the way to
-    /// `pointer` (the file's start when there is none).
-    fn key_place(&self, pointer: &str) -> (u64, u64) {
-        self.keys
-            .iter()
-            .filter(|(p, _)| {
-                pointer.strip_prefix(p.as_str()).is_some_and(|r| r.is_empty() || r.starts_with('/'))
-            })
-            .max_by_key(|(p, _)| p.len())
-            .map(|(_, at)| *at)
-            .unwrap_or((1, 1))
-    }
-
     /// Reports the invalid UTF-8 found up to serde_json's place (`message`:
     /// the pointer and start of the message just read, for the places in it).
     fn report_invalid_utf8(&mut self, message: Option<(&str, (u64, u64))>) {
@@ -436,33 +472,59 @@ impl Ctx<'_, '_> {
         if self.stop {
             return;
         }
+        let message = Message { raw, at, value, base: &base };
+        for p in message.problems(self.name, self.message_schema, &mut self.last_id) {
+            self.push(p);
+            if self.stop {
+                return;
+            }
+        }
+    }
+}
+
+/// One message as both paths give it to [`Message::problems`]: its raw
+/// (repaired) bytes from its `{` to its `}`, the line and column of its
+/// `{`, its value, and its JSON pointer.
+struct Message<'m> {
+    raw: &'m [u8],
+    at: (u64, u64),
+    value: &'m Value,
+    base: &'m str,
+}
+
+impl Message<'_> {
+    /// Everything wrong with the message, placed, in the order printed:
+    /// the schema's problems, the format's checks (`last_id`: the id of the
+    /// chat's previous message, updated), keys written twice.
+    fn problems(
+        &self,
+        name: &str,
+        schema: &Checker,
+        last_id: &mut Option<i64>,
+    ) -> Vec<super::Problem> {
+        let Message { raw, at, value, base } = *self;
         let place = |pointer: &str, key: bool| -> (u64, u64) {
             let offset = pointer::place(raw, pointer)
                 .map(|p| if key { p.key.unwrap_or(p.value) } else { p.value })
                 .unwrap_or(0);
             line_col(raw, offset, at)
         };
-        let mut found: Vec<(&'static str, String, bool, String)> = self
-            .message_schema
+        let mut found: Vec<(&'static str, String, bool, String)> = schema
             .problems(value)
             .into_iter()
             .map(|f| (f.rule, f.pointer, f.key, f.message))
             .collect();
-        let checked = checks(value, &mut self.last_id);
+        let checked = checks(value, last_id);
         found.extend(checked.into_iter().map(|(p, m)| ("check", p, false, m)));
         let mut at_second: Vec<(String, usize)> = Vec::new();
-        for (object, key, offset) in pointer::repeated_keys(raw) {
-            // A service message's action may have a `text` of its own
-            // before the message's (send_webview_data, send_star_gift).
-            if object.is_empty() && key == "text" {
-                continue;
-            }
+        for (object, key, offset) in repeated_keys(raw) {
             let p = format!("{object}/{}", key.replace('~', "~0").replace('/', "~1"));
             let message =
                 format!("key {key:?} appears twice in one object (which is meant cannot be told)");
             at_second.push((p.clone(), offset));
             found.push(("check", p, true, message));
         }
+        let mut out = Vec::with_capacity(found.len());
         for (rule, pointer, key, message) in found {
             let second = at_second.iter().find(|(p, _)| key && *p == pointer).map(|(_, o)| *o);
             let (line, column) = match second {
@@ -471,18 +533,39 @@ impl Ctx<'_, '_> {
             };
             let warning = message.contains("ids must increase");
             let pointer = Some(format!("{base}{pointer}"));
-            let mut p = problem(rule, self.name, line, Some(column), pointer, message);
+            let mut p = problem(rule, name, line, Some(column), pointer, message);
             if warning {
                 // Ids out of order happen in real exports (date-range
                 // filters, topic forums); a repeated id never does.
                 p.severity = super::Severity::Warning;
             }
-            self.push(p);
-            if self.stop {
-                return;
-            }
+            out.push(p);
         }
+        out
     }
+}
+
+/// Keys written twice in one object of a message ([`pointer::repeated_keys`]),
+/// but for the message's own second `text`: a service message's action may
+/// have a `text` of its own before the message's (send_webview_data,
+/// send_star_gift).
+fn repeated_keys(raw: &[u8]) -> Vec<(String, String, usize)> {
+    let mut keys = pointer::repeated_keys(raw);
+    keys.retain(|(object, key, _)| !(object.is_empty() && key == "text"));
+    keys
+}
+
+/// The line and column of the nearest key noted on the way to `pointer`
+/// (the file's start when there is none); `keys` are the keys outside the
+/// messages with the place of their values, in file order.
+fn key_place(keys: &[(String, (u64, u64))], pointer: &str) -> (u64, u64) {
+    keys.iter()
+        .filter(|(p, _)| {
+            pointer.strip_prefix(p.as_str()).is_some_and(|r| r.is_empty() || r.starts_with('/'))
+        })
+        .max_by_key(|(p, _)| p.len())
+        .map(|(_, at)| *at)
+        .unwrap_or((1, 1))
 }
 
 /// Byte offset → line and column, counting from `at` (the start of `raw`).
@@ -714,6 +797,34 @@ impl<'de> Visitor<'de> for MessagesSeed<'_, '_, '_> {
     }
 }
 
+/// Runs the slow path, then the fast one (falling back to the slow one
+/// from the start when it must), on `bytes`: the problems each printed and
+/// its report (`truncated` also set when it said stop). Both must be equal.
+pub(super) fn both_paths(
+    bytes: &[u8],
+    max_errors: Option<u64>,
+    schemas: (&Checker, &Checker),
+) -> Result<[(Vec<String>, super::Report); 2]> {
+    let run = |fast: bool| -> Result<(Vec<String>, super::Report)> {
+        let mut seen = Vec::new();
+        let mut emit = |p: &super::Problem| {
+            seen.push(p.to_string());
+            Ok(())
+        };
+        let mut sink = Sink { report: Default::default(), max_errors, emit: &mut emit };
+        let reader = Box::new(std::io::Cursor::new(bytes.to_vec()));
+        let reopen = || -> Result<Box<dyn BufRead + Send>> {
+            Ok(Box::new(std::io::Cursor::new(bytes.to_vec())))
+        };
+        let reopen: Option<&dyn Fn() -> Result<Box<dyn BufRead + Send>>> = fast.then_some(&reopen);
+        let go_on = validate_input(reader, reopen, "f", schemas, &mut sink, false)?;
+        let mut report = sink.report;
+        report.truncated |= !go_on;
+        Ok((seen, report))
+    };
+    Ok([run(false)?, run(true)?])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -828,6 +939,122 @@ mod tests {
             let whole = run(1 << 20);
             assert_eq!(whole.is_empty(), file.contains("repairs-2022"), "{file}: {whole:?}");
             assert_eq!(run(7), whole, "{file}");
+        }
+    }
+
+    /// Variants of an export: as it is, minified, with message problems
+    /// planted (valid JSON, so the fast path places them), and broken
+    /// (truncated, bytes replaced: the fast path falls back).
+    fn variants(bytes: &[u8]) -> Vec<Vec<u8>> {
+        let text = String::from_utf8_lossy(bytes).into_owned();
+        let mut out = vec![bytes.to_vec()];
+        if let Ok(value) = serde_json::from_slice::<Value>(bytes) {
+            out.push(serde_json::to_vec(&value).unwrap());
+        }
+        let plants = [
+            ("\"type\": \"message\"", "\"type\": \"mesage\""),
+            ("\"date_unixtime\": \"1", "\"date_unixtime\": \"2"),
+            ("\"id\": ", "\"id\": 1.0, \"x\": "),
+            ("\"text\": \"", "\"text\": \"x"),
+            ("\"from\": ", "\"from\": 7, \"from\": "),
+            ("\"id\": 1", "\"id\": -1"),
+        ];
+        for (from, to) in plants {
+            for nth in [0, 3, 9] {
+                if let Some((at, _)) = text.match_indices(from).nth(nth) {
+                    let mut t = text.clone();
+                    t.replace_range(at..at + from.len(), to);
+                    out.push(t.into_bytes());
+                }
+            }
+        }
+        for cut in [bytes.len() / 3, bytes.len() / 2, bytes.len().saturating_sub(2)] {
+            out.push(bytes[..cut].to_vec());
+        }
+        for (i, b) in [b'"', b'}', 0xFF, b'\\', b'{'].into_iter().enumerate() {
+            let mut v = bytes.to_vec();
+            if let Some(slot) = v.get_mut(bytes.len() * (2 * i + 3) / 13) {
+                *slot = b;
+            }
+            out.push(v);
+        }
+        out
+    }
+
+    /// The fast path prints exactly what the slow path prints, with the
+    /// same report, on every `result.json` fixture and its variants, with
+    /// and without `--max-errors`.
+    #[test]
+    fn fast_path_agrees_with_slow_path() {
+        let message = Checker::new(crate::schema::TDESKTOP_MESSAGE, &[]).unwrap();
+        let result = Checker::new(
+            crate::schema::TDESKTOP_RESULT,
+            &[(crate::schema::TDESKTOP_MESSAGE_ID, crate::schema::TDESKTOP_MESSAGE)],
+        )
+        .unwrap();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        let mut dirs = vec![root.join("fixtures")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "json")
+                    && !path.to_string_lossy().contains("expected")
+                {
+                    files.push(path);
+                }
+            }
+        }
+        files.sort();
+        assert!(files.len() >= 20, "{files:?}");
+        let (mut compared, mut with_problems) = (0, 0);
+        for file in &files {
+            let bytes = std::fs::read(file).unwrap();
+            for (n, variant) in variants(&bytes).iter().enumerate() {
+                for max_errors in [None, Some(2)] {
+                    let [slow, fast] =
+                        both_paths(variant, max_errors, (&message, &result)).unwrap();
+                    assert_eq!(fast, slow, "{} variant {n}, max {max_errors:?}", file.display());
+                    compared += 1;
+                    with_problems += usize::from(!slow.0.is_empty());
+                }
+            }
+        }
+        assert!(compared > 400 && with_problems > 200, "{compared} {with_problems}");
+    }
+
+    /// The fast path itself (no fall back) reports a file whose messages
+    /// break the schema and the format's checks, and a large valid one, cut
+    /// by its layout.
+    #[test]
+    fn fast_path_places_message_problems_itself() {
+        let message = Checker::new(crate::schema::TDESKTOP_MESSAGE, &[]).unwrap();
+        let result = Checker::new(
+            crate::schema::TDESKTOP_RESULT,
+            &[(crate::schema::TDESKTOP_MESSAGE_ID, crate::schema::TDESKTOP_MESSAGE)],
+        )
+        .unwrap();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for (file, problems) in [
+            ("fixtures/invalid/tdesktop-date-unixtime-off/input.json", 1),
+            ("fixtures/invalid/tdesktop-duplicate-id/input.json", 1),
+            ("fixtures/invalid/tdesktop-part-repeated-key/input.json", 1),
+            ("fixtures/tdesktop/salaf-channel-rtl/result.json", 0),
+        ] {
+            let bytes = std::fs::read(root.join(file)).unwrap();
+            let mut seen = Vec::new();
+            let mut emit = |p: &super::super::Problem| {
+                seen.push(p.to_string());
+                Ok(())
+            };
+            let mut sink = Sink { report: Default::default(), max_errors: None, emit: &mut emit };
+            let outcome =
+                fast::validate(&bytes[..], "f", &message, &result, &mut sink, false).unwrap();
+            assert!(matches!(outcome, fast::Outcome::Done(true)), "{file}");
+            assert!(sink.report.messages > 0, "{file}");
+            assert_eq!(seen.len(), problems, "{file}: {seen:?}");
         }
     }
 }

@@ -77,7 +77,7 @@ mod raw;
 mod reader;
 pub mod repair;
 pub mod rich;
-mod scanner;
+pub(crate) mod scanner;
 #[cfg(test)]
 mod tests;
 
@@ -101,7 +101,7 @@ pub const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
 /// alike; and only when it is at most [`FAST_CUT_LIMIT`] bytes long.
 const LAYOUT_TRUST: u32 = 8;
 /// See [`LAYOUT_TRUST`].
-const FAST_CUT_LIMIT: usize = 4 * 1024 * 1024;
+pub(crate) const FAST_CUT_LIMIT: usize = 4 * 1024 * 1024;
 
 /// Object keys and header values larger than this are an error.
 const MAX_SMALL_VALUE: usize = 1024 * 1024;

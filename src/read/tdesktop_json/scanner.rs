@@ -25,19 +25,19 @@ fn follows_element(rest: &[u8]) -> Option<bool> {
 /// What the reader has learnt of the file's layout: the indentation of the
 /// last messages walked byte by byte, and how many in a row had it.
 #[derive(Debug, Default)]
-pub(super) struct Layout {
+pub(crate) struct Layout {
     indent: Option<usize>,
     agree: u32,
 }
 
 impl Layout {
     /// The indentation by which messages may be cut out, once trusted.
-    pub(super) fn trusted(&self) -> Option<usize> {
+    pub(crate) fn trusted(&self) -> Option<usize> {
         self.indent.filter(|_| self.agree >= LAYOUT_TRUST)
     }
 
     /// Notes a message walked byte by byte, whose `{` was at `column`.
-    pub(super) fn learn(&mut self, bytes: &[u8], column: u64) {
+    pub(crate) fn learn(&mut self, bytes: &[u8], column: u64) {
         let indent = usize::try_from(column.saturating_sub(1)).unwrap_or(usize::MAX);
         if !indented_alike(bytes, indent) {
             *self = Layout::default();
@@ -154,7 +154,7 @@ fn string_end(s: &[u8]) -> Option<usize> {
     }
 }
 
-pub(super) enum ScanError {
+pub(crate) enum ScanError {
     Io(std::io::Error),
     Eof,
     TooLarge,
@@ -162,20 +162,20 @@ pub(super) enum ScanError {
 }
 
 /// Pulls bytes through the repairer and knows where JSON values end.
-pub(super) struct Scanner<R> {
+pub(crate) struct Scanner<R> {
     src: R,
     buf: Vec<u8>,
     at: usize,
     len: usize,
     eof: bool,
-    pub(super) rep: Repairer,
+    pub(crate) rep: Repairer,
     /// Input byte offset of the next byte.
     pub(super) byte: u64,
     sink: Vec<u8>,
 }
 
 impl<R: Read> Scanner<R> {
-    pub(super) fn new(src: R) -> Scanner<R> {
+    pub(crate) fn new(src: R) -> Scanner<R> {
         Scanner {
             src,
             buf: vec![0; 256 * 1024],
@@ -189,7 +189,7 @@ impl<R: Read> Scanner<R> {
     }
 
     #[inline]
-    pub(super) fn peek(&mut self) -> std::io::Result<Option<u8>> {
+    pub(crate) fn peek(&mut self) -> std::io::Result<Option<u8>> {
         if self.at >= self.len {
             if self.eof {
                 return Ok(None);
@@ -224,7 +224,7 @@ impl<R: Read> Scanner<R> {
         Ok(Some((b, self.rep.feed(b, out))))
     }
 
-    pub(super) fn bump_discard(&mut self) -> std::io::Result<()> {
+    pub(crate) fn bump_discard(&mut self) -> std::io::Result<()> {
         let mut sink = std::mem::take(&mut self.sink);
         self.bump(&mut sink)?;
         sink.clear();
@@ -233,7 +233,7 @@ impl<R: Read> Scanner<R> {
     }
 
     /// Skips whitespace; returns the next byte without consuming it.
-    pub(super) fn skip_ws(&mut self) -> std::io::Result<Option<u8>> {
+    pub(crate) fn skip_ws(&mut self) -> std::io::Result<Option<u8>> {
         loop {
             match self.peek()? {
                 Some(b' ' | b'\t' | b'\n' | b'\r') => self.bump_discard()?,
@@ -246,7 +246,7 @@ impl<R: Read> Scanner<R> {
     /// its repaired bytes to `out` up to `limit` bytes.
     /// A value over `limit` is still consumed to its end (so the caller can go
     /// on with the next one) but not kept, and gives `TooLarge`.
-    pub(super) fn capture(&mut self, out: &mut Vec<u8>, limit: usize) -> Result<(), ScanError> {
+    pub(crate) fn capture(&mut self, out: &mut Vec<u8>, limit: usize) -> Result<(), ScanError> {
         self.walk(out, limit)
     }
 
@@ -327,7 +327,7 @@ impl<R: Read> Scanner<R> {
     /// file indented consistently, the first line back at the object's own
     /// indentation is its closing line. (A Telegram Desktop value repaired
     /// by [`Repairer`] also ends at its line's end.)
-    pub(super) fn cut_indented(
+    pub(crate) fn cut_indented(
         &mut self,
         indent: usize,
         limit: usize,
