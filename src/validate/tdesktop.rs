@@ -37,6 +37,7 @@ use super::explain::Checker;
 use super::{pointer, problem, Sink};
 use crate::error::{Error, Result};
 use crate::read::tdesktop_json::repair::Repairer;
+use crate::read::tdesktop_json::MAX_MESSAGE_BYTES;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use std::cell::RefCell;
@@ -45,6 +46,10 @@ use std::io::{BufRead, Read};
 use std::rc::Rc;
 
 mod fast;
+
+/// Bytes kept of a message over [`MAX_MESSAGE_BYTES`] on the slow path:
+/// enough to find its `{` after the separator.
+const OVER_CAP_KEPT: usize = 4096;
 
 /// The bytes serde_json is reading, and the capture of the current message,
 /// shared by the tap and the visitors.
@@ -62,6 +67,9 @@ struct TapState {
     capture_from: usize,
     /// Line and column where the capture started.
     capture_at: (u64, u64),
+    /// The message captured is over [`MAX_MESSAGE_BYTES`]: only its first
+    /// [`OVER_CAP_KEPT`] bytes are kept (to find where it starts).
+    over: bool,
     /// Places of invalid UTF-8 in strings not reported yet (replaced by
     /// U+FFFD so that serde_json reads on).
     invalid: Vec<(u64, u64)>,
@@ -80,18 +88,35 @@ impl TapState {
     fn start_capture(&mut self) {
         self.count_to(self.idx);
         self.capturing = true;
+        self.over = false;
         self.capture.clear();
         self.capture_from = self.idx;
         self.capture_at = (self.line, self.column);
     }
 
-    fn take_capture(&mut self) -> (Vec<u8>, (u64, u64)) {
+    /// The message's bytes, where they start, and whether it was over the
+    /// cap (then only its first bytes).
+    fn take_capture(&mut self) -> (Vec<u8>, (u64, u64), bool) {
         if self.capturing {
             let rest = self.chunk.get(self.capture_from..self.idx).unwrap_or_default();
-            self.capture.extend_from_slice(rest);
+            keep(&mut self.capture, &mut self.over, rest);
             self.capturing = false;
         }
-        (std::mem::take(&mut self.capture), self.capture_at)
+        (std::mem::take(&mut self.capture), self.capture_at, self.over)
+    }
+}
+
+/// Adds bytes to a capture, keeping only the start of a message over the
+/// cap (`over` then set).
+fn keep(capture: &mut Vec<u8>, over: &mut bool, bytes: &[u8]) {
+    if *over {
+        return;
+    }
+    capture.extend_from_slice(bytes);
+    if capture.len() > MAX_MESSAGE_BYTES {
+        capture.truncate(OVER_CAP_KEPT);
+        capture.shrink_to_fit();
+        *over = true;
     }
 }
 
@@ -129,8 +154,8 @@ fn refill<R: BufRead>(
     let len = st.chunk.len();
     st.count_to(len);
     if st.capturing {
-        let TapState { chunk, capture, capture_from, .. } = st;
-        capture.extend_from_slice(chunk.get(*capture_from..).unwrap_or_default());
+        let TapState { chunk, capture, capture_from, over, .. } = st;
+        keep(capture, over, chunk.get(*capture_from..).unwrap_or_default());
     }
     st.chunk.clear();
     st.idx = 0;
@@ -325,6 +350,7 @@ pub(super) fn validate(
         capture: Vec::new(),
         capture_from: 0,
         capture_at: (1, 1),
+        over: false,
         invalid: Vec::new(),
     }));
     // serde_json reads through `io::Bytes`, one byte per call, so the tap's
@@ -407,7 +433,7 @@ impl Ctx<'_, '_> {
         self.state.borrow_mut().start_capture();
     }
 
-    fn take_capture(&mut self) -> (Vec<u8>, (u64, u64)) {
+    fn take_capture(&mut self) -> (Vec<u8>, (u64, u64), bool) {
         self.state.borrow_mut().take_capture()
     }
 
@@ -461,6 +487,15 @@ impl Ctx<'_, '_> {
                 return;
             }
         }
+    }
+
+    /// A message over the cap: reported where it starts, as converting
+    /// rejects it, and not checked.
+    fn too_large(&mut self, at: (u64, u64)) {
+        self.sink.report.messages += 1;
+        let pointer = format!("{}/{}", self.chat_path, self.index);
+        self.index += 1;
+        self.push(too_large(self.name, at, pointer));
     }
 
     /// Checks one message (its raw bytes, where they start, its value).
@@ -781,14 +816,18 @@ impl<'de> Visitor<'de> for MessagesSeed<'_, '_, '_> {
         loop {
             self.ctx.start_capture();
             let Some(value) = seq.next_element::<Value>()? else { break };
-            let (raw, at) = self.ctx.take_capture();
+            let (raw, at, over) = self.ctx.take_capture();
             // The capture holds the separator (`[`/`,` and whitespace) too.
             let start = raw
                 .iter()
                 .position(|b| !matches!(b, b' ' | b'\n' | b'\r' | b'\t' | b',' | b'['))
                 .unwrap_or(0);
             let at = line_col(&raw, start, at);
-            self.ctx.message(raw.get(start..).unwrap_or_default(), at, &value);
+            if over {
+                self.ctx.too_large(at);
+            } else {
+                self.ctx.message(raw.get(start..).unwrap_or_default(), at, &value);
+            }
             if self.ctx.stop {
                 return Err(de::Error::custom("stopped"));
             }
@@ -800,6 +839,16 @@ impl<'de> Visitor<'de> for MessagesSeed<'_, '_, '_> {
 /// Runs the slow path, then the fast one (falling back to the slow one
 /// from the start when it must), on `bytes`: the problems each printed and
 /// its report (`truncated` also set when it said stop). Both must be equal.
+/// The problem of a message over [`MAX_MESSAGE_BYTES`], at its `{`, on
+/// both paths (converting rejects such a message with the same words).
+fn too_large(file: &str, at: (u64, u64), pointer: String) -> super::Problem {
+    let what = format!(
+        "message larger than {} MiB (converting rejects it; a real one is a few KiB)",
+        MAX_MESSAGE_BYTES >> 20
+    );
+    problem("reader", file, at.0, Some(at.1), Some(pointer), what)
+}
+
 pub(super) fn both_paths(
     bytes: &[u8],
     max_errors: Option<u64>,
@@ -1023,6 +1072,51 @@ mod tests {
             }
         }
         assert!(compared > 400 && with_problems > 200, "{compared} {with_problems}");
+    }
+
+    /// A message over the cap is reported where it starts, on both paths,
+    /// as converting rejects it, and the messages after it are checked.
+    #[test]
+    fn a_message_over_the_cap_is_reported_on_both_paths() {
+        let message = Checker::new(crate::schema::TDESKTOP_MESSAGE, &[]).unwrap();
+        let result = Checker::new(
+            crate::schema::TDESKTOP_RESULT,
+            &[(crate::schema::TDESKTOP_MESSAGE_ID, crate::schema::TDESKTOP_MESSAGE)],
+        )
+        .unwrap();
+        let one = |id: u32, text: &str| {
+            format!(
+                "  {{\n   \"id\": {id},\n   \"type\": \"message\",\n   \"date\": \"2024-01-01T00:00:0{id}\",\n   \"date_unixtime\": \"170406720{id}\",\n   \"from\": \"A\",\n   \"from_id\": \"user1\",\n   \"text\": \"{text}\",\n   \"text_entities\": []\n  }}"
+            )
+        };
+        let big = "x".repeat(MAX_MESSAGE_BYTES + 1);
+        // The last message breaks the schema: it must still be checked.
+        let messages = [
+            one(1, ""),
+            one(2, &big),
+            one(3, ""),
+            one(4, "").replace("\"from\": \"A\"", "\"from\": 5"),
+        ];
+        let file = format!(
+            "{{\n \"name\": \"c\",\n \"type\": \"public_channel\",\n \"id\": 1,\n \"messages\": [\n{}\n ]\n}}\n",
+            messages.join(",\n")
+        );
+        // Also behind a repaired byte, which sends the fast path back to
+        // the slow one.
+        let repaired = file.replacen("\"c\"", "\"c\\x0B\"", 1);
+        for bytes in [file.as_bytes(), repaired.as_bytes()] {
+            let [slow, fast] = both_paths(bytes, None, (&message, &result)).unwrap();
+            assert_eq!(fast, slow);
+            let (problems, report) = slow;
+            assert_eq!(report.messages, 4);
+            assert_eq!(problems.len(), 2, "{problems:?}");
+            assert_eq!(
+                problems[0],
+                "f:16:3: /messages/1: message larger than 16 MiB \
+                 (converting rejects it; a real one is a few KiB)"
+            );
+            assert_eq!(problems[1], "f:41:12: /messages/3/from: 5 should be a string or null");
+        }
     }
 
     /// The fast path itself (no fall back) reports a file whose messages

@@ -28,8 +28,8 @@
 //! report other than a message's problems — a syntax error, a structure
 //! serde_json would refuse, a repaired byte (`\xHH`, an unquoted
 //! `document_id`: positions then count repaired bytes), invalid UTF-8, a
-//! message that is not an object, nesting near serde_json's limit, a
-//! message over [`MAX_MESSAGE_BYTES`], trailing bytes — makes this path give
+//! message that is not an object, nesting near serde_json's limit,
+//! trailing bytes — makes this path give
 //! up ([`Outcome::Fallback`]) before reporting anything beyond that place.
 //! The caller then validates the file again from its start on the slow
 //! path, skipping the problems already printed: both paths print the same
@@ -41,9 +41,9 @@
 
 use super::super::explain::Checker;
 use super::super::{Problem, Sink};
-use super::{checks, key_place, problem, Message};
+use super::{checks, key_place, problem, too_large, Message};
 use crate::error::Result;
-use crate::read::tdesktop_json::scanner::{Layout, Scanner};
+use crate::read::tdesktop_json::scanner::{Layout, ScanError, Scanner};
 use crate::read::tdesktop_json::{FAST_CUT_LIMIT, MAX_MESSAGE_BYTES};
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
@@ -79,6 +79,9 @@ enum Item {
     Messages(String),
     /// A message cut out.
     Message(Cut),
+    /// A message over [`MAX_MESSAGE_BYTES`], skipped without being held:
+    /// the line and column of its `{`.
+    TooLarge((u64, u64)),
     /// The file's object read to its end: its value with the `messages`
     /// arrays emptied, and the place of each key outside the messages.
     End(Value, Vec<(String, (u64, u64))>),
@@ -328,6 +331,13 @@ impl<'r, 'a> Report<'r, 'a> {
                 Ok(None)
             }
             Item::Message(cut) => self.message(cut),
+            Item::TooLarge(at) => {
+                self.sink.report.messages += 1;
+                let pointer = format!("{}/{}", self.chat_path, self.index);
+                self.index += 1;
+                let p = too_large(self.name, at, pointer);
+                Ok((!self.push(p)?).then_some(Outcome::Done(false)))
+            }
             Item::End(top, keys) => {
                 for found in self.result_schema.problems(&top) {
                     let (line, column) = key_place(&keys, &found.pointer);
@@ -583,33 +593,44 @@ impl<R: Read> Cutter<R> {
             // A message that is not an object is the slow path's to place.
             (self.next()? == b'{').then_some(())?;
             let at = self.place();
-            let bytes = self.cut(at)?;
-            self.send(Item::Message(Cut { bytes, at, verdict: Verdict::Unchecked }))?;
+            match self.cut(at)? {
+                Some(bytes) => {
+                    self.send(Item::Message(Cut { bytes, at, verdict: Verdict::Unchecked }))?
+                }
+                None => self.send(Item::TooLarge(at))?,
+            }
         }
         Some(())
     }
 
     /// Cuts out the message at the scanner (its `{` at `at`), by its layout
-    /// once that is trusted, else walking it (as the reader does).
-    fn cut(&mut self, at: (u64, u64)) -> Option<Vec<u8>> {
+    /// once that is trusted, else walking it (as the reader does); `None`
+    /// inside for a message over [`MAX_MESSAGE_BYTES`], walked to its end
+    /// holding at most 64 KiB of it, as the reader skips it.
+    fn cut(&mut self, at: (u64, u64)) -> Option<Option<Vec<u8>>> {
         if let Some(indent) = self.layout.trusted() {
             if at.1 == indent as u64 + 1 && !self.scan.rep.expects_value_check() {
                 if let Some((bytes, newlines)) =
                     self.scan.cut_indented(indent, FAST_CUT_LIMIT).ok()?
                 {
                     self.scan.rep.resume_at(at.0 + newlines, at.1 + 1);
-                    return Some(bytes);
+                    return Some(Some(bytes));
                 }
             }
         }
         let mut buf = Vec::with_capacity(self.hint);
-        self.scan.capture(&mut buf, MAX_MESSAGE_BYTES).ok()?;
+        let captured = self.scan.capture(&mut buf, MAX_MESSAGE_BYTES);
         if self.scan.rep.repairs() > 0 {
             return None;
         }
+        match captured {
+            Ok(()) => {}
+            Err(ScanError::TooLarge) => return Some(None),
+            Err(_) => return None,
+        }
         self.hint = buf.len().next_power_of_two().clamp(256, 64 * 1024);
         self.layout.learn(&buf, at.1);
-        Some(buf)
+        Some(Some(buf))
     }
 }
 
