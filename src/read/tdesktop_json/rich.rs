@@ -15,7 +15,7 @@
 //! Taken from Telegram Desktop's export code (`export_output_json.cpp`,
 //! `SerializeRichText`/`SerializeRichBlock`/`SerializeRichMessage`) as a
 //! tdesktop fork and a byte-exact port of v7.2.10 carry it; see
-//! `docs/tdesktop-export-format.md` §2.10 and `notes/h-rich.md`:
+//! `docs/tdesktop-export-format.md` §2.10 and `docs/notes/2026-12-06-h-rich.md`:
 //!
 //! ```json
 //! "rich_message": {"rtl": false, "part": false, "blocks": [
