@@ -38,6 +38,7 @@ use crate::clean::{self, Config as CleanConfig, Pass};
 use crate::error::{Error, ErrorKind, Position, Result};
 use crate::merge::{self, Ordinal, Verdict};
 use crate::model::Post;
+use crate::progress::{thousands, Progress};
 use crate::read::{self, Notes, Pending, ReadOptions};
 use crate::select::Selection;
 use crate::write::{self, Writer};
@@ -239,18 +240,6 @@ impl Summary {
     }
 }
 
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// The report (in the summary's `outputs`) that holds the merge's
 /// decisions about chats.
 pub const MERGE_REPORT: &str = "(merge)";
@@ -266,33 +255,6 @@ pub struct Outcome {
     /// With `--into`: false when the inputs held nothing the archive lacks,
     /// so nothing was written and the archive must be left as it is.
     pub changed: bool,
-}
-
-/// A progress line on standard error, redrawn at most every 200 ms.
-struct Progress {
-    on: bool,
-    last: std::time::Instant,
-    drawn: bool,
-}
-
-impl Progress {
-    fn new(on: bool) -> Progress {
-        Progress { on, last: std::time::Instant::now(), drawn: false }
-    }
-
-    fn tick(&mut self, read: u64) {
-        if self.on && self.last.elapsed() >= std::time::Duration::from_millis(200) {
-            self.last = std::time::Instant::now();
-            self.drawn = true;
-            eprint!("\rtgnorm: {} posts read…", thousands(read));
-        }
-    }
-
-    fn clear(&mut self) {
-        if self.drawn {
-            eprint!("\r\x1b[2K");
-        }
-    }
 }
 
 /// Reader items per batch, and batches in flight between two stages.
@@ -682,7 +644,7 @@ fn run_keeping<W: Write>(
     writer.set_tdesktop_json_options(options.tdesktop_json);
     let mut summary = Summary::default();
     let mut stopped: Option<Error> = None;
-    let mut progress = Progress::new(options.progress);
+    let mut progress = Progress::new(options.progress, "posts read");
     let dedup = options.clean.has(Pass::Dedup);
     let encode = (to.encodes_ahead() && !writer.is_partitioned()).then_some(to);
     // `--into` always merges: without it the archive would be replaced by

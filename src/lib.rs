@@ -41,6 +41,7 @@ pub mod format;
 pub mod into;
 pub mod merge;
 pub mod model;
+mod progress;
 pub mod read;
 pub mod schema;
 pub mod select;

@@ -42,6 +42,14 @@ const RULES: &[(&str, &[&str])] = &[
     ("convert.rs", &["validate", "api", "cli", "output"]),
     ("validate", &["write", "convert", "api", "cli", "output"]),
     ("api.rs", &["validate", "cli", "output"]),
+    // The progress line of `convert` and `validate`: a leaf.
+    (
+        "progress.rs",
+        &[
+            "model", "error", "decode", "read", "clean", "format", "write", "convert", "validate",
+            "api", "cli", "output",
+        ],
+    ),
     // The run's accounting (issue 14 item 3): readers, writers and the
     // decoder report through it, so it names none of them.
     (

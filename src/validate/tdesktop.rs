@@ -878,6 +878,17 @@ pub(super) fn both_paths(
 mod tests {
     use super::*;
 
+    /// The message schema and the result schema, as `validate` builds them.
+    fn schemas() -> (Checker, Checker) {
+        let message = Checker::new(crate::schema::TDESKTOP_MESSAGE, &[]).unwrap();
+        let result = Checker::new(
+            crate::schema::TDESKTOP_RESULT,
+            &[(crate::schema::TDESKTOP_MESSAGE_ID, crate::schema::TDESKTOP_MESSAGE)],
+        )
+        .unwrap();
+        (message, result)
+    }
+
     #[test]
     fn bulk_repair_is_the_byte_machine() {
         let inputs: [&[u8]; 4] = [
@@ -915,12 +926,7 @@ mod tests {
     /// checked); the same with a refill inside every character.
     #[test]
     fn invalid_utf8_is_reported_and_reading_goes_on() {
-        let message = Checker::new(crate::schema::TDESKTOP_MESSAGE, &[]).unwrap();
-        let result = Checker::new(
-            crate::schema::TDESKTOP_RESULT,
-            &[(crate::schema::TDESKTOP_MESSAGE_ID, crate::schema::TDESKTOP_MESSAGE)],
-        )
-        .unwrap();
+        let (message, result) = schemas();
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let good = std::fs::read(root.join("fixtures/tdesktop/repairs-2022/result.json")).unwrap();
         let bad = String::from_utf8(good)
@@ -956,12 +962,7 @@ mod tests {
     /// buffer or in seven-byte pieces (a refill inside every message).
     #[test]
     fn positions_do_not_depend_on_buffering() {
-        let message = Checker::new(crate::schema::TDESKTOP_MESSAGE, &[]).unwrap();
-        let result = Checker::new(
-            crate::schema::TDESKTOP_RESULT,
-            &[(crate::schema::TDESKTOP_MESSAGE_ID, crate::schema::TDESKTOP_MESSAGE)],
-        )
-        .unwrap();
+        let (message, result) = schemas();
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         for file in [
             "fixtures/tdesktop/innerdvations-parser-tests/error-unexpected.json",
@@ -1035,12 +1036,7 @@ mod tests {
     /// and without `--max-errors`.
     #[test]
     fn fast_path_agrees_with_slow_path() {
-        let message = Checker::new(crate::schema::TDESKTOP_MESSAGE, &[]).unwrap();
-        let result = Checker::new(
-            crate::schema::TDESKTOP_RESULT,
-            &[(crate::schema::TDESKTOP_MESSAGE_ID, crate::schema::TDESKTOP_MESSAGE)],
-        )
-        .unwrap();
+        let (message, result) = schemas();
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut files = Vec::new();
         let mut dirs = vec![root.join("fixtures")];
@@ -1078,12 +1074,7 @@ mod tests {
     /// as converting rejects it, and the messages after it are checked.
     #[test]
     fn a_message_over_the_cap_is_reported_on_both_paths() {
-        let message = Checker::new(crate::schema::TDESKTOP_MESSAGE, &[]).unwrap();
-        let result = Checker::new(
-            crate::schema::TDESKTOP_RESULT,
-            &[(crate::schema::TDESKTOP_MESSAGE_ID, crate::schema::TDESKTOP_MESSAGE)],
-        )
-        .unwrap();
+        let (message, result) = schemas();
         let one = |id: u32, text: &str| {
             format!(
                 "  {{\n   \"id\": {id},\n   \"type\": \"message\",\n   \"date\": \"2024-01-01T00:00:0{id}\",\n   \"date_unixtime\": \"170406720{id}\",\n   \"from\": \"A\",\n   \"from_id\": \"user1\",\n   \"text\": \"{text}\",\n   \"text_entities\": []\n  }}"
@@ -1124,12 +1115,7 @@ mod tests {
     /// by its layout.
     #[test]
     fn fast_path_places_message_problems_itself() {
-        let message = Checker::new(crate::schema::TDESKTOP_MESSAGE, &[]).unwrap();
-        let result = Checker::new(
-            crate::schema::TDESKTOP_RESULT,
-            &[(crate::schema::TDESKTOP_MESSAGE_ID, crate::schema::TDESKTOP_MESSAGE)],
-        )
-        .unwrap();
+        let (message, result) = schemas();
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         for (file, problems) in [
             ("fixtures/invalid/tdesktop-date-unixtime-off/input.json", 1),

@@ -43,6 +43,7 @@ use super::super::explain::Checker;
 use super::super::{Problem, Sink};
 use super::{checks, key_place, problem, too_large, Message};
 use crate::error::Result;
+use crate::progress::Progress;
 use crate::read::tdesktop_json::scanner::{Layout, ScanError, Scanner};
 use crate::read::tdesktop_json::{FAST_CUT_LIMIT, MAX_MESSAGE_BYTES};
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -314,7 +315,7 @@ impl<'r, 'a> Report<'r, 'a> {
             message_schema,
             result_schema,
             sink,
-            progress: Progress::new(progress),
+            progress: Progress::new(progress, "messages checked"),
             chat_path: String::new(),
             index: 0,
             last_id: None,
@@ -392,34 +393,6 @@ impl<'r, 'a> Report<'r, 'a> {
             }
         }
         Ok(None)
-    }
-}
-
-/// A progress line on standard error, redrawn at most every 200 ms, as
-/// `convert` draws one.
-struct Progress {
-    on: bool,
-    last: std::time::Instant,
-    drawn: bool,
-}
-
-impl Progress {
-    fn new(on: bool) -> Progress {
-        Progress { on, last: std::time::Instant::now(), drawn: false }
-    }
-
-    fn tick(&mut self, checked: u64) {
-        if self.on && self.last.elapsed() >= std::time::Duration::from_millis(200) {
-            self.last = std::time::Instant::now();
-            self.drawn = true;
-            eprint!("\rtgnorm: {checked} messages checked…");
-        }
-    }
-
-    fn clear(&mut self) {
-        if std::mem::take(&mut self.drawn) {
-            eprint!("\r\x1b[2K");
-        }
     }
 }
 
