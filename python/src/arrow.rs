@@ -108,7 +108,17 @@ struct Read {
     rejected: Vec<TgError>,
 }
 
-impl State {
+impl crate::Batches for State {
+    type Read = Read;
+
+    fn done(&self) -> bool {
+        self.done
+    }
+
+    fn take_stop(&mut self) -> Option<TgError> {
+        self.stop.take()
+    }
+
     /// Reads posts into the columns until `max_posts` posts or about
     /// `max_bytes` bytes, the end, or an error that stops the reading.
     fn read_batch(&mut self, strict: bool, max_posts: usize, max_bytes: usize) -> Read {
@@ -137,7 +147,9 @@ impl State {
         };
         Read { batch, rejected }
     }
+}
 
+impl State {
     fn halt(&mut self, error: TgError) {
         self.stop = Some(error);
         self.done = true;
@@ -202,18 +214,9 @@ impl ArrowReader {
         max_posts: usize,
         max_bytes: usize,
     ) -> PyResult<Option<Batch>> {
-        let strict = self.strict;
-        let read = py.detach(|| {
-            let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            if state.done {
-                return Err(state.stop.take());
-            }
-            Ok(state.read_batch(strict, max_posts.max(1), max_bytes))
-        });
-        let read = match read {
-            Ok(read) => read,
-            Err(Some(stop)) => return Err(crate::to_py_err(py, &stop)),
-            Err(None) => return Ok(None),
+        let Some(read) = crate::next_read(py, &self.state, self.strict, max_posts, max_bytes)?
+        else {
+            return Ok(None);
         };
         let rejected = read
             .rejected

@@ -207,8 +207,54 @@ struct Read {
     rejected: Vec<TgError>,
 }
 
-impl State {
-    /// Reads up to `max_posts` posts or about `max_bytes` of JSON.
+/// A reading state that hands out batches: what `read` and `read_arrow`
+/// share, so that both take a batch the same way ([`next_read`]).
+pub(crate) trait Batches: Send {
+    /// What one batch read.
+    type Read: Send;
+    /// Reads up to `max_posts` posts or about `max_bytes` bytes.
+    fn read_batch(&mut self, strict: bool, max_posts: usize, max_bytes: usize) -> Self::Read;
+    /// Nothing more to read.
+    fn done(&self) -> bool;
+    /// The error that ended the reading, once.
+    fn take_stop(&mut self) -> Option<TgError>;
+}
+
+/// The next batch of `state`, read with the GIL released: `None` at the
+/// end; the error that ended the reading is raised once, after the batches
+/// before it.
+pub(crate) fn next_read<S: Batches>(
+    py: Python<'_>,
+    state: &Mutex<S>,
+    strict: bool,
+    max_posts: usize,
+    max_bytes: usize,
+) -> PyResult<Option<S::Read>> {
+    let read = py.detach(|| {
+        let mut state = state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if state.done() {
+            return Err(state.take_stop());
+        }
+        Ok(state.read_batch(strict, max_posts.max(1), max_bytes))
+    });
+    match read {
+        Ok(read) => Ok(Some(read)),
+        Err(Some(stop)) => Err(to_py_err(py, &stop)),
+        Err(None) => Ok(None),
+    }
+}
+
+impl Batches for State {
+    type Read = Read;
+
+    fn done(&self) -> bool {
+        self.done
+    }
+
+    fn take_stop(&mut self) -> Option<TgError> {
+        self.stop.take()
+    }
+
     fn read_batch(&mut self, strict: bool, max_posts: usize, max_bytes: usize) -> Read {
         let mut batch = Read { json: vec![b'['], fingerprints: Vec::new(), rejected: Vec::new() };
         while !self.done && batch.fingerprints.len() < max_posts && batch.json.len() < max_bytes {
@@ -270,18 +316,8 @@ impl Reader {
         max_posts: usize,
         max_bytes: usize,
     ) -> PyResult<Option<Batch>> {
-        let strict = self.strict;
-        let read = py.detach(|| {
-            let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            if state.done {
-                return Err(state.stop.take());
-            }
-            Ok(state.read_batch(strict, max_posts.max(1), max_bytes))
-        });
-        let read = match read {
-            Ok(read) => read,
-            Err(Some(stop)) => return Err(to_py_err(py, &stop)),
-            Err(None) => return Ok(None),
+        let Some(read) = next_read(py, &self.state, self.strict, max_posts, max_bytes)? else {
+            return Ok(None);
         };
         let rejected =
             read.rejected.iter().map(|e| to_py_err(py, e).into_value(py).into_any()).collect();
