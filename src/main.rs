@@ -1,18 +1,14 @@
 //! Command-line entry point: parse arguments, run, map the outcome to an
 //! exit code. Everything else is in `cli.rs` and the library.
 
+mod alloc;
 mod cli;
 mod output;
-
-/// mimalloc instead of the system allocator: posts are built on the reader
-/// thread and freed on the writer thread, and glibc's arenas serialise that
-/// on a lock (a quarter of the CPU time went to futex wake-ups; issue 3).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    alloc::return_freed_memory_sooner();
     // Without it an interrupted run would leave its temporary file; with
     // it, it does not (and the default action, to end the process, stays).
     if let Err(err) = output::remove_on_signal() {
