@@ -29,7 +29,7 @@ fn ok(args: &[&str]) -> Run {
 }
 
 /// The posts of a JSONL text, without `source` (where each was read
-/// differs by design; Parquet has no `merged_from` column).
+/// differs by design).
 fn without_source(jsonl: &str) -> Vec<Value> {
     jsonl
         .lines()

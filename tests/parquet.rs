@@ -14,8 +14,8 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// Inputs of every reader: forwards, replies, media, reactions, service
-/// posts, entities, text dumps without ids, several chats.
-const INPUTS: [&str; 9] = [
+/// posts, entities, text dumps without ids, several chats, forum topics.
+const INPUTS: [&str; 10] = [
     "fixtures/tdesktop/full-export/result.json",
     "fixtures/tdesktop/pachum-channel/result.json",
     "fixtures/tdesktop/repairs-2022/result.json",
@@ -25,10 +25,11 @@ const INPUTS: [&str; 9] = [
     "fixtures/web/synthetic-2024/input.html",
     "fixtures/tdesktop-html/civil-updates-2023",
     "fixtures/parquet/dates.jsonl",
+    "fixtures/select/forum/result.json",
 ];
 
 /// The columns of a tgnorm Parquet file, in order, with their Arrow types.
-const COLUMNS: [&str; 24] = [
+const COLUMNS: [&str; 25] = [
     "chat: Struct(\"name\": Utf8, \"id\": Utf8, \"username\": Utf8, \"type\": Utf8)",
     "id: Int64",
     "kind: Utf8",
@@ -50,8 +51,9 @@ const COLUMNS: [&str; 24] = [
     "service: Struct(\"action\": Utf8, \"actor\": Struct(\"name\": Utf8, \"id\": Utf8), \"details\": Utf8)",
     "reactions: List(non-null Struct(\"type\": non-null Utf8, \"count\": non-null UInt64, \"emoji\": Utf8, \"extra\": Utf8))",
     "views: UInt64",
-    "source: Struct(\"format\": non-null Utf8, \"file\": non-null Utf8, \"line\": UInt64, \"end_line\": UInt64, \"index\": UInt64, \"byte\": UInt64, \"repeat\": Struct(\"kept_first\": UInt64, \"kept_last\": UInt64, \"dropped_first\": UInt64, \"dropped_last\": UInt64), \"flags\": non-null List(non-null Utf8), \"local_dates\": Utf8)",
+    "source: Struct(\"format\": non-null Utf8, \"file\": non-null Utf8, \"line\": UInt64, \"end_line\": UInt64, \"index\": UInt64, \"byte\": UInt64, \"repeat\": Struct(\"kept_first\": UInt64, \"kept_last\": UInt64, \"dropped_first\": UInt64, \"dropped_last\": UInt64), \"flags\": non-null List(non-null Utf8), \"local_dates\": Utf8, \"merged_from\": Utf8)",
     "cleaned: List(non-null Utf8)",
+    "topic_id: Int64",
     "extra: Utf8",
 ];
 
@@ -213,6 +215,10 @@ fn compare_row(batch: &RecordBatch, i: usize, p: &Value, what: &str) {
     for key in ["format", "file", "line", "index"] {
         assert_eq!(sub("source", key), or_null(&p["source"], key), "{what}: source.{key}");
     }
+    assert_eq!(at("topic_id"), or_null(p, "topic_id"), "{what}: topic_id");
+    let merged = sub("source", "merged_from");
+    let merged = merged.as_str().map(|m| serde_json::from_str::<Value>(m).unwrap());
+    assert_eq!(merged, p["source"].get("merged_from").cloned(), "{what}: source.merged_from");
     same_object(&at("extra"), p.get("extra"), what);
 }
 
@@ -293,6 +299,30 @@ fn parquet_reads_back_to_the_same_jsonl() {
         let run = tgnorm_raw(&root(), &["validate", s(&out)], b"");
         assert_eq!(run.code, 0, "{input}: {}", String::from_utf8_lossy(&run.stdout));
     }
+}
+
+/// Posts read from two inputs keep the versions merged into them
+/// (`source.merged_from`) through Parquet, and read back byte for byte.
+#[test]
+fn merged_posts_keep_their_origins() {
+    let dir = scratch("parquet-merged");
+    let (first, second) =
+        ("fixtures/select/forum/result.json", "fixtures/tdesktop/pachum-channel/result.json");
+    let inputs = [first, second, first];
+    let jsonl = String::from_utf8(run_ok(&[&inputs[..], &["-q"]].concat())).unwrap();
+    assert!(jsonl.contains("\"merged_from\":["), "the fixture has merged posts");
+    let out = dir.join("out.parquet");
+    run_ok(&[&inputs[..], &["-q", "--to", "parquet", "-o", s(&out)]].concat());
+    let posts: Vec<Value> = jsonl.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let mut p = posts.iter().enumerate();
+    for batch in batches(&out) {
+        for i in 0..batch.num_rows() {
+            let (k, post) = p.next().unwrap();
+            compare_row(&batch, i, post, &format!("merged post {k}"));
+        }
+    }
+    assert!(p.next().is_none(), "every post has its row");
+    assert_eq!(String::from_utf8(run_ok(&[s(&out), "-q"])).unwrap(), jsonl);
 }
 
 /// A Parquet file of another shape is refused by name and column, by

@@ -157,10 +157,14 @@ fn build() -> Schema {
                 // `source.local_dates` (dates as the source gave them, before
                 // `--assume-offset`), a JSON object; null when none.
                 utf8("local_dates"),
+                // `source.merged_from` (the other versions merged into this
+                // post), a JSON array; null when none.
+                utf8("merged_from"),
             ])),
             false,
         ),
         list("cleaned", DataType::Utf8),
+        Field::new("topic_id", DataType::Int64, true),
         utf8("extra"),
     ])
 }

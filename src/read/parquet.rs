@@ -442,6 +442,10 @@ pub fn row_json(batch: &RecordBatch, row: usize) -> std::result::Result<Value, S
     post.insert("views".into(), scalar(column("views")?, row));
     post.insert("source".into(), source_at(column("source")?, row)?);
     post.insert("cleaned".into(), list_at(column("cleaned")?, row, &|_, _| Ok(Value::Null))?);
+    let topic = scalar(column("topic_id")?, row);
+    if !topic.is_null() {
+        post.insert("topic_id".into(), topic);
+    }
     let mut extra = Map::new();
     merge_json(&mut extra, &scalar(column("extra")?, row))?;
     if !extra.is_empty() {
@@ -500,6 +504,12 @@ fn source_at(array: &ArrayRef, row: usize) -> std::result::Result<Value, String>
     merge_json(&mut local_dates, &scalar(child(s, "local_dates")?, row))?;
     if !local_dates.is_empty() {
         out.insert("local_dates".into(), Value::Object(local_dates));
+    }
+    if let Some(text) = scalar(child(s, "merged_from")?, row).as_str() {
+        match serde_json::from_str::<Value>(text) {
+            Ok(merged @ Value::Array(_)) => out.insert("merged_from".into(), merged),
+            _ => return Err(format!("`{text}` is not a JSON array")),
+        };
     }
     Ok(Value::Object(out))
 }

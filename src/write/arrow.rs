@@ -195,6 +195,7 @@ pub struct Columns {
     source: SourceColumns,
     cleaned: Offsets,
     cleaned_items: StringBuilder,
+    topic_id: Int64Builder,
     extra: StringBuilder,
 }
 
@@ -278,6 +279,7 @@ struct SourceColumns {
     flags: Offsets,
     flag_items: StringBuilder,
     local_dates: StringBuilder,
+    merged_from: StringBuilder,
 }
 
 impl SourceColumns {
@@ -299,6 +301,9 @@ impl SourceColumns {
         self.flags.push(source.flags.len(), name)?;
         let local = source.local_dates.as_ref().map(serde_json::to_string).transpose();
         self.local_dates.append_option(local.map_err(|e| arrow_error(name, e))?);
+        let merged = &source.merged_from;
+        let merged = (!merged.is_empty()).then(|| serde_json::to_string(merged)).transpose();
+        self.merged_from.append_option(merged.map_err(|e| arrow_error(name, e))?);
         Ok(())
     }
 
@@ -322,6 +327,7 @@ impl SourceColumns {
             repeat,
             flags,
             Arc::new(self.local_dates.finish()),
+            Arc::new(self.merged_from.finish()),
         ];
         let array = StructArray::try_new(fields.clone(), children, None)
             .map_err(|e| arrow_error(name, e))?;
@@ -363,6 +369,7 @@ impl Columns {
             self.cleaned_items.append_value(c);
         }
         self.cleaned.push(post.cleaned.len(), name)?;
+        self.topic_id.append_option(post.topic_id);
         let extra = json_object(&post.extra);
         self.bytes += extra.as_ref().map_or(0, String::len);
         self.extra.append_option(extra);
@@ -531,6 +538,7 @@ impl Columns {
         columns.push(self.source.finish(&children_of(fields, "source"), name)?);
         let cleaned = Arc::new(self.cleaned_items.finish());
         columns.push(self.cleaned.finish(item_of(fields, "cleaned"), cleaned, name)?);
+        columns.push(Arc::new(self.topic_id.finish()));
         columns.push(Arc::new(self.extra.finish()));
         Ok(())
     }
