@@ -18,6 +18,42 @@
 # Missing tools are installed (apt-get: jq, time; pip: ijson, orjson).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Sections: ONLY=json,web,html,text (comma-separated; default all) runs only
+# those: json = the result.json rows with Parquet, CSV and validate; web =
+# saved t.me/s pages (with validate); html = a Telegram Desktop HTML export
+# (HTML_REPEAT copies of the corpus seed, default 20: ~90 MB) against a bare
+# quick-xml pass (with validate); text = a plain-text dump (TEXT_SIZE MiB,
+# default 64) against a Python script that splits it on its markers.
+ONLY="${ONLY:-json,web,html,text}"
+want() { case ",$ONLY," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
+
+# run NAME CMD... : prints "NAME wall_seconds rss_kib cpu_seconds"
+run() {
+  local name="$1"; shift
+  local log="$BENCH_DIR/$name.time"
+  /usr/bin/time -v -o "$log" "$@"
+  local secs rss cpu
+  secs=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$log")
+  rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$log")
+  cpu=$(awk -F': ' '/User time|System time/ { s += $2 } END { print s }' "$log")
+  echo "$name $secs $rss $cpu"
+}
+
+# table BASE_MB ROW... : one row per result, the ratios to the first row.
+table() {
+  local mb="$1"; shift
+  local first_secs first_cpu
+  first_secs=$(echo "$1" | awk '{ print $2 }')
+  first_cpu=$(echo "$1" | awk '{ print $4 }')
+  printf '\n%-10s %9s %9s %12s %10s %9s %10s\n' tool "wall s" "MB/s" "peak RSS" "ratio" "CPU s" "CPU ratio"
+  for r in "$@"; do
+    set -- $r
+    awk -v n="$1" -v s="$2" -v rss="$3" -v cpu="$4" -v mb="$mb" -v f="$first_secs" -v fc="$first_cpu" \
+      'BEGIN { t = s > 0 ? s : 0.005; if (f <= 0) f = 0.005; if (fc <= 0) fc = 0.005;
+               printf "%-10s %9.2f %9.1f %9.1f MB %9.2fx %9.2f %9.2fx\n", n, s, mb / t, rss / 1024, s / f, cpu, cpu / fc }'
+  done
+}
+
 SIZE="${1:-1G}"
 BENCH_DIR="${BENCH_DIR:-/tmp/tgnorm-bench}"
 mkdir -p "$BENCH_DIR"
@@ -38,6 +74,7 @@ fi
 
 cargo build --release --quiet --bin tgnorm --example gen_export
 TGNORM="${CARGO_TARGET_DIR:-target}/release/tgnorm"
+if want json; then
 if [ ! -s "$FILE" ]; then
   "${CARGO_TARGET_DIR:-target}/release/examples/gen_export" --size "$SIZE" -o "$FILE"
 fi
@@ -57,18 +94,6 @@ with open(sys.argv[1], "rb") as f, open(sys.argv[2], "wb") as out:
         out.write(b"\n")
 PYEOF
 BACKEND=$(python3 -c 'import ijson; print(ijson.backend)')
-
-# run NAME CMD... : prints "NAME wall_seconds rss_kib cpu_seconds"
-run() {
-  local name="$1"; shift
-  local log="$BENCH_DIR/$name.time"
-  /usr/bin/time -v -o "$log" "$@"
-  local secs rss cpu
-  secs=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$log")
-  rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$log")
-  cpu=$(awk -F': ' '/User time|System time/ { s += $2 } END { print s }' "$log")
-  echo "$name $secs $rss $cpu"
-}
 
 results=()
 results+=("$(run tgnorm "$TGNORM" "$FILE" -q -o "$BENCH_DIR/out.jsonl")")
@@ -118,27 +143,16 @@ vresults=()
 vresults+=("$(run convert "$TGNORM" "$FILE" -q -o "$BENCH_DIR/out.jsonl")")
 vresults+=("$(run validate sh -c "'$TGNORM' validate '$FILE' > '$BENCH_DIR/validate.out' || true")")
 
-# table BASE_MB ROW... : one row per result, the ratios to the first row.
-table() {
-  local mb="$1"; shift
-  local first_secs first_cpu
-  first_secs=$(echo "$1" | awk '{ print $2 }')
-  first_cpu=$(echo "$1" | awk '{ print $4 }')
-  printf '\n%-10s %9s %9s %12s %10s %9s %10s\n' tool "wall s" "MB/s" "peak RSS" "ratio" "CPU s" "CPU ratio"
-  for r in "$@"; do
-    set -- $r
-    awk -v n="$1" -v s="$2" -v rss="$3" -v cpu="$4" -v mb="$mb" -v f="$first_secs" -v fc="$first_cpu" \
-      'BEGIN { printf "%-10s %9.2f %9.1f %9.1f MB %9.2fx %9.2f %9.2fx\n", n, s, mb / s, rss / 1024, s / f, cpu, cpu / fc }'
-  done
-}
 echo
 echo "validate vs convert on $FILE (ratio: time / convert's; target: validate <= 1.0x)"
 table "$MB" "${vresults[@]}"
+fi
 
 # --- saved t.me/s pages: tgnorm vs Python selectolax (lexbor) and BeautifulSoup
 # The input is the saved pages of fixtures/web/ concatenated until it holds
 # WEB_SIZE MiB (default 100). The Python scripts extract only each post's
 # id, text and date (far less than tgnorm) and write one JSON line a post.
+if want web; then
 WEB_SIZE="${WEB_SIZE:-100}"
 WEB="$BENCH_DIR/pages-${WEB_SIZE}M.html"
 if [ ! -s "$WEB" ]; then
@@ -202,3 +216,134 @@ echo "saved pages $WEB ($WEB_MB MiB, $(grep -c 'tgme_widget_message_wrap' "$WEB"
   "selectolax found $(wc -l < "$BENCH_DIR/web-slx.jsonl"))"
 echo "(ratio: time / tgnorm's; targets (issue 18): selectolax >= 2.0x, tgnorm peak RSS <= 64 MB)"
 table "$WEB_MB" "${wresults[@]}"
+# Validation of the same pages, against converting them again (in this run).
+vwresults=()
+vwresults+=("$(run convert-web "$TGNORM" "$WEB" -q --from web-html -o "$BENCH_DIR/web.jsonl")")
+vwresults+=("$(run valid-web sh -c "'$TGNORM' validate '$WEB' > '$BENCH_DIR/validate-web.out' 2>&1 || true")")
+echo
+echo "validate vs convert on $WEB (ratio: time / convert's; load average $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "validate: $(tail -n 1 "$BENCH_DIR/validate-web.out")"
+table "$WEB_MB" "${vwresults[@]}"
+fi
+
+# --- Telegram Desktop HTML: tgnorm vs the bare quick-xml pass --------------
+# The export is the corpus seed of scripts/bench_html.sh (four chats of
+# fixtures/corpus/tdesktop/) repeated HTML_REPEAT times (default 20: about 90
+# MB, 80 pages) and written by tgnorm's own HTML writer; it is kept in
+# $BENCH_DIR between runs. No Python or Rust library reads these pages into
+# posts (telegram-export-sqlite, measured by hand in the README, is not on
+# crates.io), so the alternative is the limit: quick-xml tokenising the same
+# pages with the reader's configuration and doing nothing else
+# (examples/html_bench.rs; `tokenize` streams each file, `tokenize-page`
+# reads each page into memory first, as the reader does).
+if want html; then
+HTML_REPEAT="${HTML_REPEAT:-20}"
+nice -n 10 cargo build --release --quiet --example html_bench
+HELPER="${CARGO_TARGET_DIR:-target}/release/examples/html_bench"
+HTML="$BENCH_DIR/html-$HTML_REPEAT"
+if [ ! -d "$HTML/export" ]; then
+  rm -rf "$HTML.tmp" && mkdir -p "$HTML.tmp"
+  CORPUS=fixtures/corpus/tdesktop
+  "$TGNORM" -q --emoji keep --no-dedup \
+    "$CORPUS"/civil-updates-2023 "$CORPUS"/cyber-news-2022/messages40.html \
+    "$CORPUS"/quoxent-group-2020/messages7.html "$CORPUS"/teleaudio-2025/messages4.html \
+    -o "$HTML.tmp/seed.jsonl"
+  "$HELPER" repeat "$HTML_REPEAT" < "$HTML.tmp/seed.jsonl" > "$HTML.tmp/big.jsonl"
+  "$TGNORM" -q "$HTML.tmp/big.jsonl" --to tdesktop-html -o "$HTML.tmp/export"
+  rm -rf "$HTML" && mv "$HTML.tmp" "$HTML"
+fi
+# Page order as tgnorm reads a folder: messages.html, messages2.html, …
+mapfile -t PAGES < <(find "$HTML/export" -name 'messages*.html' | sort -V)
+HTML_MB=$(cat "${PAGES[@]}" | wc -c | awk '{ printf "%.1f", $1 / 1048576 }')
+cat "${PAGES[@]}" > /dev/null
+hresults=()
+hresults+=("$(run tgnorm-html "$TGNORM" "$HTML/export" -q -o "$BENCH_DIR/html.jsonl")")
+hresults+=("$(run html-nopass "$TGNORM" "$HTML/export" -q --no-unicode --no-emoji --no-whitespace -o "$BENCH_DIR/html-nopass.jsonl")")
+hresults+=("$(run qxml-tok sh -c 'exec "$@" > "$0"' "$BENCH_DIR/qxml-tok.out" "$HELPER" tokenize "${PAGES[@]}")")
+hresults+=("$(run qxml-page sh -c 'exec "$@" > "$0"' "$BENCH_DIR/qxml-page.out" "$HELPER" tokenize-page "${PAGES[@]}")")
+hresults+=("$(run valid-html sh -c "'$TGNORM' validate '$HTML/export' > '$BENCH_DIR/validate-html.out' 2>&1 || true")")
+echo
+echo "Telegram Desktop HTML $HTML/export (${#PAGES[@]} pages, $HTML_MB MiB," \
+  "$(grep -c '' "$HTML/big.jsonl") messages; tgnorm wrote $(grep -c '' "$BENCH_DIR/html.jsonl") posts," \
+  "load average $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "validate: $(tail -n 1 "$BENCH_DIR/validate-html.out")"
+echo "(ratio: time / tgnorm-html's; qxml-* only tokenise, the limit; valid-html is"
+echo " tgnorm validate on the same export: target (issue 18) <= 1.0x of converting)"
+table "$HTML_MB" "${hresults[@]}"
+fi
+
+# --- plain-text dumps: tgnorm vs a Python script splitting on the markers ---
+# The dump is fixtures/text/rusembindia-2024/input.txt (a real dump: 252
+# lines, 15 posts) repeated to TEXT_SIZE MiB (default 64), kept in
+# $BENCH_DIR. No tool reads these dumps, so the alternative is the script a
+# user would write: a new post at each `Forwarded from` line and after each
+# views footer, `Media is too big` + `VIEW IN TELEGRAM` noted as media, one
+# JSON line a post (no repeated bodies removed, no reply headers, no
+# cleaning). The last rows are limits: Python's bare line loop (decoding
+# included) and `wc -l`. tgnorm drops the repeated copies as duplicates;
+# tg-nodedup (--no-dedup) writes every post, as the script does.
+if want text; then
+TEXT_SIZE="${TEXT_SIZE:-64}"
+TEXT="$BENCH_DIR/dump-${TEXT_SIZE}M.txt"
+if [ ! -s "$TEXT" ]; then
+  python3 - "$TEXT.tmp" "$TEXT_SIZE" <<'PYEOF'
+import sys
+data = open("fixtures/text/rusembindia-2024/input.txt", "rb").read()
+if not data.endswith(b"\n"):
+    data += b"\n"
+with open(sys.argv[1], "wb") as out:
+    n, want = 0, int(sys.argv[2]) << 20
+    while n < want:
+        out.write(data)
+        n += len(data)
+PYEOF
+  mv "$TEXT.tmp" "$TEXT"
+fi
+TEXT_MB=$(stat -c %s "$TEXT" | awk '{ printf "%.1f", $1 / 1048576 }')
+cat "$TEXT" > /dev/null
+SPLIT="$BENCH_DIR/text_split.py"
+cat > "$SPLIT" <<'PYEOF'
+import json, re, sys
+FOOTER = re.compile(r"^\d+(?:\.\d+)?[KM]? views?\b")
+with open(sys.argv[1], encoding="utf-8") as f, open(sys.argv[2], "w", encoding="utf-8") as out:
+    post = {"forwarded_from": None, "media": [], "lines": []}
+    def flush():
+        if post["lines"] or post["media"] or post["forwarded_from"]:
+            out.write(json.dumps({"forwarded_from": post["forwarded_from"], "media": post["media"],
+                                  "text": "\n".join(post["lines"])}, ensure_ascii=False) + "\n")
+        post.update(forwarded_from=None, media=[], lines=[])
+    for line in f:
+        line = line.rstrip("\r\n")
+        if line.startswith("Forwarded from "):
+            flush()
+            post["forwarded_from"] = line[len("Forwarded from "):]
+        elif line == "VIEW IN TELEGRAM" and post["lines"]:
+            post["media"].append(post["lines"].pop())
+        elif FOOTER.match(line):
+            flush()
+        elif line:
+            post["lines"].append(line)
+    flush()
+PYEOF
+LOOP="$BENCH_DIR/text_lines.py"
+cat > "$LOOP" <<'PYEOF'
+import sys
+n = 0
+with open(sys.argv[1], encoding="utf-8") as f:
+    for line in f:
+        n += 1
+print(n)
+PYEOF
+tresults=()
+tresults+=("$(run tgnorm-text "$TGNORM" "$TEXT" -q --from text -o "$BENCH_DIR/text.jsonl")")
+tresults+=("$(run tg-nodedup "$TGNORM" "$TEXT" -q --from text --no-dedup -o "$BENCH_DIR/text-nodedup.jsonl")")
+tresults+=("$(run py-split python3 "$SPLIT" "$TEXT" "$BENCH_DIR/text-split.jsonl")")
+tresults+=("$(run py-lines sh -c 'exec "$@" > "$0"' "$BENCH_DIR/text-lines.out" python3 "$LOOP" "$TEXT")")
+tresults+=("$(run wc-l sh -c 'exec "$@" > "$0"' "$BENCH_DIR/text-wc.out" wc -l "$TEXT")")
+echo
+echo "text dump $TEXT ($TEXT_MB MiB, $(cat "$BENCH_DIR/text-lines.out") lines);" \
+  "tgnorm wrote $(grep -c '' "$BENCH_DIR/text.jsonl") posts ($(grep -c '' "$BENCH_DIR/text-nodedup.jsonl")" \
+  "with --no-dedup), the script $(grep -c '' "$BENCH_DIR/text-split.jsonl"); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "(ratio: time / tgnorm-text's; py-lines and wc-l only read the lines, the limits)"
+table "$TEXT_MB" "${tresults[@]}"
+fi
