@@ -55,9 +55,37 @@ pub(crate) struct Element {
     attrs: Vec<(LocalName, String)>,
     /// 1-based line of the start tag.
     pub(crate) line: u64,
+    /// The [`KNOWN`] classes the element has, one bit each (derived from
+    /// `attrs`, kept in step with them).
+    known: u128,
 }
 
 impl Element {
+    /// An element; its known classes are read from `attrs`.
+    fn new(name: QualName, attrs: Vec<(LocalName, String)>, line: u64) -> Element {
+        let mut el = Element { name, attrs, line, known: 0 };
+        el.known = known_classes(el.class_attr());
+        el
+    }
+
+    /// The value of the `class` attribute (the first one).
+    fn class_attr(&self) -> Option<&str> {
+        // Found by its interned name (no string compare).
+        self.attrs.iter().find(|(n, _)| *n == local_name!("class")).map(|(_, c)| c.as_str())
+    }
+
+    /// True when the element has any of the known classes in `mask` (made
+    /// by [`class_mask`]): one bit test instead of a split of the
+    /// attribute per class asked.
+    pub(crate) fn has_any(&self, mask: u128) -> bool {
+        self.known & mask != 0
+    }
+
+    /// The known classes of the element, as bits (see [`class_mask`]).
+    pub(crate) fn known(&self) -> u128 {
+        self.known
+    }
+
     /// The local tag name (`div`, `a`, `tg-emoji`).
     pub(crate) fn tag(&self) -> &str {
         &self.name.local
@@ -70,12 +98,7 @@ impl Element {
 
     /// True when the `class` attribute holds `class` as one of its tokens.
     pub(crate) fn has_class(&self, class: &str) -> bool {
-        // The reader asks this of every node for dozens of classes: the
-        // attribute is found by its interned name (no string compare).
-        self.attrs
-            .iter()
-            .find(|(n, _)| *n == local_name!("class"))
-            .is_some_and(|(_, c)| c.split_ascii_whitespace().any(|t| t == class))
+        self.class_attr().is_some_and(|c| c.split_ascii_whitespace().any(|t| t == class))
     }
 
     /// The class tokens.
@@ -85,13 +108,13 @@ impl Element {
 }
 
 /// An SVG element as a tree builder would make it (the fast path's).
-pub(crate) fn svg_element(name: &str, attrs: Vec<(LocalName, String)>, line: u64) -> Element {
-    Element { name: QualName::new(None, ns!(svg), LocalName::from(name)), attrs, line }
+pub(crate) fn svg_element(name: LocalName, attrs: Vec<(LocalName, String)>, line: u64) -> Element {
+    Element::new(QualName::new(None, ns!(svg), name), attrs, line)
 }
 
 /// An HTML element as a tree builder would make it (the fast path's).
-pub(crate) fn html_element(name: &str, attrs: Vec<(LocalName, String)>, line: u64) -> Element {
-    Element { name: QualName::new(None, ns!(html), LocalName::from(name)), attrs, line }
+pub(crate) fn html_element(name: LocalName, attrs: Vec<(LocalName, String)>, line: u64) -> Element {
+    Element::new(QualName::new(None, ns!(html), name), attrs, line)
 }
 
 #[cfg(test)]
@@ -136,6 +159,142 @@ pub(crate) fn element<'a>(node: NodeR<'a>) -> Option<&'a Element> {
 /// True when `node` is an element with class `class`.
 pub(crate) fn has_class(node: NodeR<'_>, class: &str) -> bool {
     element(node).is_some_and(|e| e.has_class(class))
+}
+
+/// The classes the post reader asks about on every element, each given a
+/// bit of [`Element::known`] when the element is made: reading a post asks
+/// dozens of them of every node, and a bit test is cheaper than splitting
+/// the attribute each time. A class not listed here is still answered by
+/// [`Element::has_class`]; `class_mask` gives it no bit (a test checks that
+/// every class the reader masks is listed).
+pub(crate) const KNOWN: [&str; 74] = [
+    "audio",
+    "emoji",
+    "js-message_reply_text",
+    "login_url_button",
+    "media_not_supported_cont",
+    "message_media_not_supported_label",
+    "message_media_not_supported_wrap",
+    "message_video_duration",
+    "not_supported",
+    "service_message",
+    "star",
+    "tgme_channel_info_header_title",
+    "tgme_channel_info_header_username",
+    "tgme_reaction",
+    "tgme_reaction_paid",
+    "tgme_widget_message",
+    "tgme_widget_message_author",
+    "tgme_widget_message_author_name",
+    "tgme_widget_message_contact_name",
+    "tgme_widget_message_contact_phone",
+    "tgme_widget_message_contact_wrap",
+    "tgme_widget_message_date",
+    "tgme_widget_message_document_extra",
+    "tgme_widget_message_document_icon",
+    "tgme_widget_message_document_title",
+    "tgme_widget_message_document_wrap",
+    "tgme_widget_message_footer",
+    "tgme_widget_message_forwarded_from",
+    "tgme_widget_message_forwarded_from_author",
+    "tgme_widget_message_forwarded_from_name",
+    "tgme_widget_message_from_author",
+    "tgme_widget_message_inline_button",
+    "tgme_widget_message_inline_button_text",
+    "tgme_widget_message_inline_keyboard",
+    "tgme_widget_message_inline_row",
+    "tgme_widget_message_link_preview",
+    "tgme_widget_message_location",
+    "tgme_widget_message_location_wrap",
+    "tgme_widget_message_meta",
+    "tgme_widget_message_metatext",
+    "tgme_widget_message_owner_name",
+    "tgme_widget_message_photo_wrap",
+    "tgme_widget_message_poll",
+    "tgme_widget_message_poll_option",
+    "tgme_widget_message_poll_option_percent",
+    "tgme_widget_message_poll_option_text",
+    "tgme_widget_message_poll_question",
+    "tgme_widget_message_poll_type",
+    "tgme_widget_message_reactions",
+    "tgme_widget_message_reply",
+    "tgme_widget_message_roundvideo_duration",
+    "tgme_widget_message_roundvideo_player",
+    "tgme_widget_message_service_photo",
+    "tgme_widget_message_sticker",
+    "tgme_widget_message_sticker_wrap",
+    "tgme_widget_message_text",
+    "tgme_widget_message_tgsticker",
+    "tgme_widget_message_user",
+    "tgme_widget_message_via_bot",
+    "tgme_widget_message_video_player",
+    "tgme_widget_message_video_thumb",
+    "tgme_widget_message_videosticker",
+    "tgme_widget_message_views",
+    "tgme_widget_message_voice_duration",
+    "tgme_widget_message_voice_player",
+    "tgme_widget_message_voters",
+    "tme_no_messages_found",
+    "url_button",
+    "link_preview_site_name",
+    "link_preview_title",
+    "link_preview_description",
+    "link_preview_image",
+    "link_preview_right_image",
+    "link_preview_video_thumb",
+];
+
+/// [`KNOWN`]'s classes by name, hashed once.
+fn known_index() -> &'static std::collections::HashMap<&'static str, u32, Fnv> {
+    static INDEX: OnceLock<std::collections::HashMap<&'static str, u32, Fnv>> = OnceLock::new();
+    INDEX.get_or_init(|| KNOWN.iter().zip(0..).map(|(c, i)| (*c, i)).collect())
+}
+
+/// The bits of the [`KNOWN`] classes among `classes` (a class attribute).
+fn known_classes(classes: Option<&str>) -> u128 {
+    let Some(classes) = classes else { return 0 };
+    let index = known_index();
+    classes
+        .split_ascii_whitespace()
+        .filter_map(|c| index.get(c))
+        .fold(0, |bits, &i| bits | 1u128 << i)
+}
+
+/// The bits of `classes`; a class not in [`KNOWN`] has none.
+pub(crate) fn class_mask(classes: &[&str]) -> u128 {
+    let index = known_index();
+    classes.iter().filter_map(|c| index.get(c)).fold(0, |bits, &i| bits | 1u128 << i)
+}
+
+/// The bit of one class, `None` when it is not in [`KNOWN`].
+pub(crate) fn class_bit(class: &str) -> Option<u128> {
+    known_index().get(class).map(|&i| 1u128 << i)
+}
+
+/// FNV-1a: class names are short and trusted (a fixed table), so a simple
+/// hash beats SipHash here.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Fnv;
+
+impl std::hash::BuildHasher for Fnv {
+    type Hasher = FnvHasher;
+    fn build_hasher(&self) -> FnvHasher {
+        FnvHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+/// The state of an FNV-1a hash.
+pub(crate) struct FnvHasher(u64);
+
+impl std::hash::Hasher for FnvHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
 }
 
 /// Most nodes one tree holds (arena slots of 96 bytes: 3 MiB).
@@ -313,7 +472,7 @@ impl TreeSink for Sink {
         let template = name.local == local_name!("template");
         let attrs = attrs.into_iter().map(|a| (a.name.local, a.value.to_string())).collect();
         let line = self.line.get();
-        let el = Element { name, attrs, line };
+        let el = Element::new(name, attrs, line);
         let mut tree = self.tree.borrow_mut();
         let mut node = tree.orphan(Node::Element(el));
         if template {
@@ -434,6 +593,7 @@ impl TreeSink for Sink {
                     e.attrs.push((a.name.local, a.value.to_string()));
                 }
             }
+            e.known = known_classes(e.class_attr());
         }
     }
 

@@ -235,13 +235,17 @@ impl<'a> Builder<'a> {
         if bytes.get(start) != Some(&b'<') || !tag.is_ascii_alphabetic() {
             return None;
         }
-        let gt = read_start_tag(html, start)?.gt;
+        let gt = read_start_tag(html, start, false)?.gt;
         let line = 1 + newlines(bytes.get(..gt)?);
-        let mut tree = Tree::new(Node::Document);
+        // About one node per 32 bytes of markup in real posts: the arena is
+        // sized once instead of grown (and moved) several times.
+        let nodes = (html.len() / 32).clamp(8, dom::MAX_NODES + 1);
+        let mut tree = Tree::with_capacity(Node::Document, nodes);
         let mut root = tree.root_mut();
-        let mut html_el = root.append(Node::Element(dom::html_element("html", Vec::new(), line)));
-        html_el.append(Node::Element(dom::html_element("head", Vec::new(), line)));
-        let body = html_el.append(Node::Element(dom::html_element("body", Vec::new(), line))).id();
+        let element = |name: &str| Node::Element(dom::html_element(name.into(), Vec::new(), line));
+        let mut html_el = root.append(element("html"));
+        html_el.append(element("head"));
+        let body = html_el.append(element("body")).id();
         Some(Builder {
             html,
             tree,
@@ -330,12 +334,10 @@ impl<'a> Builder<'a> {
     }
 
     fn start_tag(&mut self) -> Option<()> {
-        let tag = read_start_tag(self.html, self.pos)?;
-        let name = tag.name.as_str();
         let in_svg = self.stack.last().is_some_and(|(_, _, svg)| *svg);
-        // Inside an `<svg>` every start tag makes an SVG element (the HTML
-        // ones that break out of it are not on the list); `<svg>` starts one.
-        let svg = in_svg || name == "svg";
+        let tag = read_start_tag(self.html, self.pos, in_svg)?;
+        let name: &str = &tag.name;
+        let svg = tag.svg;
         let closes = if svg {
             if !SVG_ELEMENTS.contains(&name) || tag.attrs.iter().any(|(k, _)| k.contains(':')) {
                 return None;
@@ -368,23 +370,21 @@ impl<'a> Builder<'a> {
         self.held.attrs = attrs;
         self.held.attr_bytes = attr_bytes;
         let line = self.line_at(tag.gt);
-        let local = LocalName::from(name);
+        let (local, gt, link) = (tag.name.clone(), tag.gt, name == "a");
         let element = if svg {
-            let attrs = tag.attrs.into_iter().map(|(k, v)| (svg_attribute(k), v)).collect();
-            dom::svg_element(name, attrs, line)
+            dom::svg_element(tag.name, tag.attrs, line)
         } else {
-            let attrs = tag.attrs.into_iter().map(|(k, v)| (LocalName::from(k), v)).collect();
-            dom::html_element(name, attrs, line)
+            dom::html_element(tag.name, tag.attrs, line)
         };
         let parent = self.current();
         let id = self.tree.get_mut(parent)?.append(Node::Element(element)).id();
         if !closes {
-            if name == "a" {
+            if link {
                 self.open_links += 1;
             }
             self.stack.push((id, local, svg));
         }
-        self.pos = tag.gt + 1;
+        self.pos = gt + 1;
         Some(())
     }
 
@@ -401,14 +401,15 @@ impl<'a> Builder<'a> {
         if after.get(gap) != Some(&b'>') {
             return None;
         }
-        let name = self.html.get(from..from + name_len)?.to_ascii_lowercase();
+        // Open names are lower case: compared without a lower-cased copy.
+        let name = self.html.get(from..from + name_len)?;
         let (_, top, _) = self.stack.last()?;
-        if **top != *name {
+        if !(**top).eq_ignore_ascii_case(name) {
             return None;
         }
         self.flush_text()?;
         self.stack.pop();
-        if name == "a" {
+        if name.eq_ignore_ascii_case("a") {
             self.open_links = self.open_links.saturating_sub(1);
         }
         self.pos = from + name_len + gap + 1;
@@ -423,36 +424,45 @@ impl<'a> Builder<'a> {
 
 /// A start tag read at the `<` at `at`.
 struct StartTag {
-    name: String,
-    /// Lower-cased names (the first of a name only) and decoded values.
-    attrs: Vec<(String, String)>,
+    /// Lower case.
+    name: LocalName,
+    /// An SVG element: inside an `<svg>` every start tag makes one (the
+    /// HTML ones that break out of it are not on the list); `<svg>` starts
+    /// one.
+    svg: bool,
+    /// Names (the first of a name only; lower-cased, and re-cased as HTML5
+    /// does on SVG elements) and decoded values.
+    attrs: Vec<(LocalName, String)>,
     /// The byte of its `>`.
     gt: usize,
     /// Written `<name …/>`.
     self_closing: bool,
 }
 
-/// Reads the start tag at `at`: `None` when it is cut by the end of the
-/// input or written in a way whose HTML5 reading is not the plain one.
-fn read_start_tag(html: &str, at: usize) -> Option<StartTag> {
+/// Reads the start tag at `at` (`in_svg`: inside an `<svg>`): `None` when
+/// it is cut by the end of the input or written in a way whose HTML5
+/// reading is not the plain one.
+fn read_start_tag(html: &str, at: usize, in_svg: bool) -> Option<StartTag> {
     let bytes = html.as_bytes();
     let from = at + 1;
     let rest = bytes.get(from..)?;
     let name_len = rest.iter().position(|&b| is_space(b) || b == b'/' || b == b'>')?;
-    let name = html.get(from..from + name_len)?.to_ascii_lowercase();
-    let mut attrs: Vec<(String, String)> = Vec::new();
+    let name = LocalName::from(lower(html.get(from..from + name_len)?));
+    let svg = in_svg || &*name == "svg";
+    let mut attrs: Vec<(LocalName, String)> = Vec::new();
     let mut i = from + name_len;
     loop {
         while bytes.get(i).is_some_and(|&b| is_space(b)) {
             i += 1;
         }
         match *bytes.get(i)? {
-            b'>' => return Some(StartTag { name, attrs, gt: i, self_closing: false }),
+            b'>' => return Some(StartTag { name, svg, attrs, gt: i, self_closing: false }),
             b'/' => {
                 // Self-closing: HTML elements ignore the slash (a void one
                 // ends anyway), SVG elements end here.
                 return (bytes.get(i + 1) == Some(&b'>')).then_some(StartTag {
                     name,
+                    svg,
                     attrs,
                     gt: i + 1,
                     self_closing: true,
@@ -461,6 +471,9 @@ fn read_start_tag(html: &str, at: usize) -> Option<StartTag> {
             _ => {}
         }
         let (key, value, end) = read_attribute(html, i)?;
+        // Re-casing maps distinct lower-case names to distinct names, so
+        // the first of a name is found after it as before it.
+        let key = if svg { svg_attribute(&key) } else { LocalName::from(key) };
         if !attrs.iter().any(|(k, _)| *k == key) {
             attrs.push((key, value));
         }
@@ -468,8 +481,17 @@ fn read_start_tag(html: &str, at: usize) -> Option<StartTag> {
     }
 }
 
-/// An SVG attribute's name as HTML5 re-cases it.
-fn svg_attribute(name: String) -> LocalName {
+/// `name` in lower case, copied only when it has an upper-case letter.
+fn lower(name: &str) -> std::borrow::Cow<'_, str> {
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(name)
+    }
+}
+
+/// An SVG attribute's name as HTML5 re-cases it (`name` in lower case).
+fn svg_attribute(name: &str) -> LocalName {
     match SVG_ATTRIBUTES.iter().find(|(lower, _)| *lower == name) {
         Some((_, cased)) => LocalName::from(*cased),
         None => LocalName::from(name),
@@ -478,7 +500,7 @@ fn svg_attribute(name: String) -> LocalName {
 
 /// Reads one attribute at `at`: its lower-cased name, decoded value and the
 /// byte after it.
-fn read_attribute(html: &str, at: usize) -> Option<(String, String, usize)> {
+fn read_attribute(html: &str, at: usize) -> Option<(std::borrow::Cow<'_, str>, String, usize)> {
     let bytes = html.as_bytes();
     let rest = bytes.get(at..)?;
     let name_len = rest.iter().position(|&b| is_space(b) || b == b'/' || b == b'>' || b == b'=')?;
@@ -486,7 +508,7 @@ fn read_attribute(html: &str, at: usize) -> Option<(String, String, usize)> {
     if name_len == 0 || raw_name.iter().any(|b| matches!(b, b'"' | b'\'' | b'<')) {
         return None;
     }
-    let key = html.get(at..at + name_len)?.to_ascii_lowercase();
+    let key = lower(html.get(at..at + name_len)?);
     let mut i = at + name_len;
     let mut j = i;
     while bytes.get(j).is_some_and(|&b| is_space(b)) {
@@ -505,6 +527,7 @@ fn read_attribute(html: &str, at: usize) -> Option<(String, String, usize)> {
     match *bytes.get(i)? {
         quote @ (b'"' | b'\'') => {
             let len = memchr::memchr(quote, bytes.get(i + 1..)?)?;
+            value.reserve_exact(len);
             decode_into(&mut value, html.get(i + 1..i + 1 + len)?)?;
             let end = i + 1 + len + 1;
             // The next attribute must be set apart by white space.
@@ -658,6 +681,10 @@ mod tests {
             "<div>open at the end <i>x",
             "<div><svg class=\"i\" width=\"9px\" viewbox=\"0 0 9 20\"><g fill=\"none\"><path d=\"M1\"/><circle r=1></circle></g></svg>x</div>",
             "<div><svg/>x<br/></div>",
+            // Names in any case: tags, end tags, attributes, a repeated
+            // attribute told apart after lower-casing and SVG re-casing.
+            "<DIV Class=\"a\" CLASS=\"b\"><Span>x</SPAN><A HREF=\"y\">l</a></Div>",
+            "<div><svg VIEWBOX=\"1\" viewBox=\"2\" PreserveAspectRatio=\"n\"><G><Path D=\"M\"/></g></SVG></div>",
         ];
         for html in cases {
             assert!(parse(html).is_some(), "{html}");

@@ -113,76 +113,66 @@ impl Stack {
 }
 
 /// Scans `bytes`: the first problem, or else the post left open at the end.
+///
+/// Lines are counted only for a problem (from the start of `bytes` to its
+/// tag): a clean region, the usual case, costs no line count.
 pub fn scan(bytes: &[u8]) -> Report {
-    let mut line = 1u64;
+    let line_of = |at: usize| -> u64 {
+        1 + bytes.get(..at).map_or(0, |s| memchr::memchr_iter(b'\n', s).count() as u64)
+    };
     let mut naive = 0usize;
     let mut stack = Stack::default();
     let mut i = 0usize;
-    let count_lines = |from: usize, to: usize| -> u64 {
-        bytes.get(from..to).map_or(0, |s| memchr::memchr_iter(b'\n', s).count() as u64)
-    };
     while i < bytes.len() {
         let Some(lt) = bytes.get(i..).and_then(|r| memchr::memchr(b'<', r)) else {
             break;
         };
-        line += count_lines(i, i + lt);
         i += lt;
         let rest = bytes.get(i..).unwrap_or_default();
         if rest.starts_with(b"<!--") {
-            let end = find(rest, b"-->", 4).map_or(bytes.len(), |e| i + e + 3);
-            line += count_lines(i, end);
-            i = end;
+            i = find(rest, b"-->", 4).map_or(bytes.len(), |e| i + e + 3);
             continue;
         }
         match rest.get(1) {
             Some(b'!' | b'?') => {
-                let end = memchr::memchr(b'>', rest).map_or(bytes.len(), |e| i + e + 1);
-                line += count_lines(i, end);
-                i = end;
+                i = memchr::memchr(b'>', rest).map_or(bytes.len(), |e| i + e + 1);
             }
             Some(b'/') => {
                 naive = naive.saturating_sub(1);
                 let end = memchr::memchr(b'>', rest).map_or(bytes.len(), |e| i + e + 1);
                 let name = end_name(bytes.get(i + 2..end).unwrap_or_default());
                 stack.close(hash_lower(name));
-                line += count_lines(i, end);
                 i = end;
             }
             Some(c) if c.is_ascii_alphabetic() => {
                 let tag = scan_tag(rest);
                 if tag.attrs > MAX_ATTRS {
                     let what = format!("a tag with more than {MAX_ATTRS} attributes");
-                    return Report {
-                        problem: Some(Problem { line, byte: i, what }),
-                        open_post: None,
-                    };
+                    let problem = Problem { line: line_of(i), byte: i, what };
+                    return Report { problem: Some(problem), open_post: None };
                 }
-                let name = tag.name.to_ascii_lowercase();
-                let (start, start_line) = (i, line);
-                let end = i + tag.len;
-                line += count_lines(i, end);
-                i = end;
-                let void = VOID.contains(&name.as_slice())
-                    || (tag.self_closing && SVG_SHAPES.contains(&name.as_slice()));
-                if RAW_TEXT.contains(&name.as_slice()) {
+                let name = tag.name;
+                let start = i;
+                i += tag.len;
+                let is = |list: &[&[u8]]| list.iter().any(|n| n.eq_ignore_ascii_case(name));
+                let void = is(&VOID) || (tag.self_closing && is(&SVG_SHAPES));
+                if is(&RAW_TEXT) {
                     // Skip to the matching end tag: its content is not markup.
                     let mut close = b"</".to_vec();
-                    close.extend_from_slice(&name);
+                    close.extend_from_slice(name);
                     let body = bytes.get(i..).unwrap_or_default();
-                    let end = find_ci(body, &close).map_or(bytes.len(), |e| i + e);
-                    line += count_lines(i, end);
-                    i = end;
-                } else if name.as_slice() == b"plaintext" {
+                    i = find_ci(body, &close).map_or(bytes.len(), |e| i + e);
+                } else if name.eq_ignore_ascii_case(b"plaintext") {
                     break;
                 } else if !void {
                     naive += 1;
-                    let attrs = rest.get(1 + tag.name.len()..tag.len).unwrap_or_default();
+                    let attrs = rest.get(1 + name.len()..tag.len).unwrap_or_default();
                     let attrs = attrs.strip_suffix(b">").unwrap_or(attrs);
                     let is_post = is_post(attrs.strip_suffix(b"/").unwrap_or(attrs));
-                    stack.open(hash_lower(&name), is_post.then_some(start));
+                    stack.open(hash_lower(name), is_post.then_some(start));
                     if naive.max(stack.names.len()) > MAX_DEPTH {
                         let what = format!("markup nested deeper than {MAX_DEPTH} levels");
-                        let problem = Problem { line: start_line, byte: start, what };
+                        let problem = Problem { line: line_of(start), byte: start, what };
                         return Report { problem: Some(problem), open_post: None };
                     }
                 }
@@ -195,10 +185,12 @@ pub fn scan(bytes: &[u8]) -> Report {
 
 /// True when the attributes of a start tag give it the class of a post.
 fn is_post(attrs: &[u8]) -> bool {
-    Attributes(attrs).any(|(name, value)| {
-        name.eq_ignore_ascii_case(b"class")
-            && value.split(u8::is_ascii_whitespace).any(|t| t == POST_CLASS)
-    })
+    // Values are raw bytes: without the class's bytes no value holds it.
+    memchr::memmem::find(attrs, POST_CLASS).is_some()
+        && Attributes(attrs).any(|(name, value)| {
+            name.eq_ignore_ascii_case(b"class")
+                && value.split(u8::is_ascii_whitespace).any(|t| t == POST_CLASS)
+        })
 }
 
 /// The name of an end tag from what follows its `</`.
@@ -239,9 +231,12 @@ fn scan_tag(s: &[u8]) -> Tag<'_> {
     while let Some(&b) = s.get(j) {
         match quote {
             Some(q) => {
-                if b == q {
-                    quote = None;
-                }
+                // Nothing inside a quoted value counts but its end.
+                let Some(end) = memchr::memchr(q, s.get(j..).unwrap_or_default()) else { break };
+                j += end + 1;
+                quote = None;
+                prev = q;
+                continue;
             }
             None => {
                 if b == b'>' {

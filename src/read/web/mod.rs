@@ -284,21 +284,25 @@ impl<R: BufRead> Reader<R> {
             .collect();
         let reference = self.reference;
         let prepared = on_threads(&regions, |region| prepare(region, reference));
-        let plans = self.plan(&regions, &prepared);
+        let (plans, ends) = self.plan(&regions, &prepared);
         let read: Vec<Vec<std::result::Result<Post, post::Fault>>> =
             on_threads(&plans, |plan| plan.read(&self.file));
         drop(plans);
         let count = regions.len();
-        for (i, ((region, prepared), read)) in regions.iter().zip(prepared).zip(read).enumerate() {
+        let items = regions.iter().zip(prepared).zip(read).zip(ends);
+        for (i, (((region, prepared), read), end)) in items.enumerate() {
             self.emit(region, prepared, read, blind, last && i + 1 == count);
+            self.at = end;
         }
     }
 
     /// Settles, in input order, the page and first index of each region's
-    /// posts, as reading them one after the other would.
-    fn plan<'t>(&self, regions: &[&[u8]], prepared: &'t [Prepared]) -> Vec<Plan<'t>> {
+    /// posts, as reading them one after the other would; and the place
+    /// where each region ends (lines are counted once, here).
+    fn plan<'t>(&self, regions: &[&[u8]], prepared: &'t [Prepared]) -> (Vec<Plan<'t>>, Vec<Place>) {
         let (mut page, mut index, mut at) = (self.page.clone(), self.index, self.at);
         let mut plans = Vec::with_capacity(regions.len());
+        let mut ends = Vec::with_capacity(regions.len());
         for (region, prepared) in regions.iter().zip(prepared) {
             let mut plan = Plan { trees: None, page: None, index, line_offset: at.line - 1 };
             match prepared {
@@ -330,12 +334,13 @@ impl<R: BufRead> Reader<R> {
             }
             plans.push(plan);
             at = at.advance(region);
+            ends.push(at);
         }
-        plans
+        (plans, ends)
     }
 
-    /// Gives out the items of one region, prepared and read, and moves
-    /// past it.
+    /// Gives out the items of one region, prepared and read (the caller
+    /// then moves `self.at` past it).
     fn emit(
         &mut self,
         region: &[u8],
@@ -344,7 +349,6 @@ impl<R: BufRead> Reader<R> {
         blind: bool,
         last: bool,
     ) {
-        let at = self.at;
         match prepared {
             Prepared::Empty => {}
             Prepared::TooBig => self.reject_too_big(),
@@ -394,7 +398,6 @@ impl<R: BufRead> Reader<R> {
                 self.cut_blind = blind;
             }
         }
-        self.at = at.advance(region);
     }
 
     /// Gives out the posts read from a region's tree (`bytes`: the markup
@@ -464,7 +467,11 @@ fn prepare(region: &[u8], reference: bool) -> Prepared {
     if whole.is_empty() {
         return Prepared::Built { tree: Built::Nothing, open: report.open_post };
     }
-    let html = String::from_utf8_lossy(whole);
+    // `from_utf8` checks a word at a time; the lossy copy only for bad bytes.
+    let html = match std::str::from_utf8(whole) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(whole),
+    };
     let tree = match trees(&html, reference) {
         None => Built::Over { post: starts_post(whole) },
         Some(trees) => {
@@ -504,9 +511,10 @@ impl Plan<'_> {
     }
 }
 
-/// Threads that build and read posts' trees: one per core, at most 8.
+/// Threads that build and read posts' trees: `TGNORM_THREADS`, else one
+/// per core, at most 8 (the pipeline's own rule, `read::threads`).
 fn threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8)
+    super::threads()
 }
 
 /// `work` applied to every item, on [`threads`] threads (each takes the

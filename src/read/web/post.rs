@@ -7,7 +7,7 @@
 //! inside players). Page chrome is never looked at: only message elements
 //! are.
 
-use super::dom::{element, has_class, Element, Node, NodeR};
+use super::dom::{class_bit, class_mask, element, has_class, Element, Node, NodeR};
 use super::text::{self, emoji_from_image_url, one_line, plain, tme_path, unescape_href};
 use crate::model::{
     Chat, Edited, Extra, Forward, Kind, Media, MediaStatus, Peer, Post, Reaction, Reply, Service,
@@ -28,8 +28,12 @@ pub(crate) struct Page {
 /// Reads the channel header of a page, if it has one.
 pub(crate) fn page_info(root: NodeR<'_>) -> Page {
     let mut page = Page::default();
+    let masks = masks();
     for n in root.descendants() {
         let Some(el) = element(n) else { continue };
+        if !el.has_any(masks.header) && el.tag() != "meta" {
+            continue;
+        }
         if page.title.is_none() && el.has_class("tgme_channel_info_header_title") {
             page.title = Some(one_line(n)).filter(|t| !t.is_empty());
         } else if page.username.is_none() && el.has_class("tgme_channel_info_header_username") {
@@ -51,12 +55,67 @@ pub(crate) fn messages(root: NodeR<'_>) -> impl Iterator<Item = NodeR<'_>> {
 }
 
 fn is_message(n: NodeR<'_>) -> bool {
-    has_class(n, "tgme_widget_message")
+    element(n).is_some_and(|e| e.has_any(masks().message))
 }
 
 /// True when the page says it has no posts.
 pub(crate) fn says_no_posts(root: NodeR<'_>) -> bool {
-    root.descendants().any(|n| has_class(n, "tme_no_messages_found"))
+    let mask = masks().no_posts;
+    root.descendants().any(|n| element(n).is_some_and(|e| e.has_any(mask)))
+}
+
+/// The class masks the reader tests every element against (see
+/// `dom::KNOWN`).
+struct Masks {
+    message: u128,
+    no_posts: u128,
+    header: u128,
+    not_body: u128,
+    not_media: u128,
+    media: u128,
+}
+
+/// Classes whose subtrees hold no post text.
+const NOT_BODY: [&str; 9] = [
+    "tgme_widget_message_reply",
+    "tgme_widget_message_link_preview",
+    "media_not_supported_cont",
+    "tgme_widget_message_poll",
+    "tgme_widget_message_document_wrap",
+    "tgme_widget_message_inline_keyboard",
+    "tgme_widget_message_footer",
+    "tgme_widget_message_forwarded_from",
+    "tgme_widget_message_author",
+];
+
+/// Classes (besides [`MEDIA_ROOTS`]) whose subtrees the media walk does
+/// not enter.
+const NOT_MEDIA: [&str; 9] = [
+    "tgme_widget_message_reply",
+    "tgme_widget_message_link_preview",
+    "media_not_supported_cont",
+    "tgme_widget_message_text",
+    "tgme_widget_message_footer",
+    "tgme_widget_message_inline_keyboard",
+    "tgme_widget_message_user",
+    "tgme_widget_message_service_photo",
+    "message_media_not_supported_wrap",
+];
+
+fn masks() -> &'static Masks {
+    static MASKS: std::sync::OnceLock<Masks> = std::sync::OnceLock::new();
+    MASKS.get_or_init(|| Masks {
+        message: class_mask(&["tgme_widget_message"]),
+        no_posts: class_mask(&["tme_no_messages_found"]),
+        header: class_mask(&[
+            "tgme_channel_info_header_title",
+            "tgme_channel_info_header_username",
+        ]),
+        not_body: class_mask(&NOT_BODY),
+        not_media: class_mask(&NOT_MEDIA) | class_mask(&MEDIA_ROOTS),
+        media: class_mask(&MEDIA_ROOTS)
+            | class_mask(&["media_not_supported_cont", "message_media_not_supported_wrap"]),
+    })
 }
 
 /// First descendant of `node` (itself excluded) matching `pred`, not
@@ -120,7 +179,21 @@ fn walk<'a>(node: NodeR<'a>, stop: impl Fn(&Element) -> bool) -> Vec<NodeR<'a>> 
 }
 
 fn class_is(c: &'static str) -> impl Fn(&Element) -> bool {
-    move |e: &Element| e.has_class(c)
+    let bit = class_bit(c);
+    move |e: &Element| match bit {
+        Some(bit) => e.has_any(bit),
+        None => e.has_class(c),
+    }
+}
+
+/// The first element of class `c` among the descendants of the message
+/// `msg` whose classes (those in `dom::KNOWN`) are `present`: none without
+/// a walk when the class is not there at all.
+fn find_in<'a>(msg: NodeR<'a>, present: u128, c: &'static str) -> Option<NodeR<'a>> {
+    if class_bit(c).is_some_and(|bit| present & bit == 0) {
+        return None;
+    }
+    find(msg, class_is(c), never)
 }
 
 fn never(_: &Element) -> bool {
@@ -129,15 +202,7 @@ fn never(_: &Element) -> bool {
 
 /// Subtrees whose text is not the post's own text.
 fn not_body(e: &Element) -> bool {
-    e.has_class("tgme_widget_message_reply")
-        || e.has_class("tgme_widget_message_link_preview")
-        || e.has_class("media_not_supported_cont")
-        || e.has_class("tgme_widget_message_poll")
-        || e.has_class("tgme_widget_message_document_wrap")
-        || e.has_class("tgme_widget_message_inline_keyboard")
-        || e.has_class("tgme_widget_message_footer")
-        || e.has_class("tgme_widget_message_forwarded_from")
-        || e.has_class("tgme_widget_message_author")
+    e.has_any(masks().not_body)
 }
 
 /// `https://t.me/{name}/{id}` (maybe `?single`, maybe `/s/`) → (name, id).
@@ -268,8 +333,14 @@ pub(crate) fn read(
     let mut extra = Extra::new();
     let el = element(msg);
     let line = el.map_or(1, |e| e.line) + line_offset;
-    // html5ever reports no end positions: the post ends at its last start tag.
-    let last = msg.descendants().filter_map(element).map(|e| e.line).max();
+    // html5ever reports no end positions: the post ends at its last start
+    // tag. The same walk notes which known classes the post has.
+    let (mut last, mut present) = (None, 0u128);
+    for e in msg.descendants().skip(1).filter_map(element) {
+        last = last.max(Some(e.line));
+        present |= e.known();
+    }
+    let last = last.max(el.map(|e| e.line));
     let end_line = last.unwrap_or(1).max(line - line_offset) + line_offset;
     post.source = Source {
         format: "web-html".into(),
@@ -280,10 +351,11 @@ pub(crate) fn read(
         ..Source::default()
     };
 
+    let msg = (msg, present);
     let (date_link, username) = identity(msg, page, &mut post, &mut extra);
     footer(msg, date_link, (line, line_offset), &mut post, &mut extra)?;
     headers(msg, username.as_deref(), &mut post, &mut extra);
-    let is_service = body(msg, &mut post, &mut extra);
+    let is_service = body(msg.0, &mut post, &mut extra);
     media_and_more(msg, is_service, &mut post, &mut extra);
     post.extra = extra;
     Ok(post)
@@ -293,7 +365,7 @@ pub(crate) fn read(
 /// (`{username}/{id}`), `data-view` (base64url JSON) and the date link.
 /// Gives the date link (the footer reads it) and the channel's username.
 fn identity<'a>(
-    msg: NodeR<'a>,
+    (msg, present): (NodeR<'a>, u128),
     page: &Page,
     post: &mut Post,
     extra: &mut Extra,
@@ -310,7 +382,7 @@ fn identity<'a>(
             put(extra, "data_post", Some(dp.to_owned()));
         }
     }
-    let date_link = find(msg, class_is("tgme_widget_message_date"), never);
+    let date_link = find_in(msg, present, "tgme_widget_message_date");
     if id.is_none() || username.is_none() {
         let from_link = date_link.and_then(element).and_then(|e| e.attr("href")).and_then(tme_post);
         if let Some((u, i)) = from_link {
@@ -336,7 +408,7 @@ fn identity<'a>(
     }
     post.id = id;
 
-    let owner = find(msg, class_is("tgme_widget_message_owner_name"), never).map(one_line);
+    let owner = find_in(msg, present, "tgme_widget_message_owner_name").map(one_line);
     post.chat = Some(Chat {
         name: page.title.clone().or_else(|| owner.clone()),
         id: chat_id.clone(),
@@ -352,7 +424,7 @@ fn identity<'a>(
 /// RFC 3339 date-time is a [`Fault`]. `at` is the post's line and the
 /// chunk's line offset.
 fn footer(
-    msg: NodeR<'_>,
+    (msg, present): (NodeR<'_>, u128),
     date_link: Option<NodeR<'_>>,
     (line, line_offset): (u64, u64),
     post: &mut Post,
@@ -372,7 +444,7 @@ fn footer(
             post.date = Some(dt.trim().to_owned());
         }
     }
-    if let Some(v) = find(msg, class_is("tgme_widget_message_views"), never) {
+    if let Some(v) = find_in(msg, present, "tgme_widget_message_views") {
         let raw = one_line(v);
         match parse_count(&raw) {
             Some(n) => {
@@ -384,10 +456,10 @@ fn footer(
             None => put(extra, "views_raw", Some(raw)),
         }
     }
-    post.author = find(msg, class_is("tgme_widget_message_from_author"), never)
+    post.author = find_in(msg, present, "tgme_widget_message_from_author")
         .map(one_line)
         .filter(|a| !a.is_empty());
-    if let Some(meta) = find(msg, class_is("tgme_widget_message_meta"), never) {
+    if let Some(meta) = find_in(msg, present, "tgme_widget_message_meta") {
         let edited = meta.children().any(|c| match c.value() {
             Node::Text(t) => t.to_lowercase().contains("edited"),
             _ => false,
@@ -401,15 +473,20 @@ fn footer(
 }
 
 /// Headers: forward, via bot, reply.
-fn headers(msg: NodeR<'_>, username: Option<&str>, post: &mut Post, extra: &mut Extra) {
-    if let Some(fwd) = find(msg, class_is("tgme_widget_message_forwarded_from"), never) {
+fn headers(
+    (msg, present): (NodeR<'_>, u128),
+    username: Option<&str>,
+    post: &mut Post,
+    extra: &mut Extra,
+) {
+    if let Some(fwd) = find_in(msg, present, "tgme_widget_message_forwarded_from") {
         post.forwarded_from = Some(forward(fwd, extra));
     }
-    post.via_bot = find(msg, class_is("tgme_widget_message_via_bot"), never)
+    post.via_bot = find_in(msg, present, "tgme_widget_message_via_bot")
         .map(one_line)
         .map(|b| b.trim_start_matches('@').to_owned())
         .filter(|b| !b.is_empty());
-    if let Some(reply) = find(msg, class_is("tgme_widget_message_reply"), never) {
+    if let Some(reply) = find_in(msg, present, "tgme_widget_message_reply") {
         post.reply_to = Some(reply_to(reply, username, extra));
     }
 }
@@ -462,10 +539,15 @@ fn body(msg: NodeR<'_>, post: &mut Post, extra: &mut Extra) -> bool {
 
 /// Media in bubble order, poll voters, the unsupported kind, the link
 /// preview, reactions and the inline keyboard.
-fn media_and_more(msg: NodeR<'_>, is_service: bool, post: &mut Post, extra: &mut Extra) {
+fn media_and_more(
+    (msg, present): (NodeR<'_>, u128),
+    is_service: bool,
+    post: &mut Post,
+    extra: &mut Extra,
+) {
     let (media, unsupported) = media(msg, extra);
     post.media = media;
-    if let Some(voters) = find(msg, class_is("tgme_widget_message_voters"), never) {
+    if let Some(voters) = find_in(msg, present, "tgme_widget_message_voters") {
         let raw = one_line(voters);
         if let Some(poll) = post.media.iter_mut().find(|m| m.kind == "poll") {
             match parse_count(&raw) {
@@ -482,13 +564,13 @@ fn media_and_more(msg: NodeR<'_>, is_service: bool, post: &mut Post, extra: &mut
         post.kind = Kind::Unsupported;
     }
 
-    if let Some(lp) = find(msg, class_is("tgme_widget_message_link_preview"), never) {
+    if let Some(lp) = find_in(msg, present, "tgme_widget_message_link_preview") {
         extra.insert("link_preview".into(), link_preview(lp));
     }
-    if let Some(r) = find(msg, class_is("tgme_widget_message_reactions"), never) {
+    if let Some(r) = find_in(msg, present, "tgme_widget_message_reactions") {
         post.reactions = reactions(r);
     }
-    if let Some(kb) = find(msg, class_is("tgme_widget_message_inline_keyboard"), never) {
+    if let Some(kb) = find_in(msg, present, "tgme_widget_message_inline_keyboard") {
         let rows = keyboard(kb);
         if !rows.is_empty() {
             extra.insert("inline_bot_buttons".into(), Value::Array(rows));
@@ -590,16 +672,7 @@ const MEDIA_ROOTS: [&str; 9] = [
 
 /// Subtrees the media walk does not enter.
 fn not_media(e: &Element) -> bool {
-    e.has_class("tgme_widget_message_reply")
-        || e.has_class("tgme_widget_message_link_preview")
-        || e.has_class("media_not_supported_cont")
-        || e.has_class("tgme_widget_message_text")
-        || e.has_class("tgme_widget_message_footer")
-        || e.has_class("tgme_widget_message_inline_keyboard")
-        || e.has_class("tgme_widget_message_user")
-        || e.has_class("tgme_widget_message_service_photo")
-        || MEDIA_ROOTS.iter().any(|c| e.has_class(c))
-        || e.has_class("message_media_not_supported_wrap")
+    e.has_any(masks().not_media)
 }
 
 /// The post's media in order, and whether a visible "cannot show this post"
@@ -607,8 +680,9 @@ fn not_media(e: &Element) -> bool {
 fn media(msg: NodeR<'_>, extra: &mut Extra) -> (Vec<Media>, bool) {
     let mut out = Vec::new();
     let mut unsupported = false;
+    let any_media = masks().media;
     for n in walk(msg, not_media) {
-        let Some(e) = element(n) else { continue };
+        let Some(e) = element(n).filter(|e| e.has_any(any_media)) else { continue };
         if e.has_class("media_not_supported_cont") {
             // A hidden fallback (2023 stickers carry it on the wrap itself).
             continue;
@@ -955,6 +1029,30 @@ fn keyboard(kb: NodeR<'_>) -> Vec<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every class the reader tests by mask has a bit, and the bits say
+    /// what `has_class` says.
+    #[test]
+    fn masked_classes_are_known() {
+        let lists: [&[&str]; 3] = [&NOT_BODY, &NOT_MEDIA, &MEDIA_ROOTS];
+        for class in lists.into_iter().flatten() {
+            assert!(class_bit(class).is_some(), "{class}");
+        }
+        for class in super::super::dom::KNOWN {
+            assert!(class_bit(class).is_some(), "{class}");
+        }
+        let html = "<div class=\"x  tgme_widget_message_text\tjs-message_text tgme_widget_message\" class=\"emoji\">t</div><span class=\"tgme_widget_message_texts\">u</span>";
+        let dom = super::super::dom::parse(html).unwrap();
+        let mut seen = 0;
+        for e in dom.root().descendants().filter_map(element) {
+            for class in super::super::dom::KNOWN {
+                let bit = class_bit(class).unwrap();
+                assert_eq!(e.has_any(bit), e.has_class(class), "{class} on {}", e.tag());
+                seen += usize::from(e.has_any(bit));
+            }
+        }
+        assert_eq!(seen, 2);
+    }
 
     #[test]
     fn helpers() {
