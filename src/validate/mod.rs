@@ -44,7 +44,7 @@ use explain::Checker;
 use serde::Serialize;
 use serde_json::Value;
 use std::io::BufRead;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// How bad a problem is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -251,11 +251,11 @@ impl Sink<'_> {
 pub fn run(options: &Options, emit: &mut dyn FnMut(&Problem) -> Result<()>) -> Result<Report> {
     // Every input is expanded first, so that a missing one stops the run
     // before anything is printed.
-    let inputs: Vec<(&PathBuf, Vec<PathBuf>)> = options
-        .inputs
-        .iter()
-        .map(|input| Ok((input, pages_of(read::expand(std::slice::from_ref(input))?)?)))
-        .collect::<Result<_>>()?;
+    let mut inputs: Vec<(PathBuf, Vec<PathBuf>)> = Vec::new();
+    for input in &options.inputs {
+        let files = pages_of(read::expand(std::slice::from_ref(input))?)?;
+        inputs.extend(by_folder(input, files));
+    }
     // A schema named on the command line decides the format (no sniffing).
     let mut read_options = options.read.clone();
     read_options.format = match options.schema {
@@ -272,8 +272,8 @@ pub fn run(options: &Options, emit: &mut dyn FnMut(&Problem) -> Result<()>) -> R
         crate::schema::TDESKTOP_RESULT,
         &[(crate::schema::TDESKTOP_MESSAGE_ID, crate::schema::TDESKTOP_MESSAGE)],
     )?;
-    for (input, files) in inputs {
-        let folder = if is_page_folder(input, &files) {
+    for (input, files) in &inputs {
+        let folder = if is_page_folder(input, files) {
             let (folder, go_on) = tdesktop_html::folder(input, &mut sink)?;
             if !go_on {
                 break;
@@ -284,7 +284,7 @@ pub fn run(options: &Options, emit: &mut dyn FnMut(&Problem) -> Result<()>) -> R
         };
         let mut chat = tdesktop_html::Chat::default();
         let mut go_on = true;
-        for path in &files {
+        for path in files {
             let notes = Notes::default();
             let input = read::open(path, &read_options, &notes)?;
             if input.zip.is_some() {
@@ -521,6 +521,26 @@ fn pages_of(files: Vec<PathBuf>) -> Result<Vec<PathBuf>> {
         out.extend(pages.into_iter().map(|(_, p)| p));
     }
     Ok(out)
+}
+
+/// The files of a command-line input, by the folder they are in: a folder
+/// given whole (a full-account export holds a folder of pages per chat)
+/// gives one group per folder, in the order of `files`, so that each chat's
+/// pages are validated as one export and not as pages of one chat. A file
+/// given by name is its own group.
+fn by_folder(input: &Path, files: Vec<PathBuf>) -> Vec<(PathBuf, Vec<PathBuf>)> {
+    if !input.is_dir() {
+        return vec![(input.to_path_buf(), files)];
+    }
+    let mut groups: Vec<(PathBuf, Vec<PathBuf>)> = Vec::new();
+    for file in files {
+        let folder = file.parent().map_or_else(|| input.to_path_buf(), Path::to_path_buf);
+        match groups.last_mut() {
+            Some((last, group)) if *last == folder => group.push(file),
+            _ => groups.push((folder, vec![file])),
+        }
+    }
+    groups
 }
 
 fn is_page_folder(input: &std::path::Path, files: &[PathBuf]) -> bool {

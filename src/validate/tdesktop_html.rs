@@ -26,7 +26,9 @@
 //! (a single file given as `page.html`, standard input) takes it from its
 //! Previous messages link, and a page without one is the first. Page N ≥ 2
 //! opens its history with a link to page N − 1; a Next link goes to page
-//! N + 1. When a folder is validated as an export, its pages are one chat:
+//! N + 1. When a folder is validated as an export, its pages are one chat
+//! (a full-account export is a folder of such folders, one per chat, each
+//! validated on its own):
 //! ids carry over from page to page, a page whose successor is in the folder
 //! must link to it, and missing pages are reported. Single files are
 //! checked each on its own.
