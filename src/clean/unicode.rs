@@ -128,14 +128,22 @@ fn facts(table: &[u16], c: char) -> u16 {
 /// NFC of a chunk whose only fault is the order of its combining marks:
 /// when no character in it decomposes or may compose (quick check "yes"
 /// for all), NFC is the canonical reordering alone (each run of marks
-/// sorted by combining class, stably). `None` when the chunk is not such.
-fn reorder_only(chunk: &str, table: &[u16]) -> Option<String> {
-    let mut out = String::with_capacity(chunk.len());
-    let mut marks: Vec<(u16, char)> = Vec::new();
+/// sorted by combining class, stably), written into `out` (cleared first).
+/// `false` when the chunk is not such. `marks` is scratch space, kept by
+/// the caller so that a text with many such chunks (Arabic with harakat:
+/// one a word) allocates once.
+fn reorder_only(
+    chunk: &str,
+    table: &[u16],
+    out: &mut String,
+    marks: &mut Vec<(u16, char)>,
+) -> bool {
+    out.clear();
+    marks.clear();
     for c in chunk.chars() {
         let f = facts(table, c);
         if f & (NOT_YES | DECOMPOSES) != 0 {
-            return None;
+            return false;
         }
         let ccc = f & 0xFF;
         if ccc == 0 {
@@ -148,7 +156,7 @@ fn reorder_only(chunk: &str, table: &[u16]) -> Option<String> {
     }
     marks.sort_by_key(|&(ccc, _)| ccc);
     out.extend(marks.drain(..).map(|(_, c)| c));
-    Some(out)
+    true
 }
 
 /// `text` in NFC; `None` when it already is.
@@ -168,6 +176,7 @@ fn nfc(text: &str) -> Option<String> {
     let mut at = 0; // where the quick check goes on, after any chunk done
     let mut i = 0;
     let mut last_ccc = 0u16;
+    let (mut normalized, mut marks) = (String::new(), Vec::new());
     while let Some(&b) = bytes.get(i) {
         if b < 0x80 {
             last_ccc = 0;
@@ -207,8 +216,10 @@ fn nfc(text: &str) -> Option<String> {
             .and_then(|rest| rest.iter().position(|&x| x < 0x80))
             .map_or(bytes.len(), |n| i + n);
         if let Some(chunk) = text.get(start..end) {
-            let normalized: String =
-                reorder_only(chunk, table).unwrap_or_else(|| chunk.nfc().collect());
+            if !reorder_only(chunk, table, &mut normalized, &mut marks) {
+                normalized.clear();
+                normalized.extend(chunk.nfc());
+            }
             if normalized != chunk {
                 let out = out.get_or_insert_with(|| String::with_capacity(text.len() + 8));
                 out.push_str(text.get(copied..start).unwrap_or_default());
