@@ -266,12 +266,7 @@ pub fn run(options: &Options, emit: &mut dyn FnMut(&Problem) -> Result<()>) -> R
         Schema::Web => Some(Format::WebHtml),
     };
     let mut sink = Sink { report: Report::default(), max_errors: options.max_errors, emit };
-    let post_schema = Checker::new(crate::schema::POST, &[])?;
-    let message_schema = Checker::new(crate::schema::TDESKTOP_MESSAGE, &[])?;
-    let result_schema = Checker::new(
-        crate::schema::TDESKTOP_RESULT,
-        &[(crate::schema::TDESKTOP_MESSAGE_ID, crate::schema::TDESKTOP_MESSAGE)],
-    )?;
+    let [post_schema, message_schema, result_schema] = bundled_schemas()?;
     for (input, files) in &inputs {
         let folder = if is_page_folder(input, files) {
             let (folder, go_on) = tdesktop_html::folder(input, &mut sink)?;
@@ -309,7 +304,7 @@ pub fn run(options: &Options, emit: &mut dyn FnMut(&Problem) -> Result<()>) -> R
                 }
             }
             go_on = match format {
-                Format::Jsonl => jsonl(reader, &name, &post_schema, &mut sink)?,
+                Format::Jsonl => jsonl(reader, &name, post_schema, &mut sink)?,
                 Format::TdesktopJson => {
                     // The fast path may need to read the file again: only
                     // a regular file can be.
@@ -320,7 +315,7 @@ pub fn run(options: &Options, emit: &mut dyn FnMut(&Problem) -> Result<()>) -> R
                         reader,
                         regular.then_some(&reopen as _),
                         &name,
-                        (&message_schema, &result_schema),
+                        (message_schema, result_schema),
                         &mut sink,
                         options.progress,
                     )?
@@ -342,7 +337,7 @@ pub fn run(options: &Options, emit: &mut dyn FnMut(&Problem) -> Result<()>) -> R
                 Format::WebHtml => web::validate(reader, &name, &mut sink)?,
                 Format::Text => text(reader, &name, &options.read, &mut sink)?,
                 #[cfg(feature = "parquet")]
-                Format::Parquet => parquet(path, &name, &post_schema, &mut sink)?,
+                Format::Parquet => parquet(path, &name, post_schema, &mut sink)?,
             };
             if !go_on {
                 break;
@@ -355,42 +350,10 @@ pub fn run(options: &Options, emit: &mut dyn FnMut(&Problem) -> Result<()>) -> R
     Ok(sink.report)
 }
 
-/// What the one-thread path and the fast path of `result.json` validation
-/// make of `bytes`: each one's problems, as printed, and report. They must
-/// be equal: the differential fuzz target `validate_result_json_paths`
-/// asserts it ([`crate::fuzzing::validate_paths_agree`]).
-#[doc(hidden)]
-pub fn result_json_both_paths(bytes: &[u8]) -> Result<[(Vec<String>, Report); 2]> {
-    static SCHEMAS: std::sync::OnceLock<std::result::Result<[Checker; 2], String>> =
-        std::sync::OnceLock::new();
-    let compiled = SCHEMAS.get_or_init(|| {
-        let compile = || -> Result<[Checker; 2]> {
-            Ok([
-                Checker::new(crate::schema::TDESKTOP_MESSAGE, &[])?,
-                Checker::new(
-                    crate::schema::TDESKTOP_RESULT,
-                    &[(crate::schema::TDESKTOP_MESSAGE_ID, crate::schema::TDESKTOP_MESSAGE)],
-                )?,
-            ])
-        };
-        compile().map_err(|e| e.to_string())
-    });
-    let [message, result] = compiled
-        .as_ref()
-        .map_err(|e| Error::new(Position::file("<bundled schema>"), ErrorKind::Data(e.clone())))?;
-    tdesktop::both_paths(bytes, None, (message, result))
-}
-
-/// Validates `bytes` as one file of `format` named `name`, with no file
-/// system and no sniffing (the fuzz targets' entry; Telegram Desktop pages
-/// are checked as a single page).
-pub fn check_bytes(
-    bytes: &[u8],
-    name: &str,
-    format: Format,
-    emit: &mut dyn FnMut(&Problem) -> Result<()>,
-) -> Result<Report> {
-    // Compiled once per process: a fuzzer calls this millions of times.
+/// The bundled schemas, compiled once per process (a fuzzer validates
+/// millions of inputs, the Python package one per call): the post
+/// schema, a Telegram Desktop message and a whole `result.json`.
+fn bundled_schemas() -> Result<&'static [Checker; 3]> {
     static SCHEMAS: std::sync::OnceLock<std::result::Result<[Checker; 3], String>> =
         std::sync::OnceLock::new();
     let compiled = SCHEMAS.get_or_init(|| {
@@ -406,12 +369,31 @@ pub fn check_bytes(
         };
         compile().map_err(|e| e.to_string())
     });
-    let [post, message, result] = compiled.as_ref().map_err(|e| {
-        Error::new(
-            crate::error::Position::file("<bundled schema>"),
-            crate::error::ErrorKind::Data(e.clone()),
-        )
-    })?;
+    compiled
+        .as_ref()
+        .map_err(|e| Error::new(Position::file("<bundled schema>"), ErrorKind::Data(e.clone())))
+}
+
+/// What the one-thread path and the fast path of `result.json` validation
+/// make of `bytes`: each one's problems, as printed, and report. They must
+/// be equal: the differential fuzz target `validate_result_json_paths`
+/// asserts it ([`crate::fuzzing::validate_paths_agree`]).
+#[doc(hidden)]
+pub fn result_json_both_paths(bytes: &[u8]) -> Result<[(Vec<String>, Report); 2]> {
+    let [_, message, result] = bundled_schemas()?;
+    tdesktop::both_paths(bytes, None, (message, result))
+}
+
+/// Validates `bytes` as one file of `format` named `name`, with no file
+/// system and no sniffing (the fuzz targets' entry; Telegram Desktop pages
+/// are checked as a single page).
+pub fn check_bytes(
+    bytes: &[u8],
+    name: &str,
+    format: Format,
+    emit: &mut dyn FnMut(&Problem) -> Result<()>,
+) -> Result<Report> {
+    let [post, message, result] = bundled_schemas()?;
     let mut sink =
         Sink { report: Report { files: 1, ..Report::default() }, max_errors: None, emit };
     let reader: Box<dyn BufRead + Send> = Box::new(std::io::Cursor::new(bytes.to_vec()));
