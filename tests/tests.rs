@@ -61,3 +61,5 @@ mod merge;
 // `--into` a Parquet file or a partitioned dataset (issue 17 item 3).
 #[cfg(feature = "parquet")]
 mod into_parquet;
+// The JSONL encoder (write::compact) against serde_json on every fixture post (issue 18).
+mod compact_json;

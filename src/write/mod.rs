@@ -7,6 +7,7 @@
 
 #[cfg(feature = "arrow")]
 pub mod arrow;
+pub mod compact;
 pub mod csv;
 pub mod jsonl;
 #[cfg(feature = "parquet")]
