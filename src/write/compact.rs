@@ -101,26 +101,32 @@ fn escaped(b: u8) -> bool {
 }
 
 /// The index of the first byte of `bytes` that needs an escape, or its
-/// length: eight bytes a step, and the tail (under eight) in one more step,
-/// padded with spaces, so that a short string (a key) costs one test.
+/// length: eight bytes a step, then the tail (under eight) as the last eight
+/// bytes, overlapping bytes already known clean (a word built in a stack
+/// buffer from fewer bytes would stall the load). A string under eight
+/// bytes (most keys) is looked at byte by byte.
 #[inline]
 fn next_escape(bytes: &[u8]) -> usize {
-    let mut at = 0;
-    for chunk in bytes.chunks_exact(8) {
+    let word = |chunk: &[u8]| {
         let mut lanes = [0u8; 8];
         lanes.copy_from_slice(chunk);
-        if needs_escape(u64::from_le_bytes(lanes)) {
+        u64::from_le_bytes(lanes)
+    };
+    let mut at = 0;
+    for chunk in bytes.chunks_exact(8) {
+        if needs_escape(word(chunk)) {
             return at + chunk.iter().position(|&b| escaped(b)).unwrap_or(chunk.len());
         }
         at += 8;
     }
     let rest = bytes.get(at..).unwrap_or_default();
-    let mut lanes = [b' '; 8];
-    if let Some(head) = lanes.get_mut(..rest.len()) {
-        head.copy_from_slice(rest);
+    if rest.is_empty() {
+        return at;
     }
-    if !needs_escape(u64::from_le_bytes(lanes)) {
-        return bytes.len();
+    if let Some(last) = bytes.len().checked_sub(8).and_then(|from| bytes.get(from..)) {
+        if !needs_escape(word(last)) {
+            return bytes.len();
+        }
     }
     at + rest.iter().position(|&b| escaped(b)).unwrap_or(rest.len())
 }
