@@ -181,6 +181,16 @@ fn nfc(text: &str) -> Option<String> {
         if b < 0x80 {
             last_ccc = 0;
             i += 1;
+            // A run of ASCII (spaces, digits, Latin text) passes eight bytes
+            // a step: it is never part of a quick-check failure.
+            while let Some(chunk) = bytes.get(i..i + 8) {
+                let mut lanes = [0u8; 8];
+                lanes.copy_from_slice(chunk);
+                if u64::from_le_bytes(lanes) & 0x8080_8080_8080_8080 != 0 {
+                    break;
+                }
+                i += 8;
+            }
             continue;
         }
         let (cp, len) = match b {
