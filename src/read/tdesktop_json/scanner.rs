@@ -92,8 +92,9 @@ fn indented_alike(bytes: &[u8], indent: usize) -> bool {
 /// which run to the end of their line). A message cut out by its layout is
 /// kept only when this holds, so that the cut ends where walking would end
 /// it (a valid file can hold a line that looks like the message's end).
-/// Strings are skipped with a SIMD search; only the bytes between them are
-/// looked at one by one.
+/// Strings are skipped by [`quote_or_backslash`] (a word at a time, SIMD
+/// search in long strings); only the bytes between them are looked at one
+/// by one.
 fn one_value(bytes: &[u8]) -> bool {
     let mut depth = 0u64;
     let mut i = 0;
