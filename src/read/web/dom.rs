@@ -167,8 +167,9 @@ pub(crate) fn has_class(node: NodeR<'_>, class: &str) -> bool {
 /// the attribute each time. A class not listed here is still answered by
 /// [`Element::has_class`]; `class_mask` gives it no bit (a test checks that
 /// every class the reader masks is listed).
-pub(crate) const KNOWN: [&str; 74] = [
+pub(crate) const KNOWN: [&str; 75] = [
     "audio",
+    "copyonly",
     "emoji",
     "js-message_reply_text",
     "login_url_button",
