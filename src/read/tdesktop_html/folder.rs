@@ -25,20 +25,26 @@
 //! ([`read::threads`]), pages of a folder on disk are parsed ahead of the
 //! chain on worker threads, one page per task ([`ahead`]); the chain is
 //! still decided here, from each page's own link, so the posts, their
-//! order and the summary are the same as with one thread.
+//! order and the summary are the same as with one thread. Read by the
+//! conversion pipeline ([`Folder::tasks`]), the pages are handed out as
+//! tasks that the pipeline's own workers parse, clean and encode
+//! ([`task`]), and no thread is started here.
 
 mod ahead;
+mod task;
 
 use self::ahead::{Ahead, Parsed};
+use self::task::PageEnd;
+pub(crate) use self::task::PageTask;
 use super::Reader;
 use crate::error::{Error, Position, Result};
 use crate::format::tdesktop_html::page_number;
 use crate::model::Post;
-use crate::read::{self, zip, Format, Notes, ReadOptions};
+use crate::read::{self, zip, Format, Notes, Pending, ReadOptions};
 use std::collections::VecDeque;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 
 /// The pages of one folder, read in link order.
 pub struct Folder {
@@ -62,6 +68,11 @@ pub struct Folder {
     threads: usize,
     /// The workers, once the pages are listed (folders on disk only).
     ahead: Option<Ahead>,
+    /// Pages that may be parsed ahead are handed out as tasks
+    /// ([`Folder::tasks`]) instead of parsed by `ahead`.
+    tasks: bool,
+    /// A page task to hand out next.
+    task: Option<PageTask>,
     /// An error to yield before going on (listing or opening failed).
     pending: VecDeque<Result<Post>>,
     done: bool,
@@ -81,6 +92,8 @@ enum Current {
     Html(usize, Box<Reader<Box<dyn BufRead + Send>>>),
     /// A page parsed ahead: its items left, and its link.
     Parsed(usize, std::vec::IntoIter<Result<Post>>, Option<String>),
+    /// A page handed out as a task: how it ended, once read.
+    Task(usize, mpsc::Receiver<PageEnd>),
 }
 
 impl Folder {
@@ -108,9 +121,20 @@ impl Folder {
             issues: Vec::new(),
             threads,
             ahead: None,
+            tasks: false,
+            task: None,
             pending: VecDeque::new(),
             done: false,
         }
+    }
+
+    /// The folder as the conversion pipeline reads it: with more than one
+    /// worker thread, each page on disk of at most 4 MiB is one
+    /// [`Pending::Page`] item, a task the pipeline's workers run ([`task`]);
+    /// the other items are posts and rejections, as [`Folder`] yields them.
+    pub(crate) fn tasks(mut self) -> Tasks {
+        self.tasks = true;
+        Tasks(self)
     }
 
     /// Reads the pages of the folder `folder` (`ChatExport/`) of a zip
@@ -158,7 +182,9 @@ impl Folder {
                     .map(|m| m.len());
                 page.ahead = size;
             }
-            self.ahead = Some(Ahead::new(self.threads));
+            if !self.tasks {
+                self.ahead = Some(Ahead::new(self.threads));
+            }
         }
         pages.sort_by(|a, b| (a.number, &a.name).cmp(&(b.number, &b.name)));
         self.next = pages.iter().position(|p| p.name == "messages.html");
@@ -218,6 +244,15 @@ impl Folder {
         page.read = true;
         let name = page.name.clone();
         let path = self.dir.join(&name);
+        if let Some(bytes) = page.ahead.filter(|_| self.tasks) {
+            // Every page of the folder is a page (see below).
+            let options =
+                ReadOptions { format: Some(Format::TdesktopHtml), ..self.options.clone() };
+            let (end, ended) = mpsc::sync_channel(1);
+            self.task = Some(PageTask { path, options, bytes, end });
+            self.current = Some(Current::Task(i, ended));
+            return;
+        }
         if let Some(parsed) = self.parsed_ahead(i) {
             ahead::absorb(&self.notes, &parsed.notes);
             let Parsed { items, opened, link, .. } = parsed;
@@ -297,11 +332,14 @@ impl Folder {
     }
 }
 
-impl Iterator for Folder {
-    type Item = Result<Post>;
-
-    fn next(&mut self) -> Option<Result<Post>> {
+impl Folder {
+    /// The next post or rejection; `None` at the end, or when a page task
+    /// is to be handed out first (`task`, only with [`Folder::tasks`]).
+    fn step(&mut self) -> Option<Result<Post>> {
         loop {
+            if self.task.is_some() {
+                return None;
+            }
             if let Some(item) = self.pending.pop_front() {
                 return Some(item);
             }
@@ -332,6 +370,21 @@ impl Iterator for Folder {
                     self.current = None;
                     self.page_done(i, link.as_deref());
                 }
+                Some(Current::Task(i, ended)) => {
+                    let (i, end) = (*i, ended.recv());
+                    self.current = None;
+                    match end {
+                        Ok(PageEnd { opened: true, link }) => self.page_done(i, link.as_deref()),
+                        // Not opened: its error is its one item, and the
+                        // chain ends, as when the page is opened here.
+                        Ok(PageEnd { opened: false, .. }) => {}
+                        // The task was dropped unread: the run is stopping.
+                        Err(_) => {
+                            self.done = true;
+                            return None;
+                        }
+                    }
+                }
                 None => {
                     let next = match self.next.take() {
                         Some(i) => Some(i),
@@ -351,6 +404,32 @@ impl Iterator for Folder {
                     }
                 }
             }
+        }
+    }
+}
+
+impl Iterator for Folder {
+    type Item = Result<Post>;
+
+    fn next(&mut self) -> Option<Result<Post>> {
+        match self.step() {
+            Some(item) => Some(item),
+            // Never: only `Tasks` asks for tasks.
+            None => self.task.take().map(|task| Err(task.misrouted())),
+        }
+    }
+}
+
+/// A [`Folder`] whose pages are handed out as tasks ([`Folder::tasks`]).
+pub(crate) struct Tasks(Folder);
+
+impl Iterator for Tasks {
+    type Item = Result<Pending>;
+
+    fn next(&mut self) -> Option<Result<Pending>> {
+        match self.0.step() {
+            Some(item) => Some(item.map(|post| Pending::Ready(Box::new(post)))),
+            None => self.0.task.take().map(|task| Ok(Pending::Page(Box::new(task)))),
         }
     }
 }
@@ -416,6 +495,29 @@ mod tests {
         (items, notes.inputs())
     }
 
+    /// Every item of the folder `dir` handed out as tasks with `threads`
+    /// workers, each page task run where it is handed out (as a pipeline
+    /// worker runs it), and what the run's notes hold after; the number of
+    /// tasks last.
+    fn read_tasks(dir: &Path, threads: usize) -> ReadAsTasks {
+        let notes = Notes::default();
+        let folder =
+            Folder::with_threads(dir.to_path_buf(), ReadOptions::default(), notes.clone(), threads);
+        let (mut items, mut tasks) = (Vec::new(), 0);
+        for item in folder.tasks() {
+            match item {
+                Ok(Pending::Page(task)) => {
+                    tasks += 1;
+                    items.extend(task.run(&notes).iter().map(|item| format!("{item:?}")))
+                }
+                item => items.push(format!("{:?}", item.and_then(Pending::resolve))),
+            }
+        }
+        ((items, notes.inputs()), tasks)
+    }
+
+    type ReadAsTasks = ((Vec<String>, Vec<crate::account::FileReport>), usize);
+
     /// Pages parsed ahead on workers read exactly as pages read one after
     /// the other: the same items in the same order, the same notes, on
     /// every fixture folder (the reordered chain, the missing page and the
@@ -441,15 +543,19 @@ mod tests {
             }
         }
         assert!(folders.len() >= 10, "{folders:?}");
-        let mut items = 0;
+        let (mut items, mut pages_as_tasks) = (0, 0);
         for dir in folders {
             let one = read_with(&dir, 1);
             items += one.0.len();
             for threads in [2, 3, 8] {
                 assert!(read_with(&dir, threads) == one, "{dir:?} with {threads} threads");
+                let (tasks, handed_out) = read_tasks(&dir, threads);
+                assert!(tasks == one, "{dir:?} as tasks, {threads} threads");
+                pages_as_tasks += handed_out;
             }
         }
         assert!(items > 4000, "{items}");
+        assert!(pages_as_tasks > 30, "{pages_as_tasks}");
     }
 
     /// A bad page (empty, binary, not a page, a folder named like a page)
@@ -476,6 +582,8 @@ mod tests {
         assert!(one.0.iter().any(|i| i.contains("this page is skipped")), "{:#?}", one.0);
         for threads in [2, 4] {
             assert!(read_with(dir.path(), threads) == one, "{threads} threads");
+            // 1, 3 and 5 are pages; 2 (empty) and 4 (binary) fail as tasks.
+            assert!(read_tasks(dir.path(), threads) == (one.clone(), 6), "as tasks, {threads}");
         }
     }
 }
