@@ -511,7 +511,7 @@ fn work(
     // A page task is read here, so that its posts are made, cleaned,
     // encoded and freed on this one thread.
     let posts: Box<dyn Iterator<Item = Result<Post>>> = match job.page {
-        Some(page) => Box::new(page.run(notes).into_iter()),
+        Some(page) => Box::new(page.run().into_iter()),
         None => Box::new(job.items.into_iter().map(|item| item.and_then(Pending::resolve))),
     };
     let items = posts

@@ -34,8 +34,8 @@ mod ahead;
 mod task;
 
 use self::ahead::{Ahead, Parsed};
-use self::task::PageEnd;
 pub(crate) use self::task::PageTask;
+use self::task::{Handle, PageEnd};
 use super::Reader;
 use crate::error::{Error, Position, Result};
 use crate::format::tdesktop_html::page_number;
@@ -44,7 +44,7 @@ use crate::read::{self, zip, Format, Notes, Pending, ReadOptions};
 use std::collections::VecDeque;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::sync::{mpsc, Arc};
+use std::sync::Arc;
 
 /// The pages of one folder, read in link order.
 pub struct Folder {
@@ -71,8 +71,10 @@ pub struct Folder {
     /// Pages that may be parsed ahead are handed out as tasks
     /// ([`Folder::tasks`]) instead of parsed by `ahead`.
     tasks: bool,
-    /// A page task to hand out next.
-    task: Option<PageTask>,
+    /// Page tasks to hand out next.
+    to_hand: VecDeque<PageTask>,
+    /// The page task handed out on a guess ([`task`]), and its ends.
+    guessed: Option<(usize, Handle)>,
     /// An error to yield before going on (listing or opening failed).
     pending: VecDeque<Result<Post>>,
     done: bool,
@@ -93,7 +95,7 @@ enum Current {
     /// A page parsed ahead: its items left, and its link.
     Parsed(usize, std::vec::IntoIter<Result<Post>>, Option<String>),
     /// A page handed out as a task: how it ended, once read.
-    Task(usize, mpsc::Receiver<PageEnd>),
+    Task(usize, Handle),
 }
 
 impl Folder {
@@ -122,7 +124,8 @@ impl Folder {
             threads,
             ahead: None,
             tasks: false,
-            task: None,
+            to_hand: VecDeque::new(),
+            guessed: None,
             pending: VecDeque::new(),
             done: false,
         }
@@ -244,13 +247,15 @@ impl Folder {
         page.read = true;
         let name = page.name.clone();
         let path = self.dir.join(&name);
+        // A wrong guess is dropped here: its worker drops the page.
+        let guessed = self.guessed.take();
         if let Some(bytes) = page.ahead.filter(|_| self.tasks) {
-            // Every page of the folder is a page (see below).
-            let options =
-                ReadOptions { format: Some(Format::TdesktopHtml), ..self.options.clone() };
-            let (end, ended) = mpsc::sync_channel(1);
-            self.task = Some(PageTask { path, options, bytes, end });
-            self.current = Some(Current::Task(i, ended));
+            let handle = match guessed {
+                Some((j, handle)) if j == i => handle,
+                _ => self.hand_out(i, bytes),
+            };
+            self.current = Some(Current::Task(i, handle));
+            self.guess_after(i);
             return;
         }
         if let Some(parsed) = self.parsed_ahead(i) {
@@ -286,6 +291,34 @@ impl Folder {
         }
     }
 
+    /// Hands out page `i` (of `bytes` bytes) as a task.
+    fn hand_out(&mut self, i: usize, bytes: u64) -> Handle {
+        let name = self.pages.as_ref().and_then(|p| p.get(i)).map(|p| p.name.as_str());
+        let path = self.dir.join(name.unwrap_or_default());
+        // Every page of the folder is a page (see `open`).
+        let options = ReadOptions { format: Some(Format::TdesktopHtml), ..self.options.clone() };
+        let (task, handle) = PageTask::new(path, options, bytes);
+        self.to_hand.push_back(task);
+        handle
+    }
+
+    /// Hands out, right after page `i`'s task, the page likely read after
+    /// it: the next page not read in page order (the first one once the
+    /// chain is over: that guess is always right).
+    fn guess_after(&mut self, i: usize) {
+        let Some(pages) = &self.pages else { return };
+        let unread = |j: &usize| pages.get(*j).is_some_and(|p| !p.read);
+        let guess = match self.chain_over {
+            true => (0..pages.len()).find(unread),
+            false => (i + 1..pages.len()).chain(0..i).find(unread),
+        };
+        let Some((j, bytes)) = guess.and_then(|j| Some((j, pages.get(j)?.ahead?))) else {
+            return;
+        };
+        let handle = self.hand_out(j, bytes);
+        self.guessed = Some((j, handle));
+    }
+
     /// Page `i` parsed by a worker, when it may be parsed ahead; the
     /// workers are given the pages likely wanted after it first.
     fn parsed_ahead(&mut self, i: usize) -> Option<Parsed> {
@@ -313,6 +346,7 @@ impl Folder {
 
     fn finish(&mut self) {
         self.done = true;
+        self.guessed = None;
         if !self.issues.is_empty() {
             self.notes.say(&Position::name_of(&self.dir), "pages", self.issues.join("; "));
         }
@@ -337,7 +371,7 @@ impl Folder {
     /// is to be handed out first (`task`, only with [`Folder::tasks`]).
     fn step(&mut self) -> Option<Result<Post>> {
         loop {
-            if self.task.is_some() {
+            if !self.to_hand.is_empty() {
                 return None;
             }
             if let Some(item) = self.pending.pop_front() {
@@ -370,19 +404,20 @@ impl Folder {
                     self.current = None;
                     self.page_done(i, link.as_deref());
                 }
-                Some(Current::Task(i, ended)) => {
-                    let (i, end) = (*i, ended.recv());
-                    self.current = None;
-                    match end {
-                        Ok(PageEnd { opened: true, link }) => self.page_done(i, link.as_deref()),
-                        // Not opened: its error is its one item, and the
-                        // chain ends, as when the page is opened here.
-                        Ok(PageEnd { opened: false, .. }) => {}
+                Some(Current::Task(i, handle)) => {
+                    let (i, end) = (*i, handle.end.recv());
+                    let Ok(PageEnd { opened, link, notes }) = end else {
                         // The task was dropped unread: the run is stopping.
-                        Err(_) => {
-                            self.done = true;
-                            return None;
-                        }
+                        self.done = true;
+                        return None;
+                    };
+                    ahead::absorb(&self.notes, &notes);
+                    let _ = handle.go.send(true);
+                    self.current = None;
+                    // Not opened: its error is its one item, and the chain
+                    // ends, as when the page is opened here.
+                    if opened {
+                        self.page_done(i, link.as_deref());
                     }
                 }
                 None => {
@@ -415,7 +450,7 @@ impl Iterator for Folder {
         match self.step() {
             Some(item) => Some(item),
             // Never: only `Tasks` asks for tasks.
-            None => self.task.take().map(|task| Err(task.misrouted())),
+            None => self.to_hand.pop_front().map(|task| Err(task.misrouted())),
         }
     }
 }
@@ -429,7 +464,7 @@ impl Iterator for Tasks {
     fn next(&mut self) -> Option<Result<Pending>> {
         match self.0.step() {
             Some(item) => Some(item.map(|post| Pending::Ready(Box::new(post)))),
-            None => self.0.task.take().map(|task| Ok(Pending::Page(Box::new(task)))),
+            None => self.0.to_hand.pop_front().map(|task| Ok(Pending::Page(Box::new(task)))),
         }
     }
 }
@@ -496,24 +531,26 @@ mod tests {
     }
 
     /// Every item of the folder `dir` handed out as tasks with `threads`
-    /// workers, each page task run where it is handed out (as a pipeline
+    /// workers, each page task run on a thread of its own (as a pipeline
     /// worker runs it), and what the run's notes hold after; the number of
     /// tasks last.
     fn read_tasks(dir: &Path, threads: usize) -> ReadAsTasks {
         let notes = Notes::default();
         let folder =
             Folder::with_threads(dir.to_path_buf(), ReadOptions::default(), notes.clone(), threads);
-        let (mut items, mut tasks) = (Vec::new(), 0);
+        let mut items = Vec::new();
         for item in folder.tasks() {
-            match item {
-                Ok(Pending::Page(task)) => {
-                    tasks += 1;
-                    items.extend(task.run(&notes).iter().map(|item| format!("{item:?}")))
-                }
-                item => items.push(format!("{:?}", item.and_then(Pending::resolve))),
-            }
+            items.push(match item {
+                Ok(Pending::Page(task)) => Err(std::thread::spawn(move || task.run())),
+                item => Ok(format!("{:?}", item.and_then(Pending::resolve))),
+            });
         }
-        ((items, notes.inputs()), tasks)
+        let tasks = items.iter().filter(|item| item.is_err()).count();
+        let items = items.into_iter().flat_map(|item| match item {
+            Ok(item) => vec![item],
+            Err(task) => task.join().unwrap().iter().map(|item| format!("{item:?}")).collect(),
+        });
+        ((items.collect(), notes.inputs()), tasks)
     }
 
     type ReadAsTasks = ((Vec<String>, Vec<crate::account::FileReport>), usize);
@@ -582,8 +619,11 @@ mod tests {
         assert!(one.0.iter().any(|i| i.contains("this page is skipped")), "{:#?}", one.0);
         for threads in [2, 4] {
             assert!(read_with(dir.path(), threads) == one, "{threads} threads");
-            // 1, 3 and 5 are pages; 2 (empty) and 4 (binary) fail as tasks.
-            assert!(read_tasks(dir.path(), threads) == (one.clone(), 6), "as tasks, {threads}");
+            // 1, 2, 3, 4, 5 and 7 as tasks, and two wrong guesses (2 after
+            // 1, 4 after 3) handed out and dropped.
+            let (tasks, handed_out) = read_tasks(dir.path(), threads);
+            assert!(tasks == one, "as tasks, {threads} threads: {:#?}", tasks.0);
+            assert_eq!(handed_out, 8, "{threads} threads");
         }
     }
 }

@@ -17,17 +17,23 @@
 //!
 //! **The chain is still decided by the folder, from the page's own link.**
 //! The worker sends the page's end (opened or not, its "Next messages"
-//! link) back to the folder as soon as the page is parsed, before its posts
-//! are cleaned; the folder waits for it before it hands out the next page.
-//! Only parsing is on that chain, so the cleaning and encoding of one page
-//! overlap the parsing of the next on another worker, and no page is ever
-//! parsed on a guess: the pages, their order, the rejections and the
-//! summary are those of [`Folder`](super::Folder) reading them in turn.
+//! link, what its reader told its own notes) back to the folder as soon as
+//! the page is parsed, and waits for the folder's word before it goes on:
+//! the folder replays the page's notes into the run's
+//! ([`ahead::absorb`](super::ahead::absorb)) and says go when the page is
+//! the chain's, so the reports come in the order the folder takes the
+//! pages, as when it reads them itself.
 //!
-//! **Notes.** The page's reader tells notes of its own; the worker replays
-//! them into the run's ([`ahead::absorb`](super::ahead::absorb)) before it
-//! sends the page's end, so the reports come in the order the folder took
-//! the pages, as when it reads them itself.
+//! **One page is parsed on a guess.** Parsing is most of a page's cost, so
+//! waiting for a page's link before handing out the next would put every
+//! page's parsing on one chain. So right after a page task the folder hands
+//! out the page it guesses comes next (the next page not read in page
+//! order: how Telegram Desktop links them). When the link confirms the
+//! guess, the guessed page goes on; when it does not, the folder drops it
+//! (its worker gives back an empty batch and its notes are not told) and
+//! reads it again when the chain or the pages left reach it. The guess is
+//! made from the folder's state only, never from timing, so the batches,
+//! and what is written, are the same on every run.
 
 use super::ahead;
 use crate::error::{Error, ErrorKind, Position, Result};
@@ -39,13 +45,15 @@ use std::sync::mpsc;
 /// A page to read to its end on the worker that takes it.
 #[derive(Debug)]
 pub(crate) struct PageTask {
-    pub(super) path: PathBuf,
+    path: PathBuf,
     /// Options with the format set to Telegram Desktop HTML.
-    pub(super) options: ReadOptions,
+    options: ReadOptions,
     /// The page's size in bytes (for the pipeline's budget).
-    pub(super) bytes: u64,
+    bytes: u64,
     /// Where the page's end goes: the folder waits for it.
-    pub(super) end: mpsc::SyncSender<PageEnd>,
+    end: mpsc::SyncSender<PageEnd>,
+    /// The folder's word: true when the page is the chain's.
+    go: mpsc::Receiver<bool>,
 }
 
 /// How a page read by a worker ended: what the folder needs to go on.
@@ -55,24 +63,43 @@ pub(super) struct PageEnd {
     pub opened: bool,
     /// Where its "Next messages" link points.
     pub link: Option<String>,
+    /// What its reader told, to be replayed into the run's notes.
+    pub notes: Notes,
+}
+
+/// The folder's ends of a page task: the page's end, and the word to go.
+pub(super) struct Handle {
+    pub end: mpsc::Receiver<PageEnd>,
+    pub go: mpsc::SyncSender<bool>,
 }
 
 impl PageTask {
+    /// The task of reading the page at `path` (of `bytes` bytes), and the
+    /// folder's ends of it.
+    pub(super) fn new(path: PathBuf, options: ReadOptions, bytes: u64) -> (PageTask, Handle) {
+        let (end, ended) = mpsc::sync_channel(1);
+        let (said, go) = mpsc::sync_channel(1);
+        (PageTask { path, options, bytes, end, go }, Handle { end: ended, go: said })
+    }
+
     /// The page's size in bytes.
     pub(crate) fn bytes(&self) -> u64 {
         self.bytes
     }
 
-    /// Reads the page to its end: its items (posts and rejections, marked
-    /// as the page's), after telling the run's `notes` what the page told
-    /// and the folder how the page ended.
-    pub(crate) fn run(self, notes: &Notes) -> Vec<Result<Post>> {
-        let parsed = ahead::parse(self.path, &self.options);
-        ahead::absorb(notes, &parsed.notes);
-        let ahead::Parsed { items, opened, link, .. } = parsed;
-        // The folder may have gone (the run is stopping): nobody waits.
-        let _ = self.end.send(PageEnd { opened, link });
-        items
+    /// Reads the page to its end and tells the folder how it ended; its
+    /// items (posts and rejections, marked as the page's) once the folder
+    /// says the page is the chain's, none when it was a wrong guess (or the
+    /// folder has gone: the run is stopping).
+    pub(crate) fn run(self) -> Vec<Result<Post>> {
+        let ahead::Parsed { items, opened, link, notes } = ahead::parse(self.path, &self.options);
+        if self.end.send(PageEnd { opened, link, notes }).is_err() {
+            return Vec::new();
+        }
+        match self.go.recv() {
+            Ok(true) => items,
+            Ok(false) | Err(_) => Vec::new(),
+        }
     }
 
     /// The error for a page task read where one post was expected (only
