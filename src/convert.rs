@@ -388,8 +388,9 @@ fn value_bytes(v: &serde_json::Value) -> usize {
 /// The read stage: cuts the reader's items into batches closed at
 /// [`BATCH`] items or [`BATCH_BYTES`] bytes, and sends them while fewer
 /// than [`IN_FLIGHT_BYTES`] are in flight.
-/// A page task (`read::Pending::Page`) goes at once, alone in its batch:
-/// the reader waits for the page's link before it goes on.
+/// A page task (`read::Pending::Page`) goes at once, alone in its batch
+/// (the folder then waits for the page's link), after the wait for the
+/// budget: so one page more than the budget may be in flight.
 fn read_stage(posts: read::PendingPosts<'_>, job_tx: mpsc::SyncSender<Job>, budget: &Budget) {
     let mut batch = Vec::with_capacity(BATCH);
     let (mut bytes, mut seq, mut first) = (0, 0, 0);
@@ -413,8 +414,13 @@ fn read_stage(posts: read::PendingPosts<'_>, job_tx: mpsc::SyncSender<Job>, budg
             (seq, first, bytes) = (seq + 1, first + sent, 0);
         }
         if let Some(page) = page {
+            // Waits before the page, not after: the page's worker waits for
+            // the folder's word once the page is parsed, so the page cannot
+            // be written (and its bytes given back) while the reader waits.
+            // Every batch sent before it can, and one page (at most 4 MiB)
+            // is less than the budget, so this wait ends.
             let job = Job { seq, first, items: Vec::new(), page: Some(page), bytes: size };
-            if !send(&job_tx, budget, job) {
+            if !budget.wait_below(IN_FLIGHT_BYTES) || !send_now(&job_tx, budget, job) {
                 return;
             }
             (seq, first) = (seq + 1, first + PAGE_ITEMS);
@@ -427,8 +433,14 @@ fn read_stage(posts: read::PendingPosts<'_>, job_tx: mpsc::SyncSender<Job>, budg
 /// Sends a batch, then waits while [`IN_FLIGHT_BYTES`] or more are in
 /// flight; `false` when the stages after have stopped.
 fn send(job_tx: &mpsc::SyncSender<Job>, budget: &Budget, job: Job) -> bool {
+    send_now(job_tx, budget, job) && budget.wait_below(IN_FLIGHT_BYTES)
+}
+
+/// Sends a batch, its bytes counted in flight; `false` when the stages
+/// after have stopped.
+fn send_now(job_tx: &mpsc::SyncSender<Job>, budget: &Budget, job: Job) -> bool {
     budget.take(job.bytes);
-    job_tx.send(job).is_ok() && budget.wait_below(IN_FLIGHT_BYTES)
+    job_tx.send(job).is_ok()
 }
 
 /// What a worker made of one reader item.
