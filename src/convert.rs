@@ -271,10 +271,19 @@ struct Job {
     /// The number of the first item in its file.
     first: u64,
     items: Vec<Result<Pending>>,
+    /// A page of a Telegram Desktop HTML folder, alone in its batch
+    /// (`items` is then empty): the worker reads it and works on its posts
+    /// (`read::tdesktop_html::PageTask`).
+    page: Option<Box<read::tdesktop_html::PageTask>>,
     /// The items' size ([`item_bytes`]), given back to the [`Budget`] once
     /// the batch is written.
     bytes: usize,
 }
+
+/// The item numbers (for [`Ordinal`]) a page task takes: more than a page
+/// handed out as a task can hold (at most 4 MiB, one item is at least one
+/// byte), so that the numbers stay in input order whatever the page holds.
+const PAGE_ITEMS: u64 = 1 << 23;
 
 /// The bytes of the batches sent by the reader and not yet written: the
 /// reader waits on it, the writer gives back.
@@ -342,6 +351,7 @@ impl Drop for CloseOnDrop<'_> {
 fn item_bytes(item: &Result<Pending>) -> usize {
     match item {
         Ok(Pending::Unparsed(raw)) => raw.byte_len(),
+        Ok(Pending::Page(task)) => usize::try_from(task.bytes()).unwrap_or(usize::MAX),
         Ok(Pending::Ready(post)) => post_bytes(post),
         Err(_) => 256,
     }
@@ -378,29 +388,59 @@ fn value_bytes(v: &serde_json::Value) -> usize {
 /// The read stage: cuts the reader's items into batches closed at
 /// [`BATCH`] items or [`BATCH_BYTES`] bytes, and sends them while fewer
 /// than [`IN_FLIGHT_BYTES`] are in flight.
+/// A page task (`read::Pending::Page`) goes at once, alone in its batch
+/// (the folder then waits for the page's link), after the wait for the
+/// budget: so one page more than the budget may be in flight.
 fn read_stage(posts: read::PendingPosts<'_>, job_tx: mpsc::SyncSender<Job>, budget: &Budget) {
     let mut batch = Vec::with_capacity(BATCH);
     let (mut bytes, mut seq, mut first) = (0, 0, 0);
     for item in posts {
-        bytes += item_bytes(&item);
-        batch.push(item);
-        if batch.len() == BATCH || bytes >= BATCH_BYTES {
+        let size = item_bytes(&item);
+        let page = match item {
+            Ok(Pending::Page(page)) => Some(page),
+            item => {
+                bytes += size;
+                batch.push(item);
+                None
+            }
+        };
+        let full = batch.len() == BATCH || bytes >= BATCH_BYTES;
+        if full || (page.is_some() && !batch.is_empty()) {
             let items = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-            budget.take(bytes);
             let sent = items.len() as u64;
-            if job_tx.send(Job { seq, first, items, bytes }).is_err() {
+            if !send(&job_tx, budget, Job { seq, first, items, page: None, bytes }) {
                 return;
             }
-            first += sent;
-            seq += 1;
-            bytes = 0;
-            if !budget.wait_below(IN_FLIGHT_BYTES) {
+            (seq, first, bytes) = (seq + 1, first + sent, 0);
+        }
+        if let Some(page) = page {
+            // Waits before the page, not after: the page's worker waits for
+            // the folder's word once the page is parsed, so the page cannot
+            // be written (and its bytes given back) while the reader waits.
+            // Every batch sent before it can, and one page (at most 4 MiB)
+            // is less than the budget, so this wait ends.
+            let job = Job { seq, first, items: Vec::new(), page: Some(page), bytes: size };
+            if !budget.wait_below(IN_FLIGHT_BYTES) || !send_now(&job_tx, budget, job) {
                 return;
             }
+            (seq, first) = (seq + 1, first + PAGE_ITEMS);
         }
     }
     budget.take(bytes);
-    let _ = job_tx.send(Job { seq, first, items: batch, bytes });
+    let _ = job_tx.send(Job { seq, first, items: batch, page: None, bytes });
+}
+
+/// Sends a batch, then waits while [`IN_FLIGHT_BYTES`] or more are in
+/// flight; `false` when the stages after have stopped.
+fn send(job_tx: &mpsc::SyncSender<Job>, budget: &Budget, job: Job) -> bool {
+    send_now(job_tx, budget, job) && budget.wait_below(IN_FLIGHT_BYTES)
+}
+
+/// Sends a batch, its bytes counted in flight; `false` when the stages
+/// after have stopped.
+fn send_now(job_tx: &mpsc::SyncSender<Job>, budget: &Budget, job: Job) -> bool {
+    budget.take(job.bytes);
+    job_tx.send(job).is_ok()
 }
 
 /// What a worker made of one reader item.
@@ -480,13 +520,17 @@ fn work(
 ) -> Finished {
     let mut encoder = encode.and_then(|format| write::Encoder::new(format, *lines_hint));
     let first = job.first;
-    let items = job
-        .items
-        .into_iter()
+    // A page task is read here, so that its posts are made, cleaned,
+    // encoded and freed on this one thread.
+    let posts: Box<dyn Iterator<Item = Result<Post>>> = match job.page {
+        Some(page) => Box::new(page.run().into_iter()),
+        None => Box::new(job.items.into_iter().map(|item| item.and_then(Pending::resolve))),
+    };
+    let items = posts
         .enumerate()
         .map(|(i, item)| {
-            let mut post = match item.and_then(|p| p.settle(read, notes)) {
-                Ok(post) => post,
+            let mut post = match item {
+                Ok(post) => read::settle(post, read, notes),
                 Err(e) => return Done::Failed(e),
             };
             if !select.keeps(&post) {
@@ -497,7 +541,8 @@ fn work(
             }
             let mut key = dedup.then(|| clean::fingerprint(&post));
             clean::clean_post(&mut post, clean);
-            let at = Ordinal::new(file.number, first + i as u64);
+            // A page's items stay within the numbers it took (`PAGE_ITEMS`).
+            let at = Ordinal::new(file.number, first + (i as u64).min(PAGE_ITEMS - 1));
             let merge = match merge_post(&mut post, at, file.stage) {
                 Merge::No => {
                     // Against an archive, posts without an id are told
@@ -696,7 +741,7 @@ fn pipeline(
     consume: &mut dyn FnMut(Finished) -> Result<Option<Error>>,
 ) -> Result<Option<Error>> {
     let posts = read::open(path, &options.read, notes)
-        .and_then(|input| read::read(input, &options.read, notes));
+        .and_then(|input| read::read_with_pages(input, &options.read, notes));
     let posts = match posts {
         Ok(p) => p,
         Err(e) => return Ok(Some(e)),

@@ -15,6 +15,8 @@ mod tdesktop_json;
 mod hostile_json;
 // Telegram Desktop messages*.html: reader and writer.
 mod tdesktop_html;
+// Telegram Desktop HTML folders parsed on the workers: as with one thread.
+mod html_page_tasks;
 // The Telegram Desktop HTML writer from every reader: valid, faithful, chats apart.
 mod tdesktop_html_writer;
 // Saved t.me/s web pages, and web pages ↔ text dumps agreeing.

@@ -44,6 +44,10 @@ pub(crate) enum Pending {
     Ready(Box<Post>),
     /// A Telegram Desktop message still to parse.
     Unparsed(Box<tdesktop_json::Unparsed>),
+    /// A page of a Telegram Desktop HTML folder still to read: many posts,
+    /// which the caller gets with [`tdesktop_html::PageTask::run`] (only
+    /// [`read_with_pages`] hands these out).
+    Page(Box<tdesktop_html::PageTask>),
 }
 
 impl Pending {
@@ -52,6 +56,7 @@ impl Pending {
         match self {
             Pending::Ready(post) => Ok(*post),
             Pending::Unparsed(raw) => raw.parse(),
+            Pending::Page(task) => Err(task.misrouted()),
         }
     }
 
@@ -59,12 +64,16 @@ impl Pending {
     /// ([`offset::assume`] with `--assume-offset`); a post whose dates had
     /// none is counted in `notes` (`assumed_offset`).
     pub fn settle(self, options: &ReadOptions, notes: &Notes) -> Result<Post> {
-        let mut post = self.resolve()?;
-        if offset::assume(&mut post, options.assume_offset) {
-            notes.count(&post.source.file, |c| &mut c.assumed_offset, 1);
-        }
-        Ok(post)
+        Ok(settle(self.resolve()?, options, notes))
     }
+}
+
+/// `post` with every date given an offset, as [`Pending::settle`] does.
+pub(crate) fn settle(mut post: Post, options: &ReadOptions, notes: &Notes) -> Post {
+    if offset::assume(&mut post, options.assume_offset) {
+        notes.count(&post.source.file, |c| &mut c.assumed_offset, 1);
+    }
+    post
 }
 
 /// A stream of [`Pending`] items, as [`read`] gives them.
@@ -568,6 +577,23 @@ struct FolderStub;
 impl Read for FolderStub {
     fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
         Err(io::Error::other("a folder of Telegram Desktop HTML pages: read it as tdesktop-html"))
+    }
+}
+
+/// [`read`], with the pages of a folder of Telegram Desktop HTML pages on
+/// disk handed out as [`Pending::Page`] tasks for the caller's workers
+/// ([`tdesktop_html::Folder::tasks`]).
+pub(crate) fn read_with_pages<'a>(
+    input: Input,
+    options: &ReadOptions,
+    notes: &Notes,
+) -> Result<PendingPosts<'a>> {
+    match (&input.folder, input.format, &input.zip) {
+        (Some(dir), Format::TdesktopHtml, None) => {
+            let folder = tdesktop_html::Folder::new(dir.clone(), options.clone(), notes.clone());
+            Ok(Box::new(folder.tasks()))
+        }
+        _ => read(input, options, notes),
     }
 }
 

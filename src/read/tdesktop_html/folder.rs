@@ -25,16 +25,22 @@
 //! ([`read::threads`]), pages of a folder on disk are parsed ahead of the
 //! chain on worker threads, one page per task ([`ahead`]); the chain is
 //! still decided here, from each page's own link, so the posts, their
-//! order and the summary are the same as with one thread.
+//! order and the summary are the same as with one thread. Read by the
+//! conversion pipeline ([`Folder::tasks`]), the pages are handed out as
+//! tasks that the pipeline's own workers parse, clean and encode
+//! ([`task`]), and no thread is started here.
 
 mod ahead;
+mod task;
 
 use self::ahead::{Ahead, Parsed};
+pub(crate) use self::task::PageTask;
+use self::task::{Handle, PageEnd};
 use super::Reader;
 use crate::error::{Error, Position, Result};
 use crate::format::tdesktop_html::page_number;
 use crate::model::Post;
-use crate::read::{self, zip, Format, Notes, ReadOptions};
+use crate::read::{self, zip, Format, Notes, Pending, ReadOptions};
 use std::collections::VecDeque;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -62,6 +68,13 @@ pub struct Folder {
     threads: usize,
     /// The workers, once the pages are listed (folders on disk only).
     ahead: Option<Ahead>,
+    /// Pages that may be parsed ahead are handed out as tasks
+    /// ([`Folder::tasks`]) instead of parsed by `ahead`.
+    tasks: bool,
+    /// Page tasks to hand out next.
+    to_hand: VecDeque<PageTask>,
+    /// The page task handed out on a guess ([`task`]), and its ends.
+    guessed: Option<(usize, Handle)>,
     /// An error to yield before going on (listing or opening failed).
     pending: VecDeque<Result<Post>>,
     done: bool,
@@ -81,6 +94,8 @@ enum Current {
     Html(usize, Box<Reader<Box<dyn BufRead + Send>>>),
     /// A page parsed ahead: its items left, and its link.
     Parsed(usize, std::vec::IntoIter<Result<Post>>, Option<String>),
+    /// A page handed out as a task: how it ended, once read.
+    Task(usize, Handle),
 }
 
 impl Folder {
@@ -108,9 +123,21 @@ impl Folder {
             issues: Vec::new(),
             threads,
             ahead: None,
+            tasks: false,
+            to_hand: VecDeque::new(),
+            guessed: None,
             pending: VecDeque::new(),
             done: false,
         }
+    }
+
+    /// The folder as the conversion pipeline reads it: with more than one
+    /// worker thread, each page on disk of at most 4 MiB is one
+    /// [`Pending::Page`] item, a task the pipeline's workers run ([`task`]);
+    /// the other items are posts and rejections, as [`Folder`] yields them.
+    pub(crate) fn tasks(mut self) -> Tasks {
+        self.tasks = true;
+        Tasks(self)
     }
 
     /// Reads the pages of the folder `folder` (`ChatExport/`) of a zip
@@ -158,7 +185,9 @@ impl Folder {
                     .map(|m| m.len());
                 page.ahead = size;
             }
-            self.ahead = Some(Ahead::new(self.threads));
+            if !self.tasks {
+                self.ahead = Some(Ahead::new(self.threads));
+            }
         }
         pages.sort_by(|a, b| (a.number, &a.name).cmp(&(b.number, &b.name)));
         self.next = pages.iter().position(|p| p.name == "messages.html");
@@ -218,6 +247,17 @@ impl Folder {
         page.read = true;
         let name = page.name.clone();
         let path = self.dir.join(&name);
+        // A wrong guess is dropped here: its worker drops the page.
+        let guessed = self.guessed.take();
+        if let Some(bytes) = page.ahead.filter(|_| self.tasks) {
+            let handle = match guessed {
+                Some((j, handle)) if j == i => handle,
+                _ => self.hand_out(i, bytes),
+            };
+            self.current = Some(Current::Task(i, handle));
+            self.guess_after(i);
+            return;
+        }
         if let Some(parsed) = self.parsed_ahead(i) {
             ahead::absorb(&self.notes, &parsed.notes);
             let Parsed { items, opened, link, .. } = parsed;
@@ -251,6 +291,34 @@ impl Folder {
         }
     }
 
+    /// Hands out page `i` (of `bytes` bytes) as a task.
+    fn hand_out(&mut self, i: usize, bytes: u64) -> Handle {
+        let name = self.pages.as_ref().and_then(|p| p.get(i)).map(|p| p.name.as_str());
+        let path = self.dir.join(name.unwrap_or_default());
+        // Every page of the folder is a page (see `open`).
+        let options = ReadOptions { format: Some(Format::TdesktopHtml), ..self.options.clone() };
+        let (task, handle) = PageTask::new(path, options, bytes);
+        self.to_hand.push_back(task);
+        handle
+    }
+
+    /// Hands out, right after page `i`'s task, the page likely read after
+    /// it: the next page not read in page order (the first one once the
+    /// chain is over: that guess is always right).
+    fn guess_after(&mut self, i: usize) {
+        let Some(pages) = &self.pages else { return };
+        let unread = |j: &usize| pages.get(*j).is_some_and(|p| !p.read);
+        let guess = match self.chain_over {
+            true => (0..pages.len()).find(unread),
+            false => (i + 1..pages.len()).chain(0..i).find(unread),
+        };
+        let Some((j, bytes)) = guess.and_then(|j| Some((j, pages.get(j)?.ahead?))) else {
+            return;
+        };
+        let handle = self.hand_out(j, bytes);
+        self.guessed = Some((j, handle));
+    }
+
     /// Page `i` parsed by a worker, when it may be parsed ahead; the
     /// workers are given the pages likely wanted after it first.
     fn parsed_ahead(&mut self, i: usize) -> Option<Parsed> {
@@ -278,6 +346,7 @@ impl Folder {
 
     fn finish(&mut self) {
         self.done = true;
+        self.guessed = None;
         if !self.issues.is_empty() {
             self.notes.say(&Position::name_of(&self.dir), "pages", self.issues.join("; "));
         }
@@ -297,11 +366,14 @@ impl Folder {
     }
 }
 
-impl Iterator for Folder {
-    type Item = Result<Post>;
-
-    fn next(&mut self) -> Option<Result<Post>> {
+impl Folder {
+    /// The next post or rejection; `None` at the end, or when a page task
+    /// is to be handed out first (`task`, only with [`Folder::tasks`]).
+    fn step(&mut self) -> Option<Result<Post>> {
         loop {
+            if !self.to_hand.is_empty() {
+                return None;
+            }
             if let Some(item) = self.pending.pop_front() {
                 return Some(item);
             }
@@ -332,6 +404,22 @@ impl Iterator for Folder {
                     self.current = None;
                     self.page_done(i, link.as_deref());
                 }
+                Some(Current::Task(i, handle)) => {
+                    let (i, end) = (*i, handle.end.recv());
+                    let Ok(PageEnd { opened, link, notes }) = end else {
+                        // The task was dropped unread: the run is stopping.
+                        self.done = true;
+                        return None;
+                    };
+                    ahead::absorb(&self.notes, &notes);
+                    let _ = handle.go.send(true);
+                    self.current = None;
+                    // Not opened: its error is its one item, and the chain
+                    // ends, as when the page is opened here.
+                    if opened {
+                        self.page_done(i, link.as_deref());
+                    }
+                }
                 None => {
                     let next = match self.next.take() {
                         Some(i) => Some(i),
@@ -351,6 +439,32 @@ impl Iterator for Folder {
                     }
                 }
             }
+        }
+    }
+}
+
+impl Iterator for Folder {
+    type Item = Result<Post>;
+
+    fn next(&mut self) -> Option<Result<Post>> {
+        match self.step() {
+            Some(item) => Some(item),
+            // Never: only `Tasks` asks for tasks.
+            None => self.to_hand.pop_front().map(|task| Err(task.misrouted())),
+        }
+    }
+}
+
+/// A [`Folder`] whose pages are handed out as tasks ([`Folder::tasks`]).
+pub(crate) struct Tasks(Folder);
+
+impl Iterator for Tasks {
+    type Item = Result<Pending>;
+
+    fn next(&mut self) -> Option<Result<Pending>> {
+        match self.0.step() {
+            Some(item) => Some(item.map(|post| Pending::Ready(Box::new(post)))),
+            None => self.0.to_hand.pop_front().map(|task| Ok(Pending::Page(Box::new(task)))),
         }
     }
 }
@@ -416,6 +530,31 @@ mod tests {
         (items, notes.inputs())
     }
 
+    /// Every item of the folder `dir` handed out as tasks with `threads`
+    /// workers, each page task run on a thread of its own (as a pipeline
+    /// worker runs it), and what the run's notes hold after; the number of
+    /// tasks last.
+    fn read_tasks(dir: &Path, threads: usize) -> ReadAsTasks {
+        let notes = Notes::default();
+        let folder =
+            Folder::with_threads(dir.to_path_buf(), ReadOptions::default(), notes.clone(), threads);
+        let mut items = Vec::new();
+        for item in folder.tasks() {
+            items.push(match item {
+                Ok(Pending::Page(task)) => Err(std::thread::spawn(move || task.run())),
+                item => Ok(format!("{:?}", item.and_then(Pending::resolve))),
+            });
+        }
+        let tasks = items.iter().filter(|item| item.is_err()).count();
+        let items = items.into_iter().flat_map(|item| match item {
+            Ok(item) => vec![item],
+            Err(task) => task.join().unwrap().iter().map(|item| format!("{item:?}")).collect(),
+        });
+        ((items.collect(), notes.inputs()), tasks)
+    }
+
+    type ReadAsTasks = ((Vec<String>, Vec<crate::account::FileReport>), usize);
+
     /// Pages parsed ahead on workers read exactly as pages read one after
     /// the other: the same items in the same order, the same notes, on
     /// every fixture folder (the reordered chain, the missing page and the
@@ -441,15 +580,19 @@ mod tests {
             }
         }
         assert!(folders.len() >= 10, "{folders:?}");
-        let mut items = 0;
+        let (mut items, mut pages_as_tasks) = (0, 0);
         for dir in folders {
             let one = read_with(&dir, 1);
             items += one.0.len();
             for threads in [2, 3, 8] {
                 assert!(read_with(&dir, threads) == one, "{dir:?} with {threads} threads");
+                let (tasks, handed_out) = read_tasks(&dir, threads);
+                assert!(tasks == one, "{dir:?} as tasks, {threads} threads");
+                pages_as_tasks += handed_out;
             }
         }
         assert!(items > 4000, "{items}");
+        assert!(pages_as_tasks > 30, "{pages_as_tasks}");
     }
 
     /// A bad page (empty, binary, not a page, a folder named like a page)
@@ -476,6 +619,11 @@ mod tests {
         assert!(one.0.iter().any(|i| i.contains("this page is skipped")), "{:#?}", one.0);
         for threads in [2, 4] {
             assert!(read_with(dir.path(), threads) == one, "{threads} threads");
+            // 1, 2, 3, 4, 5 and 7 as tasks, and two wrong guesses (2 after
+            // 1, 4 after 3) handed out and dropped.
+            let (tasks, handed_out) = read_tasks(dir.path(), threads);
+            assert!(tasks == one, "as tasks, {threads} threads: {:#?}", tasks.0);
+            assert_eq!(handed_out, 8, "{threads} threads");
         }
     }
 }

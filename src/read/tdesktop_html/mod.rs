@@ -55,6 +55,7 @@ use quick_xml::events::{BytesStart, Event};
 use std::collections::VecDeque;
 use std::io::BufRead;
 
+pub(crate) use self::folder::PageTask;
 pub use self::folder::{account_chats, Folder};
 pub use self::map::{parse_service, DAY_KEY};
 

@@ -167,8 +167,9 @@ pub(crate) fn has_class(node: NodeR<'_>, class: &str) -> bool {
 /// the attribute each time. A class not listed here is still answered by
 /// [`Element::has_class`]; `class_mask` gives it no bit (a test checks that
 /// every class the reader masks is listed).
-pub(crate) const KNOWN: [&str; 74] = [
+pub(crate) const KNOWN: [&str; 75] = [
     "audio",
+    "copyonly",
     "emoji",
     "js-message_reply_text",
     "login_url_button",
@@ -290,9 +291,24 @@ impl std::hash::Hasher for FnvHasher {
     fn finish(&self) -> u64 {
         self.0
     }
+    /// Names of eight bytes or more are hashed by their first and last
+    /// eight (with the length), two multiplications instead of one per
+    /// byte: the table's names differ there (a collision would only cost
+    /// a comparison, the map compares the names themselves).
     fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        const PRIME: u64 = 0x0100_0000_01b3;
+        match (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
+            (Some(head), Some(tail)) => {
+                let len = bytes.len() as u64;
+                self.0 = (self.0 ^ u64::from_le_bytes(*head) ^ len).wrapping_mul(PRIME);
+                self.0 = (self.0 ^ u64::from_le_bytes(*tail)).wrapping_mul(PRIME);
+                self.0 ^= self.0 >> 29;
+            }
+            _ => {
+                for &b in bytes {
+                    self.0 = (self.0 ^ u64::from(b)).wrapping_mul(PRIME);
+                }
+            }
         }
     }
 }

@@ -447,7 +447,7 @@ fn read_start_tag(html: &str, at: usize, in_svg: bool) -> Option<StartTag> {
     let from = at + 1;
     let rest = bytes.get(from..)?;
     let name_len = rest.iter().position(|&b| is_space(b) || b == b'/' || b == b'>')?;
-    let name = LocalName::from(lower(html.get(from..from + name_len)?));
+    let name = local_name(lower(html.get(from..from + name_len)?));
     let svg = in_svg || &*name == "svg";
     let mut attrs: Vec<(LocalName, String)> = Vec::new();
     let mut i = from + name_len;
@@ -473,7 +473,7 @@ fn read_start_tag(html: &str, at: usize, in_svg: bool) -> Option<StartTag> {
         let (key, value, end) = read_attribute(html, i)?;
         // Re-casing maps distinct lower-case names to distinct names, so
         // the first of a name is found after it as before it.
-        let key = if svg { svg_attribute(&key) } else { LocalName::from(key) };
+        let key = if svg { svg_attribute(&key) } else { local_name(key) };
         if !attrs.iter().any(|(k, _)| *k == key) {
             attrs.push((key, value));
         }
@@ -494,7 +494,43 @@ fn lower(name: &str) -> std::borrow::Cow<'_, str> {
 fn svg_attribute(name: &str) -> LocalName {
     match SVG_ATTRIBUTES.iter().find(|(lower, _)| *lower == name) {
         Some((_, cased)) => LocalName::from(*cased),
-        None => LocalName::from(name),
+        None => local_name(std::borrow::Cow::Borrowed(name)),
+    }
+}
+
+/// The atom of a lower-case name: the names Telegram's markup uses most are
+/// matched on their bytes to their static atoms (the same atoms
+/// `LocalName::from` gives, without hashing the name); others go through
+/// `LocalName::from`.
+fn local_name(name: std::borrow::Cow<'_, str>) -> LocalName {
+    use html5ever::local_name;
+    match &*name {
+        "div" => local_name!("div"),
+        "a" => local_name!("a"),
+        "span" => local_name!("span"),
+        "i" => local_name!("i"),
+        "b" => local_name!("b"),
+        "s" => local_name!("s"),
+        "br" => local_name!("br"),
+        "time" => local_name!("time"),
+        "img" => local_name!("img"),
+        "svg" => local_name!("svg"),
+        "g" => local_name!("g"),
+        "path" => local_name!("path"),
+        "class" => local_name!("class"),
+        "href" => local_name!("href"),
+        "style" => local_name!("style"),
+        "d" => local_name!("d"),
+        "fill" => local_name!("fill"),
+        "dir" => local_name!("dir"),
+        "src" => local_name!("src"),
+        "width" => local_name!("width"),
+        "height" => local_name!("height"),
+        "datetime" => local_name!("datetime"),
+        "target" => local_name!("target"),
+        "rel" => local_name!("rel"),
+        "onclick" => local_name!("onclick"),
+        _ => LocalName::from(name),
     }
 }
 
@@ -668,6 +704,47 @@ fn same_as_html5ever(html: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The names matched on their bytes give the atoms `LocalName::from`
+    /// gives (an arm with the wrong atom would change every tree).
+    #[test]
+    fn common_names_are_their_atoms() {
+        let names = [
+            "div",
+            "a",
+            "span",
+            "i",
+            "b",
+            "s",
+            "br",
+            "time",
+            "img",
+            "svg",
+            "g",
+            "path",
+            "class",
+            "href",
+            "style",
+            "d",
+            "fill",
+            "dir",
+            "src",
+            "width",
+            "height",
+            "datetime",
+            "target",
+            "rel",
+            "onclick",
+            "tg-emoji",
+            "data-post",
+            "viewBox",
+            "",
+        ];
+        for name in names {
+            assert_eq!(local_name(name.into()), LocalName::from(name), "{name}");
+            assert_eq!(&*local_name(name.into()), name);
+        }
+    }
 
     #[test]
     fn agrees_with_html5ever_where_it_answers() {

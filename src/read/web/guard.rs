@@ -21,8 +21,11 @@
 //! define it) is still open at the end of the bytes: html5ever would close
 //! it silently and the reader would write half a post as whole.
 
+use super::dom::Fnv;
 use crate::read::tdesktop_html::Attributes;
+use memchr::memmem::Finder;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// Deepest nesting accepted (Blink's HTML parser stops nesting at 512).
 pub const MAX_DEPTH: usize = 512;
@@ -81,8 +84,10 @@ struct Stack {
     /// Hashes of the lower-cased names of the open elements, outermost first.
     names: Vec<u64>,
     /// How many open elements have each name (so that an end tag that
-    /// matches none costs one lookup).
-    counts: HashMap<u64, u32>,
+    /// matches none costs one lookup). The keys are hashes already: FNV
+    /// mixes them in two multiplications, where SipHash took a dozen
+    /// rounds.
+    counts: HashMap<u64, u32, Fnv>,
     /// The open post: its index in `names` and the byte of its start tag.
     post: Option<(usize, usize)>,
 }
@@ -186,7 +191,10 @@ pub fn scan(bytes: &[u8]) -> Report {
 /// True when the attributes of a start tag give it the class of a post.
 fn is_post(attrs: &[u8]) -> bool {
     // Values are raw bytes: without the class's bytes no value holds it.
-    memchr::memmem::find(attrs, POST_CLASS).is_some()
+    // The searcher is built once (`memmem::find` builds one per call, and
+    // this runs on every start tag).
+    static FINDER: OnceLock<Finder<'static>> = OnceLock::new();
+    FINDER.get_or_init(|| Finder::new(POST_CLASS)).find(attrs).is_some()
         && Attributes(attrs).any(|(name, value)| {
             name.eq_ignore_ascii_case(b"class")
                 && value.split(u8::is_ascii_whitespace).any(|t| t == POST_CLASS)

@@ -78,12 +78,36 @@ struct Place {
 impl Place {
     /// The place after `bytes`, which start here.
     fn advance(self, bytes: &[u8]) -> Place {
+        self.after(Span::of(bytes))
+    }
+
+    /// The place after bytes that start here and measure `span`.
+    fn after(self, span: Span) -> Place {
+        if span.newlines == 0 {
+            Place { line: self.line, column: self.column + span.last_chars }
+        } else {
+            Place { line: self.line + span.newlines, column: 1 + span.last_chars }
+        }
+    }
+}
+
+/// What a run of bytes moves a [`Place`] by: its newlines and the
+/// characters after the last one (all of them when it has none). Measured
+/// on the worker threads, so that the reader's own thread only adds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Span {
+    newlines: u64,
+    last_chars: u64,
+}
+
+impl Span {
+    fn of(bytes: &[u8]) -> Span {
         match memchr::memrchr(b'\n', bytes) {
-            Some(last) => Place {
-                line: self.line + memchr::memchr_iter(b'\n', bytes).count() as u64,
-                column: 1 + chars(bytes.get(last + 1..).unwrap_or_default()),
+            Some(last) => Span {
+                newlines: memchr::memchr_iter(b'\n', bytes).count() as u64,
+                last_chars: chars(bytes.get(last + 1..).unwrap_or_default()),
             },
-            None => Place { line: self.line, column: self.column + chars(bytes) },
+            None => Span { newlines: 0, last_chars: chars(bytes) },
         }
     }
 }
@@ -169,13 +193,19 @@ impl<R: BufRead> Reader<R> {
             }
             if self.eof {
                 let all = std::mem::take(&mut self.buf);
-                self.parse(&all, false, true);
+                let cuts = boundaries(&all);
+                self.parse(&all, cuts, false, true);
                 return Ok(());
             }
-            if let Some(cut) = boundary(&self.buf) {
-                let rest = self.buf.split_off(cut);
-                let chunk = std::mem::replace(&mut self.buf, rest);
-                self.parse(&chunk, false, false);
+            let mut cuts = boundaries(&self.buf);
+            if let Some(cut) = cuts.pop() {
+                // The boundaries before the last are the chunk's own (see
+                // `boundaries`); the buffer is kept, with its capacity, for
+                // the bytes after the cut.
+                let mut all = std::mem::take(&mut self.buf);
+                self.parse(all.get(..cut).unwrap_or_default(), cuts, false, false);
+                all.drain(..cut);
+                self.buf = all;
                 return Ok(());
             }
             if self.buf.len() >= MAX_POST {
@@ -195,7 +225,8 @@ impl<R: BufRead> Reader<R> {
                         "no post boundary in {MAX_POST} bytes; cut there (posts flagged boundary_uncertain)"
                     ),
                 );
-                self.parse(&chunk, true, false);
+                let cuts = boundaries(&chunk);
+                self.parse(&chunk, cuts, true, false);
                 return Ok(());
             }
             self.fill()?;
@@ -262,17 +293,18 @@ impl<R: BufRead> Reader<R> {
 
     /// Parses a chunk one post at a time (each post from its boundary to
     /// the next), so that a fault stays with its post and the tree built
-    /// is one post's. `last` is true for the end of the input.
+    /// is one post's. `cuts` are the chunk's [`boundaries`]; `last` is true
+    /// for the end of the input.
     ///
     /// In three passes: the trees of the posts are built on [`threads`]
-    /// threads (`prepare`); then, in order, the page each post belongs to
-    /// and its index are settled (`plan`); then the posts are read from
-    /// their trees on the threads again, and the items are given out in
-    /// order (`emit`). The items are the same as reading one post after the
+    /// threads (`prepare`, which also measures each region's lines); then,
+    /// in order, the page each post belongs to and its index are settled
+    /// (`plan`); then the posts are read from their trees on the threads
+    /// again (which drop the trees), and the items are given out in order
+    /// (`emit`). The items are the same as reading one post after the
     /// other; only the order of the work changes.
-    fn parse(&mut self, bytes: &[u8], blind: bool, last: bool) {
+    fn parse(&mut self, bytes: &[u8], mut cuts: Vec<usize>, blind: bool, last: bool) {
         let mut from = 0;
-        let mut cuts = boundaries(bytes);
         cuts.push(bytes.len());
         let regions: Vec<&[u8]> = cuts
             .into_iter()
@@ -283,11 +315,18 @@ impl<R: BufRead> Reader<R> {
             })
             .collect();
         let reference = self.reference;
-        let prepared = on_threads(&regions, |region| prepare(region, reference));
-        let (plans, ends) = self.plan(&regions, &prepared);
-        let read: Vec<Vec<std::result::Result<Post, post::Fault>>> =
-            on_threads(&plans, |plan| plan.read(&self.file));
-        drop(plans);
+        let (mut prepared, mut trees, mut spans) = (Vec::new(), Vec::new(), Vec::new());
+        for (ready, tree, span) in on_threads(&regions, |region| {
+            let (ready, tree) = prepare(region, reference);
+            (ready, tree, Span::of(region))
+        }) {
+            prepared.push(ready);
+            trees.push(tree);
+            spans.push(span);
+        }
+        let (plans, ends) = self.plan(&prepared, trees, &spans);
+        let read = on_threads_owned(plans, |plan| plan.read(&self.file));
+        let read = read.into_iter().map(Option::unwrap_or_default);
         let count = regions.len();
         let items = regions.iter().zip(prepared).zip(read).zip(ends);
         for (i, (((region, prepared), read), end)) in items.enumerate() {
@@ -298,12 +337,17 @@ impl<R: BufRead> Reader<R> {
 
     /// Settles, in input order, the page and first index of each region's
     /// posts, as reading them one after the other would; and the place
-    /// where each region ends (lines are counted once, here).
-    fn plan<'t>(&self, regions: &[&[u8]], prepared: &'t [Prepared]) -> (Vec<Plan<'t>>, Vec<Place>) {
+    /// where each region ends (from the regions' measured spans).
+    fn plan(
+        &self,
+        prepared: &[Prepared],
+        trees: Vec<Option<Trees>>,
+        spans: &[Span],
+    ) -> (Vec<Plan>, Vec<Place>) {
         let (mut page, mut index, mut at) = (self.page.clone(), self.index, self.at);
-        let mut plans = Vec::with_capacity(regions.len());
-        let mut ends = Vec::with_capacity(regions.len());
-        for (region, prepared) in regions.iter().zip(prepared) {
+        let mut plans = Vec::with_capacity(prepared.len());
+        let mut ends = Vec::with_capacity(prepared.len());
+        for ((prepared, trees), span) in prepared.iter().zip(trees).zip(spans) {
             let mut plan = Plan { trees: None, page: None, index, line_offset: at.line - 1 };
             match prepared {
                 Prepared::Empty => {}
@@ -313,7 +357,7 @@ impl<R: BufRead> Reader<R> {
                     match tree {
                         Built::Nothing => {}
                         Built::Over { post } => index += u64::from(*post),
-                        Built::Trees { trees, page: found, messages, .. } => {
+                        Built::Trees { page: found, messages, .. } => {
                             if found.title.is_some() {
                                 page.title.clone_from(&found.title);
                             }
@@ -321,7 +365,7 @@ impl<R: BufRead> Reader<R> {
                                 page.username.clone_from(&found.username);
                             }
                             plan = Plan {
-                                trees: Some(trees),
+                                trees,
                                 page: Some(page.clone()),
                                 index,
                                 line_offset: at.line - 1,
@@ -333,7 +377,7 @@ impl<R: BufRead> Reader<R> {
                 }
             }
             plans.push(plan);
-            at = at.advance(region);
+            at = at.after(*span);
             ends.push(at);
         }
         (plans, ends)
@@ -446,34 +490,38 @@ enum Built {
     Nothing,
     /// Over the caps of the tree (`post`: the region is a post).
     Over { post: bool },
-    /// The trees, with what the reader needs from them before reading posts.
-    Trees { trees: Trees, page: post::Page, messages: usize, no_posts: bool },
+    /// Trees were built (they travel beside, see [`prepare`]), with what
+    /// the reader needs from them before reading posts.
+    Trees { page: post::Page, messages: usize, no_posts: bool },
 }
 
-/// Checks a region and builds its trees (on any thread).
-fn prepare(region: &[u8], reference: bool) -> Prepared {
+/// Checks a region and builds its trees (on any thread): what the reader
+/// needs to know of them, and the trees themselves when there are some
+/// (apart, so that reading the posts can take them and drop them on its
+/// thread).
+fn prepare(region: &[u8], reference: bool) -> (Prepared, Option<Trees>) {
     if region.is_empty() {
-        return Prepared::Empty;
+        return (Prepared::Empty, None);
     }
     let post = starts_post(region);
     if post && region.len() > MAX_POST {
-        return Prepared::TooBig;
+        return (Prepared::TooBig, None);
     }
     let report = guard::scan(region);
     if let Some(problem) = report.problem {
-        return Prepared::Refused { post, problem };
+        return (Prepared::Refused { post, problem }, None);
     }
     let whole = region.get(..report.open_post.unwrap_or(region.len())).unwrap_or_default();
     if whole.is_empty() {
-        return Prepared::Built { tree: Built::Nothing, open: report.open_post };
+        return (Prepared::Built { tree: Built::Nothing, open: report.open_post }, None);
     }
     // `from_utf8` checks a word at a time; the lossy copy only for bad bytes.
     let html = match std::str::from_utf8(whole) {
         Ok(text) => std::borrow::Cow::Borrowed(text),
         Err(_) => String::from_utf8_lossy(whole),
     };
-    let tree = match trees(&html, reference) {
-        None => Built::Over { post: starts_post(whole) },
+    let (tree, built) = match trees(&html, reference) {
+        None => (Built::Over { post: starts_post(whole) }, None),
         Some(trees) => {
             let root = trees.post.root();
             let mut page = post::page_info(root);
@@ -485,25 +533,26 @@ fn prepare(region: &[u8], reference: bool) -> Prepared {
                 no_posts |= post::says_no_posts(tail.root());
             }
             let messages = post::messages(root).count();
-            Built::Trees { trees, page, messages, no_posts }
+            (Built::Trees { page, messages, no_posts }, Some(trees))
         }
     };
-    Prepared::Built { tree, open: report.open_post }
+    (Prepared::Built { tree, open: report.open_post }, built)
 }
 
 /// What reading the posts of one region needs: its trees, the page they
 /// belong to, the index of the first and the line the region starts on.
-struct Plan<'t> {
-    trees: Option<&'t Trees>,
+struct Plan {
+    trees: Option<Trees>,
     page: Option<post::Page>,
     index: u64,
     line_offset: u64,
 }
 
-impl Plan<'_> {
-    /// Reads the posts of the region (on any thread).
-    fn read(&self, file: &str) -> Vec<std::result::Result<Post, post::Fault>> {
-        let (Some(trees), Some(page)) = (self.trees, &self.page) else { return Vec::new() };
+impl Plan {
+    /// Reads the posts of the region (on any thread), and drops its trees
+    /// there.
+    fn read(self, file: &str) -> Vec<std::result::Result<Post, post::Fault>> {
+        let (Some(trees), Some(page)) = (&self.trees, &self.page) else { return Vec::new() };
         post::messages(trees.post.root())
             .zip(self.index..)
             .map(|(msg, index)| post::read(msg, page, file, index, self.line_offset))
@@ -547,6 +596,23 @@ fn on_threads<T: Sync, U: Send>(items: &[T], work: impl Fn(&T) -> U + Sync) -> V
     });
     done.sort_unstable_by_key(|(i, _)| *i);
     done.into_iter().map(|(_, u)| u).collect()
+}
+
+/// [`on_threads`] on items given away: each is moved into `work` (and
+/// dropped on the thread that ran it). An answer is `None` only if its item
+/// was taken twice, which cannot happen; the answers stay in the items'
+/// places either way.
+fn on_threads_owned<T: Send, U: Send>(
+    items: Vec<T>,
+    work: impl Fn(T) -> U + Sync,
+) -> Vec<Option<U>> {
+    let cells: Vec<std::sync::Mutex<Option<T>>> =
+        items.into_iter().map(|item| std::sync::Mutex::new(Some(item))).collect();
+    on_threads(&cells, |cell| {
+        // A cell is taken once, by one thread; a poisoned lock means a
+        // thread panicked, and `on_threads` passes that panic on.
+        cell.lock().ok().and_then(|mut item| item.take()).map(&work)
+    })
 }
 
 /// The trees of one region: `post`, and `tail` when the fast path built the
@@ -741,6 +807,7 @@ fn first_boundary(buf: &[u8]) -> Option<usize> {
 /// Where to cut `buf` so that the first part ends right before a post: the
 /// `<` of the last `<div class="tgme_widget_message_wrap…` outside scripts,
 /// if it is not at the very start.
+#[cfg(test)]
 fn boundary(buf: &[u8]) -> Option<usize> {
     boundaries(buf).last().copied()
 }
@@ -853,6 +920,40 @@ mod tests {
         }
         assert_eq!(cut[1].source.line, Some(2));
         assert_eq!(cut[1].source.index, Some(1));
+    }
+
+    /// Lines and columns measured in two parts add up to the whole's, at
+    /// every cut (multi-byte characters, lines with and without ends).
+    #[test]
+    fn spans_add_up() {
+        let text = "ab\ncé\n\nд x\nlast";
+        let start = Place { line: 3, column: 5 };
+        for cut in (0..=text.len()).filter(|&c| text.is_char_boundary(c)) {
+            let (a, b) = text.split_at(cut);
+            let two = start.after(Span::of(a.as_bytes())).after(Span::of(b.as_bytes()));
+            assert_eq!(two, start.advance(text.as_bytes()), "cut {cut}");
+        }
+        assert_eq!(start.advance(text.as_bytes()), Place { line: 7, column: 5 });
+        assert_eq!(start.advance("dé".as_bytes()), Place { line: 3, column: 7 });
+    }
+
+    /// The reader cuts a chunk at the buffer's last boundary and takes the
+    /// boundaries before it as the chunk's own: they are.
+    #[test]
+    fn a_chunks_boundaries_are_the_buffers_before_the_cut() {
+        let fake = post(77, "fake").replace('\n', " ").replace('"', "\\\"");
+        let script = format!("<script>var s = \"{fake}\";</script>\n<!-- {} -->\n", post(78, "x"));
+        let unended = format!("{}<!-- {}", post(5, "e"), post(6, "f"));
+        for html in [
+            TWO.to_owned(),
+            format!("{}{}{script}{}{}", post(1, "a"), post(2, "b"), post(3, "c"), post(4, "d")),
+            format!("{}{}{}<script>{}", post(1, "a"), post(2, "b"), post(3, "c"), post(4, "d")),
+            unended,
+        ] {
+            let mut cuts = boundaries(html.as_bytes());
+            let Some(cut) = cuts.pop() else { continue };
+            assert_eq!(boundaries(&html.as_bytes()[..cut]), cuts, "{html}");
+        }
     }
 
     #[test]

@@ -496,15 +496,17 @@ fn headers(
 /// line becomes its `service`. True for a service message.
 fn body(msg: NodeR<'_>, post: &mut Post, extra: &mut Extra) -> bool {
     let el = element(msg);
+    // Asked of every node of the post: bit tests, not class splits.
+    let (text, reply_text) =
+        (class_is("tgme_widget_message_text"), class_is("js-message_reply_text"));
     let candidates: Vec<NodeR<'_>> = walk(msg, not_body)
         .into_iter()
         .filter(|n| {
-            element(*n).is_some_and(|e| {
-                e.has_class("tgme_widget_message_text") && !e.has_class("js-message_reply_text")
-            }) && !n
-                .ancestors()
-                .take_while(|a| a.id() != msg.id())
-                .any(|a| element(a).is_some_and(not_body))
+            element(*n).is_some_and(|e| text(e) && !reply_text(e))
+                && !n
+                    .ancestors()
+                    .take_while(|a| a.id() != msg.id())
+                    .any(|a| element(a).is_some_and(not_body))
         })
         .collect();
     let innermost: Vec<NodeR<'_>> = candidates

@@ -38,10 +38,11 @@
 //! give `X`, or, when the `<b>` is missing, the emoji spelled by the image
 //! name (`…/emoji/40/F09F918D.png` → 👍).
 
-use super::dom::{Element, Node, NodeR};
+use super::dom::{self, Element, Node, NodeR};
 use crate::model::{Extra, Span, Style, Text};
 use ego_tree::iter::Edge;
 use serde_json::Value;
+use std::sync::OnceLock;
 
 /// Dropped nested entities kept per text; more are only counted out (a
 /// real post has a handful, a hostile page could nest thousands).
@@ -244,8 +245,12 @@ fn collapse(mut atoms: Vec<Atom>) -> Vec<Atom> {
 
 /// Elements whose content is never text.
 fn is_skipped(el: &Element) -> bool {
+    // Asked of every element of every post's text: a bit test (see
+    // `dom::KNOWN`), not a split of the class attribute.
+    static COPYONLY: OnceLock<Option<u128>> = OnceLock::new();
+    let copyonly = *COPYONLY.get_or_init(|| dom::class_bit("copyonly"));
     matches!(el.tag(), "script" | "style" | "template" | "noscript" | "svg" | "head" | "title")
-        || el.has_class("copyonly")
+        || copyonly.map_or_else(|| el.has_class("copyonly"), |bit| el.has_any(bit))
 }
 
 fn is_block(tag: &str) -> bool {
@@ -580,7 +585,7 @@ fn open(b: &mut Builder, frames: &mut Vec<Frame>, n: NodeR<'_>, el: &Element, ro
 
 #[cfg(test)]
 mod tests {
-    use super::super::dom::{self, has_class};
+    use super::super::dom::has_class;
     use super::*;
 
     fn rich_of(html: &str) -> Rich {
