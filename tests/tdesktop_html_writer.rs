@@ -137,9 +137,9 @@ fn run_ok(args: &[&str]) -> Run {
 }
 
 /// The folders `tgnorm validate` is to check in a written export: the
-/// export itself, or each chat of a full-account one (the validator checks
-/// a full-account folder as one chat, so separator ids −1 of the second
-/// chat count as a repeat: see notes/h-tdhtml-w.md).
+/// export itself, or each chat of a full-account one (written when the
+/// validator checked a full-account folder as one chat: see
+/// docs/notes/2026-12-06-h-tdhtml-w.md; it now checks it chat by chat).
 fn to_validate(out: &Path) -> Vec<PathBuf> {
     if !out.join("export_results.html").is_file() {
         return vec![out.to_path_buf()];

@@ -1,6 +1,6 @@
 //! `X → text → posts` gives the same posts (issue 11 item 5): every reader's
 //! fixtures, written with `--to text` and read back, agree with the posts
-//! read from the source on what a text dump carries. `notes/h-text.md`
+//! read from the source on what a text dump carries. `docs/notes/2026-12-06-h-text.md`
 //! lists what it does not carry and why.
 
 use crate::util::*;

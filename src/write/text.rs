@@ -8,7 +8,7 @@
 //! forward name, reply (author, quote, and the post it quotes), media
 //! types, date to the minute, views, edited, chat name. What a dump cannot
 //! carry (ids, entities, files, service details, reactions…) is said in
-//! the README's table; `notes/h-text.md` has it.
+//! the README's table; `docs/notes/2026-12-06-h-text.md` has it.
 //!
 //! A reply shows its quote. When the source has none (Telegram Desktop
 //! gives only the id), the quote is the replied post's text on one line,
