@@ -148,3 +148,45 @@ fn a_forced_schema_that_does_not_fit_is_an_error() {
     let run = tgnorm_in(&dir, &["validate", "--schema", "tdesktop", "result.json"], b"");
     assert_eq!((run.code, run.stdout.as_str()), (0, ""), "the right one passes");
 }
+
+/// `tgnorm validate FILE` with `TGNORM_THREADS=threads`: standard output
+/// and error, and the exit code.
+fn validate_with_threads(file: &std::path::Path, threads: &str) -> (String, String, Option<i32>) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tgnorm"))
+        .arg("validate")
+        .arg(file)
+        .env("TGNORM_THREADS", threads)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    (stdout, String::from_utf8_lossy(&out.stderr).into_owned(), out.status.code())
+}
+
+#[test]
+fn result_json_is_checked_alike_on_any_number_of_workers() {
+    // Every seventh message of a real export gets a type the schema refuses:
+    // the workers check messages in any order, the report keeps input order.
+    let export =
+        std::fs::read_to_string(root().join("fixtures/tdesktop/salaf-channel-rtl/result.json"))
+            .unwrap();
+    let mut parts = export.split("\"type\": \"message\"");
+    let mut faulty = parts.next().unwrap().to_string();
+    let mut planted = 0;
+    for (i, part) in parts.enumerate() {
+        let kind = if i % 7 == 3 { "post" } else { "message" };
+        planted += usize::from(kind == "post");
+        faulty.push_str(&format!("\"type\": \"{kind}\"{part}"));
+    }
+    let dir = scratch("validate-threads");
+    let file = dir.join("result.json");
+    std::fs::write(&file, faulty).unwrap();
+    let one = validate_with_threads(&file, "1");
+    let refused = "should be one of \"message\", \"service\" or \"unsupported\"";
+    let reported = format!("{}{}", one.0, one.1).matches(refused).count();
+    assert!(planted > 20, "{planted}");
+    assert_eq!(reported, planted, "{one:?}");
+    assert_eq!(one.2, Some(1));
+    for threads in ["2", "3", "8"] {
+        assert_eq!(validate_with_threads(&file, threads), one, "{threads} threads");
+    }
+}

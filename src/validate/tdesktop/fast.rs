@@ -174,9 +174,10 @@ pub(super) fn validate<R: Read + Send>(
     })
 }
 
-/// Worker threads: one per core, at least one.
+/// Worker threads: as many as a conversion's (`TGNORM_THREADS`, else one
+/// per core, at most 8).
 fn workers() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8)
+    crate::read::threads()
 }
 
 /// What a worker finds in one message (see the module docs).
