@@ -378,6 +378,20 @@ fn export_files(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(if pages.is_empty() { Vec::new() } else { vec![dir.to_path_buf()] })
 }
 
+/// Opens a file found in a folder (a page of a Telegram Desktop export)
+/// as [`open`] does, but refuses one that is not a regular file or a
+/// folder: opening a FIFO waits for a writer that may never come, and a
+/// device never ends. (A file named on the command line may be one:
+/// `tgnorm <(…)`.)
+pub(crate) fn open_found(path: &Path, options: &ReadOptions, notes: &Notes) -> Result<Input> {
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        let what = "not a regular file (a FIFO, socket or device)";
+        let err = io::Error::new(io::ErrorKind::InvalidInput, what);
+        return Err(Error::io(Position::name_of(path), err));
+    }
+    open(path, options, notes)
+}
+
 /// Opens and decodes one input and decides its format.
 pub fn open(path: &Path, options: &ReadOptions, notes: &Notes) -> Result<Input> {
     let name = Position::name_of(path);

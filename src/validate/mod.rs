@@ -281,7 +281,12 @@ pub fn run(options: &Options, emit: &mut dyn FnMut(&Problem) -> Result<()>) -> R
         let mut go_on = true;
         for path in files {
             let notes = Notes::default();
-            let input = read::open(path, &read_options, &notes)?;
+            // A page found in a folder is refused if it is a FIFO or device.
+            let input = if input.is_dir() {
+                read::open_found(path, &read_options, &notes)?
+            } else {
+                read::open(path, &read_options, &notes)?
+            };
             if input.zip.is_some() {
                 return Err(Error::new(
                     Position::file(&input.name),

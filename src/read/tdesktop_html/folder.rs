@@ -280,7 +280,7 @@ impl Folder {
                     .map_err(|e| Error::io(&name, e))
                     .and_then(|raw| read::open_stream(raw, name, &options, &self.notes))
             }
-            None => read::open(&path, &options, &self.notes),
+            None => read::open_found(&path, &options, &self.notes),
         };
         match opened {
             Ok(input) => {
