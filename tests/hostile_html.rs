@@ -297,32 +297,6 @@ fn html_service_messages_keep_the_day_of_their_separator() {
     }
 }
 
-/// `tgnorm ARGS` in `dir` with `TGNORM_THREADS=threads`: exit code and
-/// standard error, or a failure when it has not ended within a minute.
-#[cfg(unix)]
-fn run_within_a_minute(dir: &Path, args: &[&str], threads: &str) -> (Option<i32>, String) {
-    use std::time::{Duration, Instant};
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tgnorm"))
-        .args(args)
-        .current_dir(dir)
-        .env("TGNORM_THREADS", threads)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > Duration::from_secs(60) {
-            child.kill().unwrap();
-            panic!("tgnorm {args:?} with {threads} threads: still running after a minute");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().unwrap();
-    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
-}
-
 /// A page that is a FIFO (or a device) waits forever for a writer: it is
 /// refused before it is opened, by `convert` as a bad page (the rest is
 /// written) and by `validate` as an error, at any number of threads.
@@ -336,14 +310,15 @@ fn html_a_fifo_page_is_refused_not_waited_for() {
     let refused = "messages3.html:1:1: not a regular file (a FIFO, socket or device); \
                    this page is skipped";
     for threads in ["1", "2"] {
-        let (code, stderr) = run_within_a_minute(&dir, &[".", "-o", "out.jsonl"], threads);
-        assert_eq!(code, Some(1), "{threads}: {stderr}");
+        let RawRun { code, stderr, .. } =
+            tgnorm_within_a_minute(&dir, &[".", "-o", "out.jsonl"], threads);
+        assert_eq!(code, 1, "{threads}: {stderr}");
         assert!(stderr.contains(refused), "{threads}: {stderr}");
         let out = std::fs::read_to_string(dir.join("out.jsonl")).unwrap();
         let ids: Vec<i64> = jsonl(&out).iter().map(|p| p["id"].as_i64().unwrap()).collect();
         assert_eq!(ids, [1, 3], "{threads}");
-        let (code, stderr) = run_within_a_minute(&dir, &["validate", "."], threads);
-        assert_eq!(code, Some(2), "{threads}: {stderr}");
+        let RawRun { code, stderr, .. } = tgnorm_within_a_minute(&dir, &["validate", "."], threads);
+        assert_eq!(code, 2, "{threads}: {stderr}");
         assert!(stderr.contains("not a regular file"), "{threads}: {stderr}");
     }
 }

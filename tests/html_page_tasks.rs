@@ -4,37 +4,13 @@
 //! largest size parsed that way (4 MiB) fill the pipeline's budget.
 
 use crate::util::*;
-use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
-/// `tgnorm -q DIR` with `TGNORM_THREADS=threads`: its standard output, or
-/// a failure when it has not ended within a minute.
+/// `tgnorm -q --no-dedup DIR` with `TGNORM_THREADS=threads`: its standard
+/// output, or a failure when it has not ended within a minute.
 fn convert_with(dir: &Path, threads: &str) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tgnorm"))
-        .args(["-q", "--no-dedup"])
-        .arg(dir)
-        .env("TGNORM_THREADS", threads)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut out = String::new();
-        stdout.read_to_string(&mut out).unwrap();
-        out
-    });
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > Duration::from_secs(60) {
-            child.kill().unwrap();
-            panic!("{threads} threads: still running after a minute");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    reader.join().unwrap()
+    let run = tgnorm_within_a_minute(dir, &["-q", "--no-dedup", "."], threads);
+    String::from_utf8(run.stdout).unwrap()
 }
 
 #[test]

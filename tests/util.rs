@@ -51,6 +51,49 @@ pub fn tgnorm_raw(dir: &Path, args: &[&str], stdin: &[u8]) -> RawRun {
     }
 }
 
+/// Runs `tgnorm ARGS` in `dir` with `TGNORM_THREADS=threads` and no
+/// input; fails the test when it has not ended within a minute (a wait
+/// that never ends is the fault these runs look for).
+pub fn tgnorm_within_a_minute(dir: &Path, args: &[&str], threads: &str) -> RawRun {
+    use std::io::Read;
+    use std::time::{Duration, Instant};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tgnorm"))
+        .args(args)
+        .current_dir(dir)
+        .env("TGNORM_THREADS", threads)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn tgnorm");
+    // Both pipes are drained meanwhile, so that a full pipe never stops it.
+    let (mut stdout, mut stderr) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
+    let out = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        stdout.read_to_end(&mut bytes).map(|_| bytes).unwrap()
+    });
+    let err = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        stderr.read_to_end(&mut bytes).map(|_| bytes).unwrap()
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("tgnorm {args:?} with {threads} threads: still running after a minute");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    RawRun {
+        stdout: out.join().unwrap(),
+        stderr: String::from_utf8_lossy(&err.join().unwrap()).into_owned(),
+        code: status.code().unwrap_or(-1),
+    }
+}
+
 /// Runs `tgnorm ARGS` in `dir` with `stdin`.
 pub fn tgnorm_in(dir: &Path, args: &[&str], stdin: &[u8]) -> Run {
     let raw = tgnorm_raw(dir, args, stdin);

@@ -356,49 +356,29 @@ impl<'s, 'a> ser::Serializer for &'s mut Compact<'a> {
     }
 }
 
-impl ser::SerializeSeq for Nested<'_, '_> {
-    type Ok = ();
-    type Error = EncodeError;
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
-    }
-    fn end(self) -> Result<()> {
-        self.close(b']')
-    }
+/// The four sequence-like shapes (`[a,b]`) close alike; only the name of
+/// the method that adds an element differs.
+macro_rules! sequence_like {
+    ($($trait:ident :: $add:ident),* $(,)?) => {$(
+        impl ser::$trait for Nested<'_, '_> {
+            type Ok = ();
+            type Error = EncodeError;
+            fn $add<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
+                self.element(value)
+            }
+            fn end(self) -> Result<()> {
+                self.close(b']')
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for Nested<'_, '_> {
-    type Ok = ();
-    type Error = EncodeError;
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
-    }
-    fn end(self) -> Result<()> {
-        self.close(b']')
-    }
-}
-
-impl ser::SerializeTupleStruct for Nested<'_, '_> {
-    type Ok = ();
-    type Error = EncodeError;
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
-    }
-    fn end(self) -> Result<()> {
-        self.close(b']')
-    }
-}
-
-impl ser::SerializeTupleVariant for Nested<'_, '_> {
-    type Ok = ();
-    type Error = EncodeError;
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
-    }
-    fn end(self) -> Result<()> {
-        self.close(b']')
-    }
-}
+sequence_like!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field,
+);
 
 impl ser::SerializeMap for Nested<'_, '_> {
     type Ok = ();
