@@ -59,6 +59,26 @@ table() {
   done
 }
 
+# repeat_to OUT MIB bytes|lines FILE... : the files one after the other,
+# over and over, until OUT holds at least MIB MiB (written beside it, then
+# renamed). `lines`: a file that does not end with a newline gets one.
+repeat_to() {
+  local out="$1" mib="$2" mode="$3"; shift 3
+  python3 - "$out.tmp" "$mib" "$mode" "$@" <<'PYEOF'
+import sys
+data = [open(p, "rb").read() for p in sys.argv[4:]]
+if sys.argv[3] == "lines":
+    data = [d if d.endswith(b"\n") else d + b"\n" for d in data]
+with open(sys.argv[1], "wb") as out:
+    n, want = 0, int(sys.argv[2]) << 20
+    while n < want:
+        for d in data:
+            out.write(d)
+            n += len(d)
+PYEOF
+  mv "$out.tmp" "$out"
+}
+
 SIZE="${1:-1G}"
 BENCH_DIR="${BENCH_DIR:-/tmp/tgnorm-bench}"
 mkdir -p "$BENCH_DIR"
@@ -219,17 +239,8 @@ if want web; then
 WEB_SIZE="${WEB_SIZE:-100}"
 WEB="$BENCH_DIR/pages-${WEB_SIZE}M.html"
 if [ ! -s "$WEB" ]; then
-  python3 - "$WEB" "$WEB_SIZE" <<'PYEOF'
-import glob, sys
-pages = sorted(glob.glob("fixtures/web/*/input.html") + glob.glob("fixtures/web/*/input/*.html"))
-data = [open(p, "rb").read() for p in pages]
-with open(sys.argv[1], "wb") as out:
-    n, want = 0, int(sys.argv[2]) << 20
-    while n < want:
-        for d in data:
-            out.write(d)
-            n += len(d)
-PYEOF
+  repeat_to "$WEB" "$WEB_SIZE" bytes $(printf '%s\n' fixtures/web/*/input.html \
+    fixtures/web/*/input/*.html | LC_ALL=C sort)
 fi
 WEB_BYTES=$(stat -c %s "$WEB")
 WEB_MB=$(awk -v b="$WEB_BYTES" 'BEGIN { printf "%.1f", b / 1048576 }')
@@ -349,18 +360,7 @@ if want text; then
 TEXT_SIZE="${TEXT_SIZE:-64}"
 TEXT="$BENCH_DIR/dump-${TEXT_SIZE}M.txt"
 if [ ! -s "$TEXT" ]; then
-  python3 - "$TEXT.tmp" "$TEXT_SIZE" <<'PYEOF'
-import sys
-data = open("fixtures/text/rusembindia-2024/input.txt", "rb").read()
-if not data.endswith(b"\n"):
-    data += b"\n"
-with open(sys.argv[1], "wb") as out:
-    n, want = 0, int(sys.argv[2]) << 20
-    while n < want:
-        out.write(data)
-        n += len(data)
-PYEOF
-  mv "$TEXT.tmp" "$TEXT"
+  repeat_to "$TEXT" "$TEXT_SIZE" lines fixtures/text/rusembindia-2024/input.txt
 fi
 TEXT_MB=$(stat -c %s "$TEXT" | awk '{ printf "%.1f", $1 / 1048576 }')
 cat "$TEXT" > /dev/null
