@@ -279,10 +279,11 @@ pub fn run(options: &Options, emit: &mut dyn FnMut(&Problem) -> Result<()>) -> R
         };
         let mut chat = tdesktop_html::Chat::default();
         let mut go_on = true;
+        // A page found in a folder is refused if it is a FIFO or device.
+        let found_in_folder = input.is_dir();
         for path in files {
             let notes = Notes::default();
-            // A page found in a folder is refused if it is a FIFO or device.
-            let input = if input.is_dir() {
+            let input = if found_in_folder {
                 read::open_found(path, &read_options, &notes)?
             } else {
                 read::open(path, &read_options, &notes)?
