@@ -390,6 +390,13 @@ fn identity<'a>(
             id = id.or(i);
         }
     }
+    // A page's title names the page's own channel (its header's
+    // `@username`), not a post of another channel in the same file (pages
+    // of two channels saved one after the other).
+    let title = match (&username, &page.username) {
+        (Some(own), Some(header)) if !own.eq_ignore_ascii_case(header) => None,
+        _ => page.title.clone(),
+    };
     let username = username.or_else(|| page.username.clone());
     let mut chat_id = None;
     if let Some(view) = el.and_then(|e| e.attr("data-view")) {
@@ -410,12 +417,12 @@ fn identity<'a>(
 
     let owner = find_in(msg, present, "tgme_widget_message_owner_name").map(one_line);
     post.chat = Some(Chat {
-        name: page.title.clone().or_else(|| owner.clone()),
+        name: title.clone().or_else(|| owner.clone()),
         id: chat_id.clone(),
         username: username.clone(),
         kind: Some("public_channel".into()),
     });
-    post.from = Some(Peer { name: owner.or_else(|| page.title.clone()), id: chat_id });
+    post.from = Some(Peer { name: owner.or(title), id: chat_id });
 
     (date_link, username)
 }
