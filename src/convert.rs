@@ -47,6 +47,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::io::{BufRead, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 
@@ -454,6 +455,10 @@ enum Done {
         key: Option<u64>,
         merge: Merge,
     },
+    /// A post whose fingerprint ([`clean::fingerprint`]) the writer had
+    /// already written ([`Written`]): neither cleaned nor encoded, since the
+    /// writer will almost surely drop it as a duplicate.
+    Seen(Box<Post>, u64),
     /// A record that could not be read.
     Failed(Error),
     /// A post the selection left out.
@@ -492,6 +497,9 @@ struct FileJob<'a> {
     /// The `--chat-id` rule for this file.
     chat_id: Option<&'a str>,
     stage: Stage<'a>,
+    /// What the writer has written, when the workers may skip its
+    /// repeats (one input, de-duplicating, not merging).
+    written: Option<&'a Written>,
 }
 
 /// A batch done by a worker.
@@ -540,6 +548,11 @@ fn work(
                 merge::assign_chat_id(&mut post, id);
             }
             let mut key = dedup.then(|| clean::fingerprint(&post));
+            if let (Some(k), Some(written)) = (key, file.written) {
+                if written.has(k) {
+                    return Done::Seen(Box::new(post), k);
+                }
+            }
             clean::clean_post(&mut post, clean);
             // A page's items stay within the numbers it took (`PAGE_ITEMS`).
             let at = Ordinal::new(file.number, first + (i as u64).min(PAGE_ITEMS - 1));
@@ -697,9 +710,10 @@ fn run_keeping<W: Write>(
     let merging = options.merge.into.is_some() || (dedup && options.inputs.len() > 1);
     let plan = if merging { Some(survey(options, &files, &notes)?) } else { None };
     // One window for all inputs: overlapping pages are separate files.
+    let written = Written::new();
     let mut seen = match plan.as_ref().and_then(|p| p.archive.as_ref()) {
         Some(archive) => Dedup::All(archive.idless.clone()),
-        None => Dedup::Window(clean::Seen::default()),
+        None => Dedup::Window(clean::Seen::default(), &written),
     };
     if let (Some(plan), Some(path)) = (&plan, &options.merge.into) {
         if !plan.changed() {
@@ -711,11 +725,14 @@ fn run_keeping<W: Write>(
         copy_into(options, path, &plan.table, &mut writer, &notes, kept_groups)?;
     }
     let stage = plan.as_ref().map_or(Stage::Single, |p| Stage::Emit(&p.table));
+    let skip_repeats = (dedup && matches!(stage, Stage::Single)).then_some(&written);
     for (n, path) in files.iter().enumerate() {
-        let file = FileJob { number: n + 1, chat_id: options.merge.chat_id_for(path), stage };
+        let chat_id = options.merge.chat_id_for(path);
+        let file = FileJob { number: n + 1, chat_id, stage, written: skip_repeats };
         let mut write = |batch: Finished| {
             progress.tick(summary.read);
-            write_batch(batch, &mut writer, &mut seen, &mut summary, options.strict, reject)
+            let to = (&mut writer, &mut seen, &mut summary);
+            write_batch(batch, to, &options.clean, options.strict, reject)
         };
         if let Some(e) = pipeline(path, file, options, &notes, (dedup, encode), &mut write)? {
             stopped = Some(e);
@@ -807,19 +824,60 @@ fn pipeline(
 
 /// How the write stage drops repeats of posts that have no identity to
 /// merge by.
-enum Dedup {
-    /// Within a window of recent posts (one input, or a merge).
-    Window(clean::Seen),
+enum Dedup<'w> {
+    /// Within a window of recent posts (one input, or a merge); what is
+    /// kept is also told to the workers.
+    Window(clean::Seen, &'w Written),
     /// Against every post of an `--into` archive and every post written.
     All(HashSet<u64>),
 }
 
-impl Dedup {
+impl Dedup<'_> {
     fn first_time(&mut self, key: u64) -> bool {
         match self {
-            Dedup::Window(seen) => seen.first_time_key(key),
+            Dedup::Window(seen, written) => {
+                let first = seen.first_time_key(key);
+                if first {
+                    written.record(key);
+                }
+                first
+            }
             Dedup::All(set) => set.insert(key),
         }
+    }
+}
+
+/// The fingerprints the writer has kept, for the workers to look up
+/// without a lock, so that they do not clean and encode a post only for
+/// the writer to drop it (saved pages overlap: most of their posts are
+/// repeats). Only a hint, the writer still decides: a fingerprint found
+/// here was kept by the writer, so the post is a repeat unless the
+/// fingerprint has since left [`clean::Seen`]'s window, and then the
+/// writer cleans and writes it itself ([`Done::Seen`]). A slot holds the
+/// last fingerprint that fell in it; a fingerprint of 0 is never found.
+struct Written {
+    slots: Box<[AtomicU64]>,
+}
+
+impl Written {
+    /// 512 KiB: repeats of the last 65,536 posts kept, at best.
+    const SLOTS: usize = 1 << 16;
+
+    fn new() -> Self {
+        Written { slots: (0..Self::SLOTS).map(|_| AtomicU64::new(0)).collect() }
+    }
+
+    fn slot(&self, key: u64) -> &AtomicU64 {
+        &self.slots[key as usize % Self::SLOTS]
+    }
+
+    fn record(&self, key: u64) {
+        // Relaxed: the fingerprint itself is all that is shared.
+        self.slot(key).store(key, Ordering::Relaxed);
+    }
+
+    fn has(&self, key: u64) -> bool {
+        key != 0 && self.slot(key).load(Ordering::Relaxed) == key
     }
 }
 
@@ -880,6 +938,7 @@ fn survey(options: &Options, files: &[PathBuf], notes: &Notes) -> Result<Plan> {
             number: n + 1,
             chat_id: options.merge.chat_id_for(path),
             stage: Stage::Survey,
+            written: None,
         };
         let mut record = |batch: Finished| {
             for item in batch.items {
@@ -895,7 +954,8 @@ fn survey(options: &Options, files: &[PathBuf], notes: &Notes) -> Result<Plan> {
                         }
                     }
                     // Selected out: not in the output, so not in the merge.
-                    Done::Post { .. } | Done::SelectedOut => {}
+                    // (No `Seen` here: the survey's workers have no `written`.)
+                    Done::Post { .. } | Done::Seen(..) | Done::SelectedOut => {}
                     Done::Failed(e) if e.is_record_error() && !options.strict => {}
                     Done::Failed(e) => return Ok(Some(e)),
                 }
@@ -1085,9 +1145,11 @@ fn read_only_summary(
     let mut seen = Dedup::All(plan.archive.as_ref().map(|a| a.idless.clone()).unwrap_or_default());
     for (n, path) in files.iter().enumerate() {
         let stage = Stage::Emit(&plan.table);
-        let file = FileJob { number: n + 1, chat_id: options.merge.chat_id_for(path), stage };
+        let chat_id = options.merge.chat_id_for(path);
+        let file = FileJob { number: n + 1, chat_id, stage, written: None };
         let mut count = |batch: Finished| {
-            write_batch(batch, &mut writer, &mut seen, &mut summary, options.strict, reject)
+            let to = (&mut writer, &mut seen, &mut summary);
+            write_batch(batch, to, &options.clean, options.strict, reject)
         };
         if pipeline(path, file, options, notes, (true, Some(write::Format::Jsonl)), &mut count)?
             .is_some()
@@ -1109,14 +1171,23 @@ fn read_only_summary(
 /// (strict mode, or an error that ends a file), if any.
 fn write_batch<W: Write>(
     batch: Finished,
-    writer: &mut Writer<W>,
-    seen: &mut Dedup,
-    summary: &mut Summary,
+    (writer, seen, summary): (&mut Writer<W>, &mut Dedup, &mut Summary),
+    clean: &CleanConfig,
     strict: bool,
     reject: &mut dyn FnMut(&Rejection) -> Result<()>,
 ) -> Result<Option<Error>> {
     for item in batch.items {
         summary.read += 1;
+        let item = match item {
+            Done::Seen(post, key) => match seen.first_time(key) {
+                true => cleaned_late(post, clean),
+                false => {
+                    summary.duplicates += 1;
+                    continue;
+                }
+            },
+            item => item,
+        };
         match item {
             Done::Post { merge: Merge::Dropped(dropped_version), .. } => {
                 summary.duplicates += 1;
@@ -1159,6 +1230,8 @@ fn write_batch<W: Write>(
                 summary.written += 1;
             }
             Done::SelectedOut => summary.selected_out += 1,
+            // Made a post above; were it not, a repeat is all it can be.
+            Done::Seen(..) => summary.duplicates += 1,
             Done::Failed(e) if e.is_record_error() && !strict => {
                 summary.rejected += 1;
                 reject(&Rejection::from_error(&e))?;
@@ -1175,6 +1248,15 @@ fn write_batch<W: Write>(
         }
     }
     Ok(None)
+}
+
+/// A [`Done::Seen`] post that is not a repeat after all (its first copy
+/// left [`clean::Seen`]'s window): cleaned here, as the worker would have,
+/// and written as it is rather than encoded.
+fn cleaned_late(mut post: Box<Post>, clean: &CleanConfig) -> Done {
+    clean::clean_post(&mut post, clean);
+    let cleaned = post.cleaned.clone();
+    Done::Post { post: Some(post), line: 0..0, cleaned, key: None, merge: Merge::No }
 }
 
 /// Counts a version another one was kept over; a conflict goes to the
@@ -1316,16 +1398,75 @@ mod tests {
             encoded: None,
         };
         let mut writer = Writer::new(write::Format::Jsonl, Vec::new(), "out".into());
+        let written = Written::new();
         let (mut seen, mut summary, mut reported) =
-            (Dedup::Window(clean::Seen::default()), Summary::default(), vec![]);
+            (Dedup::Window(clean::Seen::default(), &written), Summary::default(), vec![]);
         let mut reject = |r: &Rejection| {
             reported.push(r.to_string());
             Ok(())
         };
-        let stopped = write_batch(batch, &mut writer, &mut seen, &mut summary, false, &mut reject);
+        let to = (&mut writer, &mut seen, &mut summary);
+        let stopped = write_batch(batch, to, &CleanConfig::default(), false, &mut reject);
         assert!(stopped.unwrap().is_some_and(|e| !e.is_record_error()));
         assert_eq!((summary.read, summary.written, summary.rejected), (2, 1, 1));
         assert_eq!(reported, ["in.json: disk gone"]);
+    }
+
+    /// A post the workers skipped as a repeat ([`Done::Seen`]) is a
+    /// duplicate when the writer has its fingerprint; when it has not (the
+    /// first copy left the window), it is cleaned and written exactly as a
+    /// worker would have cleaned and encoded it.
+    #[test]
+    fn a_skipped_repeat_is_dropped_or_written_as_if_not_skipped() {
+        let raw = || {
+            let mut post = Post { id: Some(7), ..Post::default() };
+            post.text = crate::model::Text::plain("two  spaces and a tail   ");
+            post
+        };
+        let key = clean::fingerprint(&raw());
+        let run = |item: Done, seen_before: bool| {
+            let written = Written::new();
+            let mut seen = Dedup::Window(clean::Seen::default(), &written);
+            if seen_before {
+                assert!(seen.first_time(key));
+            }
+            let (mut writer, mut summary) =
+                (Writer::new(write::Format::Jsonl, Vec::new(), "out".into()), Summary::default());
+            let batch = Finished { seq: 0, bytes: 0, items: vec![item], encoded: None };
+            let to = (&mut writer, &mut seen, &mut summary);
+            let stopped = write_batch(batch, to, &CleanConfig::default(), false, &mut |_| Ok(()));
+            assert!(stopped.unwrap().is_none());
+            assert!(written.has(key), "the writer tells the workers what it kept");
+            (writer.finish().unwrap(), summary)
+        };
+        let (out, summary) = run(Done::Seen(Box::new(raw()), key), true);
+        assert_eq!((summary.read, summary.written, summary.duplicates), (1, 0, 1));
+        assert!(out.is_empty());
+
+        let (late, summary) = run(Done::Seen(Box::new(raw()), key), false);
+        assert_eq!((summary.read, summary.written, summary.duplicates), (1, 1, 0));
+        assert_eq!(summary.cleaned.get("whitespace"), Some(&1));
+        let mut worked = raw();
+        clean::clean_post(&mut worked, &CleanConfig::default());
+        let mut encoder = write::Encoder::new(write::Format::Jsonl, 0).unwrap();
+        let line = encoder.encode(&worked).unwrap();
+        let write::Encoded::Bytes(bytes) = encoder.finish() else { panic!("JSONL is bytes") };
+        assert_eq!(late, bytes[line].to_vec(), "the same line a worker encodes");
+    }
+
+    /// A slot answers only for the fingerprint last recorded in it, and
+    /// never for 0 (the empty slot).
+    #[test]
+    fn written_answers_only_for_what_it_holds() {
+        let written = Written::new();
+        let (a, b) = (5, 5 + Written::SLOTS as u64);
+        assert!(!written.has(a) && !written.has(0));
+        written.record(a);
+        assert!(written.has(a) && !written.has(b));
+        written.record(b);
+        assert!(!written.has(a) && written.has(b), "one slot, the last one recorded");
+        written.record(0);
+        assert!(!written.has(0));
     }
 
     /// The reader stops waiting when the writer goes away.

@@ -3,7 +3,7 @@
 //! schema, and `read = written + rejected + duplicates`.
 
 use crate::util::*;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Every fixture input tgnorm reads, with the arguments it is read with.
 fn fixture_inputs() -> Vec<PathBuf> {
@@ -162,5 +162,42 @@ fn jsonl_round_trip_is_exact() {
         ];
         let again = tgnorm_in(&root(), &args, first.stdout.as_bytes());
         assert_eq!(again.stdout, first.stdout, "{}", input.display());
+    }
+}
+
+/// Repeats are dropped however far apart they are within the window, and
+/// however the work was shared: saved pages of three channels given 120
+/// times over (many batches, so the workers find most repeats already
+/// written and skip cleaning and encoding them) give exactly their own
+/// output, at 1, 2 and 8 threads, every other copy counted as duplicates.
+/// (Not a text dump: its posts without text or id repeat legitimately,
+/// told apart by their place, `clean::fingerprint`.)
+#[test]
+fn saved_pages_repeated_give_their_posts_once() {
+    let d = scratch("repeated");
+    let page = std::fs::read(root().join("fixtures/web/two-channels-one-file/input.html")).unwrap();
+    // One name, two folders: the posts' `source` names the file.
+    let (once, many) = (d.join("once"), d.join("many"));
+    for (dir, copies) in [(&once, 1), (&many, 120)] {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join("pages.html"), page.repeat(copies)).unwrap();
+    }
+    let run = |dir: &Path, threads: &str| {
+        let sum = dir.join(format!("summary-{threads}.json"));
+        let args = ["pages.html", "--summary", sum.to_str().unwrap()];
+        let run = tgnorm_within_a_minute(dir, &args, threads);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        (run.stdout, summary(&sum))
+    };
+    let (alone, counts) = run(&once, "2");
+    let posts = alone.iter().filter(|&&b| b == b'\n').count() as u64;
+    assert!(posts >= 10, "{posts} posts");
+    for threads in ["1", "2", "8"] {
+        let (out, s) = run(&many, threads);
+        assert!(out == alone, "{threads} threads: not the pages' own output");
+        assert_accounting(threads, &s);
+        assert_eq!(s["written"], posts, "{threads} threads");
+        assert_eq!(s["read"], counts["read"].as_u64().unwrap() * 120);
+        assert_eq!(s["cleaned"], counts["cleaned"], "cleaned counts");
     }
 }
