@@ -23,6 +23,7 @@
 use crate::clean::boilerplate::{self, ESCAPE, NO_CHAT, TGNORM_SIGNATURE, UNSUPPORTED_POST};
 use crate::error::{Error, Result};
 use crate::format::text::{date_separator, escaped, footer_line, needs_escape, split_date};
+use crate::merge::ChatKey;
 use crate::model::{Kind, MediaStatus, Post};
 use std::collections::{HashMap, VecDeque};
 use std::io::Write;
@@ -46,8 +47,8 @@ pub struct Writer<W: Write> {
     started: bool,
     /// The day of the last date separator written.
     day: Option<String>,
-    recent: HashMap<(Option<String>, i64), Quoted>,
-    order: VecDeque<(Option<String>, i64)>,
+    recent: HashMap<(ChatKey, i64), Quoted>,
+    order: VecDeque<(ChatKey, i64)>,
 }
 
 impl<W: Write> Writer<W> {
@@ -178,9 +179,11 @@ impl<W: Write> Writer<W> {
     }
 }
 
-/// Which chat a post's id counts in.
-fn chat_key(post: &Post) -> Option<String> {
-    post.chat.as_ref().and_then(|c| c.id.clone().or_else(|| c.name.clone()))
+/// Which chat a post's id counts in: the merge's identity (the chat's id,
+/// else its name and username), so that a chat named like another's id,
+/// or two channels sharing a title, never quote each other's posts.
+fn chat_key(post: &Post) -> ChatKey {
+    ChatKey::of(post.chat.as_ref())
 }
 
 /// Line breaks as spaces (a name on one line).
