@@ -75,3 +75,27 @@ fn account_export_chats_of_one_name_are_not_duplicates() {
     assert_eq!(again.code, 0, "{}", again.stderr);
     assert_eq!(again.stdout, run.stdout);
 }
+
+/// A reply into another chat (`reply_to.peer_id`) names no post of its own
+/// chat: `--to text` does not quote the own chat's post of that id, and
+/// `--to tdesktop-html` writes Telegram Desktop's "In reply to a message in
+/// another chat" instead of a link to the own chat's message 1.
+#[test]
+fn a_reply_into_another_chat_is_not_a_reply_to_this_one() {
+    let input = "fixtures/identity/reply-elsewhere.jsonl";
+    let text = tgnorm(&[input, "--to", "text", "-q"]);
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    assert_snapshot("fixtures/identity/expected-reply-elsewhere.text", &text.stdout);
+    let out = scratch("identity-reply-elsewhere").join("out");
+    let run = tgnorm(&[input, "--to", "tdesktop-html", "-o", out.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let page = std::fs::read_to_string(out.join("messages.html")).unwrap();
+    assert!(page.contains("In reply to a message in another chat"), "{page}");
+    assert!(!page.contains("go_to_message1\""), "{page}");
+    let back = tgnorm_in(&out, &["."], b"");
+    let replies: Vec<Value> = posts(&back.stdout).iter().map(|p| p["reply_to"].clone()).collect();
+    assert_eq!(
+        replies,
+        [Value::Null, serde_json::json!({"message_id": null, "author": null, "quote": null})]
+    );
+}

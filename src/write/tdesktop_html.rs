@@ -797,7 +797,11 @@ impl<W: Write> Writer<W> {
     /// body for forwards (§3.4).
     fn content(&mut self, post: &Post) {
         if let Some(reply) = &post.reply_to {
-            let link = reply.message_id.map(|id| self.reply_href(id));
+            // A reply into another chat names no message of this one: its
+            // id counts in the other chat (Telegram Desktop writes it so).
+            let own = post.chat.as_ref().and_then(|c| c.id.as_ref());
+            let elsewhere = reply.peer_id.as_ref().is_some_and(|peer| Some(peer) != own);
+            let link = reply.message_id.filter(|_| !elsewhere).map(|id| self.reply_href(id));
             let h = &mut self.html;
             h.push_str("\n       <div class=\"reply_to details\">\n");
             match link {

@@ -137,7 +137,8 @@ impl<W: Write> Writer<W> {
     /// The reply header (author, quote), when there is a quote to show.
     fn reply_header(&self, post: &Post) -> Option<(String, String)> {
         let reply = post.reply_to.as_ref()?;
-        let chat = chat_key(post);
+        // A reply into another chat counts its id in that chat.
+        let chat = reply.peer_id.clone().map_or_else(|| chat_key(post), ChatKey::Id);
         let target = reply.message_id.and_then(|id| self.recent.get(&(chat, id)));
         let quote = reply.quote.as_deref().map(one_line).filter(|q| !q.is_empty());
         let quote = quote.or_else(|| target.map(|t| t.quote.clone()))?;
