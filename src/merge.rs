@@ -629,8 +629,8 @@ fn format_of_rank(rank: u8) -> &'static str {
     }
 }
 
-/// The key of a post without an id in an `--into` archive: its chat name,
-/// kind, date, text, forward name and media kinds, from the cleaned post
+/// The key of a post without an id in an `--into` archive: its chat (name,
+/// username and id), kind, date, text, forward name and media kinds, from the cleaned post
 /// (as the archive holds it).
 pub fn idless_key(post: &Post) -> u64 {
     idless_key_of(post, post.media.iter().map(|m| m.kind.as_str()))
@@ -640,7 +640,12 @@ pub fn idless_key(post: &Post) -> u64 {
 /// read from an archive's identity columns has no `Media`).
 pub fn idless_key_of<'a>(post: &Post, media_kinds: impl Iterator<Item = &'a str>) -> u64 {
     let mut h = DefaultHasher::new();
-    post.chat.as_ref().and_then(|c| c.name.as_deref()).hash(&mut h);
+    // The chat's whole identity, as the archive's identity columns hold it:
+    // two chats may share a name.
+    let chat = post.chat.as_ref();
+    chat.and_then(|c| c.name.as_deref()).hash(&mut h);
+    chat.and_then(|c| c.username.as_deref()).hash(&mut h);
+    chat.and_then(|c| c.id.as_deref()).hash(&mut h);
     post.kind.to_string().hash(&mut h);
     post.date.hash(&mut h);
     post.text.to_plain_string().hash(&mut h);

@@ -99,3 +99,40 @@ fn a_reply_into_another_chat_is_not_a_reply_to_this_one() {
         [Value::Null, serde_json::json!({"message_id": null, "author": null, "quote": null})]
     );
 }
+
+/// Posts without an id (text dumps) of two chats that share a title but not
+/// a username are two posts, not a repeat: in one input, as two inputs, and
+/// against an `--into` archive (JSONL and Parquet); adding the same input
+/// again adds nothing.
+#[test]
+fn idless_posts_of_two_chats_of_one_title_are_not_duplicates() {
+    let dir = scratch("identity-idless");
+    let jsonl = |chat: &str, name: &str| {
+        let out = dir.join(name);
+        let args = ["fixtures/identity/dump.txt", "--as-chat", chat, "-q", "-o"];
+        let run = tgnorm(&[&args[..], &[out.to_str().unwrap()]].concat());
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        out.to_str().unwrap().to_owned()
+    };
+    let (a, b) = (jsonl("News@news_a", "a.jsonl"), jsonl("News@news_b", "b.jsonl"));
+    let usernames = |stdout: &str| -> Vec<String> {
+        posts(stdout).iter().map(|p| p["chat"]["username"].as_str().unwrap().to_owned()).collect()
+    };
+    let want = ["news_a", "news_b"];
+    let both =
+        format!("{}{}", std::fs::read_to_string(&a).unwrap(), std::fs::read_to_string(&b).unwrap());
+    let one_input = tgnorm_in(&dir, &["-", "--from", "jsonl", "-q"], both.as_bytes());
+    assert_eq!(usernames(&one_input.stdout), want, "{}", one_input.stderr);
+    let two_inputs = tgnorm(&[&a, &b, "-q"]);
+    assert_eq!(usernames(&two_inputs.stdout), want, "{}", two_inputs.stderr);
+    for archive in ["archive.jsonl", "archive.parquet"] {
+        let archive = dir.join(archive);
+        let archive = archive.to_str().unwrap();
+        for input in [&a, &b, &b] {
+            let run = tgnorm(&[input, "--into", archive, "-q"]);
+            assert_eq!(run.code, 0, "{}", run.stderr);
+        }
+        let back = tgnorm(&[archive, "-q"]);
+        assert_eq!(usernames(&back.stdout), want, "{archive}");
+    }
+}

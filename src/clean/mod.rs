@@ -319,7 +319,9 @@ pub fn fingerprint(post: &Post) -> u64 {
             // A dated post (a tgnorm text dump) is not the same post as one
             // with the same text at another time, or in another chat.
             post.date.hash(&mut h);
-            post.chat.as_ref().map(|c| &c.name).hash(&mut h);
+            // The whole identity of the chat: two channels may share a title
+            // (dumps given `--as-chat News@news_a` and `News@news_b`).
+            post.chat.as_ref().map(|c| (&c.id, &c.username, &c.name)).hash(&mut h);
             for m in &post.media {
                 (&m.kind, m.status as u8).hash(&mut h);
             }
