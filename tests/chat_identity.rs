@@ -136,3 +136,25 @@ fn idless_posts_of_two_chats_of_one_title_are_not_duplicates() {
         assert_eq!(usernames(&back.stdout), want, "{archive}");
     }
 }
+
+/// A web page's reply to another channel's post (`extra.reply_to_chat`
+/// not the post's own username) is not a reply to the own channel's post
+/// of that id: `--to text` does not quote it, `--to tdesktop-html` does not
+/// link it; a reply whose `reply_to_chat` is the own channel (in other
+/// letter case) still is.
+#[test]
+fn a_web_reply_to_another_channel_is_not_a_reply_to_this_one() {
+    let input = "fixtures/identity/web-reply-elsewhere.jsonl";
+    let text = tgnorm(&[input, "--to", "text", "-q"]);
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    assert_snapshot("fixtures/identity/expected-web-reply-elsewhere.text", &text.stdout);
+    let out = scratch("identity-web-reply-elsewhere").join("out");
+    let run = tgnorm(&[input, "--to", "tdesktop-html", "-o", out.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let back = tgnorm_in(&out, &["."], b"");
+    let replies: Vec<(i64, Value)> = posts(&back.stdout)
+        .iter()
+        .map(|p| (p["id"].as_i64().unwrap(), p["reply_to"]["message_id"].clone()))
+        .collect();
+    assert_eq!(replies, [(77, Value::Null), (104, Value::Null), (105, Value::from(77))]);
+}

@@ -799,8 +799,7 @@ impl<W: Write> Writer<W> {
         if let Some(reply) = &post.reply_to {
             // A reply into another chat names no message of this one: its
             // id counts in the other chat (Telegram Desktop writes it so).
-            let own = post.chat.as_ref().and_then(|c| c.id.as_ref());
-            let elsewhere = reply.peer_id.as_ref().is_some_and(|peer| Some(peer) != own);
+            let elsewhere = super::reply_elsewhere(post);
             let link = reply.message_id.filter(|_| !elsewhere).map(|id| self.reply_href(id));
             let h = &mut self.html;
             h.push_str("\n       <div class=\"reply_to details\">\n");
@@ -808,7 +807,7 @@ impl<W: Write> Writer<W> {
                 Some(l) => {
                     let _ = write!(h, "In reply to <a {l}>this message</a>");
                 }
-                None if reply.peer_id.is_some() => {
+                None if elsewhere || reply.peer_id.is_some() => {
                     h.push_str("In reply to a message in another chat")
                 }
                 None => h.push_str("In reply to a message"),

@@ -137,9 +137,14 @@ impl<W: Write> Writer<W> {
     /// The reply header (author, quote), when there is a quote to show.
     fn reply_header(&self, post: &Post) -> Option<(String, String)> {
         let reply = post.reply_to.as_ref()?;
-        // A reply into another chat counts its id in that chat.
-        let chat = reply.peer_id.clone().map_or_else(|| chat_key(post), ChatKey::Id);
-        let target = reply.message_id.and_then(|id| self.recent.get(&(chat, id)));
+        // A reply into another chat counts its id in that chat (known by
+        // its peer id; a web page's other channel is known by username only,
+        // which the posts' keys do not hold: nothing is looked up for it).
+        let chat = match &reply.peer_id {
+            Some(peer) => Some(ChatKey::Id(peer.clone())),
+            None => (!super::reply_elsewhere(post)).then(|| chat_key(post)),
+        };
+        let target = chat.zip(reply.message_id).and_then(|key| self.recent.get(&key));
         let quote = reply.quote.as_deref().map(one_line).filter(|q| !q.is_empty());
         let quote = quote.or_else(|| target.map(|t| t.quote.clone()))?;
         let author =
