@@ -659,8 +659,13 @@ pub fn idless_key_of<'a>(post: &Post, media_kinds: impl Iterator<Item = &'a str>
 
 /// Gives a post without a chat id the one a `--chat-id INPUT=ID` rule
 /// names for its input (a post of another chat, in a full-account export,
-/// keeps its own).
+/// keeps its own). The pages of a full-account HTML export name no chat id
+/// at all, and the rule cannot tell which of its chats the id is: they
+/// keep none (else every chat of the export would become one).
 pub fn assign_chat_id(post: &mut Post, id: &str) {
+    if crate::clean::chat_folder(post).is_some() {
+        return;
+    }
     let chat = post.chat.get_or_insert_with(Chat::default);
     if chat.id.is_none() {
         chat.id = Some(id.to_owned());

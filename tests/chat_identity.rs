@@ -158,3 +158,28 @@ fn a_web_reply_to_another_channel_is_not_a_reply_to_this_one() {
         .collect();
     assert_eq!(replies, [(77, Value::Null), (104, Value::Null), (105, Value::from(77))]);
 }
+
+/// `--chat-id INPUT=ID` names one chat; given a full-account HTML export
+/// (pages naming no chat id, several chats), it would have made every chat
+/// of it one chat with that id. Its chats keep no id: the output is the
+/// export's own, byte for byte, alone and in a merge.
+#[test]
+fn chat_id_rule_does_not_make_an_account_exports_chats_one() {
+    let dir = root().join("fixtures/tdesktop-html/account-export");
+    let plain = tgnorm_in(&dir, &[".", "-q"], b"");
+    let ruled = tgnorm_in(&dir, &[".", "--chat-id", ".=channel5", "-q"], b"");
+    assert_eq!(ruled.code, 0, "{}", ruled.stderr);
+    assert_eq!(ruled.stdout, plain.stdout);
+    let export = "fixtures/tdesktop-html/account-export";
+    let rule = format!("{export}=channel5");
+    let merged = tgnorm(&["fixtures/tdesktop/full-export/result.json", export, "--chat-id", &rule]);
+    assert_eq!(merged.code, 0, "{}", merged.stderr);
+    let ids: Vec<(String, Value)> = posts(&merged.stdout)
+        .iter()
+        .filter(|p| p["source"]["format"] == "tdesktop-html")
+        .map(|p| (p["chat"]["name"].as_str().unwrap().to_owned(), p["chat"]["id"].clone()))
+        .collect();
+    let names = ["News Channel", "News Channel", "News Channel", "Bob Jones", "Bob Jones"];
+    let want: Vec<(String, Value)> = names.iter().map(|n| (n.to_string(), Value::Null)).collect();
+    assert_eq!(ids, want);
+}
