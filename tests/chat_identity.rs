@@ -183,3 +183,29 @@ fn chat_id_rule_does_not_make_an_account_exports_chats_one() {
     let want: Vec<(String, Value)> = names.iter().map(|n| (n.to_string(), Value::Null)).collect();
     assert_eq!(ids, want);
 }
+
+/// A chat with an id is that id, whatever its name: one file holding two
+/// exports of a channel taken before and after a rename is one chat, its
+/// second copies repeats (as the merge of the two exports has it), not a
+/// second chat.
+#[test]
+fn a_renamed_chat_in_one_input_is_one_chat() {
+    let sum = scratch("identity-renamed").join("summary.json");
+    let input = "fixtures/identity/renamed-chat.jsonl";
+    let run = tgnorm(&[input, "--summary", sum.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let got: Vec<(String, i64, String)> = posts(&run.stdout)
+        .iter()
+        .map(|p| {
+            let chat = p["chat"]["id"].as_str().unwrap().to_owned();
+            (chat, p["id"].as_i64().unwrap(), p["text"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    let want = [("channel100", 1, "hello"), ("channel100", 2, "two")];
+    let want: Vec<(String, i64, String)> =
+        want.iter().map(|(c, i, t)| (c.to_string(), *i, t.to_string())).collect();
+    assert_eq!(got, want);
+    let s = summary(&sum);
+    assert_accounting("renamed-chat", &s);
+    assert_eq!(s["duplicates"], 2);
+}

@@ -302,9 +302,15 @@ pub fn fingerprint(post: &Post) -> u64 {
     match post.id {
         Some(id) => {
             0u8.hash(&mut h);
-            post.chat.as_ref().map(|c| (&c.id, &c.username, &c.name)).hash(&mut h);
-            if let Some(folder) = chat_folder(post) {
-                folder.hash(&mut h);
+            match post.chat.as_ref() {
+                // A chat with an id is that id, as the merge's `ChatKey` has
+                // it: its name may change (one file of two exports, taken
+                // before and after a rename, is one chat).
+                Some(crate::model::Chat { id: Some(chat_id), .. }) => chat_id.hash(&mut h),
+                chat => {
+                    chat.map(|c| (&c.username, &c.name)).hash(&mut h);
+                    chat_folder(post).hash(&mut h);
+                }
             }
             id.hash(&mut h);
             post.source.format.hash(&mut h);
