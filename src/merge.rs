@@ -629,8 +629,8 @@ fn format_of_rank(rank: u8) -> &'static str {
     }
 }
 
-/// The key of a post without an id in an `--into` archive: its chat name,
-/// kind, date, text, forward name and media kinds, from the cleaned post
+/// The key of a post without an id in an `--into` archive: its chat (name,
+/// username and id), kind, date, text, forward name and media kinds, from the cleaned post
 /// (as the archive holds it).
 pub fn idless_key(post: &Post) -> u64 {
     idless_key_of(post, post.media.iter().map(|m| m.kind.as_str()))
@@ -640,7 +640,12 @@ pub fn idless_key(post: &Post) -> u64 {
 /// read from an archive's identity columns has no `Media`).
 pub fn idless_key_of<'a>(post: &Post, media_kinds: impl Iterator<Item = &'a str>) -> u64 {
     let mut h = DefaultHasher::new();
-    post.chat.as_ref().and_then(|c| c.name.as_deref()).hash(&mut h);
+    // The chat's whole identity, as the archive's identity columns hold it:
+    // two chats may share a name.
+    let chat = post.chat.as_ref();
+    chat.and_then(|c| c.name.as_deref()).hash(&mut h);
+    chat.and_then(|c| c.username.as_deref()).hash(&mut h);
+    chat.and_then(|c| c.id.as_deref()).hash(&mut h);
     post.kind.to_string().hash(&mut h);
     post.date.hash(&mut h);
     post.text.to_plain_string().hash(&mut h);
@@ -654,8 +659,13 @@ pub fn idless_key_of<'a>(post: &Post, media_kinds: impl Iterator<Item = &'a str>
 
 /// Gives a post without a chat id the one a `--chat-id INPUT=ID` rule
 /// names for its input (a post of another chat, in a full-account export,
-/// keeps its own).
+/// keeps its own). The pages of a full-account HTML export name no chat id
+/// at all, and the rule cannot tell which of its chats the id is: they
+/// keep none (else every chat of the export would become one).
 pub fn assign_chat_id(post: &mut Post, id: &str) {
+    if crate::clean::chat_folder(post).is_some() {
+        return;
+    }
     let chat = post.chat.get_or_insert_with(Chat::default);
     if chat.id.is_none() {
         chat.id = Some(id.to_owned());

@@ -61,7 +61,8 @@ fn header_name(p: &Value) -> String {
 /// shown as sent by its chat (a channel, or a chat of unknown type) or by
 /// `Deleted Account` (read back as a sender without a name). An unsupported post whose source showed a
 /// placeholder keeps the placeholder and reads back as a message (the HTML
-/// reader calls only Telegram Desktop's own sentence unsupported).
+/// reader calls only Telegram Desktop's own sentence unsupported). A reply
+/// into another chat reads back without its id.
 pub fn as_written(posts: &[Value]) -> Vec<Value> {
     let mut last: HashMap<String, i64> = HashMap::new();
     posts
@@ -110,6 +111,18 @@ pub fn as_written(posts: &[Value]) -> Vec<Value> {
                     let title = m.as_object_mut().unwrap().remove("title").unwrap();
                     m["file_name"] = title;
                 }
+            }
+            // A reply into another chat (another peer id; a web page's other
+            // channel, `extra.reply_to_chat`) is "In reply to a message in
+            // another chat": its id counts there, and the page links none.
+            let own_user = p["chat"]["username"].as_str().map(str::to_ascii_lowercase);
+            let other_channel = p["extra"]["reply_to_chat"]
+                .as_str()
+                .is_some_and(|c| Some(c.to_ascii_lowercase()) != own_user);
+            let other_peer =
+                !p["reply_to"]["peer_id"].is_null() && p["reply_to"]["peer_id"] != p["chat"]["id"];
+            if other_channel || other_peer {
+                p["reply_to"]["message_id"] = Value::Null;
             }
             // The page shows `via @bot`; the web reader keeps the name
             // without the `@`, the others with it.

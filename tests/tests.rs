@@ -65,3 +65,5 @@ mod merge;
 mod into_parquet;
 // The JSONL encoder (write::compact) against serde_json on every fixture post (issue 18).
 mod compact_json;
+// One chat's identity never leaks into another's (h-ident).
+mod chat_identity;

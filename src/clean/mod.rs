@@ -266,6 +266,35 @@ impl Seen {
     }
 }
 
+/// The chat folder (`chats/chat_N`) of a page of a Telegram Desktop
+/// full-account HTML export, for a post whose chat has neither an id nor a
+/// username: a name is all such a page says of its chat, and two chats of
+/// one name (two groups called "Family", whose message ids both count from
+/// 1; every "Deleted Account") are told apart by their folders. `None` for
+/// other posts, and for pages outside such a folder (a single-chat export),
+/// so that exports of one chat given together still match by name. The
+/// dedup fingerprint and the writers that group posts by chat
+/// (`tdesktop-html`, `tdesktop-json`) use it alike.
+pub fn chat_folder(post: &Post) -> Option<&str> {
+    let named_only = post.chat.as_ref().is_none_or(|c| c.id.is_none() && c.username.is_none());
+    if !named_only || post.source.format != "tdesktop-html" {
+        return None;
+    }
+    let file = post.source.file.as_str();
+    let mut parts = file.rsplit(['/', '\\']).skip(1);
+    let (chat, chats) = (parts.next()?, parts.next()?);
+    let numbered = chat
+        .strip_prefix("chat_")
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    if chats != "chats" || !numbered {
+        return None;
+    }
+    // `chats/chat_N` as the file names it, whatever comes before.
+    let page = file.rsplit(['/', '\\']).next()?;
+    let end = file.len().checked_sub(page.len() + 1)?;
+    file.get(end.checked_sub(chats.len() + 1 + chat.len())?..end)
+}
+
 /// What [`Seen`] tells posts apart by: chat and id, or (for posts without
 /// an id) format, kind, text, headers and media. Taken before cleaning.
 pub fn fingerprint(post: &Post) -> u64 {
@@ -273,7 +302,16 @@ pub fn fingerprint(post: &Post) -> u64 {
     match post.id {
         Some(id) => {
             0u8.hash(&mut h);
-            post.chat.as_ref().map(|c| (&c.id, &c.username, &c.name)).hash(&mut h);
+            match post.chat.as_ref() {
+                // A chat with an id is that id, as the merge's `ChatKey` has
+                // it: its name may change (one file of two exports, taken
+                // before and after a rename, is one chat).
+                Some(crate::model::Chat { id: Some(chat_id), .. }) => chat_id.hash(&mut h),
+                chat => {
+                    chat.map(|c| (&c.username, &c.name)).hash(&mut h);
+                    chat_folder(post).hash(&mut h);
+                }
+            }
             id.hash(&mut h);
             post.source.format.hash(&mut h);
         }
@@ -287,7 +325,9 @@ pub fn fingerprint(post: &Post) -> u64 {
             // A dated post (a tgnorm text dump) is not the same post as one
             // with the same text at another time, or in another chat.
             post.date.hash(&mut h);
-            post.chat.as_ref().map(|c| &c.name).hash(&mut h);
+            // The whole identity of the chat: two channels may share a title
+            // (dumps given `--as-chat News@news_a` and `News@news_b`).
+            post.chat.as_ref().map(|c| (&c.id, &c.username, &c.name)).hash(&mut h);
             for m in &post.media {
                 (&m.kind, m.status as u8).hash(&mut h);
             }
@@ -299,4 +339,50 @@ pub fn fingerprint(post: &Post) -> u64 {
         }
     }
     h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Chat;
+
+    fn page(file: &str, chat: Chat) -> Post {
+        let mut post = Post { id: Some(1), chat: Some(chat), ..Post::default() };
+        post.source.format = "tdesktop-html".into();
+        post.source.file = file.into();
+        post
+    }
+
+    fn named(name: &str) -> Chat {
+        Chat { name: Some(name.into()), ..Chat::default() }
+    }
+
+    #[test]
+    fn chat_folder_is_an_account_exports_chat_folder_only() {
+        let folder = |file: &str| chat_folder(&page(file, named("Family"))).map(str::to_owned);
+        assert_eq!(folder("export/chats/chat_02/messages3.html").as_deref(), Some("chats/chat_02"));
+        assert_eq!(folder("C:\\x\\chats\\chat_7\\messages.html").as_deref(), Some("chats\\chat_7"));
+        assert_eq!(folder("./chats/chat_1/messages.html").as_deref(), Some("chats/chat_1"));
+        // A single-chat export, a folder that only looks numbered, no folder.
+        assert_eq!(folder("export/messages.html"), None);
+        assert_eq!(folder("chats/chat_x/messages.html"), None);
+        assert_eq!(folder("chats/chat_/messages.html"), None);
+        assert_eq!(folder("other/chat_1/messages.html"), None);
+        assert_eq!(folder("messages.html"), None);
+        assert_eq!(folder("chat_1/messages.html"), None);
+        // A chat with an id or a username is told apart by it already.
+        let with_id = Chat { id: Some("channel5".into()), ..named("Family") };
+        assert_eq!(chat_folder(&page("chats/chat_1/messages.html", with_id)), None);
+    }
+
+    #[test]
+    fn chats_of_one_name_in_two_folders_are_two_chats() {
+        let a = page("e/chats/chat_1/messages.html", named("Family"));
+        let b = page("e/chats/chat_2/messages.html", named("Family"));
+        let a2 = page("e/chats/chat_1/messages2.html", named("Family"));
+        assert_ne!(fingerprint(&a), fingerprint(&b));
+        assert_eq!(fingerprint(&a), fingerprint(&a2));
+        let mut seen = Seen::default();
+        assert!(seen.first_time(&a) && seen.first_time(&b) && !seen.first_time(&a2));
+    }
 }

@@ -184,6 +184,22 @@ crate::format::format_ids!(Format, "output", {
     "parquet" => Parquet,
 });
 
+/// Whether a post's reply is to a message of another chat, whose id counts
+/// there and names no message of the post's own chat: `reply_to.peer_id`
+/// names another chat (Telegram Desktop), or the replied post's channel
+/// (`extra.reply_to_chat`, saved web pages) is not the post's own.
+pub(crate) fn reply_elsewhere(post: &Post) -> bool {
+    let Some(reply) = &post.reply_to else { return false };
+    let chat = post.chat.as_ref();
+    let own_id = chat.and_then(|c| c.id.as_ref());
+    if reply.peer_id.as_ref().is_some_and(|peer| Some(peer) != own_id) {
+        return true;
+    }
+    let own_username = chat.and_then(|c| c.username.as_deref());
+    let replied = post.extra.get("reply_to_chat").and_then(serde_json::Value::as_str);
+    replied.is_some_and(|r| !own_username.is_some_and(|own| own.eq_ignore_ascii_case(r)))
+}
+
 /// The bytes at `at`, or none when out of range (never: the ranges come
 /// from the encoder that made the bytes).
 fn bytes_at(bytes: &[u8], at: std::ops::Range<usize>) -> &[u8] {

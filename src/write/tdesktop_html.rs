@@ -86,12 +86,20 @@ enum Target<W: Write> {
     Folder { dir: PathBuf, out: W },
 }
 
-/// Which chat a post belongs to: its chat id, else its chat name, else
-/// (sources that do not name the chat, such as text dumps) its input file.
+/// Which chat a post belongs to: its chat id, else its chat name and
+/// username together (two channels may share a title, never a username;
+/// two chats of one name in a Telegram Desktop HTML export have their own
+/// folders), else (sources that do not name the chat, such as text dumps) its input
+/// file.
 #[derive(Clone, PartialEq, Eq, Hash)]
 enum ChatKey {
     Id(String),
-    Name(String),
+    /// `folder`: [`crate::clean::chat_folder`], for Telegram Desktop pages.
+    Named {
+        name: Option<String>,
+        username: Option<String>,
+        folder: Option<String>,
+    },
     File(String),
 }
 
@@ -100,10 +108,9 @@ impl ChatKey {
         let chat = post.chat.as_ref();
         if let Some(id) = chat.and_then(|c| c.id.clone()) {
             ChatKey::Id(id)
-        } else if let Some(name) = chat.and_then(|c| c.name.clone()) {
-            ChatKey::Name(name)
-        } else if let Some(user) = chat.and_then(|c| c.username.clone()) {
-            ChatKey::Name(format!("@{user}"))
+        } else if let Some(c) = chat.filter(|c| c.name.is_some() || c.username.is_some()) {
+            let folder = crate::clean::chat_folder(post).map(str::to_owned);
+            ChatKey::Named { name: c.name.clone(), username: c.username.clone(), folder }
         } else {
             ChatKey::File(post.source.file.clone())
         }
@@ -790,14 +797,17 @@ impl<W: Write> Writer<W> {
     /// body for forwards (§3.4).
     fn content(&mut self, post: &Post) {
         if let Some(reply) = &post.reply_to {
-            let link = reply.message_id.map(|id| self.reply_href(id));
+            // A reply into another chat names no message of this one: its
+            // id counts in the other chat (Telegram Desktop writes it so).
+            let elsewhere = super::reply_elsewhere(post);
+            let link = reply.message_id.filter(|_| !elsewhere).map(|id| self.reply_href(id));
             let h = &mut self.html;
             h.push_str("\n       <div class=\"reply_to details\">\n");
             match link {
                 Some(l) => {
                     let _ = write!(h, "In reply to <a {l}>this message</a>");
                 }
-                None if reply.peer_id.is_some() => {
+                None if elsewhere || reply.peer_id.is_some() => {
                     h.push_str("In reply to a message in another chat")
                 }
                 None => h.push_str("In reply to a message"),

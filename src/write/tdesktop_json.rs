@@ -135,6 +135,8 @@ struct ChatOut {
     header: Option<Chat>,
     /// The source's undecodable chat id (layout `chat_id`), for the header.
     raw_id: Option<Value>,
+    /// Its Telegram Desktop HTML chat folder ([`crate::clean::chat_folder`]).
+    folder: Option<String>,
     /// The next id to assign in this chat.
     next_id: i64,
 }
@@ -248,18 +250,30 @@ impl<W: Write> Writer<W> {
         // Posts of one chat come in runs: the last chat first, then the rest.
         // A chat is its model value and the source's undecodable id, if any.
         let last = self.last_chat;
+        // Two chats of one name in a Telegram Desktop HTML export are told
+        // apart by their folders (`clean::chat_folder`).
         let raw_id = layout(post).and_then(|l| l.get("chat_id"));
-        let same = |c: &ChatOut| c.chat == post.chat && c.raw_id.as_ref() == raw_id;
+        let folder = crate::clean::chat_folder(post);
+        let same = |c: &ChatOut| {
+            c.chat == post.chat && c.raw_id.as_ref() == raw_id && c.folder.as_deref() == folder
+        };
         if self.chats.get(last).is_some_and(same) {
             return last;
         }
         // Then by their JSON (the model's `Chat` is not `Hash`).
-        let key = serde_json::to_string(&(&post.chat, raw_id)).unwrap_or_default();
+        let key = serde_json::to_string(&(&post.chat, raw_id, folder)).unwrap_or_default();
         let found = self.by_chat.get(&key).copied();
         let index = found.unwrap_or_else(|| {
             let raw_id = raw_id.cloned();
             let header = header(&mut Vec::new(), post.chat.as_ref(), raw_id.as_ref(), 1);
-            self.chats.push(ChatOut { chat: post.chat.clone(), header, raw_id, next_id: 1 });
+            let folder = folder.map(str::to_owned);
+            self.chats.push(ChatOut {
+                chat: post.chat.clone(),
+                header,
+                raw_id,
+                folder,
+                next_id: 1,
+            });
             self.by_chat.insert(key, self.chats.len() - 1);
             self.chats.len() - 1
         });

@@ -23,6 +23,7 @@
 use crate::clean::boilerplate::{self, ESCAPE, NO_CHAT, TGNORM_SIGNATURE, UNSUPPORTED_POST};
 use crate::error::{Error, Result};
 use crate::format::text::{date_separator, escaped, footer_line, needs_escape, split_date};
+use crate::merge::ChatKey;
 use crate::model::{Kind, MediaStatus, Post};
 use std::collections::{HashMap, VecDeque};
 use std::io::Write;
@@ -46,8 +47,8 @@ pub struct Writer<W: Write> {
     started: bool,
     /// The day of the last date separator written.
     day: Option<String>,
-    recent: HashMap<(Option<String>, i64), Quoted>,
-    order: VecDeque<(Option<String>, i64)>,
+    recent: HashMap<(ChatKey, i64), Quoted>,
+    order: VecDeque<(ChatKey, i64)>,
 }
 
 impl<W: Write> Writer<W> {
@@ -136,8 +137,14 @@ impl<W: Write> Writer<W> {
     /// The reply header (author, quote), when there is a quote to show.
     fn reply_header(&self, post: &Post) -> Option<(String, String)> {
         let reply = post.reply_to.as_ref()?;
-        let chat = chat_key(post);
-        let target = reply.message_id.and_then(|id| self.recent.get(&(chat, id)));
+        // A reply into another chat counts its id in that chat (known by
+        // its peer id; a web page's other channel is known by username only,
+        // which the posts' keys do not hold: nothing is looked up for it).
+        let chat = match &reply.peer_id {
+            Some(peer) => Some(ChatKey::Id(peer.clone())),
+            None => (!super::reply_elsewhere(post)).then(|| chat_key(post)),
+        };
+        let target = chat.zip(reply.message_id).and_then(|key| self.recent.get(&key));
         let quote = reply.quote.as_deref().map(one_line).filter(|q| !q.is_empty());
         let quote = quote.or_else(|| target.map(|t| t.quote.clone()))?;
         let author =
@@ -178,9 +185,11 @@ impl<W: Write> Writer<W> {
     }
 }
 
-/// Which chat a post's id counts in.
-fn chat_key(post: &Post) -> Option<String> {
-    post.chat.as_ref().and_then(|c| c.id.clone().or_else(|| c.name.clone()))
+/// Which chat a post's id counts in: the merge's identity (the chat's id,
+/// else its name and username), so that a chat named like another's id,
+/// or two channels sharing a title, never quote each other's posts.
+fn chat_key(post: &Post) -> ChatKey {
+    ChatKey::of(post.chat.as_ref())
 }
 
 /// Line breaks as spaces (a name on one line).
