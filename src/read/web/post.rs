@@ -25,28 +25,37 @@ pub(crate) struct Page {
     pub(crate) username: Option<String>,
 }
 
-/// Reads the channel header of a page, if it has one.
-pub(crate) fn page_info(root: NodeR<'_>) -> Page {
-    let mut page = Page::default();
+/// What the reader needs of a region's tree before reading its posts, in
+/// one walk: the channel header of the page (if it has one), whether the
+/// page says it has no posts, and how many [`messages`] it holds.
+pub(crate) fn survey(root: NodeR<'_>) -> (Page, bool, usize) {
     let masks = masks();
+    let (mut page, mut no_posts, mut count) = (Page::default(), false, 0);
     for n in root.descendants() {
         let Some(el) = element(n) else { continue };
-        if !el.has_any(masks.header) && el.tag() != "meta" {
-            continue;
+        if el.has_any(masks.message) && !n.ancestors().any(is_message) {
+            count += 1;
         }
-        if page.title.is_none() && el.has_class("tgme_channel_info_header_title") {
-            page.title = Some(one_line(n)).filter(|t| !t.is_empty());
-        } else if page.username.is_none() && el.has_class("tgme_channel_info_header_username") {
-            let name = one_line(n);
-            page.username = name.strip_prefix('@').map(str::to_owned).filter(|u| !u.is_empty());
-        } else if page.title.is_none()
-            && el.tag() == "meta"
-            && el.attr("property") == Some("og:title")
-        {
-            page.title = el.attr("content").map(str::to_owned).filter(|t| !t.is_empty());
+        no_posts |= el.has_any(masks.no_posts);
+        if el.has_any(masks.header) || el.tag() == "meta" {
+            header(&mut page, n, el);
         }
     }
-    page
+    (page, no_posts, count)
+}
+
+/// What a header element (or a `meta`) says of the channel, where the
+/// page has not said it yet.
+fn header(page: &mut Page, n: NodeR<'_>, el: &Element) {
+    if page.title.is_none() && el.has_class("tgme_channel_info_header_title") {
+        page.title = Some(one_line(n)).filter(|t| !t.is_empty());
+    } else if page.username.is_none() && el.has_class("tgme_channel_info_header_username") {
+        let name = one_line(n);
+        page.username = name.strip_prefix('@').map(str::to_owned).filter(|u| !u.is_empty());
+    } else if page.title.is_none() && el.tag() == "meta" && el.attr("property") == Some("og:title")
+    {
+        page.title = el.attr("content").map(str::to_owned).filter(|t| !t.is_empty());
+    }
 }
 
 /// Message elements of a page, in document order (not nested ones).
@@ -56,12 +65,6 @@ pub(crate) fn messages(root: NodeR<'_>) -> impl Iterator<Item = NodeR<'_>> {
 
 fn is_message(n: NodeR<'_>) -> bool {
     element(n).is_some_and(|e| e.has_any(masks().message))
-}
-
-/// True when the page says it has no posts.
-pub(crate) fn says_no_posts(root: NodeR<'_>) -> bool {
-    let mask = masks().no_posts;
-    root.descendants().any(|n| element(n).is_some_and(|e| e.has_any(mask)))
 }
 
 /// The class masks the reader tests every element against (see
