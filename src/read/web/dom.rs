@@ -291,6 +291,11 @@ pub(crate) fn class_mask(classes: &[&str]) -> u128 {
     classes.iter().filter_map(|c| index.get(c)).fold(0, |bits, &i| bits | 1u128 << i)
 }
 
+/// The number of one class's bit, `None` when it is not in [`KNOWN`].
+pub(crate) fn class_index(class: &str) -> Option<u32> {
+    known_index().get(class).copied()
+}
+
 /// The bit of one class, `None` when it is not in [`KNOWN`].
 pub(crate) fn class_bit(class: &str) -> Option<u128> {
     known_index().get(class).map(|&i| 1u128 << i)

@@ -173,6 +173,9 @@ pub(crate) struct Split<'a> {
     /// this path: the guard would find no problem and no post left open,
     /// so it need not run (see [`Builder::unsure`]).
     pub(crate) clear: bool,
+    /// The newlines of the whole input (counted on the way: the reader
+    /// need not count them again).
+    pub(crate) newlines: u64,
 }
 
 /// Builds the tree of `html` as far as the markup keeps to the simple
@@ -195,7 +198,9 @@ pub(crate) fn split(html: &str) -> Option<Split<'_>> {
         Step::Left { .. } => return None,
     };
     let clear = rest.is_none() && b.stack.is_empty() && !b.unsure;
-    Some(Split { tree: b.finish()?, rest, clear })
+    // `line` is 1 plus the newlines before `counted`.
+    let newlines = b.line - 1 + newlines(bytes.get(b.counted..).unwrap_or_default());
+    Some(Split { tree: b.finish()?, rest, clear, newlines })
 }
 
 /// Most attributes on one tag, and most open elements, for which the

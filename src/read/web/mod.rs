@@ -103,6 +103,17 @@ struct Span {
 }
 
 impl Span {
+    /// The span of `bytes`, which hold `newlines` newlines (counted
+    /// already).
+    fn with_newlines(bytes: &[u8], newlines: u64) -> Span {
+        match memchr::memrchr(b'\n', bytes) {
+            Some(last) => {
+                Span { newlines, last_chars: chars(bytes.get(last + 1..).unwrap_or_default()) }
+            }
+            None => Span { newlines: 0, last_chars: chars(bytes) },
+        }
+    }
+
     fn of(bytes: &[u8]) -> Span {
         match memchr::memrchr(b'\n', bytes) {
             Some(last) => Span {
@@ -520,14 +531,37 @@ enum Built {
 }
 
 /// Checks a region and builds its trees (on any thread): what the reader
-/// needs to know of them, and the trees themselves when there are some
-/// (apart, so that reading the posts can take them and drop them on its
-/// thread).
+/// needs to know of them, the trees themselves when there are some (apart,
+/// so that reading the posts can take them and drop them on its thread),
+/// and the region's [`Span`].
 ///
 /// The fast path runs first: when it builds the whole region and finds it
 /// clear ([`fast::Split::clear`]), the guard would find nothing and is not
 /// run; else the guard decides, as with html5ever alone.
-fn prepare(region: &[u8], reference: bool) -> (Prepared, Option<Trees>) {
+fn prepare(region: &[u8], reference: bool) -> (Prepared, Option<Trees>, Span) {
+    // simdutf8 checks valid text several times faster than `std`; the
+    // lossy copy (below) only for bad bytes.
+    let text = simdutf8::basic::from_utf8(region).ok();
+    let fast = if reference { None } else { text.and_then(fast::split) };
+    let span = match &fast {
+        // The fast path counted the region's newlines.
+        Some(split) => Span::with_newlines(region, split.newlines),
+        None => Span::of(region),
+    };
+    debug_assert_eq!(span, Span::of(region));
+    let (prepared, trees) = prepare_with(region, text, reference, fast);
+    (prepared, trees, span)
+}
+
+/// [`prepare`], with the region's text (`None` when it is not UTF-8) and
+/// what the fast path made of it (`None` when it was not asked, or gave
+/// up).
+fn prepare_with<'a>(
+    region: &[u8],
+    text: Option<&'a str>,
+    reference: bool,
+    fast: Option<fast::Split<'a>>,
+) -> (Prepared, Option<Trees>) {
     if region.is_empty() {
         return (Prepared::Empty, None);
     }
@@ -535,9 +569,6 @@ fn prepare(region: &[u8], reference: bool) -> (Prepared, Option<Trees>) {
     if post && region.len() > MAX_POST {
         return (Prepared::TooBig, None);
     }
-    // `from_utf8` checks a word at a time; the lossy copy only for bad bytes.
-    let text = std::str::from_utf8(region).ok();
-    let fast = if reference { None } else { text.and_then(fast::split) };
     let report = match &fast {
         Some(split) if split.clear => guard::Report::default(),
         _ => guard::scan(region),
@@ -555,7 +586,7 @@ fn prepare(region: &[u8], reference: bool) -> (Prepared, Option<Trees>) {
         return survey(whole, text, fast, open);
     }
     drop(fast);
-    let html = match std::str::from_utf8(whole) {
+    let html = match simdutf8::basic::from_utf8(whole) {
         Ok(text) => std::borrow::Cow::Borrowed(text),
         Err(_) => String::from_utf8_lossy(whole),
     };

@@ -65,8 +65,8 @@ impl Held {
                 return built;
             }
             let region = chunk.region(i);
-            let (prepared, trees) = prepare(region, chunk.reference);
-            built.push((i, prepared, Span::of(region)));
+            let (prepared, trees, span) = prepare(region, chunk.reference);
+            built.push((i, prepared, span));
             self.0.push((i, trees));
         }
     }
