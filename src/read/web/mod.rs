@@ -318,12 +318,14 @@ impl<R: BufRead> Reader<R> {
     /// for the end of the input.
     ///
     /// In three passes: the trees of the posts are built on [`threads`]
-    /// threads (`prepare`, which also measures each region's lines); then,
-    /// in order, the page each post belongs to and its index are settled
-    /// (`plan`); then the posts are read from their trees on the threads
-    /// again (which drop the trees), and the items are given out in order
-    /// (`emit`). The items are the same as reading one post after the
-    /// other; only the order of the work changes.
+    /// threads (the reader's own and the [`pool`]'s helpers; `prepare`,
+    /// which also measures each region's lines), each thread keeping the
+    /// trees it built; then, in order, the page each post belongs to and
+    /// its index are settled (`plan`); then the posts of each region are
+    /// read by the thread that holds its trees (which drops them there),
+    /// and the items are given out in order (`emit`). The items are the
+    /// same as reading one post after the other; only the order of the
+    /// work changes. Gives back the chunk's buffer, for the next one.
     fn parse(&mut self, bytes: Vec<u8>, mut cuts: Vec<usize>, blind: bool, last: bool) -> Vec<u8> {
         let mut from = 0;
         cuts.push(bytes.len());
