@@ -31,6 +31,7 @@
 //! markup.
 
 use super::dom::{self, Dom, Node};
+use super::guard;
 use ego_tree::{NodeId, Tree};
 use html5ever::data::NAMED_ENTITIES;
 use html5ever::LocalName;
@@ -156,9 +157,25 @@ const SVG_ATTRIBUTES: [(&str, &str); 58] = [
 #[cfg(test)]
 pub(crate) fn parse(html: &str) -> Option<Dom> {
     match split(html)? {
-        (tree, None) => Some(tree),
-        (_, Some(_)) => None,
+        Split { tree, rest: None, .. } => Some(tree),
+        Split { rest: Some(_), .. } => None,
     }
+}
+
+/// What [`split`] built.
+pub(crate) struct Split<'a> {
+    pub(crate) tree: Dom,
+    /// Where the markup left the simple stack between top-level elements:
+    /// the rest of the input from there, for html5ever.
+    pub(crate) rest: Option<&'a str>,
+    /// The whole input was built, every element closed, and nothing was
+    /// met that the reader's guard (`guard::scan`) reads differently from
+    /// this path: the guard would find no problem and no post left open,
+    /// so it need not run (see [`Builder::unsure`]).
+    pub(crate) clear: bool,
+    /// The newlines of the whole input (counted on the way: the reader
+    /// need not count them again).
+    pub(crate) newlines: u64,
 }
 
 /// Builds the tree of `html` as far as the markup keeps to the simple
@@ -166,7 +183,7 @@ pub(crate) fn parse(html: &str) -> Option<Dom> {
 /// tree and, when it leaves it between top-level elements (a page's end
 /// and the next page's head after the last post of a page), the rest of
 /// the input from there, for html5ever.
-pub(crate) fn split(html: &str) -> Option<(Dom, Option<&str>)> {
+pub(crate) fn split(html: &str) -> Option<Split<'_>> {
     let bytes = html.as_bytes();
     if memchr::memchr2(0, b'\r', bytes).is_some() {
         return None;
@@ -180,8 +197,17 @@ pub(crate) fn split(html: &str) -> Option<(Dom, Option<&str>)> {
         }
         Step::Left { .. } => return None,
     };
-    Some((b.finish()?, rest))
+    let clear = rest.is_none() && b.stack.is_empty() && !b.unsure;
+    // `line` is 1 plus the newlines before `counted`.
+    let newlines = b.line - 1 + newlines(bytes.get(b.counted..).unwrap_or_default());
+    Some(Split { tree: b.finish()?, rest, clear, newlines })
 }
+
+/// Most attributes on one tag, and most open elements, for which the
+/// guard's counts are known to be this path's (far under the guard's
+/// limits, 1024 and 512; real tags have a few, real posts nest about 20).
+const CLEAR_ATTRS: usize = 64;
+const CLEAR_DEPTH: usize = 128;
 
 /// The largest input split between the fast path and html5ever: small
 /// enough that neither part, nor both together, can reach `dom`'s caps
@@ -215,6 +241,14 @@ struct Builder<'a> {
     /// `a` elements open (an `a` inside an `a` is not a plain stack step).
     open_links: usize,
     held: Held,
+    /// Something was built that the guard counts differently, so only the
+    /// guard can say what it would find: an unquoted attribute value (the
+    /// guard ends a word at a `/` inside it), an attribute repeated (the
+    /// guard counts and searches every copy, the tree keeps the first), a
+    /// self-closed SVG element the guard leaves open (`<g/>`: it closes
+    /// only the shapes), more than [`CLEAR_ATTRS`] attributes on a tag or
+    /// more than [`CLEAR_DEPTH`] open elements.
+    unsure: bool,
 }
 
 /// What the tree holds, against `dom`'s caps.
@@ -257,6 +291,7 @@ impl<'a> Builder<'a> {
             text: String::new(),
             open_links: 0,
             held: Held { nodes: 3, ..Held::default() },
+            unsure: false,
         })
     }
 
@@ -319,17 +354,26 @@ impl<'a> Builder<'a> {
         if self.text.is_empty() {
             return Some(());
         }
-        let text = std::mem::take(&mut self.text);
         let parent = self.current();
         let mut node = self.tree.get_mut(parent)?;
         if let Some(mut last) = node.last_child() {
             if let Node::Text(t) = last.value() {
-                t.push_str(&text);
+                t.to_mut().push_str(&self.text);
+                self.text.clear();
                 return Some(());
             }
         }
         self.held.nodes += 1;
-        node.append(Node::Text(text));
+        // Indentation is borrowed (and the buffer kept); other text moves
+        // into the tree.
+        let value = match dom::indentation(&self.text) {
+            Some(indent) => {
+                self.text.clear();
+                std::borrow::Cow::Borrowed(indent)
+            }
+            None => std::borrow::Cow::Owned(std::mem::take(&mut self.text)),
+        };
+        node.append(Node::Text(value));
         Some(())
     }
 
@@ -338,6 +382,8 @@ impl<'a> Builder<'a> {
         let tag = read_start_tag(self.html, self.pos, in_svg)?;
         let name: &str = &tag.name;
         let svg = tag.svg;
+        let open_to_guard = svg && tag.self_closing && !guard::is_svg_shape(name.as_bytes());
+        self.unsure |= tag.unsure || open_to_guard || self.stack.len() >= CLEAR_DEPTH;
         let closes = if svg {
             if !SVG_ELEMENTS.contains(&name) || tag.attrs.iter().any(|(k, _)| k.contains(':')) {
                 return None;
@@ -437,6 +483,9 @@ struct StartTag {
     gt: usize,
     /// Written `<name …/>`.
     self_closing: bool,
+    /// An unquoted value, a repeated name or more than [`CLEAR_ATTRS`]
+    /// attributes (see [`Builder::unsure`]).
+    unsure: bool,
 }
 
 /// Reads the start tag at `at` (`in_svg`: inside an `<svg>`): `None` when
@@ -450,34 +499,42 @@ fn read_start_tag(html: &str, at: usize, in_svg: bool) -> Option<StartTag> {
     let name = local_name(lower(html.get(from..from + name_len)?));
     let svg = in_svg || &*name == "svg";
     let mut attrs: Vec<(LocalName, String)> = Vec::new();
-    let mut i = from + name_len;
+    let (mut i, mut written, mut unsure) = (from + name_len, 0usize, false);
     loop {
         while bytes.get(i).is_some_and(|&b| is_space(b)) {
             i += 1;
         }
-        match *bytes.get(i)? {
-            b'>' => return Some(StartTag { name, svg, attrs, gt: i, self_closing: false }),
-            b'/' => {
-                // Self-closing: HTML elements ignore the slash (a void one
-                // ends anyway), SVG elements end here.
-                return (bytes.get(i + 1) == Some(&b'>')).then_some(StartTag {
-                    name,
-                    svg,
-                    attrs,
-                    gt: i + 1,
-                    self_closing: true,
-                });
+        let self_closing = match *bytes.get(i)? {
+            b'>' => false,
+            // Self-closing: HTML elements ignore the slash (a void one
+            // ends anyway), SVG elements end here.
+            b'/' if bytes.get(i + 1) == Some(&b'>') => true,
+            b'/' => return None,
+            _ => {
+                let (key, value, end, unquoted) = read_attribute(html, i)?;
+                unsure |= unquoted;
+                // Re-casing maps distinct lower-case names to distinct
+                // names, so the first of a name is found after it as
+                // before it.
+                let key = if svg { svg_attribute(&key) } else { local_name(key) };
+                if attrs.iter().any(|(k, _)| *k == key) {
+                    unsure = true;
+                } else {
+                    attrs.push((key, value));
+                }
+                written += 1;
+                // (The guard refuses a tag over its own limit before the
+                // duplicate checks here could take long.)
+                if written > guard::MAX_ATTRS {
+                    return None;
+                }
+                i = end;
+                continue;
             }
-            _ => {}
-        }
-        let (key, value, end) = read_attribute(html, i)?;
-        // Re-casing maps distinct lower-case names to distinct names, so
-        // the first of a name is found after it as before it.
-        let key = if svg { svg_attribute(&key) } else { local_name(key) };
-        if !attrs.iter().any(|(k, _)| *k == key) {
-            attrs.push((key, value));
-        }
-        i = end;
+        };
+        let gt = i + usize::from(self_closing);
+        unsure |= written > CLEAR_ATTRS;
+        return Some(StartTag { name, svg, attrs, gt, self_closing, unsure });
     }
 }
 
@@ -534,9 +591,12 @@ fn local_name(name: std::borrow::Cow<'_, str>) -> LocalName {
     }
 }
 
-/// Reads one attribute at `at`: its lower-cased name, decoded value and the
-/// byte after it.
-fn read_attribute(html: &str, at: usize) -> Option<(std::borrow::Cow<'_, str>, String, usize)> {
+/// Reads one attribute at `at`: its lower-cased name, decoded value, the
+/// byte after it and whether the value was written without quotes.
+fn read_attribute(
+    html: &str,
+    at: usize,
+) -> Option<(std::borrow::Cow<'_, str>, String, usize, bool)> {
     let bytes = html.as_bytes();
     let rest = bytes.get(at..)?;
     let name_len = rest.iter().position(|&b| is_space(b) || b == b'/' || b == b'>' || b == b'=')?;
@@ -553,7 +613,7 @@ fn read_attribute(html: &str, at: usize) -> Option<(std::borrow::Cow<'_, str>, S
     if bytes.get(j) != Some(&b'=') {
         // No value: the name alone (white space after it is skipped by
         // the caller).
-        return Some((key, String::new(), i));
+        return Some((key, String::new(), i, false));
     }
     i = j + 1;
     while bytes.get(i).is_some_and(|&b| is_space(b)) {
@@ -571,7 +631,7 @@ fn read_attribute(html: &str, at: usize) -> Option<(std::borrow::Cow<'_, str>, S
             if !(is_space(next) || next == b'/' || next == b'>') {
                 return None;
             }
-            Some((key, value, end))
+            Some((key, value, end, false))
         }
         b'>' => None,
         _ => {
@@ -582,7 +642,7 @@ fn read_attribute(html: &str, at: usize) -> Option<(std::borrow::Cow<'_, str>, S
                 return None;
             }
             decode_into(&mut value, html.get(i..i + len)?)?;
-            Some((key, value, i + len))
+            Some((key, value, i + len, true))
         }
     }
 }
@@ -669,8 +729,16 @@ fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\x0C')
 }
 
+/// The newlines in `bytes`. Mostly asked of the bytes between two start
+/// tags (tens of bytes), where memchr's counter spends more on its setup
+/// than on counting: a plain loop (vectorised by the compiler) for short
+/// runs.
 fn newlines(bytes: &[u8]) -> u64 {
-    memchr::memchr_iter(b'\n', bytes).count() as u64
+    if bytes.len() < 512 {
+        bytes.iter().filter(|&&b| b == b'\n').count() as u64
+    } else {
+        memchr::memchr_iter(b'\n', bytes).count() as u64
+    }
 }
 
 /// True when html5ever's tree of the rest after a split holds nothing that
@@ -767,6 +835,40 @@ mod tests {
             assert!(parse(html).is_some(), "{html}");
             assert!(same_as_html5ever(html), "{html}");
         }
+    }
+
+    /// Where the fast path says the guard need not run, the guard finds
+    /// nothing; and what the guard reads differently makes it run.
+    #[test]
+    fn clear_only_where_the_guard_finds_nothing() {
+        let clear = |html: &str| split(html).is_some_and(|s| s.clear);
+        let cases = [
+            ("<div class=\"tgme_widget_message\"><b>x</b><br/></div>\n", true),
+            ("<div><svg><path d=\"M1\"/><rect/></svg></div>", true),
+            ("<div><svg><g/></svg></div>", false),
+            ("<div><svg/>x</div>", false),
+            ("<div a=1>x</div>", false),
+            ("<div a=\"/1/2\" b>x</div>", true),
+            ("<div class=\"a\" class=\"tgme_widget_message\">x</div>", false),
+            ("<div class=\"tgme_widget_message\">open at the end", false),
+            ("<div>x</div><!-- the rest -->", false),
+        ];
+        for (html, expected) in cases {
+            assert_eq!(clear(html), expected, "{html}");
+            if clear(html) {
+                assert_eq!(guard::scan(html.as_bytes()), guard::Report::default(), "{html}");
+            }
+        }
+        let many = format!(
+            "<div {}>x</div>",
+            (0..=CLEAR_ATTRS).map(|i| format!("a{i}=\"\" ")).collect::<String>()
+        );
+        assert!(!clear(&many));
+        let deep =
+            format!("{}x{}", "<div>".repeat(CLEAR_DEPTH + 1), "</div>".repeat(CLEAR_DEPTH + 1));
+        assert!(!clear(&deep));
+        let shallow = format!("{}x{}", "<div>".repeat(CLEAR_DEPTH), "</div>".repeat(CLEAR_DEPTH));
+        assert!(clear(&shallow));
     }
 
     #[test]

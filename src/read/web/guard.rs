@@ -54,6 +54,13 @@ const SVG_SHAPES: [&[u8]; 10] = [
 const RAW_TEXT: [&[u8]; 8] =
     [b"script", b"style", b"textarea", b"title", b"xmp", b"iframe", b"noembed", b"noframes"];
 
+/// True when the guard takes a self-closed `name` (lower case) for a
+/// shape that ends there; any other self-closed SVG element stays open to
+/// it.
+pub(super) fn is_svg_shape(name: &[u8]) -> bool {
+    SVG_SHAPES.iter().any(|shape| shape.eq_ignore_ascii_case(name))
+}
+
 /// The class of a post element.
 const POST_CLASS: &[u8] = b"tgme_widget_message";
 

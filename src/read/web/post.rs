@@ -7,7 +7,9 @@
 //! inside players). Page chrome is never looked at: only message elements
 //! are.
 
-use super::dom::{class_bit, class_mask, element, has_class, Element, Node, NodeR};
+use super::dom::{
+    class_bit, class_index, class_mask, element, has_class, Element, Node, NodeR, KNOWN,
+};
 use super::text::{self, emoji_from_image_url, one_line, plain, tme_path, unescape_href};
 use crate::model::{
     Chat, Edited, Extra, Forward, Kind, Media, MediaStatus, Peer, Post, Reaction, Reply, Service,
@@ -25,28 +27,37 @@ pub(crate) struct Page {
     pub(crate) username: Option<String>,
 }
 
-/// Reads the channel header of a page, if it has one.
-pub(crate) fn page_info(root: NodeR<'_>) -> Page {
-    let mut page = Page::default();
+/// What the reader needs of a region's tree before reading its posts, in
+/// one walk: the channel header of the page (if it has one), whether the
+/// page says it has no posts, and how many [`messages`] it holds.
+pub(crate) fn survey(root: NodeR<'_>) -> (Page, bool, usize) {
     let masks = masks();
+    let (mut page, mut no_posts, mut count) = (Page::default(), false, 0);
     for n in root.descendants() {
         let Some(el) = element(n) else { continue };
-        if !el.has_any(masks.header) && el.tag() != "meta" {
-            continue;
+        if el.has_any(masks.message) && !n.ancestors().any(is_message) {
+            count += 1;
         }
-        if page.title.is_none() && el.has_class("tgme_channel_info_header_title") {
-            page.title = Some(one_line(n)).filter(|t| !t.is_empty());
-        } else if page.username.is_none() && el.has_class("tgme_channel_info_header_username") {
-            let name = one_line(n);
-            page.username = name.strip_prefix('@').map(str::to_owned).filter(|u| !u.is_empty());
-        } else if page.title.is_none()
-            && el.tag() == "meta"
-            && el.attr("property") == Some("og:title")
-        {
-            page.title = el.attr("content").map(str::to_owned).filter(|t| !t.is_empty());
+        no_posts |= el.has_any(masks.no_posts);
+        if el.has_any(masks.header) || el.tag() == "meta" {
+            header(&mut page, n, el);
         }
     }
-    page
+    (page, no_posts, count)
+}
+
+/// What a header element (or a `meta`) says of the channel, where the
+/// page has not said it yet.
+fn header(page: &mut Page, n: NodeR<'_>, el: &Element) {
+    if page.title.is_none() && el.has_class("tgme_channel_info_header_title") {
+        page.title = Some(one_line(n)).filter(|t| !t.is_empty());
+    } else if page.username.is_none() && el.has_class("tgme_channel_info_header_username") {
+        let name = one_line(n);
+        page.username = name.strip_prefix('@').map(str::to_owned).filter(|u| !u.is_empty());
+    } else if page.title.is_none() && el.tag() == "meta" && el.attr("property") == Some("og:title")
+    {
+        page.title = el.attr("content").map(str::to_owned).filter(|t| !t.is_empty());
+    }
 }
 
 /// Message elements of a page, in document order (not nested ones).
@@ -56,12 +67,6 @@ pub(crate) fn messages(root: NodeR<'_>) -> impl Iterator<Item = NodeR<'_>> {
 
 fn is_message(n: NodeR<'_>) -> bool {
     element(n).is_some_and(|e| e.has_any(masks().message))
-}
-
-/// True when the page says it has no posts.
-pub(crate) fn says_no_posts(root: NodeR<'_>) -> bool {
-    let mask = masks().no_posts;
-    root.descendants().any(|n| element(n).is_some_and(|e| e.has_any(mask)))
 }
 
 /// The class masks the reader tests every element against (see
@@ -186,14 +191,48 @@ fn class_is(c: &'static str) -> impl Fn(&Element) -> bool {
     }
 }
 
-/// The first element of class `c` among the descendants of the message
-/// `msg` whose classes (those in `dom::KNOWN`) are `present`: none without
-/// a walk when the class is not there at all.
-fn find_in<'a>(msg: NodeR<'a>, present: u128, c: &'static str) -> Option<NodeR<'a>> {
-    if class_bit(c).is_some_and(|bit| present & bit == 0) {
-        return None;
+/// The known classes (those in `dom::KNOWN`) among the descendants of a
+/// message, and the first descendant that has each, noted in one walk:
+/// reading a post asks for a dozen classes, and each search walked the
+/// post's tree again.
+struct Present {
+    classes: u128,
+    first: [Option<ego_tree::NodeId>; KNOWN.len()],
+}
+
+impl Present {
+    /// The known classes under `msg` (itself excluded) and the last line
+    /// of its descendants' start tags.
+    fn of(msg: NodeR<'_>) -> (Present, Option<u64>) {
+        let mut present = Present { classes: 0, first: [None; KNOWN.len()] };
+        let mut last = None;
+        for n in msg.descendants().skip(1) {
+            let Some(e) = element(n) else { continue };
+            last = last.max(Some(e.line));
+            let mut new = e.known() & !present.classes;
+            present.classes |= new;
+            while new != 0 {
+                let bit = new.trailing_zeros();
+                new &= new - 1;
+                if let Some(slot) = present.first.get_mut(bit as usize) {
+                    *slot = Some(n.id());
+                }
+            }
+        }
+        (present, last)
     }
-    find(msg, class_is(c), never)
+}
+
+/// The first element of class `c` among the descendants of the message
+/// `msg` whose classes are `present`.
+fn find_in<'a>(msg: NodeR<'a>, present: &Present, c: &'static str) -> Option<NodeR<'a>> {
+    match class_index(c) {
+        Some(bit) => {
+            let first = present.first.get(bit as usize).copied().flatten()?;
+            msg.tree().get(first)
+        }
+        None => find(msg, class_is(c), never),
+    }
 }
 
 fn never(_: &Element) -> bool {
@@ -334,12 +373,9 @@ pub(crate) fn read(
     let el = element(msg);
     let line = el.map_or(1, |e| e.line) + line_offset;
     // html5ever reports no end positions: the post ends at its last start
-    // tag. The same walk notes which known classes the post has.
-    let (mut last, mut present) = (None, 0u128);
-    for e in msg.descendants().skip(1).filter_map(element) {
-        last = last.max(Some(e.line));
-        present |= e.known();
-    }
+    // tag. The same walk notes which known classes the post has, and
+    // where.
+    let (present, last) = Present::of(msg);
     let last = last.max(el.map(|e| e.line));
     let end_line = last.unwrap_or(1).max(line - line_offset) + line_offset;
     post.source = Source {
@@ -351,7 +387,7 @@ pub(crate) fn read(
         ..Source::default()
     };
 
-    let msg = (msg, present);
+    let msg = (msg, &present);
     let (date_link, username) = identity(msg, page, &mut post, &mut extra);
     footer(msg, date_link, (line, line_offset), &mut post, &mut extra)?;
     headers(msg, username.as_deref(), &mut post, &mut extra);
@@ -365,7 +401,7 @@ pub(crate) fn read(
 /// (`{username}/{id}`), `data-view` (base64url JSON) and the date link.
 /// Gives the date link (the footer reads it) and the channel's username.
 fn identity<'a>(
-    (msg, present): (NodeR<'a>, u128),
+    (msg, present): (NodeR<'a>, &Present),
     page: &Page,
     post: &mut Post,
     extra: &mut Extra,
@@ -431,7 +467,7 @@ fn identity<'a>(
 /// RFC 3339 date-time is a [`Fault`]. `at` is the post's line and the
 /// chunk's line offset.
 fn footer(
-    (msg, present): (NodeR<'_>, u128),
+    (msg, present): (NodeR<'_>, &Present),
     date_link: Option<NodeR<'_>>,
     (line, line_offset): (u64, u64),
     post: &mut Post,
@@ -481,7 +517,7 @@ fn footer(
 
 /// Headers: forward, via bot, reply.
 fn headers(
-    (msg, present): (NodeR<'_>, u128),
+    (msg, present): (NodeR<'_>, &Present),
     username: Option<&str>,
     post: &mut Post,
     extra: &mut Extra,
@@ -549,7 +585,7 @@ fn body(msg: NodeR<'_>, post: &mut Post, extra: &mut Extra) -> bool {
 /// Media in bubble order, poll voters, the unsupported kind, the link
 /// preview, reactions and the inline keyboard.
 fn media_and_more(
-    (msg, present): (NodeR<'_>, u128),
+    (msg, present): (NodeR<'_>, &Present),
     is_service: bool,
     post: &mut Post,
     extra: &mut Extra,

@@ -111,10 +111,22 @@ struct Builder {
     with_styles: bool,
 }
 
+thread_local! {
+    /// The atom buffer of the last text built on this thread, kept for the
+    /// next one: a post asks for a dozen texts (body, author, views, date
+    /// …), and each grew its buffer from empty, reallocating and copying
+    /// it several times.
+    static SPARE_ATOMS: std::cell::RefCell<Vec<Atom>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The largest atom buffer kept for the next text (48 KiB): a longer
+/// text's buffer is freed, so a thread holds little between posts.
+const SPARE_MAX: usize = 4096;
+
 impl Builder {
     fn new(with_styles: bool) -> Builder {
         Builder {
-            atoms: Vec::new(),
+            atoms: SPARE_ATOMS.with(std::cell::RefCell::take),
             styles: Vec::new(),
             active: None,
             pre_depth: 0,
@@ -129,25 +141,31 @@ impl Builder {
     }
 
     fn hard(&mut self, c: char) {
+        self.hard_styled(c, StyleId::of(self.active));
+    }
+
+    /// [`Builder::hard`] with the active style given.
+    fn hard_styled(&mut self, c: char, style: StyleId) {
         if self.pending_break {
             self.pending_break = false;
             if c != '\n' && self.last_hard().is_some_and(|l| l != '\n') {
                 self.atoms.push(Atom { c: '\n', style: StyleId::NONE, kind: Kind::Hard });
             }
         }
-        self.atoms.push(Atom { c, style: StyleId::of(self.active), kind: Kind::Hard });
+        self.atoms.push(Atom { c, style, kind: Kind::Hard });
     }
 
     fn text(&mut self, s: &str) {
+        let style = StyleId::of(self.active);
         for c in s.chars() {
             if self.pre_depth > 0 {
                 if c != '\r' {
-                    self.hard(c);
+                    self.hard_styled(c, style);
                 }
             } else if matches!(c, ' ' | '\t' | '\n' | '\r' | '\u{c}') {
-                self.atoms.push(Atom { c, style: StyleId::of(self.active), kind: Kind::Soft });
+                self.atoms.push(Atom { c, style, kind: Kind::Soft });
             } else {
-                self.hard(c);
+                self.hard_styled(c, style);
             }
         }
     }
@@ -158,23 +176,23 @@ impl Builder {
 
     /// Collapses soft whitespace and builds the spans.
     fn finish(mut self) -> Rich {
-        let atoms = collapse(std::mem::take(&mut self.atoms));
+        let mut atoms = collapse(std::mem::take(&mut self.atoms));
         let mut text = Text::default();
-        let mut run = String::new();
-        let mut run_style = StyleId::NONE;
-        for a in atoms {
-            if a.style != run_style && !run.is_empty() {
-                let style = run_style.index().and_then(|i| self.styles.get(i)).cloned();
-                text.spans.push(Span { text: std::mem::take(&mut run), style });
-            }
-            run_style = a.style;
-            run.push(a.c);
-        }
-        if !run.is_empty() {
-            let style = run_style.index().and_then(|i| self.styles.get(i)).cloned();
-            text.spans.push(Span { text: run, style });
+        // A span per run of atoms of one style, its text collected at once
+        // (sized by the run's length).
+        let mut rest = atoms.as_slice();
+        while let Some(first) = rest.first() {
+            let len = rest.iter().position(|a| a.style != first.style).unwrap_or(rest.len());
+            let (run, after) = rest.split_at(len);
+            let style = first.style.index().and_then(|i| self.styles.get(i)).cloned();
+            text.spans.push(Span { text: run.iter().map(|a| a.c).collect(), style });
+            rest = after;
         }
         text.normalize();
+        if atoms.capacity() <= SPARE_MAX {
+            atoms.clear();
+            SPARE_ATOMS.with(|spare| spare.replace(atoms));
+        }
         Rich { text, dropped: self.dropped }
     }
 }
