@@ -399,12 +399,7 @@ impl<R: BufRead> Reader<R> {
                         Built::Nothing => {}
                         Built::Over { post } => index += u64::from(*post),
                         Built::Trees { page: found, messages, .. } => {
-                            if found.title.is_some() {
-                                page.title.clone_from(&found.title);
-                            }
-                            if found.username.is_some() {
-                                page.username.clone_from(&found.username);
-                            }
+                            page.update(found);
                             plan =
                                 Plan { page: Some(page.clone()), index, line_offset: at.line - 1 };
                             index += *messages as u64;
@@ -457,12 +452,7 @@ impl<R: BufRead> Reader<R> {
                         self.reject(self.at, post, what);
                     }
                     Built::Trees { page, no_posts, .. } => {
-                        if page.title.is_some() {
-                            self.page.title = page.title;
-                        }
-                        if page.username.is_some() {
-                            self.page.username = page.username;
-                        }
+                        self.page.update(&page);
                         self.take_posts(whole, read, blind);
                         self.saw_no_posts |= no_posts;
                     }
@@ -610,8 +600,7 @@ fn survey(
             let (mut page, mut no_posts, messages) = post::survey(trees.post.root());
             if let Some(tail) = &trees.tail {
                 let (more, none_there, _) = post::survey(tail.root());
-                page.title = page.title.or(more.title);
-                page.username = page.username.or(more.username);
+                page = page.or(more);
                 no_posts |= none_there;
             }
             (Built::Trees { page, messages, no_posts }, Some(trees))

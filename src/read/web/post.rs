@@ -25,6 +25,37 @@ pub(crate) struct Page {
     pub(crate) title: Option<String>,
     /// Username from the header's `@name`.
     pub(crate) username: Option<String>,
+    /// The channel `title` names: the header's `@name`, else the page's
+    /// canonical link (`/s/name?before=…`). Posts of another channel in
+    /// the same file are not given the title.
+    pub(crate) owner: Option<String>,
+}
+
+impl Page {
+    /// What is known after a region whose trees said `found`: a title
+    /// comes with its own channel (or none known), so that it never names
+    /// the previous page's.
+    pub(crate) fn update(&mut self, found: &Page) {
+        if found.title.is_some() {
+            self.title.clone_from(&found.title);
+            self.owner.clone_from(&found.owner);
+        } else if self.owner.is_none() {
+            self.owner.clone_from(&found.owner);
+        }
+        if found.username.is_some() {
+            self.username.clone_from(&found.username);
+        }
+    }
+
+    /// What the region's two trees (the part before a post left open, and
+    /// after) say together.
+    pub(crate) fn or(self, more: Page) -> Page {
+        Page {
+            title: self.title.or(more.title),
+            username: self.username.or(more.username),
+            owner: self.owner.or(more.owner),
+        }
+    }
 }
 
 /// What the reader needs of a region's tree before reading its posts, in
@@ -33,6 +64,7 @@ pub(crate) struct Page {
 pub(crate) fn survey(root: NodeR<'_>) -> (Page, bool, usize) {
     let masks = masks();
     let (mut page, mut no_posts, mut count) = (Page::default(), false, 0);
+    let mut canonical = None;
     for n in root.descendants() {
         let Some(el) = element(n) else { continue };
         if el.has_any(masks.message) && !n.ancestors().any(is_message) {
@@ -41,9 +73,22 @@ pub(crate) fn survey(root: NodeR<'_>) -> (Page, bool, usize) {
         no_posts |= el.has_any(masks.no_posts);
         if el.has_any(masks.header) || el.tag() == "meta" {
             header(&mut page, n, el);
+        } else if canonical.is_none() && el.tag() == "link" && el.attr("rel") == Some("canonical") {
+            canonical = el.attr("href").and_then(channel_of_link);
         }
     }
+    page.owner = page.username.clone().or(canonical);
     (page, no_posts, count)
+}
+
+/// The channel of a page's canonical link: `/s/name`, `/s/name?before=9`
+/// or `https://t.me/s/name`; `None` for anything else.
+fn channel_of_link(href: &str) -> Option<String> {
+    let path = href.strip_prefix("https://t.me").unwrap_or(href);
+    let rest = path.strip_prefix("/s/")?;
+    let name = rest.split(['?', '/', '#']).next()?;
+    let word = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    word.then(|| name.to_owned())
 }
 
 /// What a header element (or a `meta`) says of the channel, where the
@@ -429,7 +474,7 @@ fn identity<'a>(
     // A page's title names the page's own channel (its header's
     // `@username`), not a post of another channel in the same file (pages
     // of two channels saved one after the other).
-    let title = match (&username, &page.username) {
+    let title = match (&username, &page.owner) {
         (Some(own), Some(header)) if !own.eq_ignore_ascii_case(header) => None,
         _ => page.title.clone(),
     };
@@ -1074,6 +1119,37 @@ fn keyboard(kb: NodeR<'_>) -> Vec<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The channel a canonical link names, and nothing for other links.
+    #[test]
+    fn channel_of_a_canonical_link() {
+        let of = |href| channel_of_link(href);
+        assert_eq!(of("/s/xCareers?before=1512").as_deref(), Some("xCareers"));
+        assert_eq!(of("https://t.me/s/mchs_bryansk").as_deref(), Some("mchs_bryansk"));
+        assert_eq!(of("/s/news/").as_deref(), Some("news"));
+        for other in ["/xCareers", "/s/", "/s/?before=1", "https://example.org/s/x", "/s/a-b"] {
+            assert_eq!(of(other), None, "{other}");
+        }
+    }
+
+    /// A new title brings its own channel (or none known); a username
+    /// alone does not unname the title.
+    #[test]
+    fn a_title_comes_with_its_channel() {
+        let named = |title: &str, owner: Option<&str>| Page {
+            title: Some(title.into()),
+            username: None,
+            owner: owner.map(Into::into),
+        };
+        let mut page = Page::default();
+        page.update(&named("A", Some("a")));
+        page.update(&named("B", None));
+        assert_eq!((page.title.as_deref(), page.owner.as_deref()), (Some("B"), None));
+        page.update(&Page { owner: Some("b".into()), ..Page::default() });
+        assert_eq!((page.title.as_deref(), page.owner.as_deref()), (Some("B"), Some("b")));
+        page.update(&Page { owner: Some("c".into()), ..Page::default() });
+        assert_eq!(page.owner.as_deref(), Some("b"), "the title's channel is kept");
+    }
 
     /// Every class the reader tests by mask has a bit, and the bits say
     /// what `has_class` says.
