@@ -145,9 +145,10 @@ fn facts(table: &[u16], c: char) -> u16 {
 /// when no character in it decomposes or may compose (quick check "yes"
 /// for all), NFC is the canonical reordering alone (each run of marks
 /// sorted by combining class, stably), written into `out` (cleared first).
-/// `false` when the chunk is not such. `marks` is scratch space, kept by
-/// the caller so that a text with many such chunks (Arabic with harakat:
-/// one a word) allocates once.
+/// `false` when the chunk is not such. The bytes between runs out of order
+/// are copied as they are; only such runs are sorted and re-encoded.
+/// `marks` is scratch space, kept by the caller so that a text with many
+/// such chunks (Arabic with harakat: one a word) allocates once.
 fn reorder_only(
     chunk: &str,
     table: &[u16],
@@ -156,23 +157,48 @@ fn reorder_only(
 ) -> bool {
     out.clear();
     marks.clear();
-    for c in chunk.chars() {
+    // `chunk[..copied]` is in `out`; the current run of marks starts at
+    // `run` and is in order so far when `sorted`; `last` is its last class.
+    let (mut copied, mut run, mut last, mut sorted) = (0, 0, 0u16, true);
+    for (at, c) in chunk.char_indices() {
         let f = facts(table, c);
         if f & (NOT_YES | DECOMPOSES) != 0 {
             return false;
         }
         let ccc = f & 0xFF;
         if ccc == 0 {
-            marks.sort_by_key(|&(ccc, _)| ccc);
-            out.extend(marks.drain(..).map(|(_, c)| c));
-            out.push(c);
+            if !sorted {
+                copied = put_sorted(chunk, copied, run..at, out, marks);
+            }
+            marks.clear();
+            (run, last, sorted) = (at + c.len_utf8(), 0, true);
         } else {
+            sorted &= last <= ccc;
+            last = ccc;
             marks.push((ccc, c));
         }
     }
-    marks.sort_by_key(|&(ccc, _)| ccc);
-    out.extend(marks.drain(..).map(|(_, c)| c));
+    if !sorted {
+        copied = put_sorted(chunk, copied, run..chunk.len(), out, marks);
+    }
+    out.push_str(chunk.get(copied..).unwrap_or_default());
     true
+}
+
+/// Appends `chunk[copied..run.start]` as it is, then the run of marks
+/// `run` (whose characters and classes are `marks`) sorted by class,
+/// stably; returns where the copy goes on (`run.end`).
+fn put_sorted(
+    chunk: &str,
+    copied: usize,
+    run: std::ops::Range<usize>,
+    out: &mut String,
+    marks: &mut [(u16, char)],
+) -> usize {
+    out.push_str(chunk.get(copied..run.start).unwrap_or_default());
+    marks.sort_by_key(|&(ccc, _)| ccc);
+    out.extend(marks.iter().map(|&(_, c)| c));
+    run.end
 }
 
 /// Where the run of ASCII at `bytes[i..]` ends: 32, then eight bytes a
