@@ -55,38 +55,54 @@ fn strip(text: &str) -> Option<String> {
 /// after 0xC2; U+200B and U+2060..2064 after 0xE2; U+FEFF after 0xEF), so
 /// that text without any is passed over at byte speed, without decoding.
 fn has_junk(b: &[u8]) -> bool {
-    // Written with `&`/`|` on comparisons, no branches, so that the test of
-    // a whole block vectorises.
-    #[inline(always)]
-    fn suspect(x: u8) -> bool {
-        ((x < 0x20) & (x != b'\n') & (x != b'\t'))
-            | (x == 0x7F)
-            | (x == 0xC2)
-            | (x == 0xE2)
-            | (x == 0xEF)
-    }
-    // Blocks with no suspect byte are passed over by one test each; in a
-    // block with one, each suspect byte is looked at.
+    // Blocks of 32 bytes with no suspect byte are passed over by one test
+    // each ([`any_suspect`]); in a block with one, and in the last few
+    // bytes, each suspect byte is looked at.
+    let mut blocks = b.chunks_exact(32);
     let mut at = 0;
-    for block in b.chunks(64) {
-        if block.iter().fold(false, |any, &x| any | suspect(x)) {
-            for (i, _) in block.iter().enumerate().filter(|(_, &x)| suspect(x)) {
-                let junk = match b.get(at + i..).unwrap_or_default() {
-                    [0xC2, 0x80..=0x9F | 0xAD, ..] => true,
-                    [0xE2, 0x80, 0x8B, ..] | [0xE2, 0x81, 0xA0..=0xA4, ..] => true,
-                    [0xEF, 0xBB, 0xBF, ..] => true,
-                    [0xC2 | 0xE2 | 0xEF, ..] => false,
-                    _ => true, // an ASCII control
-                };
-                if junk {
-                    return true;
-                }
+    for block in &mut blocks {
+        if <&[u8; 32]>::try_from(block).map_or(true, any_suspect) {
+            let found = block.iter().enumerate().filter(|(_, &x)| suspect(x));
+            if found.map(|(i, _)| at + i).any(|i| junk_at(b, i)) {
+                return true;
             }
         }
-        at += block.len();
+        at += 32;
     }
-    false
+    let tail = blocks.remainder().iter().enumerate().filter(|(_, &x)| suspect(x));
+    tail.map(|(i, _)| at + i).any(|i| junk_at(b, i))
 }
+
+/// Whether the byte may start what [`has_junk`] looks for: an ASCII
+/// control but `\n` and `\t`, DEL, or a lead byte 0xC2, 0xE2, 0xEF.
+/// Written with `&`/`|` on comparisons, no branches (0xC2 and 0xE2 differ
+/// in bit 5 alone), so that [`any_suspect`] compiles to vector code.
+#[inline(always)]
+fn suspect(x: u8) -> bool {
+    ((x < 0x20) & (x != b'\n') & (x != b'\t')) | (x == 0x7F) | ((x | 0x20) == 0xE2) | (x == 0xEF)
+}
+
+/// Whether any byte of the block is [`suspect`]: a fixed-length loop with
+/// no early exit, which the compiler turns into a few SIMD compares (SSE2,
+/// two 16-byte registers).
+fn any_suspect(block: &[u8; 32]) -> bool {
+    block.iter().fold(0u8, |any, &x| any | u8::from(suspect(x))) != 0
+}
+
+/// Whether the suspect byte at `at` starts `\r` or a junk character.
+fn junk_at(b: &[u8], at: usize) -> bool {
+    match b.get(at..).unwrap_or_default() {
+        [0xC2, 0x80..=0x9F | 0xAD, ..] => true,
+        [0xE2, 0x80, 0x8B, ..] | [0xE2, 0x81, 0xA0..=0xA4, ..] => true,
+        [0xEF, 0xBB, 0xBF, ..] => true,
+        [0xC2 | 0xE2 | 0xEF, ..] => false,
+        [] => false,
+        _ => true, // an ASCII control
+    }
+}
+
+/// Each byte's high bit, in a word.
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
 
 /// The NFC quick-check facts of every BMP character, one lookup each:
 /// its canonical combining class (low byte) and [`NOT_YES`] when its
@@ -129,9 +145,10 @@ fn facts(table: &[u16], c: char) -> u16 {
 /// when no character in it decomposes or may compose (quick check "yes"
 /// for all), NFC is the canonical reordering alone (each run of marks
 /// sorted by combining class, stably), written into `out` (cleared first).
-/// `false` when the chunk is not such. `marks` is scratch space, kept by
-/// the caller so that a text with many such chunks (Arabic with harakat:
-/// one a word) allocates once.
+/// `false` when the chunk is not such. The bytes between runs out of order
+/// are copied as they are; only such runs are sorted and re-encoded.
+/// `marks` is scratch space, kept by the caller so that a text with many
+/// such chunks (Arabic with harakat: one a word) allocates once.
 fn reorder_only(
     chunk: &str,
     table: &[u16],
@@ -140,23 +157,94 @@ fn reorder_only(
 ) -> bool {
     out.clear();
     marks.clear();
-    for c in chunk.chars() {
+    // `chunk[..copied]` is in `out`; the current run of marks starts at
+    // `run` and is in order so far when `sorted`; `last` is its last class.
+    let (mut copied, mut run, mut last, mut sorted) = (0, 0, 0u16, true);
+    for (at, c) in chunk.char_indices() {
         let f = facts(table, c);
         if f & (NOT_YES | DECOMPOSES) != 0 {
             return false;
         }
         let ccc = f & 0xFF;
         if ccc == 0 {
-            marks.sort_by_key(|&(ccc, _)| ccc);
-            out.extend(marks.drain(..).map(|(_, c)| c));
-            out.push(c);
+            if !sorted {
+                copied = put_sorted(chunk, copied, run..at, out, marks);
+            }
+            marks.clear();
+            (run, last, sorted) = (at + c.len_utf8(), 0, true);
         } else {
+            sorted &= last <= ccc;
+            last = ccc;
             marks.push((ccc, c));
         }
     }
-    marks.sort_by_key(|&(ccc, _)| ccc);
-    out.extend(marks.drain(..).map(|(_, c)| c));
+    if !sorted {
+        copied = put_sorted(chunk, copied, run..chunk.len(), out, marks);
+    }
+    out.push_str(chunk.get(copied..).unwrap_or_default());
     true
+}
+
+/// Appends `chunk[copied..run.start]` as it is, then the run of marks
+/// `run` (whose characters and classes are `marks`) sorted by class,
+/// stably; returns where the copy goes on (`run.end`).
+fn put_sorted(
+    chunk: &str,
+    copied: usize,
+    run: std::ops::Range<usize>,
+    out: &mut String,
+    marks: &mut [(u16, char)],
+) -> usize {
+    out.push_str(chunk.get(copied..run.start).unwrap_or_default());
+    marks.sort_by_key(|&(ccc, _)| ccc);
+    out.extend(marks.iter().map(|&(_, c)| c));
+    run.end
+}
+
+/// Where the run of ASCII at `bytes[i..]` ends: 32, then eight bytes a
+/// step. ASCII (spaces, digits, Latin text) is never part of a quick-check
+/// failure.
+fn past_ascii(bytes: &[u8], mut i: usize) -> usize {
+    while let Some(block) = bytes.get(i..i + 32) {
+        let mut any = 0;
+        for word in block.chunks_exact(8) {
+            let mut lanes = [0u8; 8];
+            lanes.copy_from_slice(word);
+            any |= u64::from_le_bytes(lanes);
+        }
+        if any & HIGH_BITS != 0 {
+            break;
+        }
+        i += 32;
+    }
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let mut lanes = [0u8; 8];
+        lanes.copy_from_slice(chunk);
+        if u64::from_le_bytes(lanes) & HIGH_BITS != 0 {
+            break;
+        }
+        i += 8;
+    }
+    i
+}
+
+/// Where the run of two-byte characters at `bytes[i..]` (Latin-1 to
+/// Arabic: Cyrillic, Hebrew, Arabic letters and their marks) that pass the
+/// quick check ends, `last_ccc` updated: the test of [`nfc`]'s loop without
+/// going round it. It stops before any other character, and before one
+/// that fails, which that loop then looks at.
+fn past_two_byte_run(bytes: &[u8], mut i: usize, table: &[u16], last_ccc: &mut u16) -> usize {
+    while let Some(&[lead @ 0xC2..=0xDF, next]) = bytes.get(i..i + 2) {
+        let cp = (usize::from(lead & 0x1F) << 6) | usize::from(next & 0x3F);
+        let f = table.get(cp).copied().unwrap_or(NOT_YES);
+        let ccc = f & 0xFF;
+        if f & NOT_YES != 0 || (ccc != 0 && *last_ccc > ccc) {
+            break;
+        }
+        *last_ccc = ccc;
+        i += 2;
+    }
+    i
 }
 
 /// `text` in NFC; `None` when it already is.
@@ -180,17 +268,7 @@ fn nfc(text: &str) -> Option<String> {
     while let Some(&b) = bytes.get(i) {
         if b < 0x80 {
             last_ccc = 0;
-            i += 1;
-            // A run of ASCII (spaces, digits, Latin text) passes eight bytes
-            // a step: it is never part of a quick-check failure.
-            while let Some(chunk) = bytes.get(i..i + 8) {
-                let mut lanes = [0u8; 8];
-                lanes.copy_from_slice(chunk);
-                if u64::from_le_bytes(lanes) & 0x8080_8080_8080_8080 != 0 {
-                    break;
-                }
-                i += 8;
-            }
+            i = past_ascii(bytes, i + 1);
             continue;
         }
         let (cp, len) = match b {
@@ -214,6 +292,7 @@ fn nfc(text: &str) -> Option<String> {
         if f & NOT_YES == 0 && (ccc == 0 || last_ccc <= ccc) {
             last_ccc = ccc;
             i += len;
+            i = past_two_byte_run(bytes, i, table, &mut last_ccc);
             continue;
         }
         // The quick check fails here: normalise the chunk around `i`.
@@ -318,6 +397,62 @@ mod tests {
             seed = seed.wrapping_add(0x9e37_79b9);
             let want: String = s.nfc().collect();
             assert_eq!(nfc(&s).unwrap_or_else(|| s.clone()), want, "{s:?}");
+        }
+    }
+
+    /// The block test says yes exactly when a byte of the block is
+    /// suspect: every byte value at every position, among others drawn at
+    /// random.
+    #[test]
+    fn block_test_matches_byte_test() {
+        assert_eq!((0..=255u8).filter(|&x| suspect(x)).count(), 32 - 2 + 1 + 3);
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        for x in 0..=255u8 {
+            for at in 0..32 {
+                let mut block = [0u8; 32];
+                for slot in &mut block {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    *slot = (seed % 256) as u8;
+                }
+                block[at] = x;
+                assert_eq!(any_suspect(&block), block.iter().any(|&b| suspect(b)), "{block:?}");
+                block.iter_mut().filter(|b| suspect(**b)).for_each(|b| *b = b' ');
+                block[at] = x;
+                assert_eq!(any_suspect(&block), suspect(x), "{block:?}");
+            }
+        }
+    }
+
+    /// A junk character is found at every offset in and across blocks, and
+    /// text around it without junk is not taken for junk.
+    #[test]
+    fn junk_is_found_at_every_offset() {
+        let chars = (0..0x3000).chain(0xFE00..0x10000).filter_map(char::from_u32);
+        for c in chars {
+            let want = c == '\r' || is_junk(c);
+            for before in [0, 1, 2, 7, 8, 15, 16, 17, 28, 29, 30, 31, 32, 33, 40] {
+                let ascii = "ab\ncdefg\thijklmnopqrstuvwxyz0123456789ABCDE";
+                let s = format!("{}{c}{}", &ascii[..before], "b\tc\u{e9}fghijk");
+                assert_eq!(has_junk(s.as_bytes()), want, "{c:?} after {before}");
+            }
+        }
+    }
+
+    /// Long ASCII runs (passed 32 and eight bytes a step) before and after
+    /// marks that compose with, or reorder after, the last ASCII letter.
+    #[test]
+    fn ascii_runs_of_any_length_then_marks() {
+        let letters = "The quick brown fox jumps over the lazy dog, 0123456789 times. ";
+        for n in 0..letters.len() {
+            for tail in ["\u{301}", "\u{651}\u{64e}", "\u{64e}\u{651}", "é", "\u{323}\u{301}x"] {
+                for m in [0, 7, 8, 33] {
+                    let s = format!("{}{tail}{}", &letters[..n], &letters[..m]);
+                    let want: String = s.nfc().collect();
+                    assert_eq!(nfc(&s).unwrap_or_else(|| s.clone()), want, "{s:?}");
+                }
+            }
         }
     }
 

@@ -14,28 +14,28 @@ pub fn clean(text: &mut Text) -> bool {
     }
     let plain = text.to_plain_string();
     let keep = keep_mask(plain.as_bytes());
-    if keep.iter().all(|&k| k) {
+    if memchr::memchr(DROP, &keep).is_none() {
         return false;
     }
-    // Walk spans and the mask together, keeping the runs of bytes marked.
-    // The mask always covers whole characters, so every run is a `str`.
+    // Walk spans and the mask together, keeping the runs of bytes marked
+    // (each run's end found by a SIMD search, not byte by byte). The mask
+    // always covers whole characters, so every run is a `str`.
     let mut at = 0usize;
     for span in &mut text.spans {
         let len = span.text.len();
         let mask = keep.get(at..at + len).unwrap_or_default();
         at += len;
-        if mask.iter().all(|&k| k) {
+        if memchr::memchr(DROP, mask).is_none() {
             continue;
         }
         let mut out = String::with_capacity(len);
         let mut i = 0;
-        while i < mask.len() {
-            let kept = mask.get(i).copied().unwrap_or(true);
-            let run = mask.get(i..).unwrap_or_default().iter().take_while(|&&k| k == kept).count();
-            if kept {
-                out.push_str(span.text.get(i..i + run).unwrap_or_default());
-            }
-            i += run.max(1);
+        while let Some(rest) = mask.get(i..).filter(|r| !r.is_empty()) {
+            let kept = memchr::memchr(DROP, rest).unwrap_or(rest.len());
+            out.push_str(span.text.get(i..i + kept).unwrap_or_default());
+            i += kept;
+            let dropped = mask.get(i..).unwrap_or_default();
+            i += memchr::memchr(KEEP, dropped).unwrap_or(dropped.len());
         }
         span.text = out;
     }
@@ -95,18 +95,23 @@ fn needs_work(text: &Text) -> bool {
     newlines > 0 || ends_horizontal
 }
 
-/// For each byte of `s` (UTF-8), whether it stays. Whole characters are
-/// kept or dropped.
+/// A byte of [`keep_mask`]: the byte of the text stays.
+const KEEP: u8 = 1;
+/// A byte of [`keep_mask`]: the byte of the text goes.
+const DROP: u8 = 0;
+
+/// For each byte of `s` (UTF-8), whether it stays ([`KEEP`] or [`DROP`]).
+/// Whole characters are kept or dropped.
 ///
 /// One pass over the lines: each loses its trailing horizontal space; of
 /// the newlines between two lines with text the first two stay (at most one
 /// blank line), and newlines before the first or after the last line with
 /// text go.
-fn keep_mask(s: &[u8]) -> Vec<bool> {
-    let mut keep = vec![true; s.len()];
+fn keep_mask(s: &[u8]) -> Vec<u8> {
+    let mut keep = vec![KEEP; s.len()];
     let mut drop = |range: std::ops::Range<usize>| {
         for slot in keep.get_mut(range).unwrap_or_default() {
-            *slot = false;
+            *slot = DROP;
         }
     };
     let mut seen_text = false;

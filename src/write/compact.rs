@@ -154,6 +154,13 @@ fn write_escape(out: &mut Vec<u8>, b: u8) {
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
     out.reserve(s.len() + 2);
     out.push(b'"');
+    write_str_contents(out, s);
+    out.push(b'"');
+}
+
+/// Appends `s` escaped, without quotes. Escaping is byte by byte, so the
+/// pieces of a string escaped one after the other give the string escaped.
+fn write_str_contents(out: &mut Vec<u8>, s: &str) {
     let mut rest = s.as_bytes();
     loop {
         let run = next_escape(rest);
@@ -164,7 +171,17 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
         }
         rest = rest.get(run + 1..).unwrap_or_default();
     }
-    out.push(b'"');
+}
+
+/// A `Display` value's pieces escaped into the output as they come (what
+/// serde_json's `collect_str` does), not first joined into a `String`.
+struct EscapedPieces<'o>(&'o mut Vec<u8>);
+
+impl fmt::Write for EscapedPieces<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        write_str_contents(self.0, s);
+        Ok(())
+    }
 }
 
 /// A map, sequence or struct being written: whether an element was written
@@ -279,6 +296,13 @@ impl<'s, 'a> ser::Serializer for &'s mut Compact<'a> {
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<()> {
         self.delegate(v)
+    }
+    fn collect_str<T: ?Sized + fmt::Display>(self, value: &T) -> Result<()> {
+        self.out.push(b'"');
+        fmt::write(&mut EscapedPieces(&mut *self.out), format_args!("{value}"))
+            .map_err(|_| EncodeError("a value could not be written as a string".into()))?;
+        self.out.push(b'"');
+        Ok(())
     }
     fn serialize_none(self) -> Result<()> {
         self.serialize_unit()
@@ -672,6 +696,32 @@ mod tests {
             Variant,
         }
         same(&BTreeMap::from([(Key::Variant, 1)]));
+    }
+
+    /// A string written in pieces (`collect_str`), escapes at and across
+    /// the pieces' ends, as serde_json writes it.
+    #[test]
+    fn strings_in_pieces_agree_with_serde_json() {
+        struct Pieces<'a>(&'a [&'a str]);
+        impl fmt::Display for Pieces<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.iter().try_for_each(|p| f.write_str(p))
+            }
+        }
+        impl Serialize for Pieces<'_> {
+            fn serialize<S: ser::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+        let pool = ["", "a", "\"", "\\", "\n", "ab\ncdefghij\u{1}", "سلام\t", "😀", "\u{7f}x"];
+        for x in pool {
+            for y in pool {
+                for z in pool {
+                    same(&Pieces(&[x, y, z]));
+                    same(&[Pieces(&[x]), Pieces(&[y, z])]);
+                }
+            }
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! `extra`), then the post assembled (dates joined, text spans, the chat,
 //! tgnorm's own hints, layout facts in `extra.tdesktop`).
 
-use super::raw::{part_value, Field, Part, RawMessage, TextValue};
+use super::raw::{part_value, Entities, Field, Part, RawMessage, TextValue};
 use super::{rich, FORMAT};
 use crate::error::{serde_message, Error, ErrorKind, Position, Result};
 use crate::format::tdesktop_json::{
@@ -59,7 +59,7 @@ pub(super) fn map_slice(
             ));
         }
     };
-    let raw: RawMessage = match serde_json::from_str(text) {
+    let raw = match RawMessage::parse(text) {
         Ok(r) => r,
         Err(e) => {
             let mut p = pos.clone();
@@ -114,7 +114,7 @@ fn peek_id(buf: &[u8]) -> Option<i64> {
     serde_json::from_slice::<IdOnly>(buf).ok()?.id
 }
 
-type MapError = (Option<i64>, Option<String>, String);
+pub(super) type MapError = (Option<i64>, Option<String>, String);
 
 fn is_peer_id(s: &str) -> bool {
     let digits = s.trim_start_matches(|c: char| c.is_ascii_lowercase());
@@ -277,7 +277,11 @@ struct ForwardHint {
 /// ([`Gathered::take`], one function per key group), then the post is
 /// assembled ([`Gathered::finish`]). Errors name the message by id once it
 /// is known, and the key they are about.
-fn map_message(raw: RawMessage, ctx: &MapContext, chat: &mut ChatState) -> Result<Post, MapError> {
+pub(super) fn map_message(
+    raw: RawMessage,
+    ctx: &MapContext,
+    chat: &mut ChatState,
+) -> Result<Post, MapError> {
     let mut gathered = Gathered::new(ctx);
     for (key, field) in raw.fields {
         let key: &str = key.as_ref();
@@ -299,7 +303,7 @@ struct Gathered {
     edited: Option<Value>,
     edited_unixtime: Option<Value>,
     text: Option<TextValue>,
-    entities: Option<Vec<Part>>,
+    entities: Option<Entities>,
     service: Service,
     /// Whether a key of the service action was seen.
     is_service_data: bool,
@@ -741,7 +745,7 @@ fn set_text(
     post: &mut Post,
     kind: Kind,
     text: Option<TextValue>,
-    entities: Option<Vec<Part>>,
+    entities: Option<Entities>,
     layout: &mut Extra,
 ) -> bool {
     let entities_value = |e: &[Part]| Value::Array(e.iter().map(|p| part_value(p, true)).collect());
@@ -751,7 +755,8 @@ fn set_text(
                 None => {
                     layout.insert("text_entities".into(), Value::Bool(false));
                 }
-                Some(e) => {
+                Some(Entities::SameAsText) => {}
+                Some(Entities::Parts(e)) => {
                     if !entities_match(&t, &e) {
                         post.extra.insert("text_entities".into(), entities_value(&e));
                     }
@@ -765,7 +770,8 @@ fn set_text(
         }
         None if kind == Kind::Message && !post.extra.contains_key(rich::KEY) => return false,
         None => {
-            if let Some(e) = entities {
+            // `SameAsText` needs a `text`: it does not come without one.
+            if let Some(Entities::Parts(e)) = entities {
                 post.extra.insert("text_entities".into(), entities_value(&e));
             } else if kind != Kind::Unsupported {
                 layout.insert("text".into(), Value::Bool(false));
@@ -941,7 +947,7 @@ fn spans_of(t: TextValue) -> (Text, bool) {
 
 /// True when `text_entities` says exactly what `text` says (the normal
 /// case), so that the writer can derive it again.
-fn entities_match(t: &TextValue, e: &[Part]) -> bool {
+pub(super) fn entities_match(t: &TextValue, e: &[Part]) -> bool {
     match t {
         TextValue::Plain(s) if s.is_empty() => e.is_empty(),
         TextValue::Plain(s) => {

@@ -12,10 +12,12 @@
 //! (object keys, array commas, nesting depth, strings and escapes) and cuts
 //! out one message at a time into a reused buffer; each message is then
 //! deserialised from that slice by a serde `Visitor` (`RawMessage`, which
-//! keeps keys in input order and types only the text) and mapped onto the
-//! model. Memory holds one message, and
-//! sections a tgnorm post has no use for (`personal_information`,
-//! `contacts`, `other_data`, …) are skipped byte by byte without being held.
+//! keeps keys in input order and types only the text; `text_entities`,
+//! which repeats `text`, is compared with it while parsed and kept only
+//! when it says something else) and mapped onto the model. Memory holds
+//! one message, and sections a tgnorm post has no use for
+//! (`personal_information`, `contacts`, `other_data`, …) are skipped byte
+//! by byte without being held.
 //!
 //! Walking every byte is the reader's main cost, so once eight messages in
 //! a row were indented alike (every line inside deeper than the message's

@@ -277,3 +277,144 @@ mod layout {
         assert!(items.iter().all(|s| !s.starts_with("error")), "{items:#?}");
     }
 }
+
+/// `text_entities` compared with `text` while parsing (`raw::SameAs`)
+/// against keeping its parts and comparing them afterwards
+/// (`mapping::entities_match`): same answers, same errors.
+mod entities {
+    use super::mapping::{entities_match, map_message, ChatState, MapContext};
+    use super::raw::{parse_keeping, Part, RawMessage, SameAs, TextValue};
+    use serde::de::DeserializeSeed;
+
+    const TEXTS: [&str; 11] = [
+        r#""""#,
+        r#""a""#,
+        r#""a\nb""#,
+        "[]",
+        r#"["a"]"#,
+        r#"[""]"#,
+        r#"[{"type":"bold","text":"b"}]"#,
+        r#"["a",{"type":"bold","text":"b"}]"#,
+        r#"[{"type":"link","text":"c","href":"h"},""]"#,
+        r#"[{"type":"plain","text":"a","x":1}]"#,
+        r#"[{"type":"plain","text":"a","x":1.0}]"#,
+    ];
+
+    /// Parts of `text_entities`: matching ones, near misses, and ones that
+    /// do not parse as a part.
+    const ELEMENTS: [&str; 18] = [
+        r#""a""#,
+        r#"{"type":"plain","text":"a"}"#,
+        r#"{"type":"bold","text":"b"}"#,
+        r#"{"type":"plain","text":"a\nb"}"#,
+        r#"{"type":"link","text":"c","href":"h"}"#,
+        r#"{"href":"h","type":"link","text":"c"}"#,
+        r#"{"type":"link","text":"c","href":"i"}"#,
+        r#"{"type":"plain","text":""}"#,
+        r#"{"type":"bold"}"#,
+        r#"{"text":"b"}"#,
+        r#"{"type":"bold","text":"b","type":"bold"}"#,
+        "5",
+        r#"{"type":1,"text":"a"}"#,
+        r#"{"type":"bold","text":null}"#,
+        "[]",
+        r#"{"type":"plain","text":"a","x":1.0}"#,
+        r#"{"type":"plain","text":"\u0061","x":1}"#,
+        r#"{"type":"plain","text":"a","x":1,"x":1.0}"#,
+    ];
+
+    fn compared(text: &TextValue, entities: &str) -> Result<bool, String> {
+        let mut de = serde_json::Deserializer::from_str(entities);
+        let same = SameAs(text).deserialize(&mut de).and_then(|same| de.end().map(|()| same));
+        same.map_err(|e| e.to_string())
+    }
+
+    fn kept(text: &TextValue, entities: &str) -> Result<bool, String> {
+        let parts: Vec<Part> = serde_json::from_str(entities).map_err(|e| e.to_string())?;
+        Ok(entities_match(text, &parts))
+    }
+
+    fn all_entities() -> Vec<String> {
+        let mut all: Vec<String> =
+            ["{}", r#""a""#, "null", "[", r#"[{"type":"#].iter().map(|s| s.to_string()).collect();
+        let mut stack = vec![Vec::<&str>::new()];
+        while let Some(parts) = stack.pop() {
+            all.push(format!("[{}]", parts.join(",")));
+            if parts.len() < 3 {
+                stack.extend(ELEMENTS.iter().map(|e| [parts.as_slice(), &[*e]].concat()));
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn comparing_while_parsing_is_comparing_after() {
+        let (mut same, mut differ) = (0, 0);
+        for entities in all_entities() {
+            for text in TEXTS {
+                let text: TextValue = serde_json::from_str(text).unwrap();
+                let want = kept(&text, &entities);
+                assert_eq!(compared(&text, &entities), want, "{text:?} {entities}");
+                match want {
+                    Ok(true) => same += 1,
+                    Ok(false) => differ += 1,
+                    Err(_) => {}
+                }
+            }
+        }
+        assert!(same > 10 && differ > 1000, "{same} {differ}");
+    }
+
+    /// What a message maps to (or the error), as a string.
+    fn mapped(raw: serde_json::Result<RawMessage>) -> String {
+        let ctx = MapContext {
+            file: "t.json",
+            index: 0,
+            line: 1,
+            end_line: 1,
+            byte: 0,
+            x_escapes: false,
+        };
+        match raw {
+            Err(e) => format!("parse: {e}"),
+            Ok(raw) => match map_message(raw, &ctx, &mut ChatState::default()) {
+                Ok(post) => serde_json::to_string(&post).unwrap(),
+                Err(e) => format!("map: {e:?}"),
+            },
+        }
+    }
+
+    /// Whole messages with up to three `text`/`text_entities` keys in any
+    /// order (a later `text` is the one compared), parsed both ways.
+    #[test]
+    fn messages_map_alike_either_way() {
+        let values: Vec<(&str, &str)> = TEXTS
+            .iter()
+            .map(|t| ("text", *t))
+            .chain(ELEMENTS.iter().take(8).map(|e| ("text_entities", *e)))
+            .chain([("text_entities", "[]"), ("text_entities", r#"[{"type":"bold","text":"b"}]"#)])
+            .chain([("text_entities", r#"[{"type":"plain","text":"a"}]"#)])
+            .collect();
+        let mut stack = vec![(String::new(), 0)];
+        let mut messages = 0;
+        while let Some((keys, count)) = stack.pop() {
+            let message =
+                format!(r#"{{"id":1,"type":"message","date":"2026-01-01T00:00:00"{keys}}}"#);
+            let want = mapped(parse_keeping(&message));
+            assert_eq!(mapped(RawMessage::parse(&message)), want, "{message}");
+            messages += 1;
+            if count < 3 {
+                let more = values.iter().map(|(k, v)| {
+                    let v = if k == &"text_entities" && !v.starts_with('[') {
+                        format!("[{v}]")
+                    } else {
+                        v.to_string()
+                    };
+                    (format!("{keys},\"{k}\":{v}"), count + 1)
+                });
+                stack.extend(more);
+            }
+        }
+        assert_eq!(messages, 1 + 22 + 22 * 22 + 22 * 22 * 22);
+    }
+}
