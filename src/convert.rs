@@ -545,7 +545,12 @@ fn work(
                 return Done::SelectedOut;
             }
             if let Some(id) = file.chat_id {
-                merge::assign_chat_id(&mut post, id);
+                if !merge::assign_chat_id(&mut post, id) {
+                    // Said once per chat, on its folder's report.
+                    let folder = Path::new(&post.source.file).parent().unwrap_or(Path::new(""));
+                    let why = format!("`{id}` not given: a chat of a full-account export (its pages name no chat id, nor which chat the rule means)");
+                    notes.say(&folder.to_string_lossy(), "--chat-id", why);
+                }
             }
             let mut key = dedup.then(|| clean::fingerprint(&post));
             if let (Some(k), Some(written)) = (key, file.written) {

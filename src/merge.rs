@@ -661,15 +661,17 @@ pub fn idless_key_of<'a>(post: &Post, media_kinds: impl Iterator<Item = &'a str>
 /// names for its input (a post of another chat, in a full-account export,
 /// keeps its own). The pages of a full-account HTML export name no chat id
 /// at all, and the rule cannot tell which of its chats the id is: they
-/// keep none (else every chat of the export would become one).
-pub fn assign_chat_id(post: &mut Post, id: &str) {
+/// keep none (else every chat of the export would become one): false for
+/// those, so that the run can say so.
+pub fn assign_chat_id(post: &mut Post, id: &str) -> bool {
     if crate::clean::chat_folder(post).is_some() {
-        return;
+        return false;
     }
     let chat = post.chat.get_or_insert_with(Chat::default);
     if chat.id.is_none() {
         chat.id = Some(id.to_owned());
     }
+    true
 }
 
 #[cfg(test)]

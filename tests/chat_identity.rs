@@ -167,9 +167,16 @@ fn a_web_reply_to_another_channel_is_not_a_reply_to_this_one() {
 fn chat_id_rule_does_not_make_an_account_exports_chats_one() {
     let dir = root().join("fixtures/tdesktop-html/account-export");
     let plain = tgnorm_in(&dir, &[".", "-q"], b"");
-    let ruled = tgnorm_in(&dir, &[".", "--chat-id", ".=channel5", "-q"], b"");
+    let ruled = tgnorm_in(&dir, &[".", "--chat-id", ".=channel5"], b"");
     assert_eq!(ruled.code, 0, "{}", ruled.stderr);
     assert_eq!(ruled.stdout, plain.stdout);
+    // The run says so, once per chat the rule was not given to (chat_3
+    // has no posts).
+    let said: Vec<&str> = ruled.stderr.lines().filter(|l| l.contains("--chat-id")).collect();
+    let why = "`channel5` not given: a chat of a full-account export (its pages name no chat id, nor which chat the rule means)";
+    let want: Vec<String> =
+        ["chat_1", "chat_2"].map(|c| format!("tgnorm: --chat-id ./chats/{c}: {why}")).into();
+    assert_eq!(said, want);
     let export = "fixtures/tdesktop-html/account-export";
     let rule = format!("{export}=channel5");
     let merged = tgnorm(&["fixtures/tdesktop/full-export/result.json", export, "--chat-id", &rule]);
