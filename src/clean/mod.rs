@@ -280,19 +280,17 @@ pub fn chat_folder(post: &Post) -> Option<&str> {
     if !named_only || post.source.format != "tdesktop-html" {
         return None;
     }
-    let file = post.source.file.as_str();
-    let mut parts = file.rsplit(['/', '\\']).skip(1);
-    let (chat, chats) = (parts.next()?, parts.next()?);
+    const SEPARATORS: [char; 2] = ['/', '\\'];
+    let (folder, _page) = post.source.file.rsplit_once(SEPARATORS)?;
+    let (above, chat) = folder.rsplit_once(SEPARATORS)?;
     let numbered = chat
         .strip_prefix("chat_")
         .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
-    if chats != "chats" || !numbered {
+    if !numbered || above.rsplit(SEPARATORS).next() != Some("chats") {
         return None;
     }
     // `chats/chat_N` as the file names it, whatever comes before.
-    let page = file.rsplit(['/', '\\']).next()?;
-    let end = file.len().checked_sub(page.len() + 1)?;
-    file.get(end.checked_sub(chats.len() + 1 + chat.len())?..end)
+    folder.get(folder.len().saturating_sub(chat.len() + "chats/".len())..)
 }
 
 /// What [`Seen`] tells posts apart by: chat and id, or (for posts without
